@@ -1,0 +1,48 @@
+import { Framing } from '../framing/message'
+import { mountLog } from '../log'
+import { buildOperations } from '../mount/fuse-ops'
+import { DnpipesFilesystem, OTruncMode } from '../mount/filesystem'
+import { mountFilesystem } from '../mount/lifecycle'
+import { connectRedis, describeTarget } from '../redis/connect'
+import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
+import { TopicStore } from '../topics/topic-store'
+import { resolveTarget, TargetOptions } from './target'
+
+export interface MountCommandOptions extends TargetOptions {
+  prefix: string
+  framing: Framing
+  otrunc: OTruncMode
+  allowOther: boolean
+  readOnly: boolean
+  opTimeout: number
+  debug: boolean
+}
+
+/** Runs in the foreground until SIGINT, SIGTERM or an unmount from outside. */
+export async function mountCommand (mountpoint: string, options: MountCommandOptions): Promise<void> {
+  const { target, embedded } = await resolveTarget(options)
+  const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME })
+  const store = new TopicStore(redis, { prefix: options.prefix })
+  const filesystem = new DnpipesFilesystem(store, { framing: options.framing, otrunc: options.otrunc, readOnly: options.readOnly })
+  const ops = buildOperations(filesystem, { opTimeoutMs: options.opTimeout })
+  let mounted
+  try {
+    mounted = await mountFilesystem(mountpoint, ops, { allowOther: options.allowOther, readOnly: options.readOnly, debug: false })
+  } catch (err) {
+    redis.disconnect()
+    throw new Error(`cannot mount ${mountpoint}: ${(err as Error).message}`)
+  }
+  console.log(`dnpipes: mounted ${mounted.mountpoint} (${describeTarget(target)}, prefix "${options.prefix}", framing ${options.framing})`)
+
+  const reason = await new Promise<string>(resolve => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGHUP', () => resolve('SIGHUP'))
+    mounted.gone.then(() => resolve('unmounted'), () => undefined)
+  })
+  mountLog('stopping: %s', reason)
+  await mounted.unmount()
+  if (embedded) await stopEmbeddedIfUnused(redis).catch(err => mountLog('embedded stop: %s', err.message))
+  redis.disconnect()
+  console.log(`dnpipes: unmounted ${mounted.mountpoint}`)
+}

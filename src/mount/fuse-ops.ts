@@ -1,0 +1,90 @@
+import type Fuse from 'fuse-native'
+import { brief, fuseLog } from '../log'
+import { withDeadline } from '../util/deadline'
+import { Errno, errnoName, toErrno } from './errno'
+import { DnpipesFilesystem } from './filesystem'
+
+export interface OperationOptions {
+  /** Longest any operation may take before it answers EIO. @default 5000 */
+  opTimeoutMs: number
+}
+
+const STATFS: Fuse.Statfs = {
+  bsize: 4096,
+  frsize: 4096,
+  blocks: 2 ** 28,
+  bfree: 2 ** 28,
+  bavail: 2 ** 28,
+  files: 2 ** 24,
+  ffree: 2 ** 24,
+  favail: 2 ** 24,
+  fsid: 0x646e70, // "dnp"
+  flag: 0,
+  namemax: 255
+}
+
+/**
+ * The FUSE operations: each one is a thin translator that calls the filesystem, bounds the wait,
+ * maps the error to an errno and logs one line with the result.
+ */
+export function buildOperations (fs: DnpipesFilesystem, options: OperationOptions): Fuse.Operations {
+  function run<T> (op: string, detail: string, work: () => Promise<T>, reply: (code: number, value?: T) => void): void {
+    const started = process.hrtime.bigint()
+    withDeadline(work(), options.opTimeoutMs, op).then(value => {
+      if (fuseLog.enabled) fuseLog('%s %s -> ok (%d us)', op, detail, Number(process.hrtime.bigint() - started) / 1000)
+      reply(0, value)
+    }, err => {
+      const code = toErrno(err)
+      if (fuseLog.enabled) fuseLog('%s %s -> %s: %s', op, detail, errnoName(code), (err as Error).message)
+      reply(code)
+    })
+  }
+
+  const refuse = (op: string, code: number) => (...args: unknown[]): void => {
+    fuseLog('%s %s -> %s', op, String(args[0]), errnoName(code))
+    const cb = args[args.length - 1] as Fuse.Done
+    cb(code)
+  }
+
+  const done = (cb: Fuse.Done) => (code: number): void => cb(code)
+
+  return {
+    init: cb => cb(0),
+    statfs: (_path, cb) => cb(0, STATFS),
+    access: (path, _mode, cb) => run('access', path, () => fs.getattr(path), done(cb)),
+    getattr: (path, cb) => run('getattr', path, () => fs.getattr(path), (code, stat) => cb(code, stat)),
+    fgetattr: (path, _fd, cb) => run('fgetattr', path, () => fs.getattr(path), (code, stat) => cb(code, stat)),
+    readdir: (path, cb) => run('readdir', path, () => fs.readdir(path), (code, names) => cb(code, names)),
+    open: (path, flags, cb) => run('open', `${path} flags=0x${flags.toString(16)}`, () => fs.open(path, flags), (code, fd) => cb(code, fd)),
+    create: (path, _mode, cb) => run('create', path, () => fs.create(path), (code, fd) => cb(code, fd)),
+    read: (path, fd, buffer, length, position, cb) => run('read', `${path} fd=${fd} ${length}@${position}`,
+      () => fs.read(path, fd, length, position),
+      (code, data) => {
+        if (code !== 0 || !data) return cb(code)
+        data.copy(buffer, 0, 0, Math.min(length, data.length))
+        cb(Math.min(length, data.length))
+      }),
+    write: (path, fd, buffer, length, position, cb) => {
+      // fuse-native reuses its buffer once we return: copy before any asynchronous work.
+      const data = Buffer.from(buffer.subarray(0, length))
+      run('write', `${path} fd=${fd} ${length}@${position} ${fuseLog.enabled ? brief(data) : ''}`,
+        () => fs.write(path, fd, data), (code, written) => cb(code !== 0 ? code : written ?? 0))
+    },
+    flush: (path, fd, cb) => run('flush', `${path} fd=${fd}`, () => fs.flush(path, fd), done(cb)),
+    fsync: (_path, _datasync, _fd, cb) => cb(0), // every acknowledged write is already in Redis
+    release: (path, fd, cb) => run('release', `${path} fd=${fd}`, () => fs.release(path, fd), done(cb)),
+    truncate: (path, size, cb) => run('truncate', `${path} ${size}`, () => fs.truncate(path, size), done(cb)),
+    ftruncate: (path, fd, size, cb) => run('ftruncate', `${path} fd=${fd} ${size}`, () => fs.truncate(path, size), done(cb)),
+    unlink: (path, cb) => run('unlink', path, () => fs.unlink(path), done(cb)),
+    mkdir: (path, _mode, cb) => run('mkdir', path, () => fs.mkdir(path), done(cb)),
+    rmdir: (path, cb) => run('rmdir', path, () => fs.rmdir(path), done(cb)),
+    rename: (src, dest, cb) => run('rename', `${src} -> ${dest}`, () => fs.rename(src, dest), done(cb)),
+    chmod: (path, _mode, cb) => run('chmod', path, () => fs.acceptAttributeChange(path), done(cb)),
+    chown: (path, _uid, _gid, cb) => run('chown', path, () => fs.acceptAttributeChange(path), done(cb)),
+    utimens: (path, _atime, _mtime, cb) => run('utimens', path, () => fs.acceptAttributeChange(path), done(cb)),
+    readlink: refuse('readlink', Errno.EINVAL),
+    symlink: refuse('symlink', Errno.EPERM),
+    link: refuse('link', Errno.EPERM),
+    mknod: refuse('mknod', Errno.EPERM)
+  }
+}

@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import Fuse from 'fuse-native'
+import { mountLog } from '../log'
+import { withDeadline } from '../util/deadline'
+
+/**
+ * Mount options the binding does not expose. direct_io: reads reach the daemon every time and
+ * run until it answers 0 bytes, whatever size getattr said. atomic_o_trunc: open() sees O_TRUNC,
+ * so `echo x > t` is not a truncate. Zero timeouts: no cached entries, attributes or negative
+ * lookups, so another host's changes show at once. big_writes: 128 KiB writes.
+ */
+const EXTRA_OPTIONS = ['direct_io', 'atomic_o_trunc', 'entry_timeout=0', 'attr_timeout=0',
+  'negative_timeout=0', 'big_writes', 'default_permissions']
+
+class DnpipesFuse extends Fuse {
+  constructor (mnt: string, ops: Fuse.Operations, opts: Fuse.Options, private readonly extra: string[]) {
+    super(mnt, ops, opts)
+  }
+
+  protected override _fuseOptions (): string {
+    const base = super._fuseOptions()
+    const extra = this.extra.join(',')
+    return base ? `${base},${extra}` : `-o${extra}`
+  }
+}
+
+export interface MountOptions {
+  allowOther: boolean
+  readOnly: boolean
+  debug: boolean
+}
+
+export interface Mounted {
+  readonly mountpoint: string
+  /** Resolves when the mount disappears by other means (`dnpipes unmount`, `fusermount -u`). */
+  readonly gone: Promise<void>
+  unmount (): Promise<void>
+}
+
+function run (file: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, (err, _stdout, stderr) => err ? reject(new Error(stderr.trim() || err.message)) : resolve())
+  })
+}
+
+/** Whether `mountpoint` is a mount point now, from the kernel's table (no FUSE request). */
+export async function isMounted (mountpoint: string): Promise<boolean> {
+  const table = await fs.readFile('/proc/self/mounts', 'utf8')
+  const escaped = mountpoint.replace(/[ \t\n\\]/g, ch => '\\' + ch.charCodeAt(0).toString(8).padStart(3, '0'))
+  return table.split('\n').some(line => line.split(' ')[1] === escaped)
+}
+
+/**
+ * A mount left by a daemon that died answers ENOTCONN ("Transport endpoint is not connected").
+ * Detach it so that this mount can take its place; refuse when a live filesystem is there.
+ */
+export async function recoverStaleMount (mountpoint: string): Promise<void> {
+  if (!await isMounted(mountpoint)) return
+  let stale = false
+  try {
+    await withDeadline(fs.stat(mountpoint), 2000, 'stat of the mountpoint')
+  } catch (err) {
+    stale = (err as NodeJS.ErrnoException).code === 'ENOTCONN' || (err as NodeJS.ErrnoException).code === 'ECONNABORTED'
+    if (!stale) throw new Error(`${mountpoint} is mounted and does not answer (${(err as Error).message}); unmount it with: fusermount -uz ${mountpoint}`)
+  }
+  if (!stale) throw new Error(`${mountpoint} is already mounted; unmount it first with: dnpipes unmount ${mountpoint}`)
+  mountLog('recovering stale mount at %s', mountpoint)
+  await run('fusermount', ['-uz', mountpoint])
+}
+
+export async function mountFilesystem (mountpoint: string, ops: Fuse.Operations, options: MountOptions): Promise<Mounted> {
+  const mnt = path.resolve(mountpoint)
+  await recoverStaleMount(mnt)
+  await fs.mkdir(mnt, { recursive: true })
+  const extra = [...EXTRA_OPTIONS]
+  if (options.readOnly) extra.push('ro')
+  const fuse = new DnpipesFuse(mnt, ops, {
+    allowOther: options.allowOther,
+    debug: options.debug,
+    fsname: 'dnpipes',
+    subtype: 'dnpipes',
+    // Every operation answers within its own deadline (src/mount/fuse-ops.ts); this is a backstop.
+    timeout: 30_000
+  }, extra)
+  await new Promise<void>((resolve, reject) => fuse.mount(err => err ? reject(err) : resolve()))
+  mountLog('mounted %s with %s', mnt, extra.join(','))
+
+  let unmounting = false
+  let watcher: NodeJS.Timeout | undefined
+  const gone = new Promise<void>(resolve => {
+    watcher = setInterval(() => {
+      if (unmounting) return
+      isMounted(mnt).then(still => { if (!still) resolve() }, () => undefined)
+    }, 1000)
+    watcher.unref()
+  })
+
+  return {
+    mountpoint: mnt,
+    gone,
+    async unmount () {
+      unmounting = true
+      clearInterval(watcher)
+      await new Promise<void>(resolve => fuse.unmount(err => {
+        if (err) mountLog('unmount: %s', err.message)
+        resolve()
+      }))
+    }
+  }
+}
+
+/** `dnpipes unmount`: asks the kernel to unmount; the daemon notices and exits. */
+export async function unmountFilesystem (mountpoint: string, lazy: boolean): Promise<void> {
+  const mnt = path.resolve(mountpoint)
+  if (!await isMounted(mnt)) throw new Error(`${mnt} is not mounted`)
+  await run('fusermount', [lazy ? '-uz' : '-u', mnt])
+}

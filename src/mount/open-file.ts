@@ -1,0 +1,65 @@
+import { createFramer, Framer } from '../framing/framer'
+import { Framing, Message } from '../framing/message'
+import { ReadCursor } from '../topics/read-cursor'
+import { TopicStore } from '../topics/topic-store'
+
+/**
+ * One open(2) of a topic: its identity at open time, its read position and the partial line it
+ * holds. Writes through one handle are applied one after another, in order.
+ */
+export class OpenFile {
+  /** Current path; follows renames, since FUSE hands every operation the path of today. */
+  path: string
+  readonly cursor: ReadCursor
+  private readonly framer: Framer
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor (
+    private readonly store: TopicStore,
+    path: string,
+    readonly uid: string,
+    readonly writable: boolean,
+    framing: Framing
+  ) {
+    this.path = path
+    this.framer = createFramer(framing)
+    this.cursor = new ReadCursor(request => this.store.read(this.path, request))
+  }
+
+  /** Pushes the complete messages in `chunk`; resolves when Redis has them. */
+  write (chunk: Buffer): Promise<void> {
+    return this.serially(async () => {
+      const before = this.framer.save()
+      const messages = this.framer.push(chunk)
+      try {
+        await this.push(messages)
+      } catch (err) {
+        // The write failed as a whole: its bytes must not surface later in another message.
+        this.framer.restore(before)
+        throw err
+      }
+    })
+  }
+
+  /** Pushes the partial line held, as close(2) does. A failure is reported and the bytes dropped. */
+  flush (): Promise<void> {
+    return this.serially(async () => {
+      const remainder = this.framer.takeRemainder()
+      if (remainder) await this.push([remainder])
+    })
+  }
+
+  get pendingBytes (): number {
+    return this.framer.pendingBytes
+  }
+
+  private async push (messages: Message[]): Promise<void> {
+    if (messages.length > 0) await this.store.append(this.path, this.uid, messages)
+  }
+
+  private serially<T> (work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+}

@@ -1,0 +1,58 @@
+import Redis, { RedisOptions } from 'ioredis'
+import { redisLog } from '../log'
+import { withDeadline } from '../util/deadline'
+
+/** Where the topics live: a Redis URL, or the unix socket of the embedded server. */
+export type RedisTarget =
+  | { kind: 'url', url: string }
+  | { kind: 'socket', path: string }
+
+/** The target as it may be shown to a user: never with its password. */
+export function describeTarget (target: RedisTarget): string {
+  if (target.kind === 'socket') return `embedded redis-server at ${target.path}`
+  try {
+    const url = new URL(target.url)
+    if (url.password) url.password = '***'
+    return url.toString()
+  } catch {
+    return 'the Redis URL given (it does not parse as a URL)'
+  }
+}
+
+export interface ConnectOptions {
+  /** Connection name shown by CLIENT LIST. */
+  name: string
+  /** How long the first connection may take before the mount gives up. @default 5000 */
+  connectTimeoutMs?: number
+}
+
+/** Streams with exclusive ranges and XADD in scripts as used here need Redis 6.2. */
+const MINIMUM_VERSION = [6, 2]
+
+export async function connectRedis (target: RedisTarget, options: ConnectOptions): Promise<Redis> {
+  const deadline = options.connectTimeoutMs ?? 5000
+  const common: RedisOptions = {
+    lazyConnect: true,
+    connectionName: options.name,
+    protocol: 2,
+    connectTimeout: Math.min(deadline, 3000)
+  }
+  const redis = target.kind === 'socket'
+    ? new Redis({ ...common, path: target.path })
+    : new Redis(target.url, common)
+  redis.on('error', err => redisLog('%s: %s', describeTarget(target), err.message))
+  redis.on('ready', () => redisLog('connected to %s', describeTarget(target)))
+  try {
+    await withDeadline(redis.connect(), deadline, 'connecting')
+    const info = await withDeadline(redis.info('server'), deadline, 'INFO')
+    const version = /redis_version:(\d+)\.(\d+)/.exec(info)
+    if (version && (Number(version[1]) < MINIMUM_VERSION[0]! ||
+        (Number(version[1]) === MINIMUM_VERSION[0] && Number(version[2]) < MINIMUM_VERSION[1]!))) {
+      throw new Error(`Redis ${version[1]}.${version[2]} is too old; dnpipes needs ${MINIMUM_VERSION.join('.')} or newer`)
+    }
+    return redis
+  } catch (err) {
+    redis.disconnect()
+    throw new Error(`cannot use Redis at ${describeTarget(target)}: ${(err as Error).message}`)
+  }
+}

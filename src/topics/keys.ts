@@ -1,0 +1,44 @@
+/**
+ * Redis key layout. Every key of one topic carries the topic's path as a hash tag, so on a
+ * Redis Cluster all of them live in one slot and the scripts that touch them stay atomic.
+ *
+ *   {P}{T}          Stream     the topic's messages; one entry per message, payload in field `data`
+ *   {P}{T}:meta     Hash       uid (identity, so a removed-and-recreated topic is a new file),
+ *                              bytes (rendered size), count (entries accounted), last (last
+ *                              accounted entry id), mark (next offset to index), gen (reset
+ *                              generation), mtime and ctime (ms)
+ *   {P}{T}:idx      Sorted set byte offset -> entry id, one entry about every 64 KiB, so a read at
+ *                              any offset starts near it instead of at the first message
+ *   {P}{D}:dir      Hash       child name -> "f" (topic) or "d" (directory), for directory D;
+ *                              the root directory is {P}{/}:dir
+ *
+ * {P} is the prefix (default "dnpipes:"); {T} and {D} are paths relative to the mount root,
+ * "team-a/orders", inside braces. "%", "{" and "}" in a path are written %25, %7B and %7D so
+ * that the hash tag always spans the whole path.
+ */
+
+export const DEFAULT_PREFIX = 'dnpipes:'
+export const ROOT = ''
+
+export interface TopicKeys {
+  stream: string
+  meta: string
+  index: string
+}
+
+function tag (path: string): string {
+  return '{' + path.replace(/[%{}]/g, ch => '%' + ch.charCodeAt(0).toString(16).toUpperCase()) + '}'
+}
+
+export class KeyLayout {
+  constructor (readonly prefix: string = DEFAULT_PREFIX) {}
+
+  topic (path: string): TopicKeys {
+    const base = this.prefix + tag(path)
+    return { stream: base, meta: base + ':meta', index: base + ':idx' }
+  }
+
+  directory (path: string): string {
+    return this.prefix + tag(path === ROOT ? '/' : path) + ':dir'
+  }
+}

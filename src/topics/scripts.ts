@@ -1,0 +1,231 @@
+/**
+ * Lua scripts, each touching the keys of one topic only (one hash slot), except `rename`,
+ * which is used on standalone Redis alone. Sizes follow src/framing/entry.ts exactly.
+ */
+
+const ENTRY_SIZE = `
+local function entry_size(fields)
+  local data, raw = nil, false
+  for i = 1, #fields, 2 do
+    local f = fields[i]
+    if data == nil and f == 'data' then data = fields[i + 1]
+    elseif f == 'raw' then raw = true end
+  end
+  if data ~= nil then
+    if raw then return #data end
+    return #data + 1
+  end
+  local n = 0
+  for i = 1, #fields, 2 do n = n + #fields[i] + 1 + #fields[i + 1] + 1 end
+  if n < 1 then n = 1 end
+  return n
+end
+local function last_id(stream)
+  local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+  if top[1] then return top[1][1] end
+  return '0-0'
+end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function id_ms(id)
+  return string.match(id, '^(%d+)')
+end
+`
+
+export interface ScriptSource {
+  keys: number
+  lua: string
+}
+
+/** KEYS stream, meta. ARGV uid. Returns 1 when created, 0 when the topic already existed. */
+const create: ScriptSource = {
+  keys: 2,
+  lua: ENTRY_SIZE + `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local now = now_ms()
+redis.call('HSET', KEYS[2], 'uid', ARGV[1], 'bytes', 0, 'count', 0, 'last', '0-0', 'mark', 0,
+  'gen', 0, 'mtime', now, 'ctime', now)
+return 1
+`
+}
+
+/**
+ * KEYS stream, meta. Returns nil for no topic, else
+ * {uid, bytes, count, mtime, ctime, gen, fresh, lastId}; fresh is 0 when entries were added or
+ * removed by another client since the counters were last brought up to date.
+ */
+const stat: ScriptSource = {
+  keys: 2,
+  lua: ENTRY_SIZE + `
+local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'mtime', 'ctime', 'gen', 'last')
+if not m[1] then return nil end
+local last = last_id(KEYS[1])
+local fresh = 0
+if last == m[7] and redis.call('XLEN', KEYS[1]) == tonumber(m[3]) then fresh = 1 end
+return {m[1], m[2], m[3], m[4], m[5], m[6], fresh, last}
+`
+}
+
+/**
+ * KEYS stream, meta, idx. ARGV uid, indexEvery, flags ("l" line / "r" verbatim per message),
+ * payload... Appends every payload in one atomic step. Errors: ESTALE when the topic the
+ * caller opened is gone, UNRECONCILED when another client changed the stream (nothing applied).
+ */
+const append: ScriptSource = {
+  keys: 3,
+  lua: ENTRY_SIZE + `
+local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'last', 'mark')
+if m[1] ~= ARGV[1] then return redis.error_reply('ESTALE the topic was removed after it was opened') end
+if last_id(KEYS[1]) ~= m[4] then return redis.error_reply('UNRECONCILED') end
+local every = tonumber(ARGV[2])
+local flags = ARGV[3]
+local bytes, count, mark = tonumber(m[2]), tonumber(m[3]), tonumber(m[5])
+local id = m[4]
+for i = 4, #ARGV do
+  local p = ARGV[i]
+  local size
+  if string.byte(flags, i - 3) == 114 then
+    id = redis.call('XADD', KEYS[1], '*', 'data', p, 'raw', '1')
+    size = #p
+  else
+    id = redis.call('XADD', KEYS[1], '*', 'data', p)
+    size = #p + 1
+  end
+  if bytes >= mark then
+    redis.call('ZADD', KEYS[3], bytes, id)
+    mark = bytes + every
+  end
+  bytes = bytes + size
+end
+count = count + #ARGV - 3
+redis.call('HSET', KEYS[2], 'bytes', bytes, 'count', count, 'last', id, 'mark', mark, 'mtime', id_ms(id))
+return {tostring(bytes), id}
+`
+}
+
+/**
+ * KEYS stream, meta, idx. ARGV indexEvery, batch. Accounts up to `batch` entries that other
+ * clients added; starts over when entries were deleted. Returns 1 when up to date, 0 if more.
+ */
+const reconcile: ScriptSource = {
+  keys: 3,
+  lua: ENTRY_SIZE + `
+local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'last', 'mark')
+if not m[1] then return 1 end
+local bytes, count, last, mark = tonumber(m[2]), tonumber(m[3]), m[4], tonumber(m[5])
+local every, batch = tonumber(ARGV[1]), tonumber(ARGV[2])
+local start = '-'
+if last ~= '0-0' then start = '(' .. last end
+local entries = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', batch)
+for _, e in ipairs(entries) do
+  if bytes >= mark then
+    redis.call('ZADD', KEYS[3], bytes, e[1])
+    mark = bytes + every
+  end
+  bytes = bytes + entry_size(e[2])
+  count = count + 1
+  last = e[1]
+end
+local done = #entries < batch
+if done and redis.call('XLEN', KEYS[1]) ~= count then
+  redis.call('DEL', KEYS[3])
+  bytes, count, last, mark = 0, 0, '0-0', 0
+  done = false
+end
+redis.call('HSET', KEYS[2], 'bytes', bytes, 'count', count, 'last', last, 'mark', mark)
+if last ~= '0-0' then redis.call('HSET', KEYS[2], 'mtime', id_ms(last)) end
+if done then return 1 end
+return 0
+`
+}
+
+/**
+ * KEYS stream, meta, idx. ARGV gen, offset, afterId, afterPos, maxBytes, indexEvery.
+ * Returns {gen, firstPos, id, fields, id, fields, ...}: the entries that reach into
+ * [offset, offset + maxBytes), starting at byte firstPos; nil when the topic is gone.
+ * When (gen, afterId, afterPos) still describe the stream, the scan continues after afterId
+ * (a sequential reader costs no seek); otherwise it starts at the nearest indexed entry.
+ */
+const read: ScriptSource = {
+  keys: 3,
+  lua: ENTRY_SIZE + `
+local m = redis.call('HMGET', KEYS[2], 'uid', 'gen')
+if not m[1] then return nil end
+local gen = m[2]
+local offset, afterPos, maxBytes, every = tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local start, pos
+if ARGV[1] == gen and ARGV[3] ~= '' and afterPos <= offset and offset - afterPos < every then
+  start, pos = '(' .. ARGV[3], afterPos
+else
+  local hit = redis.call('ZREVRANGEBYSCORE', KEYS[3], offset, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  if hit[1] then start, pos = hit[1], tonumber(hit[2]) else start, pos = '-', 0 end
+end
+local out = {gen, 0}
+local first = nil
+local taken = 0
+while taken < maxBytes do
+  local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 256)
+  for _, e in ipairs(page) do
+    local size = entry_size(e[2])
+    if pos + size > offset then
+      if first == nil then first = pos end
+      out[#out + 1] = e[1]
+      out[#out + 1] = e[2]
+      taken = taken + size
+    end
+    pos = pos + size
+    start = '(' .. e[1]
+    if taken >= maxBytes then break end
+  end
+  if #page < 256 then break end
+end
+out[2] = tostring(first or pos)
+return out
+`
+}
+
+/** KEYS stream, meta, idx. Deletes every message; the topic, its ids and its identity stay. */
+const reset: ScriptSource = {
+  keys: 3,
+  lua: ENTRY_SIZE + `
+if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('ENOENT no such topic') end
+redis.call('XTRIM', KEYS[1], 'MAXLEN', 0)
+redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[2], 'bytes', 0, 'count', 0, 'last', '0-0', 'mark', 0, 'mtime', now_ms())
+redis.call('HINCRBY', KEYS[2], 'gen', 1)
+return 1
+`
+}
+
+/** KEYS stream, meta, idx. Deletes the topic. Returns 1 if it existed. */
+const remove: ScriptSource = {
+  keys: 3,
+  lua: `
+local existed = redis.call('EXISTS', KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return existed
+`
+}
+
+/**
+ * KEYS src stream, meta, idx, dst stream, meta, idx, src dir, dst dir. ARGV src name, dst name.
+ * Standalone Redis only: moves a topic atomically, replacing a topic at the destination.
+ */
+const rename: ScriptSource = {
+  keys: 8,
+  lua: `
+if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('ENOENT no such topic') end
+redis.call('DEL', KEYS[4], KEYS[5], KEYS[6])
+for i = 1, 3 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('RENAME', KEYS[i], KEYS[i + 3]) end
+end
+redis.call('HDEL', KEYS[7], ARGV[1])
+redis.call('HSET', KEYS[8], ARGV[2], 'f')
+return 1
+`
+}
+
+export const SCRIPTS = { create, stat, append, reconcile, read, reset, remove, rename } as const
+export type ScriptName = keyof typeof SCRIPTS

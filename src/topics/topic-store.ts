@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto'
+import type { Cluster, Redis } from 'ioredis'
+import { EntryFields, messageFields } from '../framing/entry'
+import { Message } from '../framing/message'
+import { topicsLog } from '../log'
+import { TopicError } from './errors'
+import { KeyLayout, ROOT, TopicKeys } from './keys'
+import { splitPath, validateNewPath } from './paths'
+import { SCRIPTS, ScriptName } from './scripts'
+
+export type RedisClient = Redis | Cluster
+
+export interface TopicStat {
+  kind: 'topic'
+  /** Identity of this incarnation of the topic: a topic removed and created again differs. */
+  uid: string
+  /** Bytes a full read returns now. */
+  size: number
+  entries: number
+  mtimeMs: number
+  ctimeMs: number
+  /** Reset generation: changes whenever the topic is reset. */
+  gen: string
+  lastId: string
+}
+
+export interface DirectoryStat {
+  kind: 'directory'
+}
+
+export type PathStat = TopicStat | DirectoryStat
+
+export interface DirectoryEntry {
+  name: string
+  kind: 'topic' | 'directory'
+}
+
+export interface ReadRequest {
+  gen: string
+  offset: number
+  /** Id of the last entry the reader already has, and the byte offset right after it. */
+  afterId: string
+  afterPos: number
+  maxBytes: number
+}
+
+export interface ReadPage {
+  gen: string
+  /** Byte offset where the first returned entry starts (the end of the topic when none). */
+  firstPos: number
+  entries: Array<[id: string, fields: EntryFields]>
+}
+
+export interface TopicStoreOptions {
+  prefix?: string
+  /** An index entry every this many bytes bounds the scan of a read at any offset. */
+  indexEvery?: number
+  /** On a Redis Cluster, moves between hash slots answer EXDEV. */
+  cluster?: boolean
+}
+
+const RECONCILE_BATCH = 1000
+const MAX_RECONCILE_ROUNDS = 100_000
+
+/**
+ * The Redis Streams side of dnpipes: topics, directories and their operations, in terms of
+ * paths relative to the mount root ("team-a/orders"). Knows nothing about FUSE.
+ */
+export class TopicStore {
+  readonly keys: KeyLayout
+  private readonly indexEvery: number
+  private readonly cluster: boolean
+
+  constructor (readonly redis: RedisClient, options: TopicStoreOptions = {}) {
+    this.keys = new KeyLayout(options.prefix)
+    this.indexEvery = options.indexEvery ?? 64 * 1024
+    this.cluster = options.cluster ?? false
+    for (const [name, script] of Object.entries(SCRIPTS)) {
+      redis.defineCommand(`dnpipes_${name}`, { numberOfKeys: script.keys, lua: script.lua })
+    }
+  }
+
+  private run (name: ScriptName, keys: string[], args: Array<string | number | Buffer>): Promise<unknown> {
+    const command = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[`dnpipes_${name}`]!
+    return command.call(this.redis, ...keys, ...args)
+  }
+
+  private runBuffer (name: ScriptName, keys: string[], args: Array<string | number | Buffer>): Promise<unknown> {
+    const command = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[`dnpipes_${name}Buffer`]!
+    return command.call(this.redis, ...keys, ...args)
+  }
+
+  /** What is at `path`: a topic (with exact, current size), a directory, or nothing. */
+  async stat (path: string): Promise<PathStat | undefined> {
+    if (path === ROOT) return { kind: 'directory' }
+    const topic = await this.statTopic(path)
+    if (topic) return topic
+    return (await this.childKind(path)) === 'd' ? { kind: 'directory' } : undefined
+  }
+
+  /** The topic at `path`, or undefined; one round trip unless other clients changed it. */
+  async statTopic (path: string): Promise<TopicStat | undefined> {
+    const keys = this.keys.topic(path)
+    for (let round = 0; ; round++) {
+      const reply = await this.run('stat', [keys.stream, keys.meta], []) as string[] | null
+      if (!reply) return undefined
+      const [uid, bytes, count, mtime, ctime, gen, fresh, lastId] = reply as [string, string, string, string, string, string, number, string]
+      if (fresh === 1 || round > 0) {
+        return { kind: 'topic', uid, size: Number(bytes), entries: Number(count), mtimeMs: Number(mtime), ctimeMs: Number(ctime), gen, lastId }
+      }
+      await this.reconcile(keys)
+    }
+  }
+
+  /** Brings a topic's counters and index up to date with entries other clients added or removed. */
+  private async reconcile (keys: TopicKeys): Promise<void> {
+    topicsLog('reconcile %s', keys.stream)
+    for (let round = 0; round < MAX_RECONCILE_ROUNDS; round++) {
+      if (await this.run('reconcile', [keys.stream, keys.meta, keys.index], [this.indexEvery, RECONCILE_BATCH]) === 1) return
+    }
+    throw new TopicError('EIO', `could not account the entries of ${keys.stream}`)
+  }
+
+  /** Creates an empty topic. Answers EEXIST when something is already at `path`. */
+  async create (path: string): Promise<TopicStat> {
+    validateNewPath(path)
+    const { parent, name } = splitPath(path)
+    await this.requireDirectory(parent)
+    if (await this.childKind(path) === 'd') throw new TopicError('EEXIST', `${path} is a directory`)
+    const keys = this.keys.topic(path)
+    const uid = randomBytes(8).toString('hex')
+    // The topic first, then its directory entry: a crash in between leaves an invisible topic
+    // rather than a listed name that does not exist.
+    const created = await this.run('create', [keys.stream, keys.meta], [uid])
+    if (created !== 1) throw new TopicError('EEXIST', `${path} exists`)
+    await this.redis.hset(this.keys.directory(parent), name, 'f')
+    const stat = await this.statTopic(path)
+    if (!stat) throw new TopicError('ENOENT', `${path} was removed while being created`)
+    return stat
+  }
+
+  /**
+   * Appends messages in one atomic step, so messages from concurrent writers never interleave
+   * inside one call. Resolves once Redis has applied them.
+   */
+  async append (path: string, uid: string, messages: Message[]): Promise<number> {
+    if (messages.length === 0) return 0
+    const keys = this.keys.topic(path)
+    const args: Array<string | number | Buffer> = [uid, this.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join('')]
+    for (const message of messages) args.push(message.payload)
+    for (let round = 0; ; round++) {
+      try {
+        const reply = await this.run('append', [keys.stream, keys.meta, keys.index], args) as [string, string]
+        return Number(reply[0])
+      } catch (err) {
+        // Nothing was applied: account what another client added, then append after it.
+        if (round < 3 && err instanceof Error && err.message.startsWith('UNRECONCILED')) {
+          await this.reconcile(keys)
+          continue
+        }
+        throw err
+      }
+    }
+  }
+
+  /** Entries covering bytes from `offset`, continuing cheaply after the caller's last entry. */
+  async read (path: string, request: ReadRequest): Promise<ReadPage | undefined> {
+    const keys = this.keys.topic(path)
+    const reply = await this.runBuffer('read', [keys.stream, keys.meta, keys.index], [
+      request.gen, request.offset, request.afterId, request.afterPos, request.maxBytes, this.indexEvery
+    ]) as Array<Buffer | [Buffer, Buffer[]]> | null
+    if (!reply) return undefined
+    const entries: ReadPage['entries'] = []
+    for (let i = 2; i + 1 < reply.length; i += 2) {
+      entries.push([(reply[i] as Buffer).toString(), reply[i + 1] as unknown as EntryFields])
+    }
+    return { gen: (reply[0] as Buffer).toString(), firstPos: Number((reply[1] as Buffer).toString()), entries }
+  }
+
+  /** Deletes every message of the topic; it stays, empty, and later appends go on. */
+  async reset (path: string): Promise<void> {
+    const keys = this.keys.topic(path)
+    await this.run('reset', [keys.stream, keys.meta, keys.index], [])
+  }
+
+  /** Deletes a topic and its messages. */
+  async remove (path: string): Promise<void> {
+    const { parent, name } = splitPath(path)
+    const keys = this.keys.topic(path)
+    const existed = await this.run('remove', [keys.stream, keys.meta, keys.index], [])
+    const listed = await this.redis.hdel(this.keys.directory(parent), name)
+    if (existed !== 1 && listed === 0) throw new TopicError('ENOENT', `no topic ${path}`)
+  }
+
+  async mkdir (path: string): Promise<void> {
+    validateNewPath(path)
+    const { parent, name } = splitPath(path)
+    await this.requireDirectory(parent)
+    if (await this.statTopic(path)) throw new TopicError('EEXIST', `${path} exists`)
+    const added = await this.redis.hsetnx(this.keys.directory(parent), name, 'd')
+    if (added !== 1) throw new TopicError('EEXIST', `${path} exists`)
+  }
+
+  async rmdir (path: string): Promise<void> {
+    if (path === ROOT) throw new TopicError('EPERM', 'the root cannot be removed')
+    const { parent, name } = splitPath(path)
+    const kind = await this.childKind(path)
+    if (kind === undefined) throw new TopicError('ENOENT', `no directory ${path}`)
+    if (kind !== 'd') throw new TopicError('ENOTDIR', `${path} is a topic`)
+    if (await this.redis.hlen(this.keys.directory(path)) > 0) throw new TopicError('ENOTEMPTY', `${path} is not empty`)
+    await this.redis.hdel(this.keys.directory(parent), name)
+  }
+
+  /** Children of a directory, sorted by name. */
+  async list (path: string): Promise<DirectoryEntry[]> {
+    await this.requireDirectory(path)
+    const children = await this.redis.hgetall(this.keys.directory(path))
+    return Object.keys(children).sort().map(name => ({ name, kind: children[name] === 'd' ? 'directory' : 'topic' }))
+  }
+
+  /**
+   * Renames a topic (replacing a topic at the destination, as rename(2) does). Directories, and
+   * topics on a Redis Cluster, answer EXDEV so that `mv` copies instead.
+   */
+  async rename (from: string, to: string): Promise<void> {
+    if (from === to) return
+    validateNewPath(to)
+    const source = await this.stat(from)
+    if (!source) throw new TopicError('ENOENT', `no such path ${from}`)
+    const target = await this.stat(to)
+    if (source.kind === 'directory') {
+      if (target?.kind === 'topic') throw new TopicError('ENOTDIR', `${to} is a topic`)
+      if (target?.kind === 'directory' && (await this.list(to)).length > 0) throw new TopicError('ENOTEMPTY', `${to} is not empty`)
+      throw new TopicError('EXDEV', 'directories are moved by copying')
+    }
+    if (target?.kind === 'directory') throw new TopicError('EISDIR', `${to} is a directory`)
+    if (this.cluster) throw new TopicError('EXDEV', 'topics on a Redis Cluster are moved by copying')
+    const src = splitPath(from)
+    const dst = splitPath(to)
+    await this.requireDirectory(dst.parent)
+    const a = this.keys.topic(from)
+    const b = this.keys.topic(to)
+    await this.run('rename', [a.stream, a.meta, a.index, b.stream, b.meta, b.index,
+      this.keys.directory(src.parent), this.keys.directory(dst.parent)], [src.name, dst.name])
+  }
+
+  private async childKind (path: string): Promise<string | undefined> {
+    const { parent, name } = splitPath(path)
+    return (await this.redis.hget(this.keys.directory(parent), name)) ?? undefined
+  }
+
+  private async requireDirectory (path: string): Promise<void> {
+    if (path === ROOT) return
+    const kind = await this.childKind(path)
+    if (kind === undefined) {
+      if (await this.statTopic(path)) throw new TopicError('ENOTDIR', `${path} is a topic`)
+      throw new TopicError('ENOENT', `no directory ${path}`)
+    }
+    if (kind !== 'd') throw new TopicError('ENOTDIR', `${path} is a topic`)
+  }
+}

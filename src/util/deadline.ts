@@ -1,0 +1,20 @@
+export class DeadlineError extends Error {
+  readonly code = 'ETIMEDOUT'
+  constructor (what: string, ms: number) {
+    super(`${what} did not finish within ${ms} ms`)
+    this.name = 'DeadlineError'
+  }
+}
+
+/** Rejects with DeadlineError when `promise` takes longer than `ms`; the work itself goes on. */
+export function withDeadline<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(what, ms)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+export function sleep (ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}
