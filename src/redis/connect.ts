@@ -22,7 +22,7 @@ export function describeTarget (target: RedisTarget): string {
 export interface ConnectOptions {
   /** Connection name shown by CLIENT LIST. */
   name: string
-  /** How long the first connection may take before the mount gives up. @default 5000 */
+  /** How long connecting and the first reply may take before giving up. @default 4000 */
   connectTimeoutMs?: number
 }
 
@@ -30,7 +30,7 @@ export interface ConnectOptions {
 const MINIMUM_VERSION = [6, 2]
 
 export async function connectRedis (target: RedisTarget, options: ConnectOptions): Promise<Redis> {
-  const deadline = options.connectTimeoutMs ?? 5000
+  const deadline = options.connectTimeoutMs ?? 4000
   const common: RedisOptions = {
     lazyConnect: true,
     connectionName: options.name,
@@ -40,11 +40,14 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
   const redis = target.kind === 'socket'
     ? new Redis({ ...common, path: target.path })
     : new Redis(target.url, common)
-  redis.on('error', err => redisLog('%s: %s', describeTarget(target), err.message))
+  let lastError: Error | undefined
+  redis.on('error', err => {
+    lastError = err
+    redisLog('%s: %s', describeTarget(target), err.message)
+  })
   redis.on('ready', () => redisLog('connected to %s', describeTarget(target)))
   try {
-    await withDeadline(redis.connect(), deadline, 'connecting')
-    const info = await withDeadline(redis.info('server'), deadline, 'INFO')
+    const info = await withDeadline(redis.connect().then(() => redis.info('server')), deadline, 'the Redis handshake')
     const version = /redis_version:(\d+)\.(\d+)/.exec(info)
     if (version && (Number(version[1]) < MINIMUM_VERSION[0]! ||
         (Number(version[1]) === MINIMUM_VERSION[0] && Number(version[2]) < MINIMUM_VERSION[1]!))) {
@@ -53,6 +56,7 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
     return redis
   } catch (err) {
     redis.disconnect()
-    throw new Error(`cannot use Redis at ${describeTarget(target)}: ${(err as Error).message}`)
+    const cause = lastError && (err as Error).message === 'Connection is closed.' ? lastError : err as Error
+    throw new Error(`cannot use Redis at ${describeTarget(target)}: ${cause.message}`)
   }
 }

@@ -17,11 +17,15 @@ export class ReadCursor {
   private gen = ''
   private afterId = ''
   private afterPos = 0
+  /** Where the previous read ended: only a read that continues there is served from the buffer. */
+  private nextOffset = 0
 
   constructor (private readonly fetchPage: PageFetcher, private readonly pageBytes = DEFAULT_PAGE_BYTES) {}
 
   /** Up to `length` bytes at `offset`; fewer only at the end of the topic. */
   async read (offset: number, length: number): Promise<Buffer> {
+    // A reader that jumps (rewinds, seeks) gets fresh bytes: the topic may have been reset since.
+    if (offset !== this.nextOffset) this.buffer = Buffer.alloc(0)
     const parts: Buffer[] = []
     let at = offset
     let wanted = length
@@ -44,7 +48,9 @@ export class ReadCursor {
       if (resetMeanwhile && parts.length > 0) break
       if (at < this.bufferStart || at >= this.bufferStart + this.buffer.length) break
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+    const result = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+    this.nextOffset = offset + result.length
+    return result
   }
 
   private load (page: ReadPage): void {

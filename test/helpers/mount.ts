@@ -1,0 +1,60 @@
+import { ChildProcess, spawn } from 'node:child_process'
+import path from 'node:path'
+import tmp from 'tmp'
+import { run, track, trackMount, untrackMount } from './processes'
+
+export const CLI = path.resolve(__dirname, '../../src/cli.js')
+
+export interface MountedDir {
+  dir: string
+  daemon: ChildProcess
+  /** Everything the daemon printed so far. */
+  output (): string
+  /** Resolves with the daemon's exit code (or signal name). */
+  exited: Promise<number | string>
+  /** SIGTERM, then make sure nothing is left mounted. */
+  stop (): Promise<void>
+}
+
+export interface MountOptions {
+  args?: string[]
+  env?: NodeJS.ProcessEnv
+  dir?: string
+}
+
+/** Spawns `dnpipes mount` on a fresh temporary directory and waits for its ready line. */
+export async function mount (redisUrl: string | undefined, options: MountOptions = {}): Promise<MountedDir> {
+  const dir = options.dir ?? tmp.dirSync({ prefix: 'dnpipes-mnt-' }).name
+  const args = [CLI, 'mount', dir, ...(redisUrl ? ['--redis', redisUrl] : []), ...(options.args ?? [])]
+  const daemon = track(spawn(process.execPath, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] }))
+  trackMount(dir)
+  let output = ''
+  daemon.stdout!.on('data', chunk => { output += chunk })
+  daemon.stderr!.on('data', chunk => { output += chunk })
+  const exited = new Promise<number | string>(resolve => daemon.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`mount did not become ready: ${output}`)), 10_000)
+    const check = (): void => {
+      if (output.includes('dnpipes: mounted')) { clearTimeout(timer); resolve() }
+    }
+    daemon.stdout!.on('data', check)
+    exited.then(code => { clearTimeout(timer); reject(new Error(`mount exited (${code}): ${output}`)) })
+  })
+  return {
+    dir,
+    daemon,
+    output: () => output,
+    exited,
+    async stop () {
+      if (daemon.exitCode === null && daemon.signalCode === null) {
+        daemon.kill('SIGTERM')
+        const timer = setTimeout(() => daemon.kill('SIGKILL'), 5000)
+        await exited
+        clearTimeout(timer)
+      }
+      await run('fusermount', ['-uz', dir]).catch(() => undefined)
+      untrackMount(dir)
+      await run('rmdir', [dir]).catch(() => undefined)
+    }
+  }
+}

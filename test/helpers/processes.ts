@@ -1,0 +1,78 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process'
+
+/**
+ * Child processes and mounts the tests start, so that they are stopped even when a test fails
+ * or the runner is interrupted. The test process never serves a mount, so synchronous calls at
+ * exit are safe here.
+ */
+const children = new Set<ChildProcess>()
+const mountpoints = new Set<string>()
+
+export function track (child: ChildProcess): ChildProcess {
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return child
+}
+
+export function trackMount (dir: string): void {
+  mountpoints.add(dir)
+}
+
+export function untrackMount (dir: string): void {
+  mountpoints.delete(dir)
+}
+
+function cleanUp (): void {
+  for (const child of children) {
+    try { child.kill('SIGKILL') } catch {}
+  }
+  for (const dir of mountpoints) spawnSync('fusermount', ['-uz', dir])
+}
+
+process.once('exit', cleanUp)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => { cleanUp(); process.exit(1) })
+}
+
+export interface Result {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: Buffer
+  stderr: string
+}
+
+export interface RunOptions {
+  cwd?: string
+  input?: Buffer | string
+  env?: NodeJS.ProcessEnv
+  timeoutMs?: number
+}
+
+/** Runs a command to completion, asynchronously, and collects its output. */
+export function run (file: string, args: string[], options: RunOptions = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] }))
+    const out: Buffer[] = []
+    let err = ''
+    child.stdout!.on('data', chunk => out.push(chunk))
+    child.stderr!.on('data', chunk => { err += chunk })
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err })
+    })
+    child.stdin!.on('error', () => undefined)
+    child.stdin!.end(options.input ?? '')
+  })
+}
+
+/** `sh -c script`, in a child process, as a user at a shell would. */
+export function sh (script: string, options: RunOptions = {}): Promise<Result> {
+  return run('sh', ['-c', script], options)
+}
+
+/** `bash -c script`, for the real errno messages (dash prints "I/O error" for any failure). */
+export function bash (script: string, options: RunOptions = {}): Promise<Result> {
+  return run('bash', ['-c', script], options)
+}
