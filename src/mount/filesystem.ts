@@ -14,6 +14,17 @@ export interface FilesystemOptions {
   readOnly: boolean
 }
 
+/**
+ * libfuse does not unlink a file that is still open: it renames it to ".fuse_hidden…" and
+ * unlinks that name at the last close. dnpipes removes the topic at the rename instead, so that
+ * the open handles see ESTALE, and answers the later unlink of the hidden name as done.
+ */
+const HIDDEN_PREFIX = '.fuse_hidden'
+
+function isHiddenName (path: string): boolean {
+  return path.slice(path.lastIndexOf('/') + 1).startsWith(HIDDEN_PREFIX)
+}
+
 const O_ACCMODE = 0o3
 const O_RDONLY = 0
 const O_TRUNC = 0o1000
@@ -106,7 +117,9 @@ export class DnpipesFilesystem {
 
   async unlink (fusePath: string): Promise<void> {
     this.requireWritable()
-    await this.store.remove(this.resolve(fusePath))
+    const path = this.resolve(fusePath)
+    if (isHiddenName(path)) return
+    await this.store.remove(path)
   }
 
   async mkdir (fusePath: string): Promise<void> {
@@ -121,7 +134,10 @@ export class DnpipesFilesystem {
 
   async rename (fromFusePath: string, toFusePath: string): Promise<void> {
     this.requireWritable()
-    await this.store.rename(this.resolve(fromFusePath), this.resolve(toFusePath))
+    const from = this.resolve(fromFusePath)
+    const to = this.resolve(toFusePath)
+    if (isHiddenName(to) && !isHiddenName(from)) return this.store.remove(from)
+    await this.store.rename(from, to)
   }
 
   /** chmod, chown and utimens: accepted on anything that exists, so cp -p and touch work. */

@@ -1,0 +1,69 @@
+import t from 'tap'
+import { mountFor, redisFor } from '../helpers/fixture'
+import { sh } from '../helpers/processes'
+
+// Every-day shell tools on a real mount.
+
+t.test('echo, cat, truncate, rm: push, replay, reset, delete', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  const run = (script: string) => sh(script, { cwd: dir })
+
+  t.equal((await run('echo hello > jobs && echo more >> jobs && cat jobs')).stdout.toString(), 'hello\nmore\n')
+  t.equal((await run('echo again > jobs; cat jobs')).stdout.toString(), 'hello\nmore\nagain\n', '> appends: O_TRUNC is ignored by default')
+  t.equal((await run('stat -c %s jobs')).stdout.toString(), '17\n')
+  t.equal((await run('truncate -s 0 jobs && stat -c %s jobs && cat jobs')).stdout.toString(), '0\n')
+  t.equal((await run('echo after-reset >> jobs; cat jobs')).stdout.toString(), 'after-reset\n')
+  const rm = await run('rm jobs; ls; cat jobs')
+  t.equal(rm.stdout.toString(), '')
+  t.match(rm.stderr, /No such file/)
+})
+
+t.test('directories, touch, mv, cp, cp -p, ls -l, find, du, df', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  const run = (script: string) => sh(script, { cwd: dir })
+
+  t.equal((await run('mkdir -p team/a && echo o1 > team/a/orders && touch team/empty && ls team && ls team/a')).stdout.toString(), 'a\nempty\norders\n')
+  t.equal((await run('mv team/a/orders team/orders2 && cat team/orders2 && ls team/a')).stdout.toString(), 'o1\n')
+  t.equal((await run('seq 1 1000 > /tmp/dnpipes-seq-$$ && cp /tmp/dnpipes-seq-$$ nums && cp -p /tmp/dnpipes-seq-$$ nums-p; s=$?; rm /tmp/dnpipes-seq-$$; echo $s')).stdout.toString(), '0\n')
+  t.equal((await run('seq 1 1000 | cmp - nums && seq 1 1000 | cmp - nums-p && echo same')).stdout.toString(), 'same\n')
+  const ls = (await run('ls -l nums')).stdout.toString()
+  t.match(ls, /^-rw-r--r-- 1 \S+ \S+ 3893 /, 'ls -l shows the exact size')
+  t.equal((await run('find . -type f | sort')).stdout.toString(), './nums\n./nums-p\n./team/empty\n./team/orders2\n')
+  t.equal((await run('find . -type d | sort')).stdout.toString(), '.\n./team\n./team/a\n')
+  t.match((await run('du -k nums')).stdout.toString(), /^4\tnums/)
+  const df = await run('df -P .')
+  t.equal(df.code, 0)
+  t.match(df.stdout.toString(), /dnpipes/)
+  t.equal((await run('mv team moved; echo $?; ls')).stdout.toString(), '0\nmoved\nnums\nnums-p\n', 'a directory moves (by copy, after EXDEV)')
+  t.equal((await run('cat moved/orders2')).stdout.toString(), 'o1\n')
+  t.equal((await run('rm -r moved && ls')).stdout.toString(), 'nums\nnums-p\n')
+})
+
+t.test('reads at any offset: tail -c, dd skip=, head -c', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  const run = (script: string) => sh(script, { cwd: dir })
+  await run('seq 1 200000 > nums')
+  const expected = (await sh('seq 1 200000')).stdout
+  t.equal((await run('stat -c %s nums')).stdout.toString(), `${expected.length}\n`)
+  t.same((await run('tail -c 100 nums')).stdout, expected.subarray(expected.length - 100))
+  t.same((await run('dd if=nums bs=1000 skip=700 count=3 status=none')).stdout, expected.subarray(700_000, 703_000))
+  t.same((await run('dd if=nums bs=1 skip=12345 count=17 status=none')).stdout, expected.subarray(12345, 12345 + 17))
+  t.same((await run('head -c 5000 nums')).stdout, expected.subarray(0, 5000))
+  t.equal((await run('wc -l < nums')).stdout.toString().trim(), '200000')
+  t.equal((await run('grep -c 99 nums')).stdout.toString().trim(), (await sh('seq 1 200000 | grep -c 99')).stdout.toString().trim())
+})
+
+t.test('two mounts on one Redis see the same topics, with sizes never stale', async t => {
+  const server = await redisFor(t)
+  const a = await mountFor(t, server)
+  const b = await mountFor(t, server)
+  await sh(`echo from-a >> ${a.dir}/shared`)
+  t.equal((await sh(`cat ${b.dir}/shared`)).stdout.toString(), 'from-a\n')
+  await sh(`echo from-b >> ${b.dir}/shared`)
+  t.equal((await sh(`stat -c %s ${a.dir}/shared; cat ${a.dir}/shared`)).stdout.toString(), '14\nfrom-a\nfrom-b\n')
+  await sh(`mkdir ${a.dir}/d && rm ${a.dir}/shared`)
+  t.equal((await sh(`ls ${b.dir}`)).stdout.toString(), 'd\n', 'removal and mkdir show at once on the other mount')
+})
