@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what dnpipes needs on a Debian machine (fuse, libfuse2, redis-server, npm packages)
+# and builds it. Does nothing that is already done, so every command can start with it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v fusermount >/dev/null 2>&1 || missing+=(fuse)
+ldconfig -p 2>/dev/null | grep -q 'libfuse\.so\.2' || missing+=(libfuse2)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "dnpipes setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+[ -e /dev/fuse ] || echo "dnpipes setup: warning: /dev/fuse is missing; mounting needs it (see Troubleshooting in README.md)" >&2
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-fund --no-audit >&2
+fi
+npx tsc -p tsconfig.json
