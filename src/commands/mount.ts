@@ -20,7 +20,7 @@ export interface MountCommandOptions extends TargetOptions {
 
 /** Runs in the foreground until SIGINT, SIGTERM or an unmount from outside. */
 export async function mountCommand (mountpoint: string, options: MountCommandOptions): Promise<void> {
-  const { target, embedded } = await resolveTarget(options)
+  const { target } = await resolveTarget(options)
   const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME })
   const store = new TopicStore(redis, { prefix: options.prefix })
   const filesystem = new DnpipesFilesystem(store, { framing: options.framing, otrunc: options.otrunc, readOnly: options.readOnly })
@@ -42,7 +42,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   })
   mountLog('stopping: %s', reason)
   await mounted.unmount()
-  if (embedded) await stopEmbeddedIfUnused(redis).catch(err => mountLog('embedded stop: %s', err.message))
+  if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
   redis.disconnect()
   console.log(`dnpipes: unmounted ${mounted.mountpoint}`)
 }

@@ -91,13 +91,18 @@ export async function ensureEmbeddedRedis (dataDir: string, startTimeoutMs = 500
 }
 
 /** Shuts the embedded server down when no other mount is connected to it. */
-export async function stopEmbeddedIfUnused (redis: Redis): Promise<boolean> {
+export async function stopEmbeddedIfUnused (redis: Redis, socketPath: string): Promise<boolean> {
   const ownId = String(await redis.client('ID'))
   const clients = String(await redis.client('LIST'))
   const others = clients.split('\n').filter(line =>
     line.includes(` name=${MOUNT_CLIENT_NAME} `) && !line.startsWith(`id=${ownId} `))
   if (others.length > 0) return false
   redisLog('last user of the embedded Redis: shutting it down')
-  await redis.call('SHUTDOWN').catch(() => undefined) // the connection closes as the server stops
+  // The server closes the connection instead of replying: do not wait for a reply, wait for it
+  // to stop answering on its socket.
+  redis.call('SHUTDOWN').catch(() => undefined)
+  const deadline = Date.now() + 5000
+  while (Date.now() < deadline && await pingSocket(socketPath)) await sleep(25)
+  redis.disconnect()
   return true
 }

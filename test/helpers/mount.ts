@@ -12,8 +12,8 @@ export interface MountedDir {
   output (): string
   /** Resolves with the daemon's exit code (or signal name). */
   exited: Promise<number | string>
-  /** SIGTERM, then make sure nothing is left mounted. */
-  stop (): Promise<void>
+  /** SIGTERM, then make sure nothing is left mounted; resolves with how the daemon exited. */
+  stop (): Promise<number | string>
 }
 
 export interface MountOptions {
@@ -55,6 +55,7 @@ export async function mount (redisUrl: string | undefined, options: MountOptions
       await run('fusermount', ['-uz', dir]).catch(() => undefined)
       untrackMount(dir)
       await run('rmdir', [dir]).catch(() => undefined)
+      return exited
     }
   }
 }
