@@ -32,6 +32,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     redis.disconnect()
     throw new Error(`cannot mount ${mountpoint}: ${(err as Error).message}`)
   }
+  filesystem.startReaper(mounted.mountpoint)
   console.log(`dnpipes: mounted ${mounted.mountpoint} (${describeTarget(target)}, prefix "${options.prefix}", framing ${options.framing})`)
 
   const reason = await new Promise<string>(resolve => {
@@ -41,6 +42,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     mounted.gone.then(() => resolve('unmounted'), () => undefined)
   })
   mountLog('stopping: %s', reason)
+  filesystem.releaseFollowers()
   await mounted.unmount()
   if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
   redis.disconnect()

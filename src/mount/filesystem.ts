@@ -1,10 +1,15 @@
 import type Fuse from 'fuse-native'
 import { Framing } from '../framing/message'
+import { fuseLog } from '../log'
 import { TopicError } from '../topics/errors'
-import { fromFusePath, NAME_MAX } from '../topics/paths'
+import { FollowCursor } from '../topics/follow-cursor'
+import { FollowHub } from '../topics/follow-hub'
+import { NAME_MAX } from '../topics/paths'
 import { TopicStat, TopicStore } from '../topics/topic-store'
 import { buildAttr, Owner } from './attrs'
 import { OpenFile } from './open-file'
+import { BlockedRead, findDyingHolders, readsToRelease } from './reaper'
+import { parseViewPath, VIEW_DIRECTORIES, ViewPath } from './views'
 
 export type OTruncMode = 'ignore' | 'reset'
 
@@ -34,30 +39,65 @@ const O_TRUNC = 0o1000
  * Paths are FUSE paths ("/team/a"); results are plain values; failures are TopicErrors or
  * Redis errors that src/mount/errno.ts maps.
  */
+/** An open `.follow/` or `.live/` file: reads block for new messages. */
+interface FollowFile {
+  kind: 'follow'
+  cursor: FollowCursor
+}
+
+interface PendingRead {
+  read: BlockedRead
+  abort: AbortController
+}
+
+/** How often blocked followers are checked for having been killed. */
+const REAPER_INTERVAL_MS = 200
+
 export class DnpipesFilesystem {
-  private readonly openFiles = new Map<number, OpenFile>()
+  private readonly openFiles = new Map<number, OpenFile | FollowFile>()
   private nextHandle = 1
   private readonly owner: Owner
+  private readonly viewOwner: Owner
   private readonly mountedAtMs = Date.now()
+  private hub: FollowHub | undefined
+  private readonly blockedReads = new Map<number, PendingRead>()
+  private nextReadId = 1
+  private reaper: NodeJS.Timeout | undefined
+  private closing = false
 
   constructor (readonly store: TopicStore, readonly options: FilesystemOptions) {
-    this.owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, readOnly: options.readOnly }
+    const ids = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
+    this.owner = { ...ids, readOnly: options.readOnly }
+    this.viewOwner = { ...ids, readOnly: true }
   }
 
   async getattr (fusePath: string): Promise<Fuse.Stat> {
-    const stat = await this.store.stat(this.resolve(fusePath))
+    const { view, path } = this.resolve(fusePath)
+    const stat = await this.store.stat(path)
     if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
-    return buildAttr(stat, this.owner, this.mountedAtMs)
+    if (view === 'plain') return buildAttr(stat, this.owner, this.mountedAtMs)
+    // A view file is a stream, like a pipe: it has no size of its own.
+    return buildAttr(stat.kind === 'topic' ? { ...stat, size: 0 } : stat, this.viewOwner, this.mountedAtMs)
   }
 
   async readdir (fusePath: string): Promise<string[]> {
-    const entries = await this.store.list(this.resolve(fusePath))
-    return ['.', '..', ...entries.map(entry => entry.name)]
+    const { view, path } = this.resolve(fusePath)
+    const entries = await this.store.list(path)
+    const names = entries.map(entry => entry.name)
+    if (view === 'plain' && path === '') names.unshift(...Object.keys(VIEW_DIRECTORIES))
+    return ['.', '..', ...names]
   }
 
   async open (fusePath: string, flags: number): Promise<number> {
-    const path = this.resolve(fusePath)
+    const { view, path } = this.resolve(fusePath)
     const writable = (flags & O_ACCMODE) !== O_RDONLY
+    if (view !== 'plain') {
+      if (writable) throw new TopicError('EROFS', 'the .follow and .live views are read-only')
+      const stat = await this.requireTopic(path)
+      const hub = this.hub ??= new FollowHub(this.store.redis as import('ioredis').Redis)
+      const afterId = view === 'follow' ? '0-0' : stat.lastId
+      return this.register({ kind: 'follow', cursor: new FollowCursor(this.store, hub, path, stat.uid, afterId) })
+    }
     if (writable) this.requireWritable()
     const stat = await this.requireTopic(path)
     if (writable && (flags & O_TRUNC) !== 0 && this.options.otrunc === 'reset') await this.store.reset(path)
@@ -65,8 +105,7 @@ export class DnpipesFilesystem {
   }
 
   async create (fusePath: string): Promise<number> {
-    this.requireWritable()
-    const path = this.resolve(fusePath)
+    const path = this.changeablePath(fusePath)
     let stat: TopicStat
     try {
       stat = await this.store.create(path)
@@ -79,8 +118,54 @@ export class DnpipesFilesystem {
   }
 
   async read (fusePath: string, handle: number, length: number, offset: number): Promise<Buffer> {
-    const file = this.handle(fusePath, handle)
+    const file = this.openFiles.get(handle)
+    if (!file) throw new TopicError('EBADF', `no open file ${handle}`)
+    if (file.kind === 'follow') return this.readFollowing(fusePath, file, length, offset)
+    file.path = this.resolve(fusePath).path
     return file.cursor.read(offset, length)
+  }
+
+  /** Whether reads of this handle may block (and so must not have a deadline). */
+  isFollowing (handle: number): boolean {
+    return this.openFiles.get(handle)?.kind === 'follow'
+  }
+
+  private async readFollowing (fusePath: string, file: FollowFile, length: number, offset: number): Promise<Buffer> {
+    if (this.closing) return Buffer.alloc(0)
+    file.cursor.path = this.resolve(fusePath).path
+    const id = this.nextReadId++
+    const pending: PendingRead = { read: { id, path: fusePath.replace(/^\/+/, ''), offset }, abort: new AbortController() }
+    this.blockedReads.set(id, pending)
+    try {
+      return await file.cursor.read(length, pending.abort.signal)
+    } finally {
+      this.blockedReads.delete(id)
+    }
+  }
+
+  /** Watches for killed followers while any read is blocked (see reaper.ts). */
+  startReaper (mountpoint: string): void {
+    let scanning = false
+    this.reaper = setInterval(() => {
+      if (scanning || this.blockedReads.size === 0) return
+      scanning = true
+      findDyingHolders(mountpoint).then(dying => {
+        if (dying.length === 0) return
+        for (const id of readsToRelease([...this.blockedReads.values()].map(p => p.read), dying)) {
+          fuseLog('releasing the blocked read %d of a killed process', id)
+          this.blockedReads.get(id)?.abort.abort()
+        }
+      }).catch(err => fuseLog('reaper: %s', err.message)).finally(() => { scanning = false })
+    }, REAPER_INTERVAL_MS)
+    this.reaper.unref()
+  }
+
+  /** Before an unmount: every blocked follower gets end of file, and no read blocks again. */
+  releaseFollowers (): void {
+    this.closing = true
+    clearInterval(this.reaper)
+    for (const pending of this.blockedReads.values()) pending.abort.abort()
+    this.hub?.close()
   }
 
   /** Returns once every complete message in `data` is in Redis. Offsets are ignored: appends. */
@@ -93,8 +178,8 @@ export class DnpipesFilesystem {
 
   async flush (fusePath: string, handle: number): Promise<void> {
     const file = this.openFiles.get(handle)
-    if (!file) return
-    file.path = this.resolve(fusePath)
+    if (!file || file.kind === 'follow') return
+    file.path = this.resolve(fusePath).path
     await file.flush()
   }
 
@@ -102,47 +187,43 @@ export class DnpipesFilesystem {
     const file = this.openFiles.get(handle)
     if (!file) return
     this.openFiles.delete(handle)
-    file.path = this.resolve(fusePath)
+    if (file.kind === 'follow') return
+    file.path = this.resolve(fusePath).path
     await file.flush()
   }
 
   /** Truncating to 0 resets the topic; a topic cannot be cut elsewhere (EINVAL). */
   async truncate (fusePath: string, size: number): Promise<void> {
-    this.requireWritable()
-    const path = this.resolve(fusePath)
+    const path = this.changeablePath(fusePath)
     await this.requireTopic(path)
     if (size !== 0) throw new TopicError('EINVAL', 'a topic can only be truncated to 0 (a reset)')
     await this.store.reset(path)
   }
 
   async unlink (fusePath: string): Promise<void> {
-    this.requireWritable()
-    const path = this.resolve(fusePath)
+    const path = this.changeablePath(fusePath)
     if (isHiddenName(path)) return
     await this.store.remove(path)
   }
 
   async mkdir (fusePath: string): Promise<void> {
-    this.requireWritable()
-    await this.store.mkdir(this.resolve(fusePath))
+    await this.store.mkdir(this.changeablePath(fusePath))
   }
 
   async rmdir (fusePath: string): Promise<void> {
-    this.requireWritable()
-    await this.store.rmdir(this.resolve(fusePath))
+    await this.store.rmdir(this.changeablePath(fusePath))
   }
 
   async rename (fromFusePath: string, toFusePath: string): Promise<void> {
-    this.requireWritable()
-    const from = this.resolve(fromFusePath)
-    const to = this.resolve(toFusePath)
+    const from = this.changeablePath(fromFusePath)
+    const to = this.changeablePath(toFusePath)
     if (isHiddenName(to) && !isHiddenName(from)) return this.store.remove(from)
     await this.store.rename(from, to)
   }
 
   /** chmod, chown and utimens: accepted on anything that exists, so cp -p and touch work. */
   async acceptAttributeChange (fusePath: string): Promise<void> {
-    this.requireWritable()
+    this.changeablePath(fusePath)
     await this.getattr(fusePath)
   }
 
@@ -154,11 +235,12 @@ export class DnpipesFilesystem {
   private handle (fusePath: string, handle: number): OpenFile {
     const file = this.openFiles.get(handle)
     if (!file) throw new TopicError('EBADF', `no open file ${handle}`)
-    file.path = this.resolve(fusePath)
+    if (file.kind === 'follow') throw new TopicError('EBADF', 'the file is not open for writing')
+    file.path = this.resolve(fusePath).path
     return file
   }
 
-  private register (file: OpenFile): number {
+  private register (file: OpenFile | FollowFile): number {
     const handle = this.nextHandle++
     this.openFiles.set(handle, file)
     return handle
@@ -175,12 +257,20 @@ export class DnpipesFilesystem {
     if (this.options.readOnly) throw new TopicError('EROFS', 'mounted read-only')
   }
 
-  /** Mount-relative path; a component longer than NAME_MAX is ENAMETOOLONG on every operation. */
-  private resolve (fusePath: string): string {
-    const path = fromFusePath(fusePath)
-    for (const component of path.split('/')) {
+  /** The topic path for an operation that changes something: never inside a view. */
+  private changeablePath (fusePath: string): string {
+    const { view, path } = this.resolve(fusePath)
+    if (view !== 'plain') throw new TopicError('EROFS', 'the .follow and .live views are read-only')
+    this.requireWritable()
+    return path
+  }
+
+  /** View and mount-relative path; a component longer than NAME_MAX is ENAMETOOLONG everywhere. */
+  private resolve (fusePath: string): ViewPath {
+    const resolved = parseViewPath(fusePath)
+    for (const component of resolved.path.split('/')) {
       if (Buffer.byteLength(component) > NAME_MAX) throw new TopicError('ENAMETOOLONG', `name longer than ${NAME_MAX} bytes`)
     }
-    return path
+    return resolved
   }
 }

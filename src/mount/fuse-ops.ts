@@ -28,9 +28,10 @@ const STATFS: Fuse.Statfs = {
  * maps the error to an errno and logs one line with the result.
  */
 export function buildOperations (fs: DnpipesFilesystem, options: OperationOptions): Fuse.Operations {
-  function run<T> (op: string, detail: string, work: () => Promise<T>, reply: (code: number, value?: T) => void): void {
+  function run<T> (op: string, detail: string, work: () => Promise<T>, reply: (code: number, value?: T) => void, bounded = true): void {
     const started = process.hrtime.bigint()
-    withDeadline(work(), options.opTimeoutMs, op).then(value => {
+    const working = work()
+    ;(bounded ? withDeadline(working, options.opTimeoutMs, op) : working).then(value => {
       if (fuseLog.enabled) fuseLog('%s %s -> ok (%d us)', op, detail, Number(process.hrtime.bigint() - started) / 1000)
       reply(0, value)
     }, err => {
@@ -63,7 +64,9 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
         if (code !== 0 || !data) return cb(code)
         data.copy(buffer, 0, 0, Math.min(length, data.length))
         cb(Math.min(length, data.length))
-      }),
+      },
+      // A follower's read waits for the next message as long as it takes.
+      !fs.isFollowing(fd)),
     write: (path, fd, buffer, length, position, cb) => {
       // fuse-native reuses its buffer once we return: copy before any asynchronous work.
       const data = Buffer.from(buffer.subarray(0, length))

@@ -79,10 +79,12 @@ export async function mountFilesystem (mountpoint: string, ops: Fuse.Operations,
   const fuse = new DnpipesFuse(mnt, ops, {
     allowOther: options.allowOther,
     debug: options.debug,
-    fsname: 'dnpipes',
+    // The daemon's pid in the source column of /proc/mounts lets `dnpipes unmount` find it.
+    fsname: `dnpipes:${process.pid}`,
     subtype: 'dnpipes',
-    // Every operation answers within its own deadline (src/mount/fuse-ops.ts); this is a backstop.
-    timeout: 30_000
+    // Every operation answers within its own deadline (src/mount/fuse-ops.ts); this is a
+    // backstop, except for reads, which block as long as a follower waits.
+    timeout: { read: false, default: 30_000 }
   }, extra)
   await new Promise<void>((resolve, reject) => fuse.mount(err => err ? reject(err) : resolve()))
   mountLog('mounted %s with %s', mnt, extra.join(','))
@@ -111,9 +113,40 @@ export async function mountFilesystem (mountpoint: string, ops: Fuse.Operations,
   }
 }
 
-/** `dnpipes unmount`: asks the kernel to unmount; the daemon notices and exits. */
-export async function unmountFilesystem (mountpoint: string, lazy: boolean): Promise<void> {
+/** The pid of the daemon serving `mountpoint`, from the fsname it mounted with. */
+export async function daemonPid (mountpoint: string): Promise<number | undefined> {
+  const table = await fs.readFile('/proc/self/mounts', 'utf8')
+  for (const line of table.split('\n')) {
+    const [source, target, type] = line.split(' ')
+    if (target === mountpoint && type === 'fuse.dnpipes') {
+      const pid = /^dnpipes:(\d+)$/.exec(source ?? '')?.[1]
+      return pid ? Number(pid) : undefined
+    }
+  }
+  return undefined
+}
+
+/**
+ * `dnpipes unmount`: asks the daemon to stop (SIGTERM: it ends blocked followers, then unmounts)
+ * and waits for the mount to go; without a reachable daemon, asks the kernel directly.
+ */
+export async function unmountFilesystem (mountpoint: string, lazy: boolean, timeoutMs = 5000): Promise<void> {
   const mnt = path.resolve(mountpoint)
   if (!await isMounted(mnt)) throw new Error(`${mnt} is not mounted`)
+  const pid = await daemonPid(mnt)
+  let signalled = false
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 'SIGTERM')
+      signalled = true
+    } catch {}
+  }
+  if (signalled) {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      if (!await isMounted(mnt)) return
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+  }
   await run('fusermount', [lazy ? '-uz' : '-u', mnt])
 }

@@ -8,6 +8,7 @@ import { TopicStore } from '../topics/topic-store'
  * holds. Writes through one handle are applied one after another, in order.
  */
 export class OpenFile {
+  readonly kind = 'plain'
   /** Current path; follows renames, since FUSE hands every operation the path of today. */
   path: string
   readonly cursor: ReadCursor

@@ -186,6 +186,34 @@ return out
 `
 }
 
+/**
+ * KEYS stream, meta. ARGV afterId, maxBytes. For followers, who track entry ids rather than
+ * byte offsets: {uid, id, fields, ...} for the entries after afterId; nil when the topic is gone.
+ */
+const follow: ScriptSource = {
+  keys: 2,
+  lua: ENTRY_SIZE + `
+local uid = redis.call('HGET', KEYS[2], 'uid')
+if not uid then return nil end
+local maxBytes = tonumber(ARGV[2])
+local out = {uid}
+local start = '(' .. ARGV[1]
+local taken = 0
+while taken < maxBytes do
+  local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 256)
+  for _, e in ipairs(page) do
+    out[#out + 1] = e[1]
+    out[#out + 1] = e[2]
+    taken = taken + entry_size(e[2])
+    start = '(' .. e[1]
+    if taken >= maxBytes then break end
+  end
+  if #page < 256 then break end
+end
+return out
+`
+}
+
 /** KEYS stream, meta, idx. Deletes every message; the topic, its ids and its identity stay. */
 const reset: ScriptSource = {
   keys: 3,
@@ -227,5 +255,5 @@ return 1
 `
 }
 
-export const SCRIPTS = { create, stat, append, reconcile, read, reset, remove, rename } as const
+export const SCRIPTS = { create, stat, append, reconcile, read, follow, reset, remove, rename } as const
 export type ScriptName = keyof typeof SCRIPTS

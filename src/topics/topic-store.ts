@@ -51,6 +51,12 @@ export interface ReadPage {
   entries: Array<[id: string, fields: EntryFields]>
 }
 
+export interface FollowPage {
+  /** Identity of the topic now: differs from the follower's when it was removed and recreated. */
+  uid: string
+  entries: Array<[id: string, fields: EntryFields]>
+}
+
 export interface TopicStoreOptions {
   prefix?: string
   /** An index entry every this many bytes bounds the scan of a read at any offset. */
@@ -175,6 +181,18 @@ export class TopicStore {
       entries.push([(reply[i] as Buffer).toString(), reply[i + 1] as unknown as EntryFields])
     }
     return { gen: (reply[0] as Buffer).toString(), firstPos: Number((reply[1] as Buffer).toString()), entries }
+  }
+
+  /** Entries after `afterId` (by id, not by byte offset), up to about `maxBytes`. */
+  async readAfter (path: string, afterId: string, maxBytes: number): Promise<FollowPage | undefined> {
+    const keys = this.keys.topic(path)
+    const reply = await this.runBuffer('follow', [keys.stream, keys.meta], [afterId, maxBytes]) as Array<Buffer | [Buffer, Buffer[]]> | null
+    if (!reply) return undefined
+    const entries: FollowPage['entries'] = []
+    for (let i = 1; i + 1 < reply.length; i += 2) {
+      entries.push([(reply[i] as Buffer).toString(), reply[i + 1] as unknown as EntryFields])
+    }
+    return { uid: (reply[0] as Buffer).toString(), entries }
   }
 
   /** Deletes every message of the topic; it stays, empty, and later appends go on. */

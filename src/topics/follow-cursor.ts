@@ -1,0 +1,46 @@
+import { renderInto } from '../framing/entry'
+import { FollowHub } from './follow-hub'
+import { TopicStore } from './topic-store'
+
+const PAGE_BYTES = 256 * 1024
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * A follower's position in a topic, kept as the id of the last entry delivered (not as a byte
+ * offset), so that it survives resets: after a reset it goes on with the messages pushed since.
+ * Reads block until a message arrives; a removed topic ends the stream.
+ */
+export class FollowCursor {
+  private buffer: Buffer = EMPTY
+
+  constructor (
+    private readonly store: TopicStore,
+    private readonly hub: FollowHub,
+    public path: string,
+    private readonly uid: string,
+    private afterId: string
+  ) {}
+
+  /** Up to `length` bytes, waiting for them if none are there; empty at the end (removal, abort). */
+  async read (length: number, signal: AbortSignal): Promise<Buffer> {
+    for (;;) {
+      if (this.buffer.length > 0) {
+        const chunk = this.buffer.subarray(0, length)
+        this.buffer = this.buffer.subarray(chunk.length)
+        return chunk
+      }
+      if (signal.aborted) return EMPTY
+      const page = await this.store.readAfter(this.path, this.afterId, Math.max(length, PAGE_BYTES))
+      if (!page || page.uid !== this.uid) return EMPTY
+      if (page.entries.length > 0) {
+        const parts: Buffer[] = []
+        for (const [, fields] of page.entries) renderInto(fields, parts)
+        this.buffer = Buffer.concat(parts)
+        this.afterId = page.entries[page.entries.length - 1]![0]
+        continue
+      }
+      const reason = await this.hub.wait(this.store.keys.topic(this.path), this.afterId, this.uid, signal)
+      if (reason === 'aborted') return EMPTY
+    }
+  }
+}
