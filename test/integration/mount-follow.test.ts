@@ -1,0 +1,160 @@
+import { ChildProcess, spawn } from 'node:child_process'
+import t from 'tap'
+import { mountFor, redisFor } from '../helpers/fixture'
+import { run, sh, track } from '../helpers/processes'
+import { CLI } from '../helpers/mount'
+import { waitFor } from '../helpers/redis-server'
+
+// Following: .follow/ and .live/ views, tail -f, killed followers, unmount with followers.
+
+interface Follower {
+  child: ChildProcess
+  output (): string
+  exited: Promise<number | string>
+}
+
+/** A reader in a child process, with the default SIGINT disposition (as at a terminal). */
+function follow (file: string, command = 'cat'): Follower {
+  const child = track(spawn('env', ['--default-signal=INT', ...command.split(' '), file], { stdio: ['ignore', 'pipe', 'pipe'] }))
+  let output = ''
+  child.stdout!.on('data', chunk => { output += chunk })
+  const exited = new Promise<number | string>(resolve => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+  return { child, output: () => output, exited }
+}
+
+async function until (what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  await waitFor(async () => check(), timeoutMs, what)
+}
+
+t.test('.follow replays then delivers new messages from another mount; .live only new ones', async t => {
+  const server = await redisFor(t)
+  const a = await mountFor(t, server)
+  const b = await mountFor(t, server)
+  await sh(`mkdir -p ${b.dir}/team/a && echo job1 > ${b.dir}/team/a/jobs`)
+  const replaying = follow(`${a.dir}/.follow/team/a/jobs`)
+  const live = follow(`${a.dir}/.live/team/a/jobs`)
+  t.teardown(() => { replaying.child.kill('SIGKILL'); live.child.kill('SIGKILL') })
+  await until('the replay', () => replaying.output() === 'job1\n')
+  await new Promise(resolve => setTimeout(resolve, 200))
+  await sh(`echo job2 >> ${b.dir}/team/a/jobs; echo job3 >> ${b.dir}/team/a/jobs`)
+  await until('delivery to .follow', () => replaying.output() === 'job1\njob2\njob3\n')
+  await until('delivery to .live', () => live.output() === 'job2\njob3\n')
+  t.pass('both views delivered')
+  t.equal(replaying.child.exitCode, null, 'the follower is still waiting')
+})
+
+t.test('the views are listed, mirror directories, and are read-only', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  const run = (script: string) => sh(script, { cwd: dir })
+  await run('mkdir -p team/a && touch team/a/orders top')
+  t.equal((await run('ls -a')).stdout.toString(), '.\n..\n.follow\n.live\nteam\ntop\n')
+  t.equal((await run('ls')).stdout.toString(), 'team\ntop\n', 'hidden from a plain ls')
+  t.equal((await run('ls .follow/team/a .live')).stdout.toString(), '.follow/team/a:\norders\n\n.live:\nteam\ntop\n')
+  for (const change of ['echo x >> .follow/top', 'touch .follow/new', 'mkdir .live/d', 'rm .follow/top', 'truncate -s 0 .live/top']) {
+    t.match((await run(change)).stderr, /Read-only file system|Permission denied/, change)
+  }
+  t.match((await run('cat .follow/missing')).stderr, /No such file/)
+})
+
+t.test('tail -f on the plain file follows, since sizes are never stale', async t => {
+  const server = await redisFor(t)
+  const a = await mountFor(t, server)
+  const b = await mountFor(t, server)
+  await sh(`echo one > ${a.dir}/log`)
+  const tail = follow(`${a.dir}/log`, 'tail -s 0.1 -f')
+  t.teardown(() => tail.child.kill('SIGKILL'))
+  await until('tail to print the first line', () => tail.output() === 'one\n')
+  await sh(`echo two >> ${b.dir}/log`)
+  await until('tail -f to show the new line', () => tail.output() === 'one\ntwo\n')
+  t.pass('tail -f followed')
+})
+
+t.test('a reset while following: the follower goes on with later messages; a removal ends it', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  await sh(`echo before > ${dir}/r`)
+  const follower = follow(`${dir}/.follow/r`)
+  t.teardown(() => follower.child.kill('SIGKILL'))
+  await until('the replay', () => follower.output() === 'before\n')
+  await sh(`truncate -s 0 ${dir}/r && echo after-reset >> ${dir}/r`)
+  await until('the message after the reset', () => follower.output() === 'before\nafter-reset\n')
+  const started = Date.now()
+  await sh(`rm ${dir}/r`)
+  t.equal(await follower.exited, 0, 'removal is end of file')
+  t.ok(Date.now() - started < 3000, `ended ${Date.now() - started} ms after the removal`)
+})
+
+t.test('a blocked follower killed by SIGINT, SIGTERM or SIGKILL is gone within 1 s', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  await sh(`echo x > ${dir}/k`)
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+    const follower = follow(`${dir}/.follow/k`)
+    await until('the replay', () => follower.output() === 'x\n')
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const started = Date.now()
+    follower.child.kill(signal)
+    t.equal(await follower.exited, signal, `${signal} ended it`)
+    t.ok(Date.now() - started < 1000, `${signal}: gone after ${Date.now() - started} ms`)
+  }
+  t.equal((await sh(`cat ${dir}/k`)).stdout.toString(), 'x\n', 'the mount still works')
+})
+
+t.test('a killed follower does not cut off another follower of the same file', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  await sh(`echo x > ${dir}/shared`)
+  const survivor = follow(`${dir}/.follow/shared`)
+  const victim = follow(`${dir}/.live/shared`)
+  t.teardown(() => survivor.child.kill('SIGKILL'))
+  await until('the replay', () => survivor.output() === 'x\n')
+  await new Promise(resolve => setTimeout(resolve, 100))
+  victim.child.kill('SIGKILL')
+  t.equal(await victim.exited, 'SIGKILL')
+  await sh(`echo y >> ${dir}/shared`)
+  await until('the survivor to go on', () => survivor.output() === 'x\ny\n')
+  t.equal(survivor.child.exitCode, null)
+})
+
+t.test('unmount with blocked followers completes within 2 s and they see end of file', async t => {
+  const server = await redisFor(t)
+  for (const how of ['dnpipes unmount', 'SIGTERM']) {
+    const mounted = await mountFor(t, server)
+    const topic = how === 'SIGTERM' ? 'by-signal' : 'by-command'
+    await sh(`echo m > ${mounted.dir}/${topic}`)
+    const followers = [follow(`${mounted.dir}/.follow/${topic}`), follow(`${mounted.dir}/.live/${topic}`), follow(`${mounted.dir}/.follow/${topic}`)]
+    await until('the replays', () => followers[0]!.output() === 'm\n' && followers[2]!.output() === 'm\n')
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const started = Date.now()
+    if (how === 'SIGTERM') mounted.daemon.kill('SIGTERM')
+    else t.equal((await run(process.execPath, [CLI, 'unmount', mounted.dir])).code, 0)
+    t.equal(await mounted.exited, 0, `${how}: the daemon exits cleanly`)
+    t.same(await Promise.all(followers.map(f => f.exited)), [0, 0, 0], `${how}: followers end with end of file`)
+    t.ok(Date.now() - started < 2000, `${how}: done in ${Date.now() - started} ms`)
+  }
+})
+
+t.test('200 followers over 100 topics: two Redis connections, and the mount stays responsive', async t => {
+  const server = await redisFor(t)
+  const redis = server.client()
+  const { dir } = await mountFor(t, server)
+  await sh(`cd ${dir} && for i in $(seq 1 100); do echo start > t$i; done`)
+  const followers: Follower[] = []
+  t.teardown(() => { for (const f of followers) f.child.kill('SIGKILL') })
+  for (let i = 0; i < 200; i++) followers.push(follow(`${dir}/.follow/t${1 + (i % 100)}`))
+  await until('200 replays', () => followers.every(f => f.output() === 'start\n'), 20_000)
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const clients = (await redis.client('LIST') as string).split('\n').filter(line => / name=dnpipes-/.test(line))
+  t.equal(clients.length, 2, 'one command connection and one blocking connection')
+  for (let i = 0; i < 5; i++) {
+    const started = process.hrtime.bigint()
+    const result = await sh(`cat ${dir}/t7 && ls ${dir} > /dev/null`)
+    const ms = Number(process.hrtime.bigint() - started) / 1e6
+    t.equal(result.stdout.toString(), 'start\n')
+    t.ok(ms < 250, `cat and ls answered in ${ms.toFixed(1)} ms (including two process starts)`)
+  }
+  await sh(`cd ${dir} && for i in $(seq 1 100); do echo next >> t$i; done`)
+  await until('delivery to all 200', () => followers.every(f => f.output() === 'start\nnext\n'), 20_000)
+  t.pass('every follower got the new message')
+})
