@@ -42,7 +42,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     mounted.gone.then(() => resolve('unmounted'), () => undefined)
   })
   mountLog('stopping: %s', reason)
-  filesystem.releaseFollowers()
+  await filesystem.releaseFollowers()
   await mounted.unmount()
   if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
   redis.disconnect()

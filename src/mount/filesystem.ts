@@ -80,11 +80,16 @@ export class DnpipesFilesystem {
     return buildAttr(stat.kind === 'topic' ? { ...stat, size: 0 } : stat, this.viewOwner, this.mountedAtMs)
   }
 
+  /**
+   * The views list no children, although every topic path resolves below them: recursive tools
+   * (find, grep -r, cp -r, du) must never descend into files whose reads block.
+   */
   async readdir (fusePath: string): Promise<string[]> {
     const { view, path } = this.resolve(fusePath)
     const entries = await this.store.list(path)
+    if (view !== 'plain') return ['.', '..']
     const names = entries.map(entry => entry.name)
-    if (view === 'plain' && path === '') names.unshift(...Object.keys(VIEW_DIRECTORIES))
+    if (path === '') names.unshift(...Object.keys(VIEW_DIRECTORIES))
     return ['.', '..', ...names]
   }
 
@@ -160,12 +165,20 @@ export class DnpipesFilesystem {
     this.reaper.unref()
   }
 
-  /** Before an unmount: every blocked follower gets end of file, and no read blocks again. */
-  releaseFollowers (): void {
+  /**
+   * Before an unmount: every blocked follower gets end of file and no read blocks again. Waits
+   * (at most `graceMs`) for the followers to close their files, so that the answers reach them
+   * before the FUSE session goes away.
+   */
+  async releaseFollowers (graceMs = 1000): Promise<void> {
     this.closing = true
     clearInterval(this.reaper)
     for (const pending of this.blockedReads.values()) pending.abort.abort()
     this.hub?.close()
+    const deadline = Date.now() + graceMs
+    while (Date.now() < deadline && [...this.openFiles.values()].some(file => file.kind === 'follow')) {
+      await new Promise(resolve => setTimeout(resolve, 10))
+    }
   }
 
   /** Returns once every complete message in `data` is in Redis. Offsets are ignored: appends. */
