@@ -38,8 +38,14 @@ export interface RedisServer {
   start (): Promise<void>
 }
 
+export interface StartOptions {
+  /** AOF with fsync always (the default, for tests of what survives a restart), or none. */
+  persistence?: boolean
+}
+
 /** A real redis-server on a free loopback port, with AOF in a temporary directory. */
-export async function startRedis (): Promise<RedisServer> {
+export async function startRedis (options: StartOptions = {}): Promise<RedisServer> {
+  const persistence = options.persistence ?? true
   const port = await freePort()
   const dir = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-redis-' })
   const clients: Redis[] = []
@@ -57,7 +63,7 @@ export async function startRedis (): Promise<RedisServer> {
     },
     async start () {
       child = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.name,
-        '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'], { stdio: 'ignore' }))
+        '--appendonly', persistence ? 'yes' : 'no', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'], { stdio: 'ignore' }))
       await waitFor(async () => {
         const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
         probe.on('error', () => undefined)
