@@ -1,4 +1,3 @@
-import { renderInto } from '../framing/entry'
 import { FollowHub } from './follow-hub'
 import { TopicStore } from './topic-store'
 
@@ -32,11 +31,9 @@ export class FollowCursor {
       if (signal.aborted) return EMPTY
       const page = await this.store.readAfter(this.path, this.afterId, Math.max(length, PAGE_BYTES))
       if (!page || page.uid !== this.uid) return EMPTY
-      if (page.entries.length > 0) {
-        const parts: Buffer[] = []
-        for (const [, fields] of page.entries) renderInto(fields, parts)
-        this.buffer = Buffer.concat(parts)
-        this.afterId = page.entries[page.entries.length - 1]![0]
+      if (page.lastId !== '') {
+        this.buffer = page.data
+        this.afterId = page.lastId
         continue
       }
       const reason = await this.hub.wait(this.store.keys.topic(this.path), this.afterId, this.uid, signal)

@@ -1,4 +1,3 @@
-import { renderInto } from '../framing/entry'
 import { ReadPage, ReadRequest } from './topic-store'
 
 export type PageFetcher = (request: ReadRequest) => Promise<ReadPage | undefined>
@@ -10,6 +9,7 @@ export const DEFAULT_PAGE_BYTES = 512 * 1024
  * One open file's view of a topic as a byte stream. Keeps the rendered bytes of the last page
  * and where the stream continues after it, so a sequential reader costs one round trip per
  * page and never rescans from the first message; any other offset is found by the store.
+ * While a sequential reader consumes a full page, the next one is already being fetched.
  */
 export class ReadCursor {
   private buffer: Buffer = Buffer.alloc(0)
@@ -19,13 +19,18 @@ export class ReadCursor {
   private afterPos = 0
   /** Where the previous read ended: only a read that continues there is served from the buffer. */
   private nextOffset = 0
+  private readAhead: { request: ReadRequest, page: Promise<ReadPage | undefined> } | undefined
 
   constructor (private readonly fetchPage: PageFetcher, private readonly pageBytes = DEFAULT_PAGE_BYTES) {}
 
   /** Up to `length` bytes at `offset`; fewer only at the end of the topic. */
   async read (offset: number, length: number): Promise<Buffer> {
     // A reader that jumps (rewinds, seeks) gets fresh bytes: the topic may have been reset since.
-    if (offset !== this.nextOffset) this.buffer = Buffer.alloc(0)
+    const sequential = offset === this.nextOffset
+    if (!sequential) {
+      this.buffer = Buffer.alloc(0)
+      this.readAhead = undefined
+    }
     const parts: Buffer[] = []
     let at = offset
     let wanted = length
@@ -38,12 +43,13 @@ export class ReadCursor {
         wanted -= take
         continue
       }
-      const page = await this.fetchPage({
+      const page = await this.fetch({
         gen: this.gen, offset: at, afterId: this.afterId, afterPos: this.afterPos, maxBytes: Math.max(this.pageBytes, wanted)
       })
       if (!page) break
       const resetMeanwhile = this.gen !== '' && page.gen !== this.gen
       this.load(page)
+      if (sequential && page.data.length >= this.pageBytes) this.startReadAhead()
       // After a reset the bytes already handed out belong to the old content: end this read there.
       if (resetMeanwhile && parts.length > 0) break
       if (at < this.bufferStart || at >= this.bufferStart + this.buffer.length) break
@@ -53,20 +59,37 @@ export class ReadCursor {
     return result
   }
 
+  /** The page asked for, from the read-ahead when it fetched exactly that and found bytes. */
+  private async fetch (request: ReadRequest): Promise<ReadPage | undefined> {
+    const ahead = this.readAhead
+    this.readAhead = undefined
+    if (ahead && ahead.request.offset === request.offset && ahead.request.afterId === request.afterId &&
+        ahead.request.gen === request.gen && ahead.request.maxBytes >= request.maxBytes) {
+      const page = await ahead.page.catch(() => undefined)
+      // An empty answer may be stale by now (the end of the topic moves): ask again.
+      if (page && page.data.length > 0) return page
+    }
+    return this.fetchPage(request)
+  }
+
+  private startReadAhead (): void {
+    const request = { gen: this.gen, offset: this.afterPos, afterId: this.afterId, afterPos: this.afterPos, maxBytes: this.pageBytes }
+    const page = this.fetchPage(request)
+    page.catch(() => undefined) // a failed read-ahead is retried by the read that needs it
+    this.readAhead = { request, page }
+  }
+
   private load (page: ReadPage): void {
-    const rendered: Buffer[] = []
-    for (const [, fields] of page.entries) renderInto(fields, rendered)
     if (page.gen !== this.gen) {
       this.afterId = ''
       this.afterPos = 0
     }
-    this.buffer = Buffer.concat(rendered)
+    this.buffer = page.data
     this.bufferStart = page.firstPos
     this.gen = page.gen
-    const last = page.entries[page.entries.length - 1]
-    if (last) {
-      this.afterId = last[0]
-      this.afterPos = page.firstPos + this.buffer.length
+    if (page.lastId !== '') {
+      this.afterId = page.lastId
+      this.afterPos = page.firstPos + page.data.length
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Lua scripts, each touching the keys of one topic only (one hash slot), except `rename`,
- * which is used on standalone Redis alone. Sizes follow src/framing/entry.ts exactly.
+ * which is used on standalone Redis alone. Sizes and rendering follow src/framing/entry.ts
+ * exactly (the contract suite compares them).
  */
 
 const ENTRY_SIZE = `
@@ -19,6 +20,21 @@ local function entry_size(fields)
   for i = 1, #fields, 2 do n = n + #fields[i] + 1 + #fields[i + 1] + 1 end
   if n < 1 then n = 1 end
   return n
+end
+local function render(fields)
+  local data, raw = nil, false
+  for i = 1, #fields, 2 do
+    local f = fields[i]
+    if data == nil and f == 'data' then data = fields[i + 1]
+    elseif f == 'raw' then raw = true end
+  end
+  if data ~= nil then
+    if raw then return data end
+    return data .. '\\n'
+  end
+  local parts = {}
+  for i = 1, #fields, 2 do parts[#parts + 1] = fields[i] .. '=' .. fields[i + 1] end
+  return table.concat(parts, ' ') .. '\\n'
 end
 local function last_id(stream)
   local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
@@ -143,8 +159,9 @@ return 0
 
 /**
  * KEYS stream, meta, idx. ARGV gen, offset, afterId, afterPos, maxBytes, indexEvery.
- * Returns {gen, firstPos, id, fields, id, fields, ...}: the entries that reach into
- * [offset, offset + maxBytes), starting at byte firstPos; nil when the topic is gone.
+ * Returns {gen, firstPos, lastId, bytes}: the rendered bytes of the entries that reach into
+ * [offset, offset + maxBytes), starting at byte firstPos, rendered here so that one bulk reply
+ * carries a whole page; nil when the topic is gone.
  * When (gen, afterId, afterPos) still describe the stream, the scan continues after afterId
  * (a sequential reader costs no seek); otherwise it starts at the nearest indexed entry.
  */
@@ -162,33 +179,35 @@ else
   local hit = redis.call('ZREVRANGEBYSCORE', KEYS[3], offset, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
   if hit[1] then start, pos = hit[1], tonumber(hit[2]) else start, pos = '-', 0 end
 end
-local out = {gen, 0}
-local first = nil
+local parts = {}
+local first, lastId = nil, ''
 local taken = 0
 while taken < maxBytes do
-  local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 256)
+  local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 512)
   for _, e in ipairs(page) do
-    local size = entry_size(e[2])
-    if pos + size > offset then
+    local size
+    if first == nil then size = entry_size(e[2]) end
+    if first ~= nil or pos + size > offset then
+      local rendered = render(e[2])
+      size = #rendered
       if first == nil then first = pos end
-      out[#out + 1] = e[1]
-      out[#out + 1] = e[2]
+      parts[#parts + 1] = rendered
+      lastId = e[1]
       taken = taken + size
     end
     pos = pos + size
-    start = '(' .. e[1]
     if taken >= maxBytes then break end
   end
-  if #page < 256 then break end
+  if #page > 0 then start = '(' .. page[#page][1] end
+  if #page < 512 then break end
 end
-out[2] = tostring(first or pos)
-return out
+return {gen, tostring(first or pos), lastId, table.concat(parts)}
 `
 }
 
 /**
  * KEYS stream, meta. ARGV afterId, maxBytes. For followers, who track entry ids rather than
- * byte offsets: {uid, id, fields, ...} for the entries after afterId; nil when the topic is gone.
+ * byte offsets: {uid, lastId, bytes} for the entries after afterId; nil when the topic is gone.
  */
 const follow: ScriptSource = {
   keys: 2,
@@ -196,21 +215,23 @@ const follow: ScriptSource = {
 local uid = redis.call('HGET', KEYS[2], 'uid')
 if not uid then return nil end
 local maxBytes = tonumber(ARGV[2])
-local out = {uid}
+local parts = {}
+local lastId = ''
 local start = '(' .. ARGV[1]
 local taken = 0
 while taken < maxBytes do
   local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 256)
   for _, e in ipairs(page) do
-    out[#out + 1] = e[1]
-    out[#out + 1] = e[2]
-    taken = taken + entry_size(e[2])
+    local rendered = render(e[2])
+    parts[#parts + 1] = rendered
+    taken = taken + #rendered
+    lastId = e[1]
     start = '(' .. e[1]
     if taken >= maxBytes then break end
   end
   if #page < 256 then break end
 end
-return out
+return {uid, lastId, table.concat(parts)}
 `
 }
 

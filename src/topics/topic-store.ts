@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
-import { EntryFields, messageFields } from '../framing/entry'
 import { Message } from '../framing/message'
 import { topicsLog } from '../log'
 import { TopicError } from './errors'
@@ -46,15 +45,20 @@ export interface ReadRequest {
 
 export interface ReadPage {
   gen: string
-  /** Byte offset where the first returned entry starts (the end of the topic when none). */
+  /** Byte offset where `data` starts (the end of the topic when it is empty). */
   firstPos: number
-  entries: Array<[id: string, fields: EntryFields]>
+  /** Id of the last entry in `data`; "" when there is none. */
+  lastId: string
+  /** The rendered bytes of whole entries. */
+  data: Buffer
 }
 
 export interface FollowPage {
   /** Identity of the topic now: differs from the follower's when it was removed and recreated. */
   uid: string
-  entries: Array<[id: string, fields: EntryFields]>
+  /** Id of the last entry in `data`; "" when there is none. */
+  lastId: string
+  data: Buffer
 }
 
 export interface TopicStoreOptions {
@@ -174,25 +178,19 @@ export class TopicStore {
     const keys = this.keys.topic(path)
     const reply = await this.runBuffer('read', [keys.stream, keys.meta, keys.index], [
       request.gen, request.offset, request.afterId, request.afterPos, request.maxBytes, this.indexEvery
-    ]) as Array<Buffer | [Buffer, Buffer[]]> | null
+    ]) as [Buffer, Buffer, Buffer, Buffer] | null
     if (!reply) return undefined
-    const entries: ReadPage['entries'] = []
-    for (let i = 2; i + 1 < reply.length; i += 2) {
-      entries.push([(reply[i] as Buffer).toString(), reply[i + 1] as unknown as EntryFields])
-    }
-    return { gen: (reply[0] as Buffer).toString(), firstPos: Number((reply[1] as Buffer).toString()), entries }
+    const [gen, firstPos, lastId, data] = reply
+    return { gen: gen.toString(), firstPos: Number(firstPos.toString()), lastId: lastId.toString(), data }
   }
 
   /** Entries after `afterId` (by id, not by byte offset), up to about `maxBytes`. */
   async readAfter (path: string, afterId: string, maxBytes: number): Promise<FollowPage | undefined> {
     const keys = this.keys.topic(path)
-    const reply = await this.runBuffer('follow', [keys.stream, keys.meta], [afterId, maxBytes]) as Array<Buffer | [Buffer, Buffer[]]> | null
+    const reply = await this.runBuffer('follow', [keys.stream, keys.meta], [afterId, maxBytes]) as [Buffer, Buffer, Buffer] | null
     if (!reply) return undefined
-    const entries: FollowPage['entries'] = []
-    for (let i = 1; i + 1 < reply.length; i += 2) {
-      entries.push([(reply[i] as Buffer).toString(), reply[i + 1] as unknown as EntryFields])
-    }
-    return { uid: (reply[0] as Buffer).toString(), entries }
+    const [uid, lastId, data] = reply
+    return { uid: uid.toString(), lastId: lastId.toString(), data }
   }
 
   /** Deletes every message of the topic; it stays, empty, and later appends go on. */

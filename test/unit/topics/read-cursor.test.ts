@@ -25,20 +25,22 @@ class MemoryTopic {
 
   fetch = async (request: ReadRequest): Promise<ReadPage> => {
     this.requests.push(request)
-    const out: ReadPage['entries'] = []
+    const out: Buffer[] = []
     let pos = 0
     let first: number | undefined
+    let lastId = ''
     let taken = 0
-    for (const entry of this.entries) {
-      const size = render(entry[1]).length
-      if (pos + size > request.offset && taken < request.maxBytes) {
+    for (const [id, fields] of this.entries) {
+      const rendered = render(fields)
+      if (pos + rendered.length > request.offset && taken < request.maxBytes) {
         first ??= pos
-        out.push(entry)
-        taken += size
+        out.push(rendered)
+        lastId = id
+        taken += rendered.length
       }
-      pos += size
+      pos += rendered.length
     }
-    return { gen: this.gen, firstPos: first ?? pos, entries: out }
+    return { gen: this.gen, firstPos: first ?? pos, lastId, data: Buffer.concat(out) }
   }
 }
 
