@@ -2,6 +2,7 @@
 import createDebug from 'debug'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { mountCommand } from './commands/mount'
+import { lsCommand, pullCommand, pushCommand, resetCommand, statCommand } from './commands/topic-commands'
 import { FRAMINGS } from './framing/message'
 import { unmountFilesystem } from './mount/lifecycle'
 import { DEFAULT_PREFIX } from './topics/keys'
@@ -20,6 +21,26 @@ function positiveInteger (value: string): number {
   return parsed
 }
 
+/** --redis, --data-dir and --prefix: the same Redis and keys for every command. */
+function withRedisOptions (command: Command): Command {
+  return command
+    .option('--redis <url>', 'Redis URL (redis://, rediss://); default: $DNPIPES_REDIS_URL, else the embedded local server')
+    .option('--data-dir <dir>', 'data directory of the embedded Redis (default: $XDG_STATE_HOME/dnpipes or ~/.local/state/dnpipes)')
+    .option('--prefix <prefix>', 'prefix of every Redis key', DEFAULT_PREFIX)
+}
+
+/** Runs a command's promise; a closed stdout (`| head`) is a normal end, not an error. */
+function act (work: () => Promise<void>): Promise<void> {
+  return work().then(() => process.exit(0), err => {
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0)
+    fatal(err)
+  })
+}
+
+process.stdout.on('error', err => {
+  if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0)
+})
+
 const program = new Command()
 program
   .name('dnpipes')
@@ -28,12 +49,9 @@ program
   .showHelpAfterError()
   .exitOverride(err => process.exit(err.exitCode === 0 ? 0 : 2))
 
-program.command('mount')
+withRedisOptions(program.command('mount')
   .description('mount the filesystem and serve it in the foreground until SIGINT/SIGTERM')
-  .argument('<mountpoint>', 'directory to mount on (created if missing)')
-  .option('--redis <url>', 'Redis URL (redis://, rediss://); default: $DNPIPES_REDIS_URL, else the embedded local server')
-  .option('--data-dir <dir>', 'data directory of the embedded Redis (default: $XDG_STATE_HOME/dnpipes or ~/.local/state/dnpipes)')
-  .option('--prefix <prefix>', 'prefix of every Redis key', DEFAULT_PREFIX)
+  .argument('<mountpoint>', 'directory to mount on (created if missing)'))
   .addOption(new Option('--framing <mode>', 'line: one message per line; write: one message per write(2)').choices(FRAMINGS).default('line'))
   .addOption(new Option('--otrunc <mode>', 'what open(O_TRUNC), as in `echo x > t`, does').choices(['ignore', 'reset']).default('ignore'))
   .option('--allow-other', 'let other users use the mount (needs user_allow_other in /etc/fuse.conf for non-root)', false)
@@ -56,5 +74,43 @@ program.command('unmount')
   .action(async (mountpoint: string, options: { lazy: boolean }) => {
     await unmountFilesystem(mountpoint, options.lazy).catch(fatal)
   })
+
+const framingOption = (): Option =>
+  new Option('--framing <mode>', 'line: one message per line of stdin; write: one message per chunk read').choices(FRAMINGS).default('line')
+
+withRedisOptions(program.command('push')
+  .description('push(TOPIC, MSG): the words as one message, or stdin (one message per line); creates the topic if needed')
+  .argument('<topic>', 'topic path, as under the mount: team/a/orders')
+  .argument('[message...]', 'the message; stdin when absent'))
+  .addOption(framingOption())
+  .addHelpText('after', '\nExamples:\n  dnpipes push jobs "build 42"\n  journalctl -f | dnpipes push logs/host1')
+  .action((topic: string, words: string[], options) => act(() => pushCommand(topic, words, options)))
+
+withRedisOptions(program.command('pull')
+  .description('MSG <- pull(TOPIC): replay every message to stdout, then exit (never removes)')
+  .argument('<topic>', 'topic path'))
+  .option('--follow', 'after the replay, keep delivering new messages (like .follow/)', false)
+  .option('--live', 'deliver only messages pushed from now on (like .live/)', false)
+  .addHelpText('after', '\nExamples:\n  dnpipes pull jobs\n  dnpipes pull jobs --follow | while read job; do echo "$job"; done')
+  .action((topic: string, options) => act(() => pullCommand(topic, options)))
+
+withRedisOptions(program.command('reset')
+  .description('reset(TOPIC): delete every message; the topic stays')
+  .argument('<topic>', 'topic path'))
+  .addHelpText('after', '\nExample:\n  dnpipes reset jobs')
+  .action((topic: string, options) => act(() => resetCommand(topic, options)))
+
+withRedisOptions(program.command('ls')
+  .description('list the topics and directories (ending in /) of a directory')
+  .argument('[dir]', 'directory path; the root when absent'))
+  .addHelpText('after', '\nExample:\n  dnpipes ls team/a')
+  .action((dir: string | undefined, options) => act(() => lsCommand(dir, options)))
+
+withRedisOptions(program.command('stat')
+  .description('show a topic: its Redis key, entries, bytes, first and last ids, time of the last message')
+  .argument('<topic>', 'topic path'))
+  .option('--json', 'one JSON object: topic, key, entries, bytes, firstId, lastId, mtime', false)
+  .addHelpText('after', '\nExample:\n  dnpipes stat jobs --json')
+  .action((topic: string, options) => act(() => statCommand(topic, options)))
 
 program.parseAsync(process.argv).catch(fatal)

@@ -193,6 +193,12 @@ export class TopicStore {
     return { uid: uid.toString(), lastId: lastId.toString(), data }
   }
 
+  /** Id of the oldest entry, or undefined for an empty topic. */
+  async firstId (path: string): Promise<string | undefined> {
+    const [first] = await this.redis.xrange(this.keys.topic(path).stream, '-', '+', 'COUNT', 1)
+    return first?.[0]
+  }
+
   /** Deletes every message of the topic; it stays, empty, and later appends go on. */
   async reset (path: string): Promise<void> {
     const keys = this.keys.topic(path)

@@ -1,0 +1,26 @@
+import type Redis from 'ioredis'
+import { connectRedis } from '../redis/connect'
+import { stopEmbeddedIfUnused } from '../redis/embedded'
+import { TopicStore } from '../topics/topic-store'
+import { resolveTarget, TargetOptions } from './target'
+
+export interface StoreOptions extends TargetOptions {
+  prefix: string
+}
+
+export const CLI_CLIENT_NAME = 'dnpipes-cli'
+
+/**
+ * Runs one CLI operation against the same Redis a mount would use. When the embedded server had
+ * to be started for it, it is stopped again afterwards unless a mount is using it.
+ */
+export async function withStore<T> (options: StoreOptions, work: (store: TopicStore, redis: Redis) => Promise<T>): Promise<T> {
+  const { target } = await resolveTarget(options)
+  const redis = await connectRedis(target, { name: CLI_CLIENT_NAME })
+  try {
+    return await work(new TopicStore(redis, { prefix: options.prefix }), redis)
+  } finally {
+    if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(() => false)
+    redis.disconnect()
+  }
+}

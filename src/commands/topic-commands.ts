@@ -1,0 +1,159 @@
+import type Redis from 'ioredis'
+import { createFramer } from '../framing/framer'
+import { Framing, Message } from '../framing/message'
+import { TopicError } from '../topics/errors'
+import { FollowCursor } from '../topics/follow-cursor'
+import { FollowHub } from '../topics/follow-hub'
+import { fromFusePath } from '../topics/paths'
+import { ReadCursor } from '../topics/read-cursor'
+import { TopicStat, TopicStore } from '../topics/topic-store'
+import { StoreOptions, withStore } from './session'
+
+/**
+ * The dnpipes operations without FUSE: what they write and read is exactly what the filesystem
+ * writes and reads (the same topic layer, framing and rendering).
+ */
+
+function topicPath (topic: string): string {
+  const path = fromFusePath(topic)
+  if (path === '') throw new TopicError('EINVAL', 'a topic name is needed')
+  return path
+}
+
+async function requireTopic (store: TopicStore, path: string): Promise<TopicStat> {
+  const stat = await store.stat(path)
+  if (!stat) throw new TopicError('ENOENT', `no topic ${path}`)
+  if (stat.kind !== 'topic') throw new TopicError('EISDIR', `${path} is a directory`)
+  return stat
+}
+
+/** Writes to stdout, resolving once the bytes are handed over (respects back-pressure). */
+function writeOut (chunk: Buffer | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(chunk, err => err ? reject(err) : resolve())
+  })
+}
+
+export interface PushOptions extends StoreOptions {
+  framing: Framing
+}
+
+/** push TOPIC [MSG...]: the words as one message, or stdin framed like a write to the file. */
+export async function pushCommand (topic: string, words: string[], options: PushOptions): Promise<void> {
+  const path = topicPath(topic)
+  await withStore(options, async store => {
+    const existing = await store.stat(path)
+    if (existing?.kind === 'directory') throw new TopicError('EISDIR', `${path} is a directory`)
+    const { uid } = existing ?? await store.create(path).catch(async err => {
+      if (err instanceof TopicError && err.code === 'EEXIST') return requireTopic(store, path)
+      throw err
+    })
+    if (words.length > 0) {
+      await store.append(path, uid, [{ payload: Buffer.from(words.join(' ')), verbatim: false }])
+      return
+    }
+    const framer = createFramer(options.framing)
+    const progress = new Progress(path)
+    for await (const chunk of process.stdin) {
+      const messages: Message[] = framer.push(chunk as Buffer)
+      if (messages.length > 0) await store.append(path, uid, messages)
+      progress.add((chunk as Buffer).length)
+    }
+    const last = framer.takeRemainder()
+    if (last) await store.append(path, uid, [last])
+    progress.done()
+  })
+}
+
+/** Shows progress on a terminal for inputs beyond a few MB. */
+class Progress {
+  private bytes = 0
+  private shown = 0
+  private readonly enabled = process.stderr.isTTY === true
+
+  constructor (private readonly topic: string) {}
+
+  add (bytes: number): void {
+    this.bytes += bytes
+    if (!this.enabled || this.bytes < 4 * 1024 * 1024 || this.bytes - this.shown < 1024 * 1024) return
+    this.shown = this.bytes
+    process.stderr.write(`\rdnpipes: pushed ${(this.bytes / 1024 / 1024).toFixed(0)} MiB to ${this.topic}`)
+  }
+
+  done (): void {
+    if (this.enabled && this.shown > 0) process.stderr.write(`\rdnpipes: pushed ${(this.bytes / 1024 / 1024).toFixed(1)} MiB to ${this.topic}\n`)
+  }
+}
+
+export interface PullOptions extends StoreOptions {
+  follow: boolean
+  live: boolean
+}
+
+/** pull TOPIC: replays, then exits; --follow keeps delivering; --live only new messages. */
+export async function pullCommand (topic: string, options: PullOptions): Promise<void> {
+  const path = topicPath(topic)
+  await withStore(options, async (store, redis) => {
+    const stat = await requireTopic(store, path)
+    if (!options.follow && !options.live) {
+      const cursor = new ReadCursor(request => store.read(path, request))
+      for (let offset = 0; ;) {
+        const chunk = await cursor.read(offset, 512 * 1024)
+        if (chunk.length === 0) return
+        await writeOut(chunk)
+        offset += chunk.length
+      }
+    }
+    const hub = new FollowHub(redis as Redis)
+    const cursor = new FollowCursor(store, hub, path, stat.uid, options.live ? stat.lastId : '0-0')
+    const never = new AbortController().signal
+    try {
+      for (;;) {
+        const chunk = await cursor.read(512 * 1024, never)
+        if (chunk.length === 0) return // the topic was removed
+        await writeOut(chunk)
+      }
+    } finally {
+      hub.close()
+    }
+  })
+}
+
+export async function resetCommand (topic: string, options: StoreOptions): Promise<void> {
+  const path = topicPath(topic)
+  await withStore(options, async store => {
+    await requireTopic(store, path)
+    await store.reset(path)
+  })
+}
+
+export async function lsCommand (dir: string | undefined, options: StoreOptions): Promise<void> {
+  await withStore(options, async store => {
+    const entries = await store.list(fromFusePath(dir ?? ''))
+    await writeOut(entries.map(entry => entry.name + (entry.kind === 'directory' ? '/' : '') + '\n').join(''))
+  })
+}
+
+export interface StatOptions extends StoreOptions {
+  json: boolean
+}
+
+export async function statCommand (topic: string, options: StatOptions): Promise<void> {
+  const path = topicPath(topic)
+  await withStore(options, async store => {
+    const stat = await requireTopic(store, path)
+    const firstId = await store.firstId(path)
+    const info = {
+      topic: path,
+      key: store.keys.topic(path).stream,
+      entries: stat.entries,
+      bytes: stat.size,
+      firstId: firstId ?? null,
+      lastId: stat.entries > 0 ? stat.lastId : null,
+      mtime: new Date(stat.mtimeMs).toISOString()
+    }
+    if (options.json) return writeOut(JSON.stringify(info) + '\n')
+    const width = Math.max(...Object.keys(info).map(k => k.length))
+    await writeOut(Object.entries(info).map(([k, v]) => `${k.padEnd(width)}  ${v ?? '-'}`).join('\n') + '\n')
+  })
+}
