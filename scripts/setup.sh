@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what dnpipes needs on a Debian machine (fuse, libfuse2, redis-server, npm packages)
+# Installs what dnpipes needs on a Debian machine (fuse, libfuse2, redis-server, npm packages;
+# attr and python3 for the tests)
 # and builds it. Does nothing that is already done, so every command can start with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,9 @@ missing=()
 command -v fusermount >/dev/null 2>&1 || missing+=(fuse)
 ldconfig -p 2>/dev/null | grep -q 'libfuse\.so\.2' || missing+=(libfuse2)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# Used by the tests only: getfattr/setfattr, and python3 for a raw getxattr(2) call.
+command -v getfattr >/dev/null 2>&1 || missing+=(attr)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import createDebug from 'debug'
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { doctorCommand } from './commands/doctor'
+import { fstabMount, parseFstabArgs } from './commands/fstab'
 import { mountCommand } from './commands/mount'
 import { lsCommand, pullCommand, pushCommand, resetCommand, statCommand } from './commands/topic-commands'
 import { FRAMINGS } from './framing/message'
@@ -57,6 +59,7 @@ withRedisOptions(program.command('mount')
   .option('--allow-other', 'let other users use the mount (needs user_allow_other in /etc/fuse.conf for non-root)', false)
   .option('--read-only', 'refuse every change with EROFS', false)
   .option('--op-timeout <ms>', 'longest any file operation waits for Redis before failing with EIO', positiveInteger, 5000)
+  .option('--metrics <[host:]port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (host default 127.0.0.1)')
   .option('--debug', 'log every operation (same as DEBUG=dnpipes:*)', false)
   .addHelpText('after', '\nExample:\n  dnpipes mount /mnt/dnpipes --redis redis://10.0.0.5:6379\n  echo hello >> /mnt/dnpipes/jobs; cat /mnt/dnpipes/jobs')
   .action(async (mountpoint: string, options) => {
@@ -74,6 +77,13 @@ program.command('unmount')
   .action(async (mountpoint: string, options: { lazy: boolean }) => {
     await unmountFilesystem(mountpoint, options.lazy).catch(fatal)
   })
+
+program.command('doctor')
+  .description('check /dev/fuse, fusermount, libfuse2 and the Redis target, and say how to fix what is missing')
+  .option('--redis <url>', 'Redis URL to check; default: $DNPIPES_REDIS_URL, else the embedded local server')
+  .option('--data-dir <dir>', 'data directory of the embedded Redis')
+  .addHelpText('after', '\nExample:\n  dnpipes doctor --redis redis://10.0.0.5:6379')
+  .action(options => doctorCommand(options).then(ok => process.exit(ok ? 0 : 1), fatal))
 
 const framingOption = (): Option =>
   new Option('--framing <mode>', 'line: one message per line of stdin; write: one message per chunk read').choices(FRAMINGS).default('line')
@@ -113,4 +123,13 @@ withRedisOptions(program.command('stat')
   .addHelpText('after', '\nExample:\n  dnpipes stat jobs --json')
   .action((topic: string, options) => act(() => statCommand(topic, options)))
 
-program.parseAsync(process.argv).catch(fatal)
+// mount.fuse and /etc/fstab run `dnpipes SOURCE MOUNTPOINT -o OPTIONS` (see src/commands/fstab.ts).
+let fstab
+try {
+  fstab = parseFstabArgs(process.argv.slice(2))
+} catch (err) {
+  console.error(`dnpipes: ${(err as Error).message}`)
+  process.exit(2)
+}
+if (fstab) fstabMount(fstab, __filename).then(() => process.exit(0), fatal)
+else program.parseAsync(process.argv).catch(fatal)

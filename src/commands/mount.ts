@@ -3,6 +3,7 @@ import { mountLog } from '../log'
 import { buildOperations } from '../mount/fuse-ops'
 import { DnpipesFilesystem, OTruncMode } from '../mount/filesystem'
 import { mountFilesystem } from '../mount/lifecycle'
+import { Metrics, parseListen } from '../mount/metrics'
 import { connectRedis, describeTarget } from '../redis/connect'
 import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
 import { TopicStore } from '../topics/topic-store'
@@ -16,6 +17,8 @@ export interface MountCommandOptions extends TargetOptions {
   readOnly: boolean
   opTimeout: number
   debug: boolean
+  /** PORT or HOST:PORT for the Prometheus endpoint. */
+  metrics?: string
 }
 
 /** Runs in the foreground until SIGINT, SIGTERM or an unmount from outside. */
@@ -23,8 +26,24 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   const { target } = await resolveTarget(options)
   const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME })
   const store = new TopicStore(redis, { prefix: options.prefix })
-  const filesystem = new DnpipesFilesystem(store, { framing: options.framing, otrunc: options.otrunc, readOnly: options.readOnly })
-  const ops = buildOperations(filesystem, { opTimeoutMs: options.opTimeout })
+  let metrics: Metrics | undefined
+  const filesystem: DnpipesFilesystem = new DnpipesFilesystem(store, {
+    framing: options.framing,
+    otrunc: options.otrunc,
+    readOnly: options.readOnly,
+    onMessages: (direction, count) => (direction === 'pushed' ? metrics?.messagesPushed : metrics?.messagesRead)?.inc(count)
+  })
+  let metricsNote = ''
+  if (options.metrics) {
+    metrics = new Metrics({ blockedFollowers: () => filesystem.blockedFollowers, redisStatus: () => redis.status })
+    const { host, port } = parseListen(options.metrics)
+    const bound = await metrics.serve(host, port).catch(err => {
+      redis.disconnect()
+      throw new Error(`cannot serve metrics on ${options.metrics}: ${err.message}`)
+    })
+    metricsNote = `, metrics on http://${host.includes(':') ? `[${host}]` : host}:${bound.port}/metrics`
+  }
+  const ops = buildOperations(filesystem, { opTimeoutMs: options.opTimeout, metrics })
   let mounted
   try {
     mounted = await mountFilesystem(mountpoint, ops, { allowOther: options.allowOther, readOnly: options.readOnly, debug: false })
@@ -33,7 +52,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     throw new Error(`cannot mount ${mountpoint}: ${(err as Error).message}`)
   }
   filesystem.startReaper(mounted.mountpoint)
-  console.log(`dnpipes: mounted ${mounted.mountpoint} (${describeTarget(target)}, prefix "${options.prefix}", framing ${options.framing})`)
+  console.log(`dnpipes: mounted ${mounted.mountpoint} (${describeTarget(target)}, prefix "${options.prefix}", framing ${options.framing}${metricsNote})`)
 
   const reason = await new Promise<string>(resolve => {
     process.once('SIGINT', () => resolve('SIGINT'))

@@ -17,6 +17,8 @@ export interface FilesystemOptions {
   framing: Framing
   otrunc: OTruncMode
   readOnly: boolean
+  /** Told how many messages were pushed and fetched, for metrics. */
+  onMessages?: (direction: 'pushed' | 'read', count: number) => void
 }
 
 /**
@@ -49,6 +51,10 @@ interface PendingRead {
   read: BlockedRead
   abort: AbortController
 }
+
+/** Read-only metadata, as extended attributes user.dnpipes.NAME. */
+const XATTR_PREFIX = 'user.dnpipes.'
+const XATTRS = ['key', 'entries', 'first-id', 'last-id']
 
 /** How often blocked followers are checked for having been killed. */
 const REAPER_INTERVAL_MS = 200
@@ -101,12 +107,12 @@ export class DnpipesFilesystem {
       const stat = await this.requireTopic(path)
       const hub = this.hub ??= new FollowHub(this.store.redis as import('ioredis').Redis)
       const afterId = view === 'follow' ? '0-0' : stat.lastId
-      return this.register({ kind: 'follow', cursor: new FollowCursor(this.store, hub, path, stat.uid, afterId) })
+      return this.register({ kind: 'follow', cursor: new FollowCursor(this.store, hub, path, stat.uid, afterId, this.options.onMessages) })
     }
     if (writable) this.requireWritable()
     const stat = await this.requireTopic(path)
     if (writable && (flags & O_TRUNC) !== 0 && this.options.otrunc === 'reset') await this.store.reset(path)
-    return this.register(new OpenFile(this.store, path, stat.uid, writable, this.options.framing))
+    return this.register(new OpenFile(this.store, path, stat.uid, writable, this.options.framing, this.options.onMessages))
   }
 
   async create (fusePath: string): Promise<number> {
@@ -119,7 +125,7 @@ export class DnpipesFilesystem {
       if (!(err instanceof TopicError && err.code === 'EEXIST')) throw err
       stat = await this.requireTopic(path)
     }
-    return this.register(new OpenFile(this.store, path, stat.uid, true, this.options.framing))
+    return this.register(new OpenFile(this.store, path, stat.uid, true, this.options.framing, this.options.onMessages))
   }
 
   async read (fusePath: string, handle: number, length: number, offset: number): Promise<Buffer> {
@@ -128,6 +134,11 @@ export class DnpipesFilesystem {
     if (file.kind === 'follow') return this.readFollowing(fusePath, file, length, offset)
     file.path = this.resolve(fusePath).path
     return file.cursor.read(offset, length)
+  }
+
+  /** Follower reads waiting for a message now. */
+  get blockedFollowers (): number {
+    return this.blockedReads.size
   }
 
   /** Whether reads of this handle may block (and so must not have a deadline). */
@@ -238,6 +249,36 @@ export class DnpipesFilesystem {
   async acceptAttributeChange (fusePath: string): Promise<void> {
     this.changeablePath(fusePath)
     await this.getattr(fusePath)
+  }
+
+  /** Names of the read-only metadata of a topic (none for directories). */
+  async listxattr (fusePath: string): Promise<string[]> {
+    const { path } = this.resolve(fusePath)
+    const stat = await this.store.stat(path)
+    if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
+    return stat.kind === 'topic' ? XATTRS.map(name => XATTR_PREFIX + name) : []
+  }
+
+  /** A metadata value; undefined (ENODATA) for any other name, without asking Redis. */
+  async getxattr (fusePath: string, name: string): Promise<Buffer | undefined> {
+    if (!name.startsWith(XATTR_PREFIX) || !XATTRS.includes(name.slice(XATTR_PREFIX.length))) return undefined
+    const { path } = this.resolve(fusePath)
+    const stat = await this.store.stat(path)
+    if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
+    if (stat.kind !== 'topic') return undefined
+    switch (name.slice(XATTR_PREFIX.length)) {
+      case 'key': return Buffer.from(this.store.keys.topic(path).stream)
+      case 'entries': return Buffer.from(String(stat.entries))
+      case 'first-id': return Buffer.from(stat.entries > 0 ? (await this.store.firstId(path)) ?? '' : '')
+      default: return Buffer.from(stat.entries > 0 ? stat.lastId : '')
+    }
+  }
+
+  /** The metadata is read-only; no other attributes can be stored. */
+  async setxattr (fusePath: string, name: string): Promise<void> {
+    this.resolve(fusePath)
+    if (name.startsWith(XATTR_PREFIX)) throw new TopicError('EPERM', 'user.dnpipes.* attributes are read-only')
+    throw new TopicError('ENOTSUP', 'dnpipes stores no extended attributes')
   }
 
   /** Handles whose writes are pending, for a clean unmount. */

@@ -3,10 +3,13 @@ import { brief, fuseLog } from '../log'
 import { withDeadline } from '../util/deadline'
 import { Errno, errnoName, toErrno } from './errno'
 import { DnpipesFilesystem } from './filesystem'
+import type { Metrics } from './metrics'
 
 export interface OperationOptions {
   /** Longest any operation may take before it answers EIO. @default 5000 */
   opTimeoutMs: number
+  /** Counts and times every operation when given. */
+  metrics?: Metrics
 }
 
 const STATFS: Fuse.Statfs = {
@@ -31,12 +34,21 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
   function run<T> (op: string, detail: string, work: () => Promise<T>, reply: (code: number, value?: T) => void, bounded = true): void {
     const started = process.hrtime.bigint()
     const working = work()
+    const metrics = options.metrics
+    const elapsedUs = (): number => Number(process.hrtime.bigint() - started) / 1000
     ;(bounded ? withDeadline(working, options.opTimeoutMs, op) : working).then(value => {
-      if (fuseLog.enabled) fuseLog('%s %s -> ok (%d us)', op, detail, Number(process.hrtime.bigint() - started) / 1000)
+      const us = elapsedUs()
+      if (fuseLog.enabled) fuseLog('%s %s -> ok (%d us)', op, detail, us)
+      metrics?.operations.inc({ op })
+      metrics?.duration.observe({ op }, us / 1e6)
       reply(0, value)
     }, err => {
       const code = toErrno(err)
+      const us = elapsedUs()
       if (fuseLog.enabled) fuseLog('%s %s -> %s: %s', op, detail, errnoName(code), (err as Error).message)
+      metrics?.operations.inc({ op })
+      metrics?.errors.inc({ op, errno: errnoName(code) })
+      metrics?.duration.observe({ op }, us / 1e6)
       reply(code)
     })
   }
@@ -63,6 +75,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
       (code, data) => {
         if (code !== 0 || !data) return cb(code)
         data.copy(buffer, 0, 0, Math.min(length, data.length))
+        options.metrics?.bytesRead.inc(Math.min(length, data.length))
         cb(Math.min(length, data.length))
       },
       // A follower's read waits for the next message as long as it takes.
@@ -71,7 +84,10 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
       // fuse-native reuses its buffer once we return: copy before any asynchronous work.
       const data = Buffer.from(buffer.subarray(0, length))
       run('write', `${path} fd=${fd} ${length}@${position} ${fuseLog.enabled ? brief(data) : ''}`,
-        () => fs.write(path, fd, data), (code, written) => cb(code !== 0 ? code : written ?? 0))
+        () => fs.write(path, fd, data), (code, written) => {
+          if (code === 0) options.metrics?.bytesWritten.inc(written ?? 0)
+          cb(code !== 0 ? code : written ?? 0)
+        })
     },
     flush: (path, fd, cb) => run('flush', `${path} fd=${fd}`, () => fs.flush(path, fd), done(cb)),
     fsync: (_path, _datasync, _fd, cb) => cb(0), // every acknowledged write is already in Redis
@@ -85,6 +101,10 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
     chmod: (path, _mode, cb) => run('chmod', path, () => fs.acceptAttributeChange(path), done(cb)),
     chown: (path, _uid, _gid, cb) => run('chown', path, () => fs.acceptAttributeChange(path), done(cb)),
     utimens: (path, _atime, _mtime, cb) => run('utimens', path, () => fs.acceptAttributeChange(path), done(cb)),
+    getxattr: (path, name, _position, cb) => run('getxattr', `${path} ${name}`, () => fs.getxattr(path, name), (code, value) => cb(code, value)),
+    listxattr: (path, cb) => run('listxattr', path, () => fs.listxattr(path), (code, names) => cb(code, names)),
+    setxattr: (path, name, _value, _position, _flags, cb) => run('setxattr', `${path} ${name}`, () => fs.setxattr(path, name), done(cb)),
+    removexattr: (path, name, cb) => run('removexattr', `${path} ${name}`, () => fs.setxattr(path, name), done(cb)),
     readlink: refuse('readlink', Errno.EINVAL),
     symlink: refuse('symlink', Errno.EPERM),
     link: refuse('link', Errno.EPERM),

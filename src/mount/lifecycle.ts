@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import Fuse from 'fuse-native'
 import { mountLog } from '../log'
+import { Errno } from './errno'
 import { withDeadline } from '../util/deadline'
 
 /**
@@ -23,6 +24,30 @@ class DnpipesFuse extends Fuse {
     const base = super._fuseOptions()
     const extra = this.extra.join(',')
     return base ? `${base},${extra}` : `-o${extra}`
+  }
+
+  // The binding answers a too-small getxattr/listxattr buffer with the full length, which the
+  // kernel turns into EIO; the answer getxattr(2) promises is ERANGE.
+  protected override _op_getxattr (signal: (code: number, buffer: ArrayBuffer) => void, path: string, name: string, valueBuf: Buffer, position: number): void {
+    this.ops.getxattr!(path, name, position, (code, value) => {
+      if (code !== 0) return signal(code, valueBuf.buffer as ArrayBuffer)
+      if (!value) return signal(Errno.ENODATA, valueBuf.buffer as ArrayBuffer)
+      if (valueBuf.length === 0) return signal(value.length, valueBuf.buffer as ArrayBuffer)
+      if (value.length > valueBuf.length) return signal(Errno.ERANGE, valueBuf.buffer as ArrayBuffer)
+      value.copy(valueBuf)
+      signal(value.length, valueBuf.buffer as ArrayBuffer)
+    })
+  }
+
+  protected override _op_listxattr (signal: (code: number, buffer: ArrayBuffer) => void, path: string, listBuf: Buffer): void {
+    this.ops.listxattr!(path, (code, names) => {
+      if (code !== 0 || !names) return signal(code || Errno.EIO, listBuf.buffer as ArrayBuffer)
+      const list = Buffer.concat(names.map(name => Buffer.from(name + '\0')))
+      if (listBuf.length === 0) return signal(list.length, listBuf.buffer as ArrayBuffer)
+      if (list.length > listBuf.length) return signal(Errno.ERANGE, listBuf.buffer as ArrayBuffer)
+      list.copy(listBuf)
+      signal(list.length, listBuf.buffer as ArrayBuffer)
+    })
   }
 }
 

@@ -20,11 +20,16 @@ export class OpenFile {
     path: string,
     readonly uid: string,
     readonly writable: boolean,
-    framing: Framing
+    framing: Framing,
+    private readonly onMessages?: (direction: 'pushed' | 'read', count: number) => void
   ) {
     this.path = path
     this.framer = createFramer(framing)
-    this.cursor = new ReadCursor(request => this.store.read(this.path, request))
+    this.cursor = new ReadCursor(async request => {
+      const page = await this.store.read(this.path, request)
+      if (page) this.onMessages?.('read', page.count)
+      return page
+    })
   }
 
   /** Pushes the complete messages in `chunk`; resolves when Redis has them. */
@@ -55,7 +60,9 @@ export class OpenFile {
   }
 
   private async push (messages: Message[]): Promise<void> {
-    if (messages.length > 0) await this.store.append(this.path, this.uid, messages)
+    if (messages.length === 0) return
+    await this.store.append(this.path, this.uid, messages)
+    this.onMessages?.('pushed', messages.length)
   }
 
   private serially<T> (work: () => Promise<T>): Promise<T> {

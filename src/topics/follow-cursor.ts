@@ -17,7 +17,8 @@ export class FollowCursor {
     private readonly hub: FollowHub,
     public path: string,
     private readonly uid: string,
-    private afterId: string
+    private afterId: string,
+    private readonly onMessages?: (direction: 'read', count: number) => void
   ) {}
 
   /** Up to `length` bytes, waiting for them if none are there; empty at the end (removal, abort). */
@@ -32,6 +33,7 @@ export class FollowCursor {
       const page = await this.store.readAfter(this.path, this.afterId, Math.max(length, PAGE_BYTES))
       if (!page || page.uid !== this.uid) return EMPTY
       if (page.lastId !== '') {
+        this.onMessages?.('read', page.count)
         this.buffer = page.data
         this.afterId = page.lastId
         continue

@@ -159,7 +159,7 @@ return 0
 
 /**
  * KEYS stream, meta, idx. ARGV gen, offset, afterId, afterPos, maxBytes, indexEvery.
- * Returns {gen, firstPos, lastId, bytes}: the rendered bytes of the entries that reach into
+ * Returns {gen, firstPos, lastId, bytes, count}: the rendered bytes of `count` entries of the entries that reach into
  * [offset, offset + maxBytes), starting at byte firstPos, rendered here so that one bulk reply
  * carries a whole page; nil when the topic is gone.
  * When (gen, afterId, afterPos) still describe the stream, the scan continues after afterId
@@ -201,13 +201,13 @@ while taken < maxBytes do
   if #page > 0 then start = '(' .. page[#page][1] end
   if #page < 512 then break end
 end
-return {gen, tostring(first or pos), lastId, table.concat(parts)}
+return {gen, tostring(first or pos), lastId, table.concat(parts), #parts}
 `
 }
 
 /**
  * KEYS stream, meta. ARGV afterId, maxBytes. For followers, who track entry ids rather than
- * byte offsets: {uid, lastId, bytes} for the entries after afterId; nil when the topic is gone.
+ * byte offsets: {uid, lastId, bytes, count} for the entries after afterId; nil when the topic is gone.
  */
 const follow: ScriptSource = {
   keys: 2,
@@ -231,7 +231,7 @@ while taken < maxBytes do
   end
   if #page < 256 then break end
 end
-return {uid, lastId, table.concat(parts)}
+return {uid, lastId, table.concat(parts), #parts}
 `
 }
 

@@ -51,6 +51,8 @@ export interface ReadPage {
   lastId: string
   /** The rendered bytes of whole entries. */
   data: Buffer
+  /** How many entries `data` holds. */
+  count: number
 }
 
 export interface FollowPage {
@@ -59,6 +61,7 @@ export interface FollowPage {
   /** Id of the last entry in `data`; "" when there is none. */
   lastId: string
   data: Buffer
+  count: number
 }
 
 export interface TopicStoreOptions {
@@ -178,19 +181,19 @@ export class TopicStore {
     const keys = this.keys.topic(path)
     const reply = await this.runBuffer('read', [keys.stream, keys.meta, keys.index], [
       request.gen, request.offset, request.afterId, request.afterPos, request.maxBytes, this.indexEvery
-    ]) as [Buffer, Buffer, Buffer, Buffer] | null
+    ]) as [Buffer, Buffer, Buffer, Buffer, number] | null
     if (!reply) return undefined
-    const [gen, firstPos, lastId, data] = reply
-    return { gen: gen.toString(), firstPos: Number(firstPos.toString()), lastId: lastId.toString(), data }
+    const [gen, firstPos, lastId, data, count] = reply
+    return { gen: gen.toString(), firstPos: Number(firstPos.toString()), lastId: lastId.toString(), data, count }
   }
 
   /** Entries after `afterId` (by id, not by byte offset), up to about `maxBytes`. */
   async readAfter (path: string, afterId: string, maxBytes: number): Promise<FollowPage | undefined> {
     const keys = this.keys.topic(path)
-    const reply = await this.runBuffer('follow', [keys.stream, keys.meta], [afterId, maxBytes]) as [Buffer, Buffer, Buffer] | null
+    const reply = await this.runBuffer('follow', [keys.stream, keys.meta], [afterId, maxBytes]) as [Buffer, Buffer, Buffer, number] | null
     if (!reply) return undefined
-    const [uid, lastId, data] = reply
-    return { uid: uid.toString(), lastId: lastId.toString(), data }
+    const [uid, lastId, data, count] = reply
+    return { uid: uid.toString(), lastId: lastId.toString(), data, count }
   }
 
   /** Id of the oldest entry, or undefined for an empty topic. */

@@ -72,7 +72,10 @@ declare module 'fuse-native' {
     readonly opts: Fuse.Options
     mount (cb: (err: Error | null) => void): void
     unmount (cb: (err: Error | null) => void): void
+    protected readonly ops: Fuse.Operations
     protected _fuseOptions (): string
+    protected _op_getxattr (signal: (code: number, buffer: ArrayBuffer) => void, path: string, name: string, valueBuf: Buffer, position: number): void
+    protected _op_listxattr (signal: (code: number, buffer: ArrayBuffer) => void, path: string, listBuf: Buffer): void
     static unmount (mnt: string, cb: (err: Error | null) => void): void
     static readonly [errno: string]: number
   }

@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process'
+import { constants, promises as fs } from 'node:fs'
+import path from 'node:path'
+import { connectRedis, describeTarget } from '../redis/connect'
+import { defaultDataDir, pingSocket, socketPathOf } from '../redis/embedded'
+import { TargetOptions } from './target'
+
+interface Check {
+  name: string
+  ok: boolean
+  detail: string
+  fix?: string
+}
+
+function commandPath (name: string): Promise<string | undefined> {
+  return new Promise(resolve => {
+    execFile('sh', ['-c', `command -v ${name}`], (err, stdout) => resolve(err ? undefined : stdout.trim()))
+  })
+}
+
+function hasLibfuse2 (): Promise<boolean> {
+  return new Promise(resolve => {
+    execFile('ldconfig', ['-p'], (err, stdout) => resolve(!err && /libfuse\.so\.2\b/.test(stdout)))
+  })
+}
+
+async function checkFuse (): Promise<Check[]> {
+  const checks: Check[] = []
+  try {
+    const handle = await fs.open('/dev/fuse', constants.O_RDWR)
+    await handle.close()
+    checks.push({ name: '/dev/fuse', ok: true, detail: 'present and usable' })
+  } catch (err) {
+    checks.push({
+      name: '/dev/fuse',
+      ok: false,
+      detail: (err as Error).message,
+      fix: 'load the module (modprobe fuse); in a container run with --device /dev/fuse --cap-add SYS_ADMIN'
+    })
+  }
+  const fusermount = await commandPath('fusermount')
+  checks.push(fusermount
+    ? { name: 'fusermount', ok: true, detail: fusermount }
+    : { name: 'fusermount', ok: false, detail: 'not found', fix: 'apt-get install fuse' })
+  checks.push(await hasLibfuse2()
+    ? { name: 'libfuse2', ok: true, detail: 'libfuse.so.2 found' }
+    : { name: 'libfuse2', ok: false, detail: 'libfuse.so.2 not found', fix: 'apt-get install libfuse2' })
+  return checks
+}
+
+async function checkRedis (options: TargetOptions): Promise<Check[]> {
+  const url = options.redis ?? process.env.DNPIPES_REDIS_URL
+  if (!url) {
+    const checks: Check[] = []
+    const server = await commandPath('redis-server')
+    checks.push(server
+      ? { name: 'redis-server', ok: true, detail: `${server} (the embedded default)` }
+      : { name: 'redis-server', ok: false, detail: 'not found; the embedded default needs it', fix: 'apt-get install redis-server, or pass --redis URL' })
+    const dataDir = path.resolve(options.dataDir ?? defaultDataDir())
+    const running = await pingSocket(socketPathOf(dataDir))
+    checks.push({ name: 'embedded Redis', ok: true, detail: running ? `running at ${socketPathOf(dataDir)}` : `not running; the first mount starts it in ${dataDir}` })
+    if (!running) return checks
+    return [...checks, ...await checkTarget({ kind: 'socket', path: socketPathOf(dataDir) })]
+  }
+  return checkTarget({ kind: 'url', url })
+}
+
+async function checkTarget (target: Parameters<typeof connectRedis>[0]): Promise<Check[]> {
+  try {
+    const redis = await connectRedis(target, { name: 'dnpipes-doctor' })
+    const info = await redis.info('server')
+    redis.disconnect()
+    const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? 'unknown'
+    return [{ name: 'Redis', ok: true, detail: `Redis ${version} at ${describeTarget(target)}` }]
+  } catch (err) {
+    return [{
+      name: 'Redis',
+      ok: false,
+      detail: (err as Error).message,
+      fix: 'check the URL (--redis or DNPIPES_REDIS_URL), that the server runs and is reachable from here, and the user and password'
+    }]
+  }
+}
+
+/** Checks what mounting needs and says how to fix what is missing. Exit 1 if anything is. */
+export async function doctorCommand (options: TargetOptions): Promise<boolean> {
+  const checks = [
+    { name: 'node', ok: Number(process.versions.node.split('.')[0]) >= 20, detail: process.version, fix: 'install Node.js 20 or newer' },
+    ...await checkFuse(),
+    ...await checkRedis(options)
+  ]
+  const width = Math.max(...checks.map(check => check.name.length))
+  for (const check of checks) {
+    console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(width)}  ${check.detail}`)
+    if (!check.ok && check.fix) console.log(`      ${' '.repeat(width)}  fix: ${check.fix}`)
+  }
+  return checks.every(check => check.ok)
+}

@@ -1,0 +1,67 @@
+import http from 'node:http'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+/**
+ * Prometheus metrics of one mount (prom-client), served by `dnpipes mount --metrics`. Names
+ * follow Prometheus conventions: counters end in _total, durations are in seconds.
+ */
+export class Metrics {
+  readonly registry = new Registry()
+  readonly operations = new Counter({ name: 'dnpipes_operations_total', help: 'File operations answered, by operation', labelNames: ['op'], registers: [this.registry] })
+  readonly errors = new Counter({ name: 'dnpipes_errors_total', help: 'File operations that failed, by operation and errno', labelNames: ['op', 'errno'], registers: [this.registry] })
+  readonly duration = new Histogram({
+    name: 'dnpipes_operation_duration_seconds',
+    help: 'Time to answer a file operation (followers\' blocking reads included)',
+    labelNames: ['op'],
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry]
+  })
+  readonly bytesWritten = new Counter({ name: 'dnpipes_bytes_written_total', help: 'Bytes written to topics', registers: [this.registry] })
+  readonly bytesRead = new Counter({ name: 'dnpipes_bytes_read_total', help: 'Bytes read from topics and views', registers: [this.registry] })
+  readonly messagesPushed = new Counter({ name: 'dnpipes_messages_pushed_total', help: 'Messages appended to topics', registers: [this.registry] })
+  readonly messagesRead = new Counter({ name: 'dnpipes_messages_read_total', help: 'Messages fetched for readers and followers', registers: [this.registry] })
+
+  constructor (sources: { blockedFollowers: () => number, redisStatus: () => string }) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'dnpipes_process_' })
+    new Gauge({ // eslint-disable-line no-new
+      name: 'dnpipes_blocked_followers',
+      help: 'Follower reads waiting for a message now',
+      registers: [this.registry],
+      collect () { this.set(sources.blockedFollowers()) }
+    })
+    new Gauge({ // eslint-disable-line no-new
+      name: 'dnpipes_redis_connected',
+      help: '1 while the connection to Redis is ready, else 0',
+      registers: [this.registry],
+      collect () { this.set(sources.redisStatus() === 'ready' ? 1 : 0) }
+    })
+  }
+
+  /** Serves GET /metrics on host:port; resolves with the address actually bound. */
+  serve (host: string, port: number): Promise<{ server: http.Server, port: number }> {
+    const server = http.createServer((request, response) => {
+      if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+        response.writeHead(404).end('try /metrics\n')
+        return
+      }
+      this.registry.metrics().then(text => {
+        response.writeHead(200, { 'Content-Type': this.registry.contentType }).end(text)
+      }, err => response.writeHead(500).end(String(err)))
+    })
+    return new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => {
+        server.unref()
+        resolve({ server, port: (server.address() as { port: number }).port })
+      })
+    })
+  }
+}
+
+/** "9464" or "0.0.0.0:9464" (the host defaults to loopback: expose it deliberately). */
+export function parseListen (value: string): { host: string, port: number } {
+  const match = /^(?:(.+):)?(\d+)$/.exec(value)
+  const port = Number(match?.[2])
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`expected PORT or HOST:PORT, got "${value}"`)
+  return { host: match[1] ?? '127.0.0.1', port }
+}

@@ -1,0 +1,107 @@
+import { promises as fs } from 'node:fs'
+import http from 'node:http'
+import path from 'node:path'
+import t from 'tap'
+import tmp from 'tmp'
+import { isMounted } from '../../src/mount/lifecycle'
+import { mountFor, redisFor } from '../helpers/fixture'
+import { CLI } from '../helpers/mount'
+import { run, sh, trackMount, untrackMount } from '../helpers/processes'
+import { freePort } from '../helpers/redis-server'
+
+// Extended attributes, Prometheus metrics, doctor, and mounting through mount(8).
+
+function get (url: string): Promise<{ status: number, body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, response => {
+      let body = ''
+      response.on('data', chunk => { body += chunk })
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+    }).on('error', reject)
+  })
+}
+
+t.test('user.dnpipes.* extended attributes, with getfattr and with a small buffer', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  await sh(`printf 'a\\nb\\n' > ${dir}/jobs && touch ${dir}/empty`)
+  const entries = await server.client().xrange('dnpipes:{jobs}', '-', '+')
+  const dump = await sh(`getfattr --absolute-names -d -m - ${dir}/jobs`)
+  t.equal(dump.stdout.toString(), `# file: ${dir}/jobs\nuser.dnpipes.entries="2"\nuser.dnpipes.first-id="${entries[0]![0]}"\n` +
+    `user.dnpipes.key="dnpipes:{jobs}"\nuser.dnpipes.last-id="${entries[1]![0]}"\n\n`)
+  t.equal((await sh(`getfattr --absolute-names --only-values -n user.dnpipes.entries ${dir}/empty`)).stdout.toString(), '0')
+  const probe = await run('python3', ['-c', `
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+small = ctypes.create_string_buffer(3)
+r = libc.getxattr(sys.argv[1].encode(), b'user.dnpipes.key', small, 3)
+print(r, errno.errorcode.get(ctypes.get_errno()))
+r = libc.listxattr(sys.argv[1].encode(), small, 3)
+print(r, errno.errorcode.get(ctypes.get_errno()))
+print(os.getxattr(sys.argv[1], 'user.dnpipes.key').decode())
+`, `${dir}/jobs`])
+  t.equal(probe.stdout.toString(), '-1 ERANGE\n-1 ERANGE\ndnpipes:{jobs}\n', probe.stderr)
+  t.match((await sh(`setfattr -n user.dnpipes.key -v x ${dir}/jobs`)).stderr, /Operation not permitted/)
+  t.match((await sh(`setfattr -n user.other -v x ${dir}/jobs`)).stderr, /Operation not supported/)
+  t.equal((await sh(`getfattr --absolute-names -d -m - ${dir}`)).stdout.toString(), '', 'directories have none')
+})
+
+t.test('--metrics serves Prometheus metrics', async t => {
+  const server = await redisFor(t)
+  const mounted = await mountFor(t, server, { args: ['--metrics', '127.0.0.1:0'] })
+  const url = /metrics on (http:\/\/\S+\/metrics)/.exec(mounted.output())?.[1]
+  t.ok(url, 'the ready line gives the address')
+  await sh(`printf 'a\\nb\\nc\\n' >> ${mounted.dir}/m; cat ${mounted.dir}/m > /dev/null; cat ${mounted.dir}/missing`)
+  const { status, body } = await get(url!)
+  t.equal(status, 200)
+  t.match(body, /^dnpipes_operations_total\{op="write"\} 1$/m)
+  t.match(body, /^dnpipes_errors_total\{op="getattr",errno="ENOENT"\} [1-9]/m)
+  t.match(body, /^dnpipes_bytes_written_total 6$/m)
+  t.match(body, /^dnpipes_bytes_read_total 6$/m)
+  t.match(body, /^dnpipes_messages_pushed_total 3$/m)
+  t.match(body, /^dnpipes_messages_read_total 3$/m)
+  t.match(body, /^dnpipes_operation_duration_seconds_bucket\{le="0.005",op="write"\} 1$/m)
+  t.match(body, /^dnpipes_blocked_followers 0$/m)
+  t.match(body, /^dnpipes_redis_connected 1$/m)
+  t.equal((await get(url!.replace('/metrics', '/other'))).status, 404)
+})
+
+t.test('doctor: all ok with a reachable Redis; says what to fix without one', async t => {
+  const server = await redisFor(t)
+  const good = await run(process.execPath, [CLI, 'doctor', '--redis', server.url])
+  t.equal(good.code, 0, good.stdout.toString())
+  t.match(good.stdout.toString(), /^ok +\/dev\/fuse/m)
+  t.match(good.stdout.toString(), /^ok +fusermount/m)
+  t.match(good.stdout.toString(), /^ok +Redis +Redis \d+\.\d+\.\d+ at redis:\/\/127\.0\.0\.1/m)
+  const port = await freePort()
+  const bad = await run(process.execPath, [CLI, 'doctor', '--redis', `redis://127.0.0.1:${port}`])
+  t.equal(bad.code, 1)
+  t.match(bad.stdout.toString(), new RegExp(`^FAIL +Redis +cannot use Redis at redis://127\\.0\\.0\\.1:${port}.*ECONNREFUSED`, 'm'))
+  t.match(bad.stdout.toString(), /fix: check the URL/)
+})
+
+t.test('mount -t fuse "dnpipes#URL" (an /etc/fstab line) mounts in the background', async t => {
+  const server = await redisFor(t)
+  const bin = tmp.dirSync({ unsafeCleanup: true })
+  const program = path.join(bin.name, 'dnpipes')
+  await fs.writeFile(program, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 })
+  const dir = tmp.dirSync({ prefix: 'dnpipes-fstab-' }).name
+  trackMount(dir)
+  t.teardown(async () => {
+    await run('fusermount', ['-uz', dir])
+    untrackMount(dir)
+    await fs.rmdir(dir).catch(() => undefined)
+    bin.removeCallback()
+  })
+  const mounted = await run('mount', ['-t', 'fuse', `${program}#${server.url}`, dir, '-o', 'prefix=fstab:,otrunc=reset'])
+  t.equal(mounted.code, 0, mounted.stderr)
+  t.ok(await isMounted(dir))
+  await sh(`echo a > ${dir}/t; echo b > ${dir}/t`)
+  t.equal((await sh(`cat ${dir}/t`)).stdout.toString(), 'b\n', 'the options were applied (otrunc=reset)')
+  t.equal(await server.client().xlen('fstab:{t}'), 1, 'and the prefix')
+  t.equal((await run(process.execPath, [CLI, 'unmount', dir])).code, 0)
+  t.notOk(await isMounted(dir))
+  const refused = await run('mount', ['-t', 'fuse', `${program}#${server.url}`, dir, '-o', 'bogus'])
+  t.not(refused.code, 0)
+  t.match(refused.stderr, /unknown mount option "bogus"/)
+})
