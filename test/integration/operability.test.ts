@@ -105,3 +105,26 @@ t.test('mount -t fuse "dnpipes#URL" (an /etc/fstab line) mounts in the backgroun
   t.not(refused.code, 0)
   t.match(refused.stderr, /unknown mount option "bogus"/)
 })
+
+t.test('DEBUG=dnpipes:* logs one line per operation with its result, payloads cut', async t => {
+  const server = await redisFor(t)
+  const mounted = await mountFor(t, server, { env: { ...process.env, DEBUG: 'dnpipes:fuse' } })
+  await sh(`printf '%0200d\\n' 7 >> ${mounted.dir}/logged; cat ${mounted.dir}/nothing-here`)
+  await new Promise(resolve => setTimeout(resolve, 100))
+  const log = mounted.output()
+  t.match(log, /dnpipes:fuse write \/logged fd=\d+ 201@0 "0{64}"\.\.\. \(201 bytes\) -> ok \(\d+(\.\d+)? us\)/)
+  t.match(log, /dnpipes:fuse getattr \/nothing-here -> ENOENT: no such file/)
+})
+
+t.test('push shows progress on a terminal for large inputs', async t => {
+  const server = await redisFor(t)
+  const scratch = tmp.dirSync({ unsafeCleanup: true })
+  t.teardown(() => scratch.removeCallback())
+  const input = path.join(scratch.name, 'big')
+  await fs.writeFile(input, Buffer.alloc(6 * 1024 * 1024, 'x\n'))
+  // script(1) gives the command a terminal, as a user at a shell has.
+  const result = await run('script', ['-qec', `${process.execPath} ${CLI} push big --redis ${server.url} < ${input}`, '/dev/null'])
+  t.equal(result.code, 0)
+  t.match(result.stdout.toString(), /dnpipes: pushed 6\.0 MiB to big/)
+  t.equal(await server.client().xlen('dnpipes:{big}'), 3 * 1024 * 1024)
+})
