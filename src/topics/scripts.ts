@@ -4,14 +4,19 @@
  * exactly (the contract suite compares them).
  */
 
-const ENTRY_SIZE = `
-local function entry_size(fields)
+const LUA_HELPERS = `
+-- The payload (field data) and whether it renders without a newline (field raw).
+local function shape(fields)
   local data, raw = nil, false
   for i = 1, #fields, 2 do
     local f = fields[i]
     if data == nil and f == 'data' then data = fields[i + 1]
     elseif f == 'raw' then raw = true end
   end
+  return data, raw
+end
+local function entry_size(fields)
+  local data, raw = shape(fields)
   if data ~= nil then
     if raw then return #data end
     return #data + 1
@@ -22,12 +27,7 @@ local function entry_size(fields)
   return n
 end
 local function render(fields)
-  local data, raw = nil, false
-  for i = 1, #fields, 2 do
-    local f = fields[i]
-    if data == nil and f == 'data' then data = fields[i + 1]
-    elseif f == 'raw' then raw = true end
-  end
+  local data, raw = shape(fields)
   if data ~= nil then
     if raw then return data end
     return data .. '\\n'
@@ -58,7 +58,7 @@ export interface ScriptSource {
 /** KEYS stream, meta. ARGV uid. Returns 1 when created, 0 when the topic already existed. */
 const create: ScriptSource = {
   keys: 2,
-  lua: ENTRY_SIZE + `
+  lua: LUA_HELPERS + `
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 local now = now_ms()
 redis.call('HSET', KEYS[2], 'uid', ARGV[1], 'bytes', 0, 'count', 0, 'last', '0-0', 'mark', 0,
@@ -74,7 +74,7 @@ return 1
  */
 const stat: ScriptSource = {
   keys: 2,
-  lua: ENTRY_SIZE + `
+  lua: LUA_HELPERS + `
 local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'mtime', 'ctime', 'gen', 'last')
 if not m[1] then return nil end
 local last = last_id(KEYS[1])
@@ -91,7 +91,7 @@ return {m[1], m[2], m[3], m[4], m[5], m[6], fresh, last}
  */
 const append: ScriptSource = {
   keys: 3,
-  lua: ENTRY_SIZE + `
+  lua: LUA_HELPERS + `
 local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'last', 'mark')
 if m[1] ~= ARGV[1] then return redis.error_reply('ESTALE the topic was removed after it was opened') end
 if last_id(KEYS[1]) ~= m[4] then return redis.error_reply('UNRECONCILED') end
@@ -127,7 +127,7 @@ return {tostring(bytes), id}
  */
 const reconcile: ScriptSource = {
   keys: 3,
-  lua: ENTRY_SIZE + `
+  lua: LUA_HELPERS + `
 local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'last', 'mark')
 if not m[1] then return 1 end
 local bytes, count, last, mark = tonumber(m[2]), tonumber(m[3]), m[4], tonumber(m[5])
@@ -167,7 +167,7 @@ return 0
  */
 const read: ScriptSource = {
   keys: 3,
-  lua: ENTRY_SIZE + `
+  lua: LUA_HELPERS + `
 local m = redis.call('HMGET', KEYS[2], 'uid', 'gen')
 if not m[1] then return nil end
 local gen = m[2]
@@ -211,7 +211,7 @@ return {gen, tostring(first or pos), lastId, table.concat(parts), #parts}
  */
 const follow: ScriptSource = {
   keys: 2,
-  lua: ENTRY_SIZE + `
+  lua: LUA_HELPERS + `
 local uid = redis.call('HGET', KEYS[2], 'uid')
 if not uid then return nil end
 local maxBytes = tonumber(ARGV[2])
@@ -238,7 +238,7 @@ return {uid, lastId, table.concat(parts), #parts}
 /** KEYS stream, meta, idx. Deletes every message; the topic, its ids and its identity stay. */
 const reset: ScriptSource = {
   keys: 3,
-  lua: ENTRY_SIZE + `
+  lua: LUA_HELPERS + `
 if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('ENOENT no such topic') end
 redis.call('XTRIM', KEYS[1], 'MAXLEN', 0)
 redis.call('DEL', KEYS[3])
