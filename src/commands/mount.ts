@@ -25,6 +25,11 @@ export interface MountCommandOptions extends TargetOptions {
 export async function mountCommand (mountpoint: string, options: MountCommandOptions): Promise<void> {
   const { target } = await resolveTarget(options)
   const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME })
+  // Lets go of Redis; the embedded server stops when no other mount uses it.
+  const release = async (): Promise<void> => {
+    if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
+    redis.disconnect()
+  }
   const store = new TopicStore(redis, { prefix: options.prefix })
   let metrics: Metrics | undefined
   const filesystem: DnpipesFilesystem = new DnpipesFilesystem(store, {
@@ -37,8 +42,8 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   if (options.metrics) {
     metrics = new Metrics({ blockedFollowers: () => filesystem.blockedFollowers, redisStatus: () => redis.status })
     const { host, port } = parseListen(options.metrics)
-    const bound = await metrics.serve(host, port).catch(err => {
-      redis.disconnect()
+    const bound = await metrics.serve(host, port).catch(async err => {
+      await release()
       throw new Error(`cannot serve metrics on ${options.metrics}: ${err.message}`)
     })
     metricsNote = `, metrics on http://${host.includes(':') ? `[${host}]` : host}:${bound.port}/metrics`
@@ -48,7 +53,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   try {
     mounted = await mountFilesystem(mountpoint, ops, { allowOther: options.allowOther, readOnly: options.readOnly, debug: false })
   } catch (err) {
-    redis.disconnect()
+    await release()
     throw new Error(`cannot mount ${mountpoint}: ${(err as Error).message}`)
   }
   filesystem.startReaper(mounted.mountpoint)
@@ -63,7 +68,6 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   mountLog('stopping: %s', reason)
   await filesystem.releaseFollowers()
   await mounted.unmount()
-  if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
-  redis.disconnect()
+  await release()
   console.log(`dnpipes: unmounted ${mounted.mountpoint}`)
 }

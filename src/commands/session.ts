@@ -1,14 +1,12 @@
 import type Redis from 'ioredis'
 import { connectRedis } from '../redis/connect'
-import { stopEmbeddedIfUnused } from '../redis/embedded'
+import { CLI_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
 import { TopicStore } from '../topics/topic-store'
 import { resolveTarget, TargetOptions } from './target'
 
 export interface StoreOptions extends TargetOptions {
   prefix: string
 }
-
-export const CLI_CLIENT_NAME = 'dnpipes-cli'
 
 /**
  * Runs one CLI operation against the same Redis a mount would use. When the embedded server had

@@ -14,6 +14,7 @@ import { sleep } from '../util/deadline'
  */
 
 export const MOUNT_CLIENT_NAME = 'dnpipes-mount'
+export const CLI_CLIENT_NAME = 'dnpipes-cli'
 
 export function defaultDataDir (): string {
   const state = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state')
@@ -90,12 +91,12 @@ export async function ensureEmbeddedRedis (dataDir: string, startTimeoutMs = 500
   }
 }
 
-/** Shuts the embedded server down when no other mount is connected to it. */
+/** Shuts the embedded server down when no other mount or CLI command is connected to it. */
 export async function stopEmbeddedIfUnused (redis: Redis, socketPath: string): Promise<boolean> {
   const ownId = String(await redis.client('ID'))
   const clients = String(await redis.client('LIST'))
   const others = clients.split('\n').filter(line =>
-    line.includes(` name=${MOUNT_CLIENT_NAME} `) && !line.startsWith(`id=${ownId} `))
+    (line.includes(` name=${MOUNT_CLIENT_NAME} `) || line.includes(` name=${CLI_CLIENT_NAME} `)) && !line.startsWith(`id=${ownId} `))
   if (others.length > 0) return false
   redisLog('last user of the embedded Redis: shutting it down')
   // The server closes the connection instead of replying: do not wait for a reply, wait for it
