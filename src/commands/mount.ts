@@ -5,6 +5,7 @@ import { DnpipesFilesystem, OTruncMode } from '../mount/filesystem'
 import { mountFilesystem } from '../mount/lifecycle'
 import { Metrics, parseListen } from '../mount/metrics'
 import { connectRedis, describeTarget } from '../redis/connect'
+import { ConnectionWatch } from '../redis/health'
 import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
 import { TopicStore } from '../topics/topic-store'
 import { resolveTarget, TargetOptions } from './target'
@@ -48,7 +49,8 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     })
     metricsNote = `, metrics on http://${host.includes(':') ? `[${host}]` : host}:${bound.port}/metrics`
   }
-  const ops = buildOperations(filesystem, { opTimeoutMs: options.opTimeout, metrics })
+  const watch = new ConnectionWatch(redis)
+  const ops = buildOperations(filesystem, { opTimeoutMs: options.opTimeout, metrics, onTimeout: () => watch.suspect() })
   let mounted
   try {
     mounted = await mountFilesystem(mountpoint, ops, { allowOther: options.allowOther, readOnly: options.readOnly, debug: false })

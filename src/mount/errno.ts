@@ -23,6 +23,7 @@ export const Errno = {
   ENOSYS: -38,
   ENOTEMPTY: -39,
   ENODATA: -61,
+  EILSEQ: -84,
   ENOTSUP: -95,
   ETIMEDOUT: -110,
   ESTALE: -116

@@ -321,6 +321,9 @@ export class DnpipesFilesystem {
 
   /** View and mount-relative path; a component longer than NAME_MAX is ENAMETOOLONG everywhere. */
   private resolve (fusePath: string): ViewPath {
+    // The binding decodes names as UTF-8, replacing invalid bytes with U+FFFD: such a name
+    // could never be found again under the bytes it was created with.
+    if (fusePath.includes('\uFFFD')) throw new TopicError('EILSEQ', 'names must be valid UTF-8')
     const resolved = parseViewPath(fusePath)
     for (const component of resolved.path.split('/')) {
       if (Buffer.byteLength(component) > NAME_MAX) throw new TopicError('ENAMETOOLONG', `name longer than ${NAME_MAX} bytes`)

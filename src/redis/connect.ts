@@ -35,7 +35,15 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
     lazyConnect: true,
     connectionName: options.name,
     protocol: 2,
-    connectTimeout: Math.min(deadline, 3000)
+    connectTimeout: Math.min(deadline, 3000),
+    // A command in flight when the connection broke may have been applied: resending it could
+    // append the same lines twice. It fails instead ("a write that failed may or may not have
+    // been applied"); so do commands issued while disconnected, at once, rather than waiting.
+    autoResendUnfulfilledCommands: false,
+    enableOfflineQueue: false,
+    // Reconnect quickly once Redis is back (the default backs off up to 5 s).
+    retryStrategy: (times: number) => Math.min(times * 100, 500),
+    keepAlive: 5000
   }
   const redis = target.kind === 'socket'
     ? new Redis({ ...common, path: target.path })

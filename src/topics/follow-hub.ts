@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import { topicsLog } from '../log'
-import { sleep } from '../util/deadline'
+import { DeadlineError, sleep, withDeadline } from '../util/deadline'
 import { TopicKeys } from './keys'
 import { minId } from './stream-id'
 
@@ -119,9 +119,12 @@ export class FollowHub {
       this.inFlight = true
       let reply: Array<[string, unknown[]]> | null = null
       try {
-        reply = await this.blocking.xread('COUNT', 1, 'BLOCK', this.blockMs, 'STREAMS', ...streams, ...ids) as Array<[string, unknown[]]> | null
+        const read = this.blocking.xread('COUNT', 1, 'BLOCK', this.blockMs, 'STREAMS', ...streams, ...ids) as Promise<Array<[string, unknown[]]> | null>
+        reply = await withDeadline(read, this.blockMs + 2000, 'XREAD BLOCK')
       } catch (err) {
         topicsLog('XREAD failed: %s', (err as Error).message)
+        // No answer well past the block time: the link is dead or Redis is frozen. Start over.
+        if (err instanceof DeadlineError) this.blocking.disconnect(true)
         await sleep(100)
       } finally {
         this.inFlight = false

@@ -1,0 +1,27 @@
+import type { Redis } from 'ioredis'
+import { redisLog } from '../log'
+import { withDeadline } from '../util/deadline'
+
+/**
+ * A cut network link or a frozen server produces no error on a TCP connection: commands just
+ * wait. When an operation times out, the connection is probed with PING; if that times out too,
+ * the connection is dropped and made again, so that operations work again by themselves once
+ * Redis answers (instead of waiting on a dead socket for the kernel's keepalive).
+ */
+export class ConnectionWatch {
+  private checking = false
+
+  constructor (private readonly redis: Redis, private readonly pingTimeoutMs = 1000) {}
+
+  /** Called when an operation ran out of time. */
+  suspect (): void {
+    if (this.checking || this.redis.status !== 'ready') return
+    this.checking = true
+    withDeadline(this.redis.ping(), this.pingTimeoutMs, 'PING').then(() => {
+      redisLog('PING answered: the connection is alive, Redis was only slow')
+    }, err => {
+      redisLog('reconnecting: %s', (err as Error).message)
+      this.redis.disconnect(true)
+    }).finally(() => { this.checking = false })
+  }
+}

@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import t from 'tap'
+import tmp from 'tmp'
+import { mountFor, redisFor } from '../helpers/fixture'
+import { bash, run, sh, track } from '../helpers/processes'
+import { waitFor } from '../helpers/redis-server'
+
+// Faults: frozen and killed Redis, a killed daemon, hostile input.
+
+/** A writer in a child process: numbered lines, one write(2) each, reporting each result. */
+function numberedWriter (file: string, count: number, pauseMs: number, stopOnError = false) {
+  const program = `
+    const fs = require('fs')
+    const fd = fs.openSync(process.env.FILE, 'a')
+    let i = 0
+    const next = () => {
+      if (i === ${count}) { try { fs.closeSync(fd) } catch (e) {} ; return }
+      const n = i++
+      try { fs.writeSync(fd, 'line ' + n + '\\n'); console.log('ok ' + n) } catch (e) {
+        console.log('err ' + n + ' ' + e.code)
+        if (${stopOnError}) return
+      }
+      setTimeout(next, ${pauseMs})
+    }
+    next()`
+  return run(process.execPath, ['-e', program], { env: { ...process.env, FILE: file }, timeoutMs: 120_000 })
+}
+
+t.test('Redis frozen (SIGSTOP): EIO within the deadline, then working again by itself', async t => {
+  const server = await redisFor(t)
+  const { dir, daemon } = await mountFor(t, server, { args: ['--op-timeout', '1000'] })
+  await sh(`echo before >> ${dir}/f`)
+  const pid = Number((await run('pgrep', ['-f', `redis-server .*:${server.port}`])).stdout.toString().trim().split('\n')[0])
+  process.kill(pid, 'SIGSTOP')
+  t.teardown(() => { try { process.kill(pid, 'SIGCONT') } catch {} })
+  const started = Date.now()
+  const failed = await bash(`cat ${dir}/f`)
+  t.match(failed.stderr, /Input\/output error/)
+  t.ok(Date.now() - started < 5000, `failed after ${Date.now() - started} ms`)
+  t.equal(daemon.exitCode, null)
+  process.kill(pid, 'SIGCONT')
+  const resumed = Date.now()
+  await waitFor(async () => (await bash(`cat ${dir}/f`)).stdout.toString().startsWith('before\n'), 5000, 'reads to work again')
+  t.ok(Date.now() - resumed < 5000, `working again ${Date.now() - resumed} ms after Redis resumed`)
+})
+
+t.test('Redis killed and restarted from its AOF: every acknowledged line is there once, none torn', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server, { args: ['--op-timeout', '1000'] })
+  await sh(`touch ${dir}/durable`)
+  const writing = numberedWriter(`${dir}/durable`, 400, 5)
+  await new Promise(resolve => setTimeout(resolve, 500))
+  await server.stop('SIGKILL')
+  await new Promise(resolve => setTimeout(resolve, 700))
+  await server.start()
+  const report = (await writing).stdout.toString().trim().split('\n')
+  const acknowledged = report.filter(line => line.startsWith('ok ')).map(line => Number(line.slice(3)))
+  const failed = report.filter(line => line.startsWith('err '))
+  t.ok(failed.length > 0, `${failed.length} writes failed while Redis was down`)
+  t.ok(failed.every(line => / EIO$/.test(line)), 'with EIO')
+  t.ok(acknowledged.length > 100, `${acknowledged.length} writes acknowledged`)
+  t.match(report[report.length - 1], /^ok 399$/, 'writes work again after the restart, on the same open file')
+  const lines = (await sh(`cat ${dir}/durable`)).stdout.toString().split('\n')
+  t.equal(lines.pop(), '')
+  t.ok(lines.every(line => /^line \d+$/.test(line)), 'no torn or partial line')
+  const seen = lines.map(line => Number(line.slice(5)))
+  t.equal(new Set(seen).size, seen.length, 'no line twice')
+  const missing = acknowledged.filter(n => !seen.includes(n))
+  t.same(missing, [], 'every acknowledged line survived')
+  t.same(seen, [...seen].sort((a, b) => a - b), 'in order')
+})
+
+t.test('the daemon killed with writers and followers: errors, not a hang; the next mount recovers', async t => {
+  const server = await redisFor(t)
+  const first = await mountFor(t, server)
+  await sh(`echo start > ${first.dir}/k`)
+  const follower = track(spawn('cat', [`${first.dir}/.follow/k`], { stdio: ['ignore', 'pipe', 'pipe'] }))
+  let followerError = ''
+  follower.stderr!.on('data', chunk => { followerError += chunk })
+  const followerExit = new Promise(resolve => follower.once('exit', code => resolve(code)))
+  const writing = numberedWriter(`${first.dir}/k`, 100_000, 1, true)
+  await new Promise(resolve => setTimeout(resolve, 500))
+  first.daemon.kill('SIGKILL')
+  const killedAt = Date.now()
+  const report = (await writing).stdout.toString().trim().split('\n')
+  t.equal(await followerExit, 1, 'the follower ends with an error')
+  t.match(followerError, /Transport endpoint is not connected|Software caused connection abort/)
+  t.ok(Date.now() - killedAt < 5000, `both ended ${Date.now() - killedAt} ms after the kill`)
+  t.match(report[report.length - 1], /^err \d+ (ENOTCONN|ECONNABORTED)$/, 'the writer sees ENOTCONN')
+  const second = await mountFor(t, server, { dir: first.dir })
+  const lines = (await sh(`cat ${second.dir}/k`)).stdout.toString().split('\n')
+  lines.pop()
+  t.equal(lines[0], 'start')
+  t.ok(lines.slice(1).every(line => /^line \d+$/.test(line)), `${lines.length - 1} lines, none torn`)
+})
+
+t.test('hostile and odd input: the errno a Unix user expects, the topic intact', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  const run = (script: string) => bash(script, { cwd: dir })
+  t.match((await run(`touch $(printf '\\xff\\xfe')`)).stderr, /Invalid or incomplete multibyte/, 'a non-UTF-8 name: EILSEQ')
+  t.equal((await run(`touch "$(printf 'a\\nb')" && ls -b`)).stdout.toString(), 'a\\nb\n', 'a name with a newline works')
+  t.equal((await run(`echo x > "$(printf 'a\\nb')" && cat "$(printf 'a\\nb')"`)).stdout.toString(), 'x\n')
+  t.equal((await run('dd if=/dev/zero of=direct bs=4096 count=2 oflag=direct status=none && stat -c %s direct')).stdout.toString(), '8192\n', 'O_DIRECT works')
+  t.equal((await run('echo a > seeked && echo b | dd of=seeked bs=1 seek=1000 conv=notrunc status=none && cat seeked')).stdout.toString(), 'a\nb\n', 'a write at an offset appends, as on a pipe')
+  const mmap = await runPython(`import mmap, sys\nf = open(sys.argv[1], 'rb')\ntry:\n  mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)\n  print('mapped')\nexcept OSError as e:\n  print(e.errno)`, `${dir}/seeked`)
+  t.equal(mmap, '19', 'mmap is refused cleanly (ENODEV)')
+  t.match((await run(`rmdir ${dir}`)).stderr, /Device or resource busy/)
+  t.match((await run('truncate -s -1 seeked; truncate -s 99999999999 seeked')).stderr, /Invalid argument/)
+  t.equal((await run('cat seeked')).stdout.toString(), 'a\nb\n', 'untouched by the refused operations')
+})
+
+t.test('a 100 MB single line round-trips', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  const scratch = tmp.dirSync({ unsafeCleanup: true })
+  t.teardown(() => scratch.removeCallback())
+  const source = path.join(scratch.name, 'line')
+  await fs.writeFile(source, Buffer.concat([Buffer.alloc(100 * 1024 * 1024, 'y'), Buffer.from('\n')]))
+  t.equal((await sh(`cat ${source} > ${dir}/huge && cmp ${source} ${dir}/huge && echo same`, { timeoutMs: 120_000 })).stdout.toString(), 'same\n')
+  t.equal(await server.client().xlen('dnpipes:{huge}'), 100, 'stored as 1 MiB pieces')
+})
+
+t.test('isolation: --prefix keeps mounts apart; without --allow-other other users cannot enter', async t => {
+  const server = await redisFor(t)
+  const redis = server.client()
+  const a = await mountFor(t, server, { args: ['--prefix', 'team-a:'] })
+  const b = await mountFor(t, server, { args: ['--prefix', 'team-b:'] })
+  await sh(`mkdir ${a.dir}/d && echo secret > ${a.dir}/d/t && echo other > ${b.dir}/t`)
+  t.equal((await sh(`ls -a ${b.dir}`)).stdout.toString(), '.\n..\n.follow\n.live\nt\n')
+  t.match((await sh(`cat ${b.dir}/d/t`)).stderr, /No such file/)
+  const keys = (await redis.keys('*')).sort()
+  t.ok(keys.every(key => key.startsWith('team-a:') || key.startsWith('team-b:')), keys.join(' '))
+  t.ok(keys.filter(key => key.startsWith('team-a:')).every(key => key.includes('{d') || key.includes('{/}')), 'a\'s keys hold only a\'s paths')
+  const asNobody = (command: string) => run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', command])
+  t.match((await asNobody(`ls ${a.dir}`)).stderr, /Permission denied/)
+  const shared = await mountFor(t, server, { args: ['--allow-other'] })
+  await sh(`echo readable > ${shared.dir}/pub`)
+  t.equal((await asNobody(`cat ${shared.dir}/pub`)).stdout.toString(), 'readable\n', 'with --allow-other others read')
+  t.match((await asNobody(`echo x >> ${shared.dir}/pub`)).stderr, /Permission denied/, 'and the modes keep them from writing')
+})
+
+async function runPython (source: string, arg: string): Promise<string> {
+  const result = await run('python3', ['-c', source, arg])
+  return result.stdout.toString().trim() || result.stderr
+}
