@@ -1,21 +1,13 @@
+import fc from 'fast-check'
 import t from 'tap'
 import { createFramer, LineFramer, WriteFramer } from '../../../src/framing/framer'
-import { Message } from '../../../src/framing/message'
+import { Framing, Message } from '../../../src/framing/message'
 
 const text = (messages: Message[]): string[] => messages.map(m => m.payload.toString() + (m.verbatim ? '' : '\\n'))
 
 /** What a reader of the topic would get back. */
 function rendered (messages: Message[]): Buffer {
   return Buffer.concat(messages.flatMap(m => m.verbatim ? [m.payload] : [m.payload, Buffer.from('\n')]))
-}
-
-/** A small deterministic generator, so a failure reproduces. */
-function prng (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0
-    return state / 2 ** 32
-  }
 }
 
 t.test('line framing: one message per complete line, without its newline', async t => {
@@ -71,32 +63,29 @@ t.test('write framing: each write is one verbatim message', async t => {
   t.ok(framer instanceof WriteFramer)
 })
 
-t.test('any bytes cut into any writes read back identically, in either framing', async t => {
-  const random = prng(42)
-  for (let round = 0; round < 300; round++) {
-    const length = Math.floor(random() * 300)
-    const input = Buffer.alloc(length)
-    for (let i = 0; i < length; i++) input[i] = random() < 0.15 ? 10 : Math.floor(random() * 256)
-    for (const framing of ['line', 'write'] as const) {
-      const framer = createFramer(framing, 1 + Math.floor(random() * 20))
+t.test('property: any bytes cut into any writes read back identically, in the right messages', async t => {
+  fc.assert(fc.property(
+    fc.uint8Array({ maxLength: 600 }).map(bytes => Buffer.from(bytes.map(b => b % 7 === 0 ? 10 : b))),
+    fc.array(fc.integer({ min: 1, max: 80 }), { minLength: 1, maxLength: 40 }),
+    fc.constantFrom<Framing>('line', 'write'),
+    fc.integer({ min: 1, max: 64 }),
+    (input, cuts, framing, maxMessageBytes) => {
+      const framer = createFramer(framing, maxMessageBytes)
       const messages: Message[] = []
       let offset = 0
-      while (offset < length) {
-        const size = 1 + Math.floor(random() * 40)
+      for (let i = 0; offset < input.length; i++) {
+        const size = cuts[i % cuts.length]!
         messages.push(...framer.push(input.subarray(offset, offset + size)))
         offset += size
       }
       const last = framer.takeRemainder()
       if (last) messages.push(last)
-      if (!rendered(messages).equals(input)) {
-        t.fail(`round ${round} ${framing}: bytes differ`)
-        return
-      }
-      if (framing === 'line' && messages.some(m => !m.verbatim && m.payload.includes(10))) {
-        t.fail(`round ${round}: a line message contains a newline`)
-        return
-      }
+      if (!rendered(messages).equals(input)) return false
+      if (messages.some(m => m.payload.length > maxMessageBytes || m.payload.length === 0 && m.verbatim)) return false
+      // Line framing: a line message never holds a newline, and only verbatim pieces lack one.
+      if (framing === 'line' && messages.some(m => m.payload.includes(10))) return false
+      return true
     }
-  }
-  t.pass('300 random inputs round-trip in both framings')
+  ), { numRuns: 2000, seed: Number(process.env.FC_SEED ?? 20261123) })
+  t.pass('2000 generated cases')
 })
