@@ -20,13 +20,16 @@ export interface MountOptions {
   args?: string[]
   env?: NodeJS.ProcessEnv
   dir?: string
+  /** A command the daemon runs under, such as nsenter for a test host. */
+  wrapper?: string[]
 }
 
 /** Spawns `dnpipes mount` on a fresh temporary directory and waits for its ready line. */
 export async function mount (redisUrl: string | undefined, options: MountOptions = {}): Promise<MountedDir> {
   const dir = options.dir ?? tmp.dirSync({ prefix: 'dnpipes-mnt-' }).name
   const args = [CLI, 'mount', dir, ...(redisUrl ? ['--redis', redisUrl] : []), ...(options.args ?? [])]
-  const daemon = track(spawn(process.execPath, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] }))
+  const [file, ...fileArgs] = [...(options.wrapper ?? []), process.execPath, ...args]
+  const daemon = track(spawn(file!, fileArgs, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] }))
   trackMount(dir)
   let output = ''
   daemon.stdout!.on('data', chunk => { output += chunk })

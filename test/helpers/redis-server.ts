@@ -41,6 +41,8 @@ export interface RedisServer {
 export interface StartOptions {
   /** AOF with fsync always (the default, for tests of what survives a restart), or none. */
   persistence?: boolean
+  /** Addresses to listen on besides 127.0.0.1 (test hosts' gateways). */
+  bind?: string[]
 }
 
 /** A real redis-server on a free loopback port, with AOF in a temporary directory. */
@@ -62,7 +64,7 @@ export async function startRedis (options: StartOptions = {}): Promise<RedisServ
       return client
     },
     async start () {
-      child = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.name,
+      child = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...(options.bind ?? []), '--protected-mode', 'no', '--dir', dir.name,
         '--appendonly', persistence ? 'yes' : 'no', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'], { stdio: 'ignore' }))
       await waitFor(async () => {
         const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
