@@ -1,0 +1,91 @@
+import { ChildProcess, spawn } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import { mount, MountedDir } from '../test/helpers/mount'
+import { track } from '../test/helpers/processes'
+import { startRedis } from '../test/helpers/redis-server'
+
+/**
+ * Soak (not in CI): writers, followers and periodic resets across two mounts for a while,
+ * printing each minute the throughput, the errors and each daemon's RSS, which should stay flat.
+ * `node dist/scripts/soak.js [--minutes 10] [--writers 8] [--followers 8] [--reset-every 30]`
+ */
+
+function option (name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`)
+  return at === -1 ? fallback : Number(process.argv[at + 1])
+}
+
+const MINUTES = option('minutes', 10)
+const WRITERS = option('writers', 8)
+const FOLLOWERS = option('followers', 8)
+const RESET_EVERY_S = option('reset-every', 30)
+const TOPICS = 4
+
+async function rssMiB (pid: number): Promise<number> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')
+  return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024
+}
+
+async function main (): Promise<void> {
+  const server = await startRedis({ persistence: false })
+  const mounts: MountedDir[] = [await mount(server.url), await mount(server.url)]
+  const topic = (i: number, m: number): string => `${mounts[m % 2]!.dir}/soak-${i % TOPICS}`
+  for (let i = 0; i < TOPICS; i++) await fs.writeFile(topic(i, 0), '')
+  let stopping = false
+  let lines = 0
+  let errors = 0
+  let followed = 0
+
+  const writers = Array.from({ length: WRITERS }, async (_, w) => {
+    const handle = await fs.open(topic(w, w), 'a')
+    const batch = Array.from({ length: 50 }, (_, i) => `writer ${w} line ${i} ${'x'.repeat(40)}\n`).join('')
+    while (!stopping) {
+      try {
+        await handle.write(batch)
+        lines += 50
+      } catch {
+        errors++
+        await new Promise(resolve => setTimeout(resolve, 100))
+      }
+    }
+    await handle.close().catch(() => { errors++ })
+  })
+
+  const followers: ChildProcess[] = []
+  for (let f = 0; f < FOLLOWERS; f++) {
+    const child = track(spawn('cat', [topic(f, f + 1).replace(/soak-/, '.follow/soak-')], { stdio: ['ignore', 'pipe', 'ignore'] }))
+    child.stdout!.on('data', chunk => { followed += chunk.length })
+    followers.push(child)
+  }
+
+  const resets = setInterval(() => {
+    for (let i = 0; i < TOPICS; i++) fs.truncate(topic(i, i), 0).catch(() => { errors++ })
+  }, RESET_EVERY_S * 1000)
+
+  const rss: number[][] = []
+  console.log('minute  lines/s  followed MB/s  errors  daemon RSS MiB')
+  for (let minute = 1; minute <= MINUTES; minute++) {
+    const before = { lines, followed, errors }
+    await new Promise(resolve => setTimeout(resolve, 60_000))
+    const now = await Promise.all(mounts.map(m => rssMiB(m.daemon.pid!)))
+    rss.push(now)
+    console.log(`${String(minute).padStart(6)}  ${String(Math.round((lines - before.lines) / 60)).padStart(7)}  ` +
+      `${((followed - before.followed) / 60 / 1e6).toFixed(2).padStart(13)}  ${String(errors - before.errors).padStart(6)}  ${now.map(r => r.toFixed(0)).join(' / ')}`)
+  }
+  stopping = true
+  clearInterval(resets)
+  await Promise.all(writers)
+  for (const child of followers) child.kill('SIGTERM')
+  for (const m of mounts) await m.stop()
+  await server.stop()
+  const first = rss[0]!
+  const last = rss[rss.length - 1]!
+  const growth = Math.max(...last.map((r, i) => r / first[i]!))
+  console.log(`\nerrors: ${errors}; RSS from ${first.map(r => r.toFixed(0)).join('/')} to ${last.map(r => r.toFixed(0)).join('/')} MiB (x${growth.toFixed(2)})`)
+  process.exit(errors === 0 && growth < 1.5 ? 0 : 1)
+}
+
+main().catch(err => {
+  console.error(err)
+  process.exit(1)
+})
