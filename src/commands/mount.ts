@@ -25,7 +25,7 @@ export interface MountCommandOptions extends TargetOptions {
 /** Runs in the foreground until SIGINT, SIGTERM or an unmount from outside. */
 export async function mountCommand (mountpoint: string, options: MountCommandOptions): Promise<void> {
   const { target } = await resolveTarget(options)
-  const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME })
+  const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME, commandTimeoutMs: options.opTimeout })
   // Lets go of Redis; the embedded server stops when no other mount uses it.
   const release = async (): Promise<void> => {
     if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))

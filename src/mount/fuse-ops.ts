@@ -1,6 +1,6 @@
 import type Fuse from 'fuse-native'
 import { brief, fuseLog } from '../log'
-import { DeadlineError, withDeadline } from '../util/deadline'
+import { isTimeout, withDeadline } from '../util/deadline'
 import { Errno, errnoName, toErrno } from './errno'
 import { DnpipesFilesystem } from './filesystem'
 import type { Metrics } from './metrics'
@@ -45,7 +45,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
       metrics?.duration.observe({ op }, us / 1e6)
       reply(0, value)
     }, err => {
-      if (err instanceof DeadlineError) options.onTimeout?.()
+      if (isTimeout(err)) options.onTimeout?.()
       const code = toErrno(err)
       const us = elapsedUs()
       if (fuseLog.enabled) fuseLog('%s %s -> %s: %s', op, detail, errnoName(code), (err as Error).message)

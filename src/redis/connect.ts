@@ -24,6 +24,12 @@ export interface ConnectOptions {
   name: string
   /** How long connecting and the first reply may take before giving up. @default 4000 */
   connectTimeoutMs?: number
+  /**
+   * Longest wait for any one reply. Besides bounding waits, it settles the commands that ioredis
+   * would otherwise leave pending forever: with autoResendUnfulfilledCommands off, the commands
+   * in flight when a connection breaks are dropped without being rejected. @default 5000
+   */
+  commandTimeoutMs?: number
 }
 
 /** Streams with exclusive ranges and XADD in scripts as used here need Redis 6.2. */
@@ -43,7 +49,8 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
     enableOfflineQueue: false,
     // Reconnect quickly once Redis is back (the default backs off up to 5 s).
     retryStrategy: (times: number) => Math.min(times * 100, 500),
-    keepAlive: 5000
+    keepAlive: 5000,
+    commandTimeout: options.commandTimeoutMs ?? 5000
   }
   const redis = target.kind === 'socket'
     ? new Redis({ ...common, path: target.path })

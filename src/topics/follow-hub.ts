@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import { topicsLog } from '../log'
-import { DeadlineError, sleep, withDeadline } from '../util/deadline'
+import { isTimeout, sleep, withDeadline } from '../util/deadline'
 import { TopicKeys } from './keys'
 import { minId } from './stream-id'
 
@@ -39,7 +39,12 @@ export class FollowHub {
 
   constructor (private readonly main: Redis, options: FollowHubOptions = {}) {
     this.blockMs = options.blockMs ?? 1000
-    this.blocking = main.duplicate({ connectionName: 'dnpipes-follow', enableOfflineQueue: true, maxRetriesPerRequest: null })
+    this.blocking = main.duplicate({
+      connectionName: 'dnpipes-follow',
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: this.blockMs + 2000
+    })
     this.blocking.on('error', err => topicsLog('follow connection: %s', err.message))
     this.blocking.on('ready', () => {
       this.blocking.client('ID').then(id => { this.blockingId = Number(id) }, () => undefined)
@@ -124,7 +129,7 @@ export class FollowHub {
       } catch (err) {
         topicsLog('XREAD failed: %s', (err as Error).message)
         // No answer well past the block time: the link is dead or Redis is frozen. Start over.
-        if (err instanceof DeadlineError) this.blocking.disconnect(true)
+        if (isTimeout(err)) this.blocking.disconnect(true)
         await sleep(100)
       } finally {
         this.inFlight = false

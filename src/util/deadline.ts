@@ -18,3 +18,8 @@ export function withDeadline<T> (promise: Promise<T>, ms: number, what: string):
 export function sleep (ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms))
 }
+
+/** A deadline of ours, or ioredis's commandTimeout: the wait ran out, the outcome is unknown. */
+export function isTimeout (err: unknown): boolean {
+  return err instanceof DeadlineError || (err instanceof Error && err.message === 'Command timed out')
+}
