@@ -106,9 +106,10 @@ export class TopicStore {
   /** What is at `path`: a topic (with exact, current size), a directory, or nothing. */
   async stat (path: string): Promise<PathStat | undefined> {
     if (path === ROOT) return { kind: 'directory' }
-    const topic = await this.statTopic(path)
+    // Both questions at once (one round trip): path walks stat every ancestor directory.
+    const [topic, kind] = await Promise.all([this.statTopic(path), this.childKind(path)])
     if (topic) return topic
-    return (await this.childKind(path)) === 'd' ? { kind: 'directory' } : undefined
+    return kind === 'd' ? { kind: 'directory' } : undefined
   }
 
   /** The topic at `path`, or undefined; one round trip unless other clients changed it. */
