@@ -20,6 +20,10 @@ const LINES = quick ? 5_000 : 200_000
 const LATENCY_SAMPLES = quick ? 50 : 1000
 const PUSHES = quick ? 20 : 1000
 const STAT_MESSAGES = quick ? 10_000 : 1_000_000
+const BINARY_MIB = quick ? 4 : 256
+const BIG_MIB = quick ? 8 : 1024
+const RANDOM_READS = quick ? 10 : 100
+const DIRECTORY_TOPICS = quick ? 200 : 10_000
 
 interface Row {
   id: string
@@ -143,17 +147,80 @@ async function l1 (redis: Redis, a: MountedDir, b: MountedDir): Promise<void> {
   }
 }
 
-async function s1 (server: RedisServer, scratch: string): Promise<void> {
+async function s1r2 (server: RedisServer, scratch: string): Promise<void> {
   const source = path.join(scratch, 'stat-lines')
   await writeLines(source, STAT_MESSAGES)
   const writer = await mount(server.url)
   await sh(`cat ${source} > ${writer.dir}/big`)
   await writer.stop()
   const fresh = await mount(server.url)
-  const fsTime = await repeat(async () => await timed(() => run('stat', ['-c', '%s', `${fresh.dir}/big`])))
-  const local = await repeat(async () => await timed(() => run('stat', ['-c', '%s', source])))
-  await fresh.stop()
-  record({ id: 'S1', workload: `stat of a ${STAT_MESSAGES}-message topic from a fresh mount (incl. process start)`, unit: 'ms', fs: fsTime, baseline: local, baselineName: 'stat of a local file', higherIsBetter: false })
+  try {
+    const fsTime = await repeat(async () => await timed(() => run('stat', ['-c', '%s', `${fresh.dir}/big`])))
+    const local = await repeat(async () => await timed(() => run('stat', ['-c', '%s', source])))
+    record({ id: 'S1', workload: `stat of a ${STAT_MESSAGES}-message topic from a fresh mount (incl. process start)`, unit: 'ms', fs: fsTime, baseline: local, baselineName: 'stat of a local file', higherIsBetter: false })
+    await r2(`${fresh.dir}/big`, source, STAT_MESSAGES * 50)
+  } finally {
+    await fresh.stop()
+  }
+}
+
+async function w2 (redis: Redis, a: MountedDir, scratch: string): Promise<void> {
+  const source = path.join(scratch, 'binary')
+  await sh(`head -c ${BINARY_MIB * 1024 * 1024} /dev/urandom > ${source}`)
+  const writes = await mount(a.url!, { args: ['--framing', 'write', '--prefix', 'w2:'] })
+  try {
+    const fsRate = await repeat(async i => BINARY_MIB * 1.048576 / (await timed(() => sh(`cat ${source} > ${writes.dir}/w2-${i}`)) / 1000))
+    const data = await fs.readFile(source)
+    const chunk = 128 * 1024
+    const direct = await repeat(async i => BINARY_MIB * 1.048576 / (await timed(async () => {
+      const pipeline = redis.pipeline()
+      for (let at = 0; at < data.length; at += chunk) pipeline.xadd(`bench:w2-${i}`, '*', 'data', data.subarray(at, at + chunk), 'raw', '1')
+      await pipeline.exec()
+    }) / 1000))
+    record({ id: 'W2', workload: `${BINARY_MIB} MiB of binary, --framing write`, unit: 'MB/s', fs: fsRate, baseline: direct, baselineName: 'ioredis pipelined XADD of 128 KiB', higherIsBetter: true })
+  } finally {
+    await writes.stop()
+  }
+}
+
+async function r1Growth (a: MountedDir, scratch: string): Promise<void> {
+  const source = path.join(scratch, 'quarter')
+  const quarterLines = BIG_MIB * 1024 * 1024 / 4 / 64
+  const line = 'x'.repeat(63) + '\n'
+  await fs.writeFile(source, line.repeat(quarterLines))
+  await sh(`cat ${source} > ${a.dir}/r1-small`)
+  for (let i = 0; i < 4; i++) await sh(`cat ${source} >> ${a.dir}/r1-big`)
+  const small = await timed(() => sh(`cat ${a.dir}/r1-small > /dev/null`))
+  const big = await timed(() => sh(`cat ${a.dir}/r1-big > /dev/null`))
+  record({ id: 'R1', workload: `replay of a ${BIG_MIB} MiB topic`, unit: 'MB/s', fs: BIG_MIB * 1.048576 / (big / 1000), baseline: BIG_MIB / 4 * 1.048576 / (small / 1000), baselineName: `replay of a ${BIG_MIB / 4} MiB topic`, higherIsBetter: true })
+  record({ id: 'R1', workload: 'growth: time for 4x the data over 1x (target <= 4.4)', unit: 'x', fs: big / small, baseline: 4, baselineName: 'linear', higherIsBetter: false })
+}
+
+async function r2 (bigTopic: string, localCopy: string, size: number): Promise<void> {
+  const offsets = Array.from({ length: RANDOM_READS }, (_, i) => Math.floor(((i * 7919) % RANDOM_READS) / RANDOM_READS * (size - 4096)))
+  const reads = (file: string) => async () => {
+    for (const offset of offsets) await sh(`dd if=${file} bs=4096 skip=${offset} iflag=skip_bytes count=1 status=none > /dev/null`)
+  }
+  const fsDd = await repeat(async () => await timed(reads(bigTopic)) / RANDOM_READS)
+  const localDd = await repeat(async () => await timed(reads(localCopy)) / RANDOM_READS)
+  record({ id: 'R2', workload: `dd skip= at ${RANDOM_READS} random offsets of a ${STAT_MESSAGES}-message topic`, unit: 'ms/read', fs: fsDd, baseline: localDd, baselineName: 'local file', higherIsBetter: false })
+  const fsTail = await repeat(async () => await timed(() => sh(`tail -c 100 ${bigTopic} > /dev/null`)))
+  const localTail = await repeat(async () => await timed(() => sh(`tail -c 100 ${localCopy} > /dev/null`)))
+  record({ id: 'R2', workload: `tail -c 100 of a ${STAT_MESSAGES}-message topic`, unit: 'ms', fs: fsTail, baseline: localTail, baselineName: 'local file', higherIsBetter: false })
+}
+
+async function s2 (a: MountedDir, scratch: string): Promise<void> {
+  const make = (dir: string) => sh(`mkdir -p ${dir} && cd ${dir} && seq 1 ${DIRECTORY_TOPICS} | xargs touch`, { timeoutMs: 600_000 })
+  await make(`${a.dir}/s2`)
+  await make(`${scratch}/s2`)
+  const fsTime = await timed(() => sh(`ls -l ${a.dir}/s2 > /dev/null`, { timeoutMs: 600_000 }))
+  const local = await timed(() => sh(`ls -l ${scratch}/s2 > /dev/null`))
+  record({ id: 'S2', workload: `ls -l of a directory of ${DIRECTORY_TOPICS} topics`, unit: 'ms', fs: fsTime, baseline: local, baselineName: 'local directory', higherIsBetter: false })
+}
+
+async function peakRssMiB (pid: number): Promise<number> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8')
+  return Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024
 }
 
 function printTable (): void {
@@ -176,7 +243,12 @@ async function main (): Promise<void> {
     await w1r1(redis, a, scratch.name)
     await w3(a, scratch.name)
     await l1(redis, a, b)
-    await s1(server, scratch.name)
+    await s1r2(server, scratch.name)
+    await w2(redis, a, scratch.name)
+    await r1Growth(a, scratch.name)
+    await s2(a, scratch.name)
+    const peaks = await Promise.all([a, b].map(m => peakRssMiB(m.daemon.pid!)))
+    record({ id: 'M1', workload: 'peak RSS of the daemon over the run (target <= 150 MB)', unit: 'MiB', fs: Math.max(...peaks), baseline: 150 / 1.048576, baselineName: 'target', higherIsBetter: false })
     printTable()
   } finally {
     await a.stop()

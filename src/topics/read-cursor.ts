@@ -2,8 +2,10 @@ import { ReadPage, ReadRequest } from './topic-store'
 
 export type PageFetcher = (request: ReadRequest) => Promise<ReadPage | undefined>
 
-/** Bytes fetched per round trip at least; FUSE asks for 128 KiB at most per read. */
+/** Bytes fetched per round trip once reading is sequential; FUSE asks for 128 KiB at most per read. */
 export const DEFAULT_PAGE_BYTES = 512 * 1024
+/** Bytes fetched for a read that jumped (dd skip=, tail -c): little beyond what was asked. */
+const FIRST_PAGE_BYTES = 64 * 1024
 
 /**
  * One open file's view of a topic as a byte stream. Keeps the rendered bytes of the last page
@@ -20,8 +22,12 @@ export class ReadCursor {
   /** Where the previous read ended: only a read that continues there is served from the buffer. */
   private nextOffset = 0
   private readAhead: { request: ReadRequest, page: Promise<ReadPage | undefined> } | undefined
+  /** Grows from FIRST_PAGE_BYTES while reads stay sequential, like the kernel's readahead. */
+  private window: number
 
-  constructor (private readonly fetchPage: PageFetcher, private readonly pageBytes = DEFAULT_PAGE_BYTES) {}
+  constructor (private readonly fetchPage: PageFetcher, private readonly pageBytes = DEFAULT_PAGE_BYTES) {
+    this.window = Math.min(FIRST_PAGE_BYTES, pageBytes)
+  }
 
   /** Up to `length` bytes at `offset`; fewer only at the end of the topic. */
   async read (offset: number, length: number): Promise<Buffer> {
@@ -30,6 +36,7 @@ export class ReadCursor {
     if (!sequential) {
       this.buffer = Buffer.alloc(0)
       this.readAhead = undefined
+      this.window = Math.min(FIRST_PAGE_BYTES, this.pageBytes)
     }
     const parts: Buffer[] = []
     let at = offset
@@ -44,12 +51,15 @@ export class ReadCursor {
         continue
       }
       const page = await this.fetch({
-        gen: this.gen, offset: at, afterId: this.afterId, afterPos: this.afterPos, maxBytes: Math.max(this.pageBytes, wanted)
+        gen: this.gen, offset: at, afterId: this.afterId, afterPos: this.afterPos, maxBytes: Math.max(this.window, wanted)
       })
       if (!page) break
       const resetMeanwhile = this.gen !== '' && page.gen !== this.gen
       this.load(page)
-      if (sequential && page.data.length >= this.pageBytes) this.startReadAhead()
+      if (sequential) {
+        if (page.data.length >= this.window) this.startReadAhead()
+        this.window = Math.min(this.window * 2, this.pageBytes)
+      }
       // After a reset the bytes already handed out belong to the old content: end this read there.
       if (resetMeanwhile && parts.length > 0) break
       if (at < this.bufferStart || at >= this.bufferStart + this.buffer.length) break
@@ -73,7 +83,7 @@ export class ReadCursor {
   }
 
   private startReadAhead (): void {
-    const request = { gen: this.gen, offset: this.afterPos, afterId: this.afterId, afterPos: this.afterPos, maxBytes: this.pageBytes }
+    const request = { gen: this.gen, offset: this.afterPos, afterId: this.afterId, afterPos: this.afterPos, maxBytes: this.window }
     const page = this.fetchPage(request)
     page.catch(() => undefined) // a failed read-ahead is retried by the read that needs it
     this.readAhead = { request, page }

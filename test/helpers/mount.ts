@@ -7,6 +7,8 @@ export const CLI = path.resolve(__dirname, '../../src/cli.js')
 
 export interface MountedDir {
   dir: string
+  /** The Redis URL it was mounted with (undefined: the embedded server). */
+  url: string | undefined
   daemon: ChildProcess
   /** Everything the daemon printed so far. */
   output (): string
@@ -45,6 +47,7 @@ export async function mount (redisUrl: string | undefined, options: MountOptions
   })
   return {
     dir,
+    url: redisUrl,
     daemon,
     output: () => output,
     exited,
