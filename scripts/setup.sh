@@ -9,9 +9,11 @@ missing=()
 command -v fusermount >/dev/null 2>&1 || missing+=(fuse)
 ldconfig -p 2>/dev/null | grep -q 'libfuse\.so\.2' || missing+=(libfuse2)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-# Used by the tests only: getfattr/setfattr, and python3 for a raw getxattr(2) call.
+# Used by the tests only: getfattr/setfattr, python3 for a raw getxattr(2) call, openssl for
+# a throwaway CA.
 command -v getfattr >/dev/null 2>&1 || missing+=(attr)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

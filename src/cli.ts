@@ -7,6 +7,7 @@ import { mountCommand } from './commands/mount'
 import { lsCommand, pullCommand, pushCommand, resetCommand, statCommand } from './commands/topic-commands'
 import { FRAMINGS } from './framing/message'
 import { unmountFilesystem } from './mount/lifecycle'
+import { redactUrl } from './redis/connect'
 import { DEFAULT_PREFIX } from './topics/keys'
 
 /** Prints one clear line; the stack only when debugging. Exit code 1: the operation failed. */
@@ -23,12 +24,27 @@ function positiveInteger (value: string): number {
   return parsed
 }
 
-/** --redis, --data-dir and --prefix: the same Redis and keys for every command. */
-function withRedisOptions (command: Command): Command {
+/** How to reach Redis, the same for every command. */
+function withTargetOptions (command: Command): Command {
   return command
-    .option('--redis <url>', 'Redis URL (redis://, rediss://); default: $DNPIPES_REDIS_URL, else the embedded local server')
+    .option('--redis <url>', 'Redis URL, redis://[user:password@]host:port[/db] or rediss:// (TLS); default: $DNPIPES_REDIS_URL, else the embedded local server')
+    .option('--redis-password-file <file>', 'read the password from a file (keeps it out of the process list)')
+    .option('--sentinels <host:port,...>', 'Redis Sentinels to ask for the master (credentials and TLS from --redis/$DNPIPES_REDIS_URL if given)')
+    .option('--sentinel-name <name>', 'the master group name the Sentinels watch')
+    .option('--tls-ca <file>', 'CA certificate(s) to trust for TLS (PEM)')
+    .option('--tls-cert <file>', 'client certificate for TLS (PEM)')
+    .option('--tls-key <file>', 'client key for TLS (PEM)')
     .option('--data-dir <dir>', 'data directory of the embedded Redis (default: $XDG_STATE_HOME/dnpipes or ~/.local/state/dnpipes)')
-    .option('--prefix <prefix>', 'prefix of every Redis key', DEFAULT_PREFIX)
+}
+
+/** The target options and --prefix: the same Redis and keys for every command. */
+function withRedisOptions (command: Command): Command {
+  return withTargetOptions(command).option('--prefix <prefix>', 'prefix of every Redis key', DEFAULT_PREFIX)
+}
+
+// A password given on the command line shows in `ps`: show a redacted command line instead.
+if (process.argv.some(arg => /^rediss?:\/\/[^/@]*:[^/@]*@/.test(arg))) {
+  process.title = ['dnpipes', ...process.argv.slice(2).map(arg => /^rediss?:\/\//.test(arg) ? redactUrl(arg) : arg)].join(' ')
 }
 
 /** Runs a command's promise; a closed stdout (`| head`) is a normal end, not an error. */
@@ -78,10 +94,8 @@ program.command('unmount')
     await unmountFilesystem(mountpoint, options.lazy).catch(fatal)
   })
 
-program.command('doctor')
-  .description('check /dev/fuse, fusermount, libfuse2 and the Redis target, and say how to fix what is missing')
-  .option('--redis <url>', 'Redis URL to check; default: $DNPIPES_REDIS_URL, else the embedded local server')
-  .option('--data-dir <dir>', 'data directory of the embedded Redis')
+withTargetOptions(program.command('doctor')
+  .description('check /dev/fuse, fusermount, libfuse2 and the Redis target, and say how to fix what is missing'))
   .addHelpText('after', '\nExample:\n  dnpipes doctor --redis redis://10.0.0.5:6379')
   .action(options => doctorCommand(options).then(ok => process.exit(ok ? 0 : 1), fatal))
 

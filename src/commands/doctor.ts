@@ -3,7 +3,7 @@ import { constants, promises as fs } from 'node:fs'
 import path from 'node:path'
 import { connectRedis, describeTarget } from '../redis/connect'
 import { defaultDataDir, pingSocket, socketPathOf } from '../redis/embedded'
-import { TargetOptions } from './target'
+import { resolveTarget, TargetOptions } from './target'
 
 interface Check {
   name: string
@@ -49,8 +49,8 @@ async function checkFuse (): Promise<Check[]> {
 }
 
 async function checkRedis (options: TargetOptions): Promise<Check[]> {
-  const url = options.redis ?? process.env.DNPIPES_REDIS_URL
-  if (!url) {
+  const url = options.redis ?? (process.env.DNPIPES_REDIS_URL || undefined)
+  if (!url && !options.sentinels) {
     const checks: Check[] = []
     const server = await commandPath('redis-server')
     checks.push(server
@@ -62,7 +62,12 @@ async function checkRedis (options: TargetOptions): Promise<Check[]> {
     if (!running) return checks
     return [...checks, ...await checkTarget({ kind: 'socket', path: socketPathOf(dataDir) })]
   }
-  return checkTarget({ kind: 'url', url })
+  try {
+    // Not the embedded server: resolving starts nothing.
+    return await checkTarget((await resolveTarget(options)).target)
+  } catch (err) {
+    return [{ name: 'Redis', ok: false, detail: (err as Error).message, fix: 'check the Redis options (dnpipes mount --help)' }]
+  }
 }
 
 async function checkTarget (target: Parameters<typeof connectRedis>[0]): Promise<Check[]> {

@@ -1,22 +1,97 @@
+import { readFileSync } from 'node:fs'
 import Redis, { RedisOptions } from 'ioredis'
 import { redisLog } from '../log'
-import { withDeadline } from '../util/deadline'
+import { DeadlineError, withDeadline } from '../util/deadline'
 
-/** Where the topics live: a Redis URL, or the unix socket of the embedded server. */
+/** TLS material, as file paths (read when connecting). */
+export interface TlsFiles {
+  ca?: string
+  cert?: string
+  key?: string
+}
+
+/** Where the topics live, and how to authenticate. Secrets are never part of a description. */
 export type RedisTarget =
-  | { kind: 'url', url: string }
+  | { kind: 'url', url: string, tls?: TlsFiles, passwordFile?: string }
   | { kind: 'socket', path: string }
+  | { kind: 'sentinel', sentinels: Array<{ host: string, port: number }>, name: string, url?: string, tls?: TlsFiles, passwordFile?: string }
 
 /** The target as it may be shown to a user: never with its password. */
 export function describeTarget (target: RedisTarget): string {
   if (target.kind === 'socket') return `embedded redis-server at ${target.path}`
+  if (target.kind === 'sentinel') return `master "${target.name}" via Sentinel ${target.sentinels.map(s => `${s.host}:${s.port}`).join(',')}`
+  return redactUrl(target.url)
+}
+
+export function redactUrl (value: string): string {
   try {
-    const url = new URL(target.url)
+    const url = new URL(value)
     if (url.password) url.password = '***'
     return url.toString()
   } catch {
     return 'the Redis URL given (it does not parse as a URL)'
   }
+}
+
+/** "h1:26379,h2:26379" -> addresses. */
+export function parseHostList (value: string, defaultPort: number): Array<{ host: string, port: number }> {
+  return value.split(',').map(item => item.trim()).filter(Boolean).map(item => {
+    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(item)
+    if (!match) throw new Error(`"${item}" is not HOST or HOST:PORT`)
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port: match[2] ? Number(match[2]) : defaultPort }
+  })
+}
+
+function readSecret (file: string): string {
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '')
+  } catch (err) {
+    throw new Error(`cannot read the password file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+}
+
+function tlsOptions (files: TlsFiles | undefined, wanted: boolean): RedisOptions['tls'] {
+  if (!wanted && !files?.ca && !files?.cert && !files?.key) return undefined
+  const read = (file: string | undefined, what: string): Buffer | undefined => {
+    if (!file) return undefined
+    try {
+      return readFileSync(file)
+    } catch (err) {
+      throw new Error(`cannot read the TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    }
+  }
+  return { ca: read(files?.ca, 'CA'), cert: read(files?.cert, 'certificate'), key: read(files?.key, 'key') }
+}
+
+/** Credentials and TLS from a URL (redis://user:password@host:port/db, rediss:// for TLS). */
+function urlOptions (value: string, passwordFile: string | undefined, tls: TlsFiles | undefined): RedisOptions {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(`${redactUrl(value)}: expected redis://[user:password@]host[:port][/db] or rediss://…`)
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`${redactUrl(value)}: the scheme must be redis:// or rediss://`)
+  const db = url.pathname.replace(/^\//, '')
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    port: url.port ? Number(url.port) : 6379,
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: passwordFile ? readSecret(passwordFile) : url.password ? decodeURIComponent(url.password) : undefined,
+    db: db ? Number(db) : undefined,
+    tls: tlsOptions(tls, url.protocol === 'rediss:')
+  }
+}
+
+/** A clearer message for the failures a user can fix. */
+function explain (err: Error): string {
+  const message = err.message
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) return `authentication failed (${message.trim()})`
+  const code = (err as NodeJS.ErrnoException).code ?? ''
+  if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_/.test(code) || /self[- ]signed certificate|unable to verify/i.test(message)) {
+    return `TLS: the server's certificate is not trusted (${message}); pass its CA with --tls-ca`
+  }
+  return message
 }
 
 export interface ConnectOptions {
@@ -37,7 +112,7 @@ const MINIMUM_VERSION = [6, 2]
 
 export async function connectRedis (target: RedisTarget, options: ConnectOptions): Promise<Redis> {
   const deadline = options.connectTimeoutMs ?? 4000
-  const common: RedisOptions = {
+  let common: RedisOptions = {
     lazyConnect: true,
     connectionName: options.name,
     protocol: 2,
@@ -52,9 +127,21 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
     keepAlive: 5000,
     commandTimeout: options.commandTimeoutMs ?? 5000
   }
-  const redis = target.kind === 'socket'
-    ? new Redis({ ...common, path: target.path })
-    : new Redis(target.url, common)
+  let redis: Redis
+  try {
+    if (target.kind === 'socket') {
+      redis = new Redis({ ...common, path: target.path })
+    } else if (target.kind === 'url') {
+      redis = new Redis({ ...common, ...urlOptions(target.url, target.passwordFile, target.tls) })
+    } else {
+      // Credentials and TLS of the master (and of the Sentinels, which usually share them).
+      const auth = target.url ? urlOptions(target.url, target.passwordFile, target.tls) : { password: target.passwordFile ? readSecret(target.passwordFile) : undefined, tls: tlsOptions(target.tls, false) }
+      common = { ...common, username: auth.username, password: auth.password, tls: auth.tls, sentinelTLS: auth.tls, enableTLSForSentinelMode: auth.tls !== undefined }
+      redis = new Redis({ ...common, sentinels: target.sentinels, name: target.name, sentinelRetryStrategy: (times: number) => Math.min(times * 100, 500) })
+    }
+  } catch (err) {
+    throw new Error(`cannot use Redis at ${describeTarget(target)}: ${(err as Error).message}`)
+  }
   let lastError: Error | undefined
   redis.on('error', err => {
     lastError = err
@@ -71,7 +158,8 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
     return redis
   } catch (err) {
     redis.disconnect()
-    const cause = lastError && (err as Error).message === 'Connection is closed.' ? lastError : err as Error
-    throw new Error(`cannot use Redis at ${describeTarget(target)}: ${cause.message}`)
+    // The error event says why (refused, WRONGPASS, certificate); the promise often only says it gave up.
+    const cause = lastError && ((err as Error).message === 'Connection is closed.' || err instanceof DeadlineError) ? lastError : err as Error
+    throw new Error(`cannot use Redis at ${describeTarget(target)}: ${explain(cause)}`)
   }
 }

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import Redis from 'ioredis'
 import tmp from 'tmp'
@@ -43,6 +44,12 @@ export interface StartOptions {
   persistence?: boolean
   /** Addresses to listen on besides 127.0.0.1 (test hosts' gateways). */
   bind?: string[]
+  /** Serve TLS only, with these files; clients must present a certificate when asked. */
+  tls?: { ca: string, cert: string, key: string, requireClientCert?: boolean }
+  /** The user the helper's own clients log in as (for servers with ACL users). */
+  auth?: { username: string, password: string }
+  /** Further redis-server arguments (ACL users, --replicaof, …). */
+  args?: string[]
 }
 
 /** A real redis-server on a free loopback port, with AOF in a temporary directory. */
@@ -53,21 +60,34 @@ export async function startRedis (options: StartOptions = {}): Promise<RedisServ
   const clients: Redis[] = []
   let child: ChildProcess | undefined
 
+  const tls = options.tls
+  const connection = {
+    host: '127.0.0.1',
+    port,
+    username: options.auth?.username,
+    password: options.auth?.password,
+    tls: tls ? { ca: readFileSync(tls.ca), cert: tls.requireClientCert ? readFileSync(tls.cert) : undefined, key: tls.requireClientCert ? readFileSync(tls.key) : undefined } : undefined
+  }
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key,
+        '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', tls.requireClientCert ? 'yes' : 'no']
+    : ['--port', String(port)]
+
   const server: RedisServer = {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     dir: dir.name,
     client () {
-      const client = new Redis(port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 3 })
+      const client = new Redis({ ...connection, lazyConnect: false, maxRetriesPerRequest: 3 })
       client.on('error', () => undefined)
       clients.push(client)
       return client
     },
     async start () {
-      child = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...(options.bind ?? []), '--protected-mode', 'no', '--dir', dir.name,
-        '--appendonly', persistence ? 'yes' : 'no', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'], { stdio: 'ignore' }))
+      child = track(spawn('redis-server', [...listen, '--bind', '127.0.0.1', ...(options.bind ?? []), '--protected-mode', 'no', '--dir', dir.name,
+        '--appendonly', persistence ? 'yes' : 'no', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', ...(options.args ?? [])], { stdio: 'ignore' }))
       await waitFor(async () => {
-        const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+        const probe = new Redis({ ...connection, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
         probe.on('error', () => undefined)
         try {
           await probe.connect()
