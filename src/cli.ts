@@ -18,6 +18,12 @@ function fatal (err: unknown): never {
   process.exit(1)
 }
 
+function nonNegativeInteger (value: string): number {
+  const parsed = Number(value)
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number')
+  return parsed
+}
+
 function positiveInteger (value: string): number {
   const parsed = Number(value)
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number')
@@ -75,6 +81,7 @@ withRedisOptions(program.command('mount')
   .option('--allow-other', 'let other users use the mount (needs user_allow_other in /etc/fuse.conf for non-root)', false)
   .option('--read-only', 'refuse every change with EROFS', false)
   .option('--op-timeout <ms>', 'longest any file operation waits for Redis before failing with EIO', positiveInteger, 5000)
+  .option('--wait-replicas <n>', 'a write returns only once N replicas have it (WAIT), so a failover cannot lose it', nonNegativeInteger, 0)
   .option('--metrics <[host:]port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (host default 127.0.0.1)')
   .option('--debug', 'log every operation (same as DEBUG=dnpipes:*)', false)
   .addHelpText('after', '\nExample:\n  dnpipes mount /mnt/dnpipes --redis redis://10.0.0.5:6379\n  echo hello >> /mnt/dnpipes/jobs; cat /mnt/dnpipes/jobs')

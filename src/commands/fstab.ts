@@ -26,7 +26,14 @@ const VALUED: Record<string, string> = {
   otrunc: '--otrunc',
   data_dir: '--data-dir',
   op_timeout: '--op-timeout',
-  metrics: '--metrics'
+  metrics: '--metrics',
+  wait_replicas: '--wait-replicas',
+  sentinels: '--sentinels',
+  sentinel_name: '--sentinel-name',
+  tls_ca: '--tls-ca',
+  tls_cert: '--tls-cert',
+  tls_key: '--tls-key',
+  redis_password_file: '--redis-password-file'
 }
 
 const FLAGS: Record<string, string> = {

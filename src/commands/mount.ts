@@ -20,6 +20,8 @@ export interface MountCommandOptions extends TargetOptions {
   debug: boolean
   /** PORT or HOST:PORT for the Prometheus endpoint. */
   metrics?: string
+  /** Replicas that must have each write before it returns. */
+  waitReplicas: number
 }
 
 /** Runs in the foreground until SIGINT, SIGTERM or an unmount from outside. */
@@ -31,7 +33,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
     redis.disconnect()
   }
-  const store = new TopicStore(redis, { prefix: options.prefix })
+  const store = new TopicStore(redis, { prefix: options.prefix, waitReplicas: options.waitReplicas })
   let metrics: Metrics | undefined
   const filesystem: DnpipesFilesystem = new DnpipesFilesystem(store, {
     framing: options.framing,

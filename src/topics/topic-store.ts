@@ -70,6 +70,13 @@ export interface TopicStoreOptions {
   indexEvery?: number
   /** On a Redis Cluster, moves between hash slots answer EXDEV. */
   cluster?: boolean
+  /**
+   * Appends return only once this many replicas have them (WAIT), so that a failover cannot
+   * lose an acknowledged write. @default 0
+   */
+  waitReplicas?: number
+  /** How long an append waits for its replicas before it fails with EIO. @default 2000 */
+  waitTimeoutMs?: number
 }
 
 const RECONCILE_BATCH = 1000
@@ -83,11 +90,15 @@ export class TopicStore {
   readonly keys: KeyLayout
   private readonly indexEvery: number
   private readonly cluster: boolean
+  private readonly waitReplicas: number
+  private readonly waitTimeoutMs: number
 
   constructor (readonly redis: RedisClient, options: TopicStoreOptions = {}) {
     this.keys = new KeyLayout(options.prefix)
     this.indexEvery = options.indexEvery ?? 64 * 1024
     this.cluster = options.cluster ?? false
+    this.waitReplicas = options.waitReplicas ?? 0
+    this.waitTimeoutMs = options.waitTimeoutMs ?? 2000
     for (const [name, script] of Object.entries(SCRIPTS)) {
       redis.defineCommand(`dnpipes_${name}`, { numberOfKeys: script.keys, lua: script.lua })
     }
@@ -165,6 +176,7 @@ export class TopicStore {
     for (let round = 0; ; round++) {
       try {
         const reply = await this.run('append', [keys.stream, keys.meta, keys.index], args) as [string, string]
+        if (this.waitReplicas > 0) await this.awaitReplicas()
         return Number(reply[0])
       } catch (err) {
         // Nothing was applied: account what another client added, then append after it.
@@ -174,6 +186,13 @@ export class TopicStore {
         }
         throw err
       }
+    }
+  }
+
+  private async awaitReplicas (): Promise<void> {
+    const acknowledged = await (this.redis as Redis).wait(this.waitReplicas, this.waitTimeoutMs)
+    if (acknowledged < this.waitReplicas) {
+      throw new TopicError('EIO', `only ${acknowledged} of ${this.waitReplicas} replicas acknowledged the write within ${this.waitTimeoutMs} ms`)
     }
   }
 

@@ -1,0 +1,70 @@
+import { ChildProcess, spawn } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import Redis from 'ioredis'
+import tmp from 'tmp'
+import { track } from './processes'
+import { freePort, RedisServer, startRedis, waitFor } from './redis-server'
+
+export interface SentinelSetup {
+  master: RedisServer
+  /** Two replicas: after a failover one is promoted and the other follows it. */
+  replicas: RedisServer[]
+  /** "127.0.0.1:PORT" of the Sentinel. */
+  sentinels: string
+  name: string
+  /** The port of the master the Sentinel names now. */
+  currentMasterPort (): Promise<number>
+  stop (): Promise<void>
+}
+
+/** A master, two replicas and a Sentinel watching them (down after 1 s), on loopback. */
+export async function startSentinelSetup (): Promise<SentinelSetup> {
+  const name = 'dnpipes-test'
+  const master = await startRedis({ args: ['--repl-diskless-sync-delay', '0'] })
+  const replicas = [
+    await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port), '--repl-diskless-sync-delay', '0'] }),
+    await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port), '--repl-diskless-sync-delay', '0'] })
+  ]
+  for (const replica of replicas) {
+    const replicaClient = replica.client()
+    await waitFor(async () => /master_link_status:up/.test(await replicaClient.info('replication')), 10_000, 'the replicas to sync')
+  }
+  const port = await freePort()
+  const dir = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-sentinel-' })
+  const conf = path.join(dir.name, 'sentinel.conf')
+  await fs.writeFile(conf, [
+    `port ${port}`, 'bind 127.0.0.1', `dir ${dir.name}`,
+    `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
+    `sentinel down-after-milliseconds ${name} 1000`,
+    `sentinel failover-timeout ${name} 5000`, ''
+  ].join('\n'))
+  const sentinel: ChildProcess = track(spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' }))
+  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 100 })
+  client.on('error', () => undefined)
+  const currentMasterPort = async (): Promise<number> => {
+    if (client.status === 'wait') await client.connect()
+    const [, masterPort] = await client.call('SENTINEL', 'get-master-addr-by-name', name) as [string, string]
+    return Number(masterPort)
+  }
+  await waitFor(async () => {
+    const known = await client.call('SENTINEL', 'replicas', name) as unknown[]
+    return (await currentMasterPort()) === master.port && known.length === 2
+  }, 10_000, 'the Sentinel to see the master and its replicas')
+  return {
+    master,
+    replicas,
+    sentinels: `127.0.0.1:${port}`,
+    name,
+    currentMasterPort,
+    async stop () {
+      client.disconnect()
+      if (sentinel.exitCode === null && sentinel.signalCode === null) {
+        await new Promise<void>(resolve => { sentinel.once('exit', () => resolve()); sentinel.kill('SIGTERM') })
+      }
+      for (const replica of replicas) await replica.stop()
+      await master.stop()
+      dir.removeCallback()
+    }
+  }
+}
