@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process'
+import t from 'tap'
+import tmp from 'tmp'
+import { mount } from '../helpers/mount'
+import { run, sh } from '../helpers/processes'
+import { startRedis } from '../helpers/redis-server'
+
+// The sidecar pattern without Docker: a "container" (a private mount namespace made with
+// unshare -m before the filesystem is mounted) sees a later dnpipes mount through a shared
+// subtree (bidirectional propagation), and uses it as a plain volume.
+
+// Decided before the test is declared, so that a refusal shows as a skip (this process serves
+// no mount: a synchronous probe is safe).
+const skip = spawnSync('unshare', ['-m', 'true']).status === 0 ? false : 'this kernel refuses mount namespaces (unshare -m failed)'
+
+t.test('a mount made after the container started appears inside it, both ways', { skip }, async t => {
+  const server = await startRedis()
+  t.teardown(() => server.stop())
+  const root = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-ctr-' }).name
+  const volume = `${root}/vol`
+  await sh(`mkdir -p ${volume} && mount --bind ${root} ${root} && mount --make-shared ${root}`)
+  t.teardown(async () => {
+    await run('umount', ['-l', root])
+    await run('rm', ['-rf', root])
+  })
+  // The container starts first, with slave propagation, and waits for the volume's content.
+  const container = run('unshare', ['-m', '--propagation', 'slave', 'sh', '-c', `
+    i=0
+    while [ ! -e ${volume}/ready ]; do sleep 0.05; i=$((i+1)); [ $i -gt 300 ] && exit 3; done
+    cat ${volume}/jobs
+    echo from-container >> ${volume}/jobs`], { timeoutMs: 30_000 })
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const mounted = await mount(server.url, { dir: volume })
+  t.teardown(() => mounted.stop())
+  await sh(`echo from-host >> ${volume}/jobs && touch ${volume}/ready`)
+  const result = await container
+  t.equal(result.code, 0, result.stderr)
+  t.equal(result.stdout.toString(), 'from-host\n', 'the container reads what the host pushed')
+  t.equal((await sh(`cat ${volume}/jobs`)).stdout.toString(), 'from-host\nfrom-container\n', 'and the host reads what it pushed')
+})
