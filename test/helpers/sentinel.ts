@@ -8,8 +8,7 @@ import { freePort, RedisServer, startRedis, waitFor } from './redis-server'
 
 export interface SentinelSetup {
   master: RedisServer
-  /** Two replicas: after a failover one is promoted and the other follows it. */
-  replicas: RedisServer[]
+  replica: RedisServer
   /** "127.0.0.1:PORT" of the Sentinel. */
   sentinels: string
   name: string
@@ -18,18 +17,13 @@ export interface SentinelSetup {
   stop (): Promise<void>
 }
 
-/** A master, two replicas and a Sentinel watching them (down after 1 s), on loopback. */
+/** A master, a replica and a Sentinel watching them (down after 1 s), on loopback. */
 export async function startSentinelSetup (): Promise<SentinelSetup> {
   const name = 'dnpipes-test'
   const master = await startRedis({ args: ['--repl-diskless-sync-delay', '0'] })
-  const replicas = [
-    await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port), '--repl-diskless-sync-delay', '0'] }),
-    await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port), '--repl-diskless-sync-delay', '0'] })
-  ]
-  for (const replica of replicas) {
-    const replicaClient = replica.client()
-    await waitFor(async () => /master_link_status:up/.test(await replicaClient.info('replication')), 10_000, 'the replicas to sync')
-  }
+  const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port), '--repl-diskless-sync-delay', '0'] })
+  const replicaClient = replica.client()
+  await waitFor(async () => /master_link_status:up/.test(await replicaClient.info('replication')), 10_000, 'the replica to sync')
   const port = await freePort()
   const dir = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-sentinel-' })
   const conf = path.join(dir.name, 'sentinel.conf')
@@ -49,11 +43,11 @@ export async function startSentinelSetup (): Promise<SentinelSetup> {
   }
   await waitFor(async () => {
     const known = await client.call('SENTINEL', 'replicas', name) as unknown[]
-    return (await currentMasterPort()) === master.port && known.length === 2
-  }, 10_000, 'the Sentinel to see the master and its replicas')
+    return (await currentMasterPort()) === master.port && known.length === 1
+  }, 10_000, 'the Sentinel to see the master and its replica')
   return {
     master,
-    replicas,
+    replica,
     sentinels: `127.0.0.1:${port}`,
     name,
     currentMasterPort,
@@ -62,7 +56,7 @@ export async function startSentinelSetup (): Promise<SentinelSetup> {
       if (sentinel.exitCode === null && sentinel.signalCode === null) {
         await new Promise<void>(resolve => { sentinel.once('exit', () => resolve()); sentinel.kill('SIGTERM') })
       }
-      for (const replica of replicas) await replica.stop()
+      await replica.stop()
       await master.stop()
       dir.removeCallback()
     }
