@@ -35,6 +35,7 @@ function withTargetOptions (command: Command): Command {
   return command
     .option('--redis <url>', 'Redis URL, redis://[user:password@]host:port[/db] or rediss:// (TLS); default: $DNPIPES_REDIS_URL, else the embedded local server')
     .option('--redis-password-file <file>', 'read the password from a file (keeps it out of the process list)')
+    .option('--cluster <host:port,...>', 'seed nodes of a Redis Cluster (credentials and TLS from --redis/$DNPIPES_REDIS_URL if given)')
     .option('--sentinels <host:port,...>', 'Redis Sentinels to ask for the master (credentials and TLS from --redis/$DNPIPES_REDIS_URL if given)')
     .option('--sentinel-name <name>', 'the master group name the Sentinels watch')
     .option('--tls-ca <file>', 'CA certificate(s) to trust for TLS (PEM)')

@@ -50,7 +50,7 @@ async function checkFuse (): Promise<Check[]> {
 
 async function checkRedis (options: TargetOptions): Promise<Check[]> {
   const url = options.redis ?? (process.env.DNPIPES_REDIS_URL || undefined)
-  if (!url && !options.sentinels) {
+  if (!url && !options.sentinels && !options.cluster) {
     const checks: Check[] = []
     const server = await commandPath('redis-server')
     checks.push(server

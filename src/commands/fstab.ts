@@ -28,6 +28,7 @@ const VALUED: Record<string, string> = {
   op_timeout: '--op-timeout',
   metrics: '--metrics',
   wait_replicas: '--wait-replicas',
+  cluster: '--cluster',
   sentinels: '--sentinels',
   sentinel_name: '--sentinel-name',
   tls_ca: '--tls-ca',

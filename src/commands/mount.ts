@@ -33,7 +33,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
     redis.disconnect()
   }
-  const store = new TopicStore(redis, { prefix: options.prefix, waitReplicas: options.waitReplicas })
+  const store = new TopicStore(redis, { prefix: options.prefix, waitReplicas: options.waitReplicas, cluster: target.kind === 'cluster' })
   let metrics: Metrics | undefined
   const filesystem: DnpipesFilesystem = new DnpipesFilesystem(store, {
     framing: options.framing,

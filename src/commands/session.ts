@@ -1,5 +1,4 @@
-import type Redis from 'ioredis'
-import { connectRedis } from '../redis/connect'
+import { connectRedis, RedisClient } from '../redis/connect'
 import { CLI_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
 import { TopicStore } from '../topics/topic-store'
 import { resolveTarget, TargetOptions } from './target'
@@ -12,11 +11,11 @@ export interface StoreOptions extends TargetOptions {
  * Runs one CLI operation against the same Redis a mount would use. When the embedded server had
  * to be started for it, it is stopped again afterwards unless a mount is using it.
  */
-export async function withStore<T> (options: StoreOptions, work: (store: TopicStore, redis: Redis) => Promise<T>): Promise<T> {
+export async function withStore<T> (options: StoreOptions, work: (store: TopicStore, redis: RedisClient) => Promise<T>): Promise<T> {
   const { target } = await resolveTarget(options)
   const redis = await connectRedis(target, { name: CLI_CLIENT_NAME })
   try {
-    return await work(new TopicStore(redis, { prefix: options.prefix }), redis)
+    return await work(new TopicStore(redis, { prefix: options.prefix, cluster: target.kind === 'cluster' }), redis)
   } finally {
     if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(() => false)
     redis.disconnect()

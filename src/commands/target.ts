@@ -4,6 +4,7 @@ import { parseHostList, RedisTarget } from '../redis/connect'
 export interface TargetOptions {
   redis?: string
   dataDir?: string
+  cluster?: string
   sentinels?: string
   sentinelName?: string
   tlsCa?: string
@@ -19,12 +20,15 @@ export interface ResolvedTarget {
 }
 
 /**
- * --sentinels (with --redis or DNPIPES_REDIS_URL giving only credentials and TLS), else --redis,
+ * --cluster or --sentinels (with --redis or DNPIPES_REDIS_URL giving only credentials and TLS), else --redis,
  * else DNPIPES_REDIS_URL, else the embedded local server (started if needed).
  */
 export async function resolveTarget (options: TargetOptions): Promise<ResolvedTarget> {
   const url = options.redis ?? (process.env.DNPIPES_REDIS_URL || undefined)
   const tls = { ca: options.tlsCa, cert: options.tlsCert, key: options.tlsKey }
+  if (options.cluster) {
+    return { target: { kind: 'cluster', seeds: parseHostList(options.cluster, 6379), url, tls, passwordFile: options.redisPasswordFile }, embedded: false }
+  }
   if (options.sentinels) {
     if (!options.sentinelName) throw new Error('--sentinels needs --sentinel-name (the master group name)')
     return {

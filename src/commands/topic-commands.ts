@@ -1,9 +1,7 @@
-import type Redis from 'ioredis'
 import { createFramer } from '../framing/framer'
 import { Framing, Message } from '../framing/message'
 import { TopicError } from '../topics/errors'
 import { FollowCursor } from '../topics/follow-cursor'
-import { FollowHub } from '../topics/follow-hub'
 import { fromFusePath } from '../topics/paths'
 import { ReadCursor } from '../topics/read-cursor'
 import { TopicStat, TopicStore } from '../topics/topic-store'
@@ -93,7 +91,7 @@ export interface PullOptions extends StoreOptions {
 /** pull TOPIC: replays, then exits; --follow keeps delivering; --live only new messages. */
 export async function pullCommand (topic: string, options: PullOptions): Promise<void> {
   const path = topicPath(topic)
-  await withStore(options, async (store, redis) => {
+  await withStore(options, async store => {
     const stat = await requireTopic(store, path)
     if (!options.follow && !options.live) {
       const cursor = new ReadCursor(request => store.read(path, request))
@@ -104,7 +102,7 @@ export async function pullCommand (topic: string, options: PullOptions): Promise
         offset += chunk.length
       }
     }
-    const hub = new FollowHub(redis as Redis)
+    const hub = store.createHub()
     const cursor = new FollowCursor(store, hub, path, stat.uid, options.live ? stat.lastId : '0-0')
     const never = new AbortController().signal
     try {

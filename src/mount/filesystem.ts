@@ -3,7 +3,7 @@ import { Framing } from '../framing/message'
 import { fuseLog } from '../log'
 import { TopicError } from '../topics/errors'
 import { FollowCursor } from '../topics/follow-cursor'
-import { FollowHub } from '../topics/follow-hub'
+import { Hub } from '../topics/follow-hub'
 import { NAME_MAX } from '../topics/paths'
 import { TopicStat, TopicStore } from '../topics/topic-store'
 import { buildAttr, Owner } from './attrs'
@@ -65,7 +65,7 @@ export class DnpipesFilesystem {
   private readonly owner: Owner
   private readonly viewOwner: Owner
   private readonly mountedAtMs = Date.now()
-  private hub: FollowHub | undefined
+  private hub: Hub | undefined
   private readonly blockedReads = new Map<number, PendingRead>()
   private nextReadId = 1
   private reaper: NodeJS.Timeout | undefined
@@ -105,7 +105,7 @@ export class DnpipesFilesystem {
     if (view !== 'plain') {
       if (writable) throw new TopicError('EROFS', 'the .follow and .live views are read-only')
       const stat = await this.requireTopic(path)
-      const hub = this.hub ??= new FollowHub(this.store.redis as import('ioredis').Redis)
+      const hub = this.hub ??= this.store.createHub()
       const afterId = view === 'follow' ? '0-0' : stat.lastId
       return this.register({ kind: 'follow', cursor: new FollowCursor(this.store, hub, path, stat.uid, afterId, this.options.onMessages) })
     }
@@ -274,11 +274,13 @@ export class DnpipesFilesystem {
     }
   }
 
-  /** The metadata is read-only; no other attributes can be stored. */
+  /**
+   * The metadata is read-only and nothing else is stored: ENOTSUP, which cp and mv (copying after
+   * EXDEV) take as "this filesystem keeps no attributes" and pass over quietly.
+   */
   async setxattr (fusePath: string, name: string): Promise<void> {
     this.resolve(fusePath)
-    if (name.startsWith(XATTR_PREFIX)) throw new TopicError('EPERM', 'user.dnpipes.* attributes are read-only')
-    throw new TopicError('ENOTSUP', 'dnpipes stores no extended attributes')
+    throw new TopicError('ENOTSUP', name.startsWith(XATTR_PREFIX) ? 'user.dnpipes.* attributes are read-only' : 'dnpipes stores no extended attributes')
   }
 
   /** Handles whose writes are pending, for a clean unmount. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import Redis, { RedisOptions } from 'ioredis'
+import Redis, { Cluster, RedisOptions } from 'ioredis'
 import { redisLog } from '../log'
 import { DeadlineError, withDeadline } from '../util/deadline'
 
@@ -15,10 +15,15 @@ export type RedisTarget =
   | { kind: 'url', url: string, tls?: TlsFiles, passwordFile?: string }
   | { kind: 'socket', path: string }
   | { kind: 'sentinel', sentinels: Array<{ host: string, port: number }>, name: string, url?: string, tls?: TlsFiles, passwordFile?: string }
+  | { kind: 'cluster', seeds: Array<{ host: string, port: number }>, url?: string, tls?: TlsFiles, passwordFile?: string }
+
+/** A standalone or Sentinel-managed connection, or a Redis Cluster. */
+export type RedisClient = Redis | Cluster
 
 /** The target as it may be shown to a user: never with its password. */
 export function describeTarget (target: RedisTarget): string {
   if (target.kind === 'socket') return `embedded redis-server at ${target.path}`
+  if (target.kind === 'cluster') return `Redis Cluster ${target.seeds.map(s => `${s.host}:${s.port}`).join(',')}`
   if (target.kind === 'sentinel') return `master "${target.name}" via Sentinel ${target.sentinels.map(s => `${s.host}:${s.port}`).join(',')}`
   return redactUrl(target.url)
 }
@@ -110,7 +115,7 @@ export interface ConnectOptions {
 /** Streams with exclusive ranges and XADD in scripts as used here need Redis 6.2. */
 const MINIMUM_VERSION = [6, 2]
 
-export async function connectRedis (target: RedisTarget, options: ConnectOptions): Promise<Redis> {
+export async function connectRedis (target: RedisTarget, options: ConnectOptions): Promise<RedisClient> {
   const deadline = options.connectTimeoutMs ?? 4000
   let common: RedisOptions = {
     lazyConnect: true,
@@ -127,9 +132,23 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
     keepAlive: 5000,
     commandTimeout: options.commandTimeoutMs ?? 5000
   }
-  let redis: Redis
+  let redis: RedisClient
   try {
-    if (target.kind === 'socket') {
+    if (target.kind === 'cluster') {
+      const auth = target.url ? urlOptions(target.url, target.passwordFile, target.tls) : { password: target.passwordFile ? readSecret(target.passwordFile) : undefined, tls: tlsOptions(target.tls, false), username: undefined }
+      const { lazyConnect: _lazy, enableOfflineQueue: _queue, retryStrategy: _retry, ...nodeOptions } = common
+      redis = new Redis.Cluster(target.seeds, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        clusterRetryStrategy: (times: number) => Math.min(times * 100, 500),
+        // A failover shows as CLUSTERDOWN or connection errors for a few seconds; the operation's
+        // own deadline bounds the retries.
+        retryDelayOnClusterDown: 100,
+        retryDelayOnFailover: 100,
+        slotsRefreshTimeout: 2000,
+        redisOptions: { ...nodeOptions, username: auth.username, password: auth.password, tls: auth.tls }
+      })
+    } else if (target.kind === 'socket') {
       redis = new Redis({ ...common, path: target.path })
     } else if (target.kind === 'url') {
       redis = new Redis({ ...common, ...urlOptions(target.url, target.passwordFile, target.tls) })

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import type Redis from 'ioredis'
+import type { RedisClient } from './connect'
 import { redisLog } from '../log'
 import { sleep } from '../util/deadline'
 
@@ -92,7 +92,7 @@ export async function ensureEmbeddedRedis (dataDir: string, startTimeoutMs = 500
 }
 
 /** Shuts the embedded server down when no other mount or CLI command is connected to it. */
-export async function stopEmbeddedIfUnused (redis: Redis, socketPath: string): Promise<boolean> {
+export async function stopEmbeddedIfUnused (redis: RedisClient, socketPath: string): Promise<boolean> {
   const ownId = String(await redis.client('ID'))
   const clients = String(await redis.client('LIST'))
   const others = clients.split('\n').filter(line =>

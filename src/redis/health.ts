@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './connect'
 import { redisLog } from '../log'
 import { withDeadline } from '../util/deadline'
 
@@ -11,7 +11,7 @@ import { withDeadline } from '../util/deadline'
 export class ConnectionWatch {
   private checking = false
 
-  constructor (private readonly redis: Redis, private readonly pingTimeoutMs = 1000) {}
+  constructor (private readonly redis: RedisClient, private readonly pingTimeoutMs = 1000) {}
 
   /** Called when an operation ran out of time. */
   suspect (): void {

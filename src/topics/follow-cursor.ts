@@ -1,4 +1,4 @@
-import { FollowHub } from './follow-hub'
+import { Hub } from './follow-hub'
 import { TopicStore } from './topic-store'
 
 const PAGE_BYTES = 256 * 1024
@@ -14,7 +14,7 @@ export class FollowCursor {
 
   constructor (
     private readonly store: TopicStore,
-    private readonly hub: FollowHub,
+    private readonly hub: Hub,
     public path: string,
     private readonly uid: string,
     private afterId: string,

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { topicsLog } from '../log'
 import { isTimeout, sleep, withDeadline } from '../util/deadline'
 import { TopicKeys } from './keys'
-import { minId } from './stream-id'
+import { compareIds, minId } from './stream-id'
 
 /** Why a wait ended: new entries may exist, the topic was removed or replaced, or the wait was cancelled. */
 export type WakeReason = 'data' | 'gone' | 'aborted'
@@ -14,43 +14,17 @@ interface Waiter {
   wake (reason: WakeReason): void
 }
 
-export interface FollowHubOptions {
-  /** How long one XREAD blocks; also how often waited-on topics are checked for removal. @default 1000 */
-  blockMs?: number
+/** What a follower waits on: XREAD multiplexing on one Redis, notifications on a Cluster. */
+export interface Hub {
+  readonly waiting: number
+  wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason>
+  close (): void
 }
 
-/**
- * Multiplexes every blocked follower of a mount onto one blocking connection: a single
- * `XREAD BLOCK` over all the streams waited on. A new stream, or an earlier id, interrupts the
- * current XREAD with CLIENT UNBLOCK from the main connection. XREAD does not wake on removal,
- * so after each idle block the hub checks, in one pipeline, that the topics still exist.
- */
-export class FollowHub {
-  private readonly waiters = new Set<Waiter>()
-  private readonly blocking: Redis
-  private readonly blockMs: number
-  private blockingId: number | undefined
-  private inFlight = false
-  /** The streams or ids waited on changed since the current XREAD was sent. */
-  private stale = false
-  private closed = false
-  private wakeLoop: (() => void) | undefined
-  private lastCheck = Date.now()
-
-  constructor (private readonly main: Redis, options: FollowHubOptions = {}) {
-    this.blockMs = options.blockMs ?? 1000
-    this.blocking = main.duplicate({
-      connectionName: 'dnpipes-follow',
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-      commandTimeout: this.blockMs + 2000
-    })
-    this.blocking.on('error', err => topicsLog('follow connection: %s', err.message))
-    this.blocking.on('ready', () => {
-      this.blocking.client('ID').then(id => { this.blockingId = Number(id) }, () => undefined)
-    })
-    void this.loop()
-  }
+/** The set of blocked followers, and how a wait is registered, woken and cancelled. */
+abstract class WaiterSet implements Hub {
+  protected readonly waiters = new Set<Waiter>()
+  protected closed = false
 
   get waiting (): number {
     return this.waiters.size
@@ -77,15 +51,88 @@ export class FollowHub {
     })
   }
 
-  /** Ends every wait ('aborted') and closes the blocking connection. */
+  /** Ends every wait ('aborted'). */
   close (): void {
     this.closed = true
     for (const waiter of [...this.waiters]) waiter.wake('aborted')
+  }
+
+  protected wakeStream (stream: string, reason: WakeReason): void {
+    for (const waiter of [...this.waiters]) if (waiter.keys.stream === stream) waiter.wake(reason)
+  }
+
+  /** The lowest id waited after, per stream. */
+  protected waitedStreams (): Map<string, string> {
+    const byStream = new Map<string, string[]>()
+    for (const waiter of this.waiters) {
+      const ids = byStream.get(waiter.keys.stream) ?? []
+      ids.push(waiter.afterId)
+      byStream.set(waiter.keys.stream, ids)
+    }
+    return new Map([...byStream].map(([stream, ids]) => [stream, minId(ids)!]))
+  }
+
+  /** Wakes the waiters whose topic was removed, or removed and created again. */
+  protected async checkExistence (client: Redis | Cluster): Promise<void> {
+    const metas = [...new Set([...this.waiters].map(waiter => waiter.keys.meta))]
+    if (metas.length === 0) return
+    // One command per topic, sent together: on a Cluster they go to different nodes.
+    const uids = await Promise.all(metas.map(meta => client.hget(meta, 'uid').catch(() => undefined)))
+    const byMeta = new Map(metas.map((meta, i) => [meta, uids[i]]))
+    for (const waiter of [...this.waiters]) {
+      const uid = byMeta.get(waiter.keys.meta)
+      if (uid !== undefined && uid !== waiter.uid) waiter.wake('gone')
+    }
+  }
+
+  protected abstract changed (): void
+}
+
+export interface FollowHubOptions {
+  /** How long one XREAD blocks; also how often waited-on topics are checked for removal. @default 1000 */
+  blockMs?: number
+}
+
+/**
+ * Multiplexes every blocked follower of a mount onto one blocking connection: a single
+ * `XREAD BLOCK` over all the streams waited on. A new stream, or an earlier id, interrupts the
+ * current XREAD with CLIENT UNBLOCK from the main connection. XREAD does not wake on removal,
+ * so after each idle block the hub checks that the topics still exist.
+ */
+export class FollowHub extends WaiterSet {
+  private readonly blocking: Redis
+  private readonly blockMs: number
+  private blockingId: number | undefined
+  private inFlight = false
+  /** The streams or ids waited on changed since the current XREAD was sent. */
+  private stale = false
+  private wakeLoop: (() => void) | undefined
+  private lastCheck = Date.now()
+
+  constructor (private readonly main: Redis, options: FollowHubOptions = {}) {
+    super()
+    this.blockMs = options.blockMs ?? 1000
+    this.blocking = main.duplicate({
+      connectionName: 'dnpipes-follow',
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: this.blockMs + 2000
+    })
+    this.blocking.on('error', err => topicsLog('follow connection: %s', err.message))
+    this.blocking.on('ready', () => {
+      this.blocking.client('ID').then(id => { this.blockingId = Number(id) }, () => undefined)
+    })
+    void this.loop()
+  }
+
+  /** Ends every wait ('aborted') and closes the blocking connection. */
+  override close (): void {
+    super.close()
     this.wakeLoop?.()
     this.blocking.disconnect()
   }
 
-  private changed (): void {
+  protected changed (): void {
     this.stale = true
     if (this.wakeLoop) {
       this.wakeLoop()
@@ -112,19 +159,12 @@ export class FollowHub {
         this.wakeLoop = undefined
         continue
       }
-      const byStream = new Map<string, string[]>()
-      for (const waiter of this.waiters) {
-        const ids = byStream.get(waiter.keys.stream) ?? []
-        ids.push(waiter.afterId)
-        byStream.set(waiter.keys.stream, ids)
-      }
-      const streams = [...byStream.keys()]
-      const ids = streams.map(stream => minId(byStream.get(stream)!)!)
+      const waited = this.waitedStreams()
       this.stale = false
       this.inFlight = true
       let reply: Array<[string, unknown[]]> | null = null
       try {
-        const read = this.blocking.xread('COUNT', 1, 'BLOCK', this.blockMs, 'STREAMS', ...streams, ...ids) as Promise<Array<[string, unknown[]]> | null>
+        const read = this.blocking.xread('COUNT', 1, 'BLOCK', this.blockMs, 'STREAMS', ...waited.keys(), ...waited.values()) as Promise<Array<[string, unknown[]]> | null>
         reply = await withDeadline(read, this.blockMs + 2000, 'XREAD BLOCK')
       } catch (err) {
         topicsLog('XREAD failed: %s', (err as Error).message)
@@ -134,27 +174,64 @@ export class FollowHub {
       } finally {
         this.inFlight = false
       }
-      for (const [stream] of reply ?? []) {
-        for (const waiter of [...this.waiters]) if (waiter.keys.stream === stream) waiter.wake('data')
+      for (const [stream] of reply ?? []) this.wakeStream(stream, 'data')
+      if (Date.now() - this.lastCheck >= this.blockMs) {
+        this.lastCheck = Date.now()
+        await this.checkExistence(this.main)
       }
-      if (Date.now() - this.lastCheck >= this.blockMs) await this.checkExistence()
     }
   }
+}
 
-  /** Wakes the waiters whose topic was removed (or removed and created again) meanwhile. */
-  private async checkExistence (): Promise<void> {
-    this.lastCheck = Date.now()
-    const waiters = [...this.waiters]
-    if (waiters.length === 0) return
-    const metas = [...new Set(waiters.map(waiter => waiter.keys.meta))]
-    const pipeline = this.main.pipeline()
-    for (const meta of metas) pipeline.hget(meta, 'uid')
-    const results = await pipeline.exec().catch(() => null)
-    if (!results) return
-    const uids = new Map(metas.map((meta, i) => [meta, results[i]?.[0] ? undefined : results[i]?.[1] as string | null]))
-    for (const waiter of waiters) {
-      const uid = uids.get(waiter.keys.meta)
-      if (uid !== undefined && uid !== waiter.uid) waiter.wake('gone')
+export interface NotifyHubOptions {
+  /** The channel appends are announced on (the stream key as message). */
+  channel: string
+  /** How often waited-on streams are checked for entries other clients added, and for removal. @default 250 */
+  pollMs?: number
+}
+
+/**
+ * Followers on a Redis Cluster, where one XREAD cannot span hash slots: every append made by
+ * dnpipes announces its stream on a channel (PUBLISH reaches every node), which wakes the
+ * followers of that stream at once; entries added by other clients, and removals, are found by
+ * a poll of the waited streams' last ids.
+ */
+export class NotifyHub extends WaiterSet {
+  private readonly subscriber: Cluster
+  private readonly timer: NodeJS.Timeout
+  private polling = false
+
+  constructor (private readonly main: Cluster, private readonly options: NotifyHubOptions) {
+    super()
+    this.subscriber = main.duplicate([], { enableOfflineQueue: true, lazyConnect: false })
+    this.subscriber.on('error', err => topicsLog('notify connection: %s', err.message))
+    this.subscriber.on('message', (_channel: string, stream: string) => this.wakeStream(stream, 'data'))
+    this.subscriber.subscribe(options.channel).catch(err => topicsLog('SUBSCRIBE failed: %s', err.message))
+    this.timer = setInterval(() => { void this.poll() }, options.pollMs ?? 250)
+    this.timer.unref()
+  }
+
+  override close (): void {
+    super.close()
+    clearInterval(this.timer)
+    this.subscriber.disconnect()
+  }
+
+  protected changed (): void {}
+
+  private async poll (): Promise<void> {
+    if (this.polling || this.waiters.size === 0) return
+    this.polling = true
+    try {
+      const waited = [...this.waitedStreams()]
+      const tops = await Promise.all(waited.map(([stream]) => this.main.xrevrange(stream, '+', '-', 'COUNT', 1).catch(() => [])))
+      waited.forEach(([stream, afterId], i) => {
+        const last = tops[i]?.[0]?.[0]
+        if (last !== undefined && compareIds(last, afterId) > 0) this.wakeStream(stream, 'data')
+      })
+      await this.checkExistence(this.main)
+    } finally {
+      this.polling = false
     }
   }
 }

@@ -86,8 +86,9 @@ return {m[1], m[2], m[3], m[4], m[5], m[6], fresh, last}
 
 /**
  * KEYS stream, meta, idx. ARGV uid, indexEvery, flags ("l" line / "r" verbatim per message),
- * payload... Appends every payload in one atomic step. Errors: ESTALE when the topic the
- * caller opened is gone, UNRECONCILED when another client changed the stream (nothing applied).
+ * notify channel ("" for none), payload... Appends every payload in one atomic step, then
+ * announces the stream on the channel. Errors: ESTALE when the topic the caller opened is gone,
+ * UNRECONCILED when another client changed the stream (nothing applied).
  */
 const append: ScriptSource = {
   keys: 3,
@@ -99,10 +100,10 @@ local every = tonumber(ARGV[2])
 local flags = ARGV[3]
 local bytes, count, mark = tonumber(m[2]), tonumber(m[3]), tonumber(m[5])
 local id = m[4]
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local p = ARGV[i]
   local size
-  if string.byte(flags, i - 3) == 114 then
+  if string.byte(flags, i - 4) == 114 then
     id = redis.call('XADD', KEYS[1], '*', 'data', p, 'raw', '1')
     size = #p
   else
@@ -115,8 +116,9 @@ for i = 4, #ARGV do
   end
   bytes = bytes + size
 end
-count = count + #ARGV - 3
+count = count + #ARGV - 4
 redis.call('HSET', KEYS[2], 'bytes', bytes, 'count', count, 'last', id, 'mark', mark, 'mtime', id_ms(id))
+if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], KEYS[1]) end
 return {tostring(bytes), id}
 `
 }

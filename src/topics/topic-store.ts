@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis'
 import { Message } from '../framing/message'
 import { topicsLog } from '../log'
 import { TopicError } from './errors'
+import { FollowHub, Hub, NotifyHub } from './follow-hub'
 import { KeyLayout, ROOT, TopicKeys } from './keys'
 import { splitPath, validateNewPath } from './paths'
 import { SCRIPTS, ScriptName } from './scripts'
@@ -89,7 +90,9 @@ const MAX_RECONCILE_ROUNDS = 100_000
 export class TopicStore {
   readonly keys: KeyLayout
   private readonly indexEvery: number
-  private readonly cluster: boolean
+  readonly cluster: boolean
+  /** On a Cluster, appends announce their stream here for followers (see NotifyHub). */
+  private readonly notifyChannel: string
   private readonly waitReplicas: number
   private readonly waitTimeoutMs: number
 
@@ -97,8 +100,11 @@ export class TopicStore {
     this.keys = new KeyLayout(options.prefix)
     this.indexEvery = options.indexEvery ?? 64 * 1024
     this.cluster = options.cluster ?? false
+    this.notifyChannel = this.cluster ? this.keys.prefix + 'notify' : ''
     this.waitReplicas = options.waitReplicas ?? 0
     this.waitTimeoutMs = options.waitTimeoutMs ?? 2000
+    // WAIT counts the replicas of the node the command lands on; a Cluster would need it per slot.
+    if (this.cluster && this.waitReplicas > 0) throw new TopicError('EINVAL', 'waiting for replicas is not supported on a Redis Cluster yet')
     for (const [name, script] of Object.entries(SCRIPTS)) {
       redis.defineCommand(`dnpipes_${name}`, { numberOfKeys: script.keys, lua: script.lua })
     }
@@ -171,7 +177,7 @@ export class TopicStore {
   async append (path: string, uid: string, messages: Message[]): Promise<number> {
     if (messages.length === 0) return 0
     const keys = this.keys.topic(path)
-    const args: Array<string | number | Buffer> = [uid, this.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join('')]
+    const args: Array<string | number | Buffer> = [uid, this.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.notifyChannel]
     for (const message of messages) args.push(message.payload)
     for (let round = 0; ; round++) {
       try {
@@ -214,6 +220,13 @@ export class TopicStore {
     if (!reply) return undefined
     const [uid, lastId, data, count] = reply
     return { uid: uid.toString(), lastId: lastId.toString(), data, count }
+  }
+
+  /** What followers wait on: one multiplexed XREAD, or on a Cluster the append notifications. */
+  createHub (): Hub {
+    return this.cluster
+      ? new NotifyHub(this.redis as Cluster, { channel: this.notifyChannel })
+      : new FollowHub(this.redis as Redis)
   }
 
   /** Id of the oldest entry, or undefined for an empty topic. */

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process'
+import t from 'tap'
+import { keySlot } from '../helpers/key-slot'
+import { mount, MountedDir } from '../helpers/mount'
+import { CLI } from '../helpers/mount'
+import { run, sh, track } from '../helpers/processes'
+import { RedisCluster, startCluster, } from '../helpers/redis-cluster'
+import { waitFor } from '../helpers/redis-server'
+
+// Mounts on a real 3-master Redis Cluster: the file operations, moves by copy, and following.
+
+let cluster: RedisCluster
+const mounts: MountedDir[] = []
+
+t.before(async () => {
+  cluster = await startCluster(3)
+  mounts.push(await mount(undefined, { args: ['--cluster', cluster.seeds] }), await mount(undefined, { args: ['--cluster', cluster.seeds] }))
+})
+t.teardown(async () => {
+  for (const m of mounts) await m.stop()
+  await cluster.stop()
+})
+
+function follow (file: string) {
+  const child = track(spawn('cat', [file], { stdio: ['ignore', 'pipe', 'ignore'] }))
+  let out = ''
+  child.stdout!.on('data', chunk => { out += chunk })
+  const exited = new Promise(resolve => child.once('exit', code => resolve(code)))
+  return { child, out: () => out, exited }
+}
+
+t.test('file operations across masters, seen from both mounts', async t => {
+  const [a, b] = mounts as [MountedDir, MountedDir]
+  await sh(`cd ${a.dir} && for i in 1 2 3 4 5 6; do echo m$i > t$i; done && mkdir -p d/e && echo deep > d/e/f`)
+  const slots = new Set([1, 2, 3, 4, 5, 6].map(i => Math.floor(keySlot(`dnpipes:{t${i}}`) / 5462)))
+  t.ok(slots.size > 1, 'the topics live on different masters')
+  t.equal((await sh(`ls ${b.dir} && cat ${b.dir}/t4 ${b.dir}/d/e/f`)).stdout.toString(), 'd\nt1\nt2\nt3\nt4\nt5\nt6\nm4\ndeep\n')
+  await sh(`echo more >> ${b.dir}/t4 && truncate -s 0 ${a.dir}/t5 && rm ${a.dir}/t6`)
+  t.equal((await sh(`stat -c %s ${a.dir}/t4 ${a.dir}/t5; ls ${a.dir}`)).stdout.toString(), '8\n0\nd\nt1\nt2\nt3\nt4\nt5\n')
+  const moved = await sh(`mv ${a.dir}/t1 ${a.dir}/renamed; echo $?; mv ${a.dir}/d ${a.dir}/d2; echo $?`)
+  t.equal(moved.stdout.toString(), '0\n0\n', 'mv copies after EXDEV (keys of two paths are in different slots)')
+  t.equal(moved.stderr, '')
+  t.equal((await sh(`cat ${b.dir}/renamed ${b.dir}/d2/e/f; ls ${b.dir}`)).stdout.toString(), 'm1\ndeep\nd2\nrenamed\nt2\nt3\nt4\nt5\n')
+})
+
+t.test('following on a cluster: delivery across mounts, other clients\' entries, removal', async t => {
+  const [a, b] = mounts as [MountedDir, MountedDir]
+  await sh(`echo first > ${a.dir}/f1 && echo first > ${a.dir}/f2`)
+  const replay = follow(`${b.dir}/.follow/f1`)
+  const live = follow(`${b.dir}/.live/f2`)
+  t.teardown(() => { replay.child.kill('SIGKILL'); live.child.kill('SIGKILL') })
+  await waitFor(async () => replay.out() === 'first\n', 5000, 'the replay')
+  await new Promise(resolve => setTimeout(resolve, 200))
+  await sh(`echo second >> ${a.dir}/f1 && echo second >> ${a.dir}/f2`)
+  await waitFor(async () => replay.out() === 'first\nsecond\n' && live.out() === 'second\n', 3000, 'delivery through the notifications')
+  await cluster.client().xadd('dnpipes:{f1}', '*', 'data', 'from-a-service')
+  await waitFor(async () => replay.out().endsWith('from-a-service\n'), 3000, 'an entry added by another client')
+  await sh(`rm ${a.dir}/f1`)
+  t.equal(await replay.exited, 0, 'removal ends the follower')
+  const pulled = track(spawn(process.execPath, [CLI, 'pull', 'f2', '--follow', '--cluster', cluster.seeds], { stdio: ['ignore', 'pipe', 'ignore'] }))
+  let out = ''
+  pulled.stdout!.on('data', chunk => { out += chunk })
+  await waitFor(async () => out === 'first\nsecond\n', 5000, 'pull --follow to replay')
+  await run(process.execPath, [CLI, 'push', 'f2', 'third', '--cluster', cluster.seeds])
+  await waitFor(async () => out === 'first\nsecond\nthird\n' && live.out() === 'second\nthird\n', 3000, 'pushes from the CLI to reach followers')
+  pulled.kill('SIGINT')
+  t.pass('delivered')
+})
