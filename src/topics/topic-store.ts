@@ -4,6 +4,7 @@ import { Message } from '../framing/message'
 import { topicsLog } from '../log'
 import { TopicError } from './errors'
 import { FollowHub, Hub, NotifyHub } from './follow-hub'
+import { keySlot } from './key-slot'
 import { KeyLayout, ROOT, TopicKeys } from './keys'
 import { splitPath, validateNewPath } from './paths'
 import { SCRIPTS, ScriptName } from './scripts'
@@ -103,8 +104,6 @@ export class TopicStore {
     this.notifyChannel = this.cluster ? this.keys.prefix + 'notify' : ''
     this.waitReplicas = options.waitReplicas ?? 0
     this.waitTimeoutMs = options.waitTimeoutMs ?? 2000
-    // WAIT counts the replicas of the node the command lands on; a Cluster would need it per slot.
-    if (this.cluster && this.waitReplicas > 0) throw new TopicError('EINVAL', 'waiting for replicas is not supported on a Redis Cluster yet')
     for (const [name, script] of Object.entries(SCRIPTS)) {
       redis.defineCommand(`dnpipes_${name}`, { numberOfKeys: script.keys, lua: script.lua })
     }
@@ -182,7 +181,7 @@ export class TopicStore {
     for (let round = 0; ; round++) {
       try {
         const reply = await this.run('append', [keys.stream, keys.meta, keys.index], args) as [string, string]
-        if (this.waitReplicas > 0) await this.awaitReplicas()
+        if (this.waitReplicas > 0) await this.awaitReplicas(keys.stream)
         return Number(reply[0])
       } catch (err) {
         // Nothing was applied: account what another client added, then append after it.
@@ -195,8 +194,20 @@ export class TopicStore {
     }
   }
 
-  private async awaitReplicas (): Promise<void> {
-    const acknowledged = await (this.redis as Redis).wait(this.waitReplicas, this.waitTimeoutMs)
+  /**
+   * WAIT counts the replicas that have this connection's writes so far. On a Cluster it must be
+   * sent on the connection to the master that ran the append: the one that owns the slot.
+   */
+  private async awaitReplicas (stream: string): Promise<void> {
+    let connection: Redis = this.redis as Redis
+    if (this.cluster) {
+      const cluster = this.redis as Cluster
+      const owner = cluster.slots[keySlot(stream)]?.[0]
+      const node = cluster.nodes('master').find(n => `${n.options.host}:${n.options.port}` === owner)
+      if (!node) throw new TopicError('EIO', `no master known for the slot of ${stream}`)
+      connection = node
+    }
+    const acknowledged = await connection.wait(this.waitReplicas, this.waitTimeoutMs)
     if (acknowledged < this.waitReplicas) {
       throw new TopicError('EIO', `only ${acknowledged} of ${this.waitReplicas} replicas acknowledged the write within ${this.waitTimeoutMs} ms`)
     }

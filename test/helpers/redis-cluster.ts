@@ -9,29 +9,41 @@ export interface RedisCluster {
   /** "127.0.0.1:P1,127.0.0.1:P2,…" */
   seeds: string
   client (): Cluster
+  /** Kills one node with SIGKILL. */
+  kill (port: number): Promise<void>
+  /** Starts a killed node again: it rejoins the cluster (as a replica, after a failover). */
+  restart (port: number): Promise<void>
   stop (): Promise<void>
 }
 
-/** A real Redis Cluster of `masters` masters (no replicas) on free loopback ports. */
-export async function startCluster (masters = 3): Promise<RedisCluster> {
+/** A real Redis Cluster of `masters` masters, each with `replicas` replicas, on free loopback ports. */
+export async function startCluster (masters = 3, replicas = 0): Promise<RedisCluster> {
   const dir = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-cluster-' })
   const ports: number[] = []
-  while (ports.length < masters) {
+  while (ports.length < masters * (1 + replicas)) {
     const port = await freePort() // at most 55535: the bus listens on port + 10000
     if (!ports.includes(port)) ports.push(port)
   }
-  const children: ChildProcess[] = ports.map(port => track(spawn('redis-server', [
+  const startNode = (port: number): ChildProcess => track(spawn('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
     '--cluster-config-file', `${dir.name}/nodes-${port}.conf`, '--dir', dir.name, '--dbfilename', `dump-${port}.rdb`,
-    '--appendonly', 'no', '--save', '', '--cluster-node-timeout', '2000'
-  ], { stdio: 'ignore' })))
+    '--appendonly', 'no', '--save', '', '--cluster-node-timeout', '2000', '--repl-diskless-sync-delay', '0'
+  ], { stdio: 'ignore' }))
+  const children: ChildProcess[] = ports.map(startNode)
   for (const port of ports) {
     await waitFor(async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.toString().trim() === 'PONG', 5000, `cluster node ${port}`)
   }
-  const created = await run('redis-cli', ['--cluster', 'create', ...ports.map(port => `127.0.0.1:${port}`), '--cluster-yes'])
+  const created = await run('redis-cli', ['--cluster', 'create', ...ports.map(port => `127.0.0.1:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes'])
   if (created.code !== 0) throw new Error(`redis-cli --cluster create: ${created.stdout.toString()}${created.stderr}`)
   for (const port of ports) {
     await waitFor(async () => /cluster_state:ok/.test((await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout.toString()), 10_000, 'cluster_state:ok')
+  }
+  if (replicas > 0) {
+    // Every replica linked to its master, so that a failover has someone to promote.
+    await waitFor(async () => {
+      const states = await Promise.all(ports.map(async port => (await run('redis-cli', ['-p', String(port), 'info', 'replication'])).stdout.toString()))
+      return states.filter(info => /role:slave/.test(info) && /master_link_status:up/.test(info)).length === masters * replicas
+    }, 15_000, 'the replicas to sync')
   }
   const clients: Cluster[] = []
   return {
@@ -42,6 +54,15 @@ export async function startCluster (masters = 3): Promise<RedisCluster> {
       client.on('error', () => undefined)
       clients.push(client)
       return client
+    },
+    async kill (port: number) {
+      const child = children[ports.indexOf(port)]
+      if (!child || child.exitCode !== null || child.signalCode !== null) return
+      await new Promise<void>(resolve => { child.once('exit', () => resolve()); child.kill('SIGKILL') })
+    },
+    async restart (port: number) {
+      children[ports.indexOf(port)] = startNode(port)
+      await waitFor(async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.toString().trim() === 'PONG', 5000, `node ${port} to restart`)
     },
     async stop () {
       for (const client of clients.splice(0)) client.disconnect()

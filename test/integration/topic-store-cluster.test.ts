@@ -4,7 +4,7 @@ import { render } from '../../src/framing/entry'
 import { Message } from '../../src/framing/message'
 import { ReadCursor } from '../../src/topics/read-cursor'
 import { TopicStore } from '../../src/topics/topic-store'
-import { keySlot } from '../helpers/key-slot'
+import { keySlot } from '../../src/topics/key-slot'
 import { RedisCluster, startCluster } from '../helpers/redis-cluster'
 
 // The topic layer on a real 3-master Redis Cluster: every script touches one hash slot, so

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { KeyLayout } from '../../../src/topics/keys'
 import { fromFusePath, splitPath, validateNewPath } from '../../../src/topics/paths'
-import { keySlot } from '../../helpers/key-slot'
+import { keySlot } from '../../../src/topics/key-slot'
 
 t.test('a topic\'s keys share its path as hash tag', async t => {
   const keys = new KeyLayout().topic('team-a/orders')
