@@ -6,6 +6,7 @@ import { ReadCursor } from '../../src/topics/read-cursor'
 import { TopicStore } from '../../src/topics/topic-store'
 import { keySlot } from '../../src/topics/key-slot'
 import { RedisCluster, startCluster } from '../helpers/redis-cluster'
+import { topicContract } from '../helpers/topic-contract'
 
 // The topic layer on a real 3-master Redis Cluster: every script touches one hash slot, so
 // topics spread over the masters and every operation works (moves between slots answer EXDEV).
@@ -33,6 +34,16 @@ async function readAll (s: TopicStore, path: string): Promise<Buffer> {
     offset += chunk.length
   }
 }
+
+topicContract(t, {
+  get client () { return redis },
+  cluster: true,
+  commandStats: key => {
+    const owner = redis.slots[keySlot(key)]?.[0]
+    const node = redis.nodes('master').find(n => `${n.options.host}:${n.options.port}` === owner)
+    return node ? node.info('commandstats') : Promise.reject(new Error(`no master for ${key}`))
+  }
+})
 
 t.test('topics spread over the masters; append, stat, read and reset work on each', async t => {
   const s = store()

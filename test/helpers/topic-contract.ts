@@ -1,0 +1,231 @@
+import { Test } from 'tap'
+import type { Cluster, Redis } from 'ioredis'
+import { render } from '../../src/framing/entry'
+import { Message } from '../../src/framing/message'
+import { ReadCursor } from '../../src/topics/read-cursor'
+import { TopicStore } from '../../src/topics/topic-store'
+
+/**
+ * The contract of the topic layer, one suite for every kind of Redis it runs on: standalone,
+ * Sentinel-managed and Cluster (test/integration/topic-store*.test.ts run it).
+ */
+export interface Backend {
+  client: Redis | Cluster
+  cluster: boolean
+  /** INFO commandstats of the node that holds `key`. */
+  commandStats (key: string): Promise<string>
+}
+
+const lines = (...texts: string[]): Message[] => texts.map(text => ({ payload: Buffer.from(text), verbatim: false }))
+
+async function readAll (store: TopicStore, path: string, pageBytes = 4096): Promise<Buffer> {
+  const cursor = new ReadCursor(request => store.read(path, request), pageBytes)
+  const parts: Buffer[] = []
+  for (let offset = 0; ; ) {
+    const chunk = await cursor.read(offset, 1000)
+    if (chunk.length === 0) return Buffer.concat(parts)
+    parts.push(chunk)
+    offset += chunk.length
+  }
+}
+
+/** Declares the suite's tests on `t`; `backend` is read when they run (after t.before). */
+export function topicContract (t: Test, backend: Backend): void {
+  let counter = 0
+  const freshStore = (indexEvery?: number): TopicStore =>
+    new TopicStore(backend.client, { prefix: `t${counter++}:`, indexEvery, cluster: backend.cluster })
+
+  t.test('create, append, stat and read back', async t => {
+    const store = freshStore()
+    const created = await store.create('jobs')
+    t.equal(created.size, 0)
+    await store.append('jobs', created.uid, lines('hello', 'more'))
+    const stat = await store.statTopic('jobs')
+    t.equal(stat?.size, 'hello\nmore\n'.length)
+    t.equal(stat?.entries, 2)
+    t.ok(stat!.mtimeMs >= created.ctimeMs)
+    t.equal((await readAll(store, 'jobs')).toString(), 'hello\nmore\n')
+    const entries = await backend.client.xrange(store.keys.topic('jobs').stream, '-', '+')
+    t.same(entries.map(([, fields]) => fields), [['data', 'hello'], ['data', 'more']], 'payloads are the lines without newline')
+  })
+
+  t.test('create refuses an existing path; stat tells topics from directories', async t => {
+    const store = freshStore()
+    await store.create('a')
+    await t.rejects(store.create('a'), { code: 'EEXIST' })
+    await store.mkdir('d')
+    await t.rejects(store.create('d'), { code: 'EEXIST' })
+    await t.rejects(store.mkdir('a'), { code: 'EEXIST' })
+    t.same(await store.stat('d'), { kind: 'directory' })
+    t.equal((await store.stat('a'))?.kind, 'topic')
+    t.equal(await store.stat('nothing'), undefined)
+    await t.rejects(store.create('missing/x'), { code: 'ENOENT' })
+    await t.rejects(store.create('a/x'), { code: 'ENOTDIR' })
+  })
+
+  t.test('reads at any offset match the full rendering, through the index', async t => {
+    const store = freshStore(256)
+    const { uid } = await store.create('big')
+    const texts = Array.from({ length: 3000 }, (_, i) => `entry ${i} ${'#'.repeat(i % 31)}`)
+    for (let i = 0; i < texts.length; i += 500) await store.append('big', uid, lines(...texts.slice(i, i + 500)))
+    const expected = Buffer.from(texts.map(x => x + '\n').join(''))
+    t.equal((await store.statTopic('big'))?.size, expected.length)
+    t.ok((await readAll(store, 'big')).equals(expected), 'sequential read')
+    for (const offset of [0, 1, 255, 256, 257, 40_000, expected.length - 1, expected.length, expected.length + 10]) {
+      const cursor = new ReadCursor(request => store.read('big', request))
+      const got = await cursor.read(offset, 300)
+      t.ok(got.equals(expected.subarray(offset, offset + 300)), `read at ${offset}`)
+    }
+    const indexed = await backend.client.zcard(store.keys.topic('big').index)
+    // One entry per 256 bytes, each placed at the first message starting past the mark (<= 48 bytes).
+    t.ok(indexed >= expected.length / (256 + 48) && indexed <= expected.length / 256 + 1, `${indexed} index entries for ${expected.length} bytes`)
+  })
+
+  t.test('a sequential read costs the same per page at the end as at the start', async t => {
+    const store = freshStore()
+    const { uid } = await store.create('seq')
+    for (let i = 0; i < 20; i++) await store.append('seq', uid, lines(...Array.from({ length: 1000 }, (_, j) => `${i}:${j}`)))
+    const xrangeCalls = async (): Promise<number> => {
+      const stats = await backend.commandStats(store.keys.topic('seq').stream)
+      return Number(/cmdstat_xrange:calls=(\d+)/.exec(stats)?.[1] ?? 0)
+    }
+    const cursor = new ReadCursor(request => store.read('seq', request), 16 * 1024)
+    const costs: number[] = []
+    let offset = 0
+    for (;;) {
+      const before = await xrangeCalls()
+      const chunk = await cursor.read(offset, 16 * 1024)
+      costs.push(await xrangeCalls() - before)
+      if (chunk.length === 0) break
+      offset += chunk.length
+    }
+    const first = costs.slice(0, 3).reduce((a, b) => a + b, 0)
+    const last = costs.slice(-4, -1).reduce((a, b) => a + b, 0)
+    t.ok(last <= first + 3, `XRANGE calls for the first pages ${first}, for the last ${last}`)
+  })
+
+  t.test('entries added by other clients appear in reads and stat', async t => {
+    const store = freshStore()
+    const { uid } = await store.create('mixed')
+    await store.append('mixed', uid, lines('ours'))
+    const { stream } = store.keys.topic('mixed')
+    await backend.client.xadd(stream, '*', 'data', 'theirs')
+    await backend.client.xadd(stream, '*', 'source', 'svc', 'level', 'info')
+    const stat = await store.statTopic('mixed')
+    const expected = 'ours\ntheirs\nsource=svc level=info\n'
+    t.equal(stat?.size, expected.length)
+    t.equal(stat?.entries, 3)
+    t.equal((await readAll(store, 'mixed')).toString(), expected)
+    await store.append('mixed', uid, lines('after'))
+    t.equal((await readAll(store, 'mixed')).toString(), expected + 'after\n', 'our appends go on after theirs')
+    t.equal((await store.statTopic('mixed'))?.size, expected.length + 6)
+  })
+
+  t.test('entries deleted by other clients are accounted again', async t => {
+    const store = freshStore(8)
+    const { uid } = await store.create('trimmed')
+    await store.append('trimmed', uid, lines('one', 'two', 'three'))
+    const { stream } = store.keys.topic('trimmed')
+    const [first] = await backend.client.xrange(stream, '-', '+', 'COUNT', 1)
+    await backend.client.xdel(stream, first![0])
+    t.equal((await store.statTopic('trimmed'))?.size, 'two\nthree\n'.length)
+    t.equal((await readAll(store, 'trimmed')).toString(), 'two\nthree\n')
+  })
+
+  t.test('reset empties the topic; appends go on; ids keep growing', async t => {
+    const store = freshStore()
+    const { uid, gen } = await store.create('r')
+    await store.append('r', uid, lines('a', 'b'))
+    const before = await store.statTopic('r')
+    await store.reset('r')
+    const after = await store.statTopic('r')
+    t.equal(after?.size, 0)
+    t.not(after?.gen, gen)
+    t.equal(after?.uid, uid, 'a reset is not a removal')
+    await store.append('r', uid, lines('c'))
+    t.equal((await readAll(store, 'r')).toString(), 'c\n')
+    const [entry] = await backend.client.xrange(store.keys.topic('r').stream, '-', '+')
+    t.ok(entry![0] > before!.lastId, 'new ids follow the old ones')
+    await t.rejects(store.reset('none'), { message: /ENOENT/ })
+  })
+
+  t.test('a write through a handle of a removed topic is ESTALE, even once recreated', async t => {
+    const store = freshStore()
+    const { uid } = await store.create('gone')
+    await store.remove('gone')
+    await t.rejects(store.append('gone', uid, lines('x')), { message: /^ESTALE/ })
+    await store.create('gone')
+    await t.rejects(store.append('gone', uid, lines('x')), { message: /^ESTALE/ })
+    t.equal((await store.statTopic('gone'))?.size, 0)
+    await t.rejects(store.remove('never'), { code: 'ENOENT' })
+  })
+
+  t.test('verbatim messages and binary payloads', async t => {
+    const store = freshStore()
+    const { uid } = await store.create('bin')
+    const payload = Buffer.from([0, 1, 2, 255, 10, 0x80, 0])
+    await store.append('bin', uid, [{ payload, verbatim: true }, { payload: Buffer.from('tail'), verbatim: true }])
+    const all = await readAll(store, 'bin')
+    t.ok(all.equals(Buffer.concat([payload, Buffer.from('tail')])))
+    t.equal((await store.statTopic('bin'))?.size, all.length)
+  })
+
+  t.test('directories: mkdir, list, rmdir', async t => {
+    const store = freshStore()
+    await store.mkdir('team')
+    await store.mkdir('team/a')
+    await store.create('team/a/orders')
+    t.same(await store.list(''), [{ name: 'team', kind: 'directory' }])
+    t.same(await store.list('team/a'), [{ name: 'orders', kind: 'topic' }])
+    await t.rejects(store.rmdir('team/a'), { code: 'ENOTEMPTY' })
+    await t.rejects(store.rmdir('team/a/orders'), { code: 'ENOTDIR' })
+    await t.rejects(store.rmdir(''), { code: 'EPERM' })
+    await t.rejects(store.list('nope'), { code: 'ENOENT' })
+    await store.remove('team/a/orders')
+    await store.rmdir('team/a')
+    t.same(await store.list('team'), [])
+  })
+
+  t.test('rename moves a topic with its messages, replacing a topic at the target', async t => {
+    const store = freshStore()
+    const { uid } = await store.create('from')
+    await store.append('from', uid, lines('kept'))
+    await store.create('to')
+    await store.mkdir('dir')
+    if (backend.cluster) {
+      // The keys of two paths live in different slots: no atomic move, so mv copies.
+      await t.rejects(store.rename('from', 'to'), { code: 'EXDEV' })
+      await t.rejects(store.rename('dir', 'elsewhere'), { code: 'EXDEV' })
+      t.equal((await readAll(store, 'from')).toString(), 'kept\n', 'untouched')
+      return
+    }
+    await store.rename('from', 'to')
+    t.equal(await store.stat('from'), undefined)
+    t.equal((await readAll(store, 'to')).toString(), 'kept\n')
+    await store.append('to', uid, lines('same identity'))
+    await store.rename('to', 'dir/moved')
+    t.same((await store.list('dir')).map(e => e.name), ['moved'])
+    t.same((await store.list('')).map(e => e.name), ['dir'])
+    await t.rejects(store.rename('dir/moved', 'dir'), { code: 'EISDIR' })
+    await t.rejects(store.rename('dir', 'elsewhere'), { code: 'EXDEV' })
+    await store.create('t2')
+    await t.rejects(store.rename('dir', 't2'), { code: 'ENOTDIR' })
+    await t.rejects(store.rename('missing', 'x'), { code: 'ENOENT' })
+    const cluster = new TopicStore(backend.client, { prefix: store.keys.prefix, cluster: true })
+    await t.rejects(cluster.rename('t2', 't3'), { code: 'EXDEV' })
+  })
+
+  t.test('rendering in Lua and in TypeScript agree for odd entries', async t => {
+    const store = freshStore()
+    await store.create('odd')
+    const { stream } = store.keys.topic('odd')
+    await backend.client.xadd(stream, '*', 'data', '')
+    await backend.client.xadd(stream, '*', 'data', '', 'raw', '1')
+    await backend.client.xadd(stream, '*', 'raw', '1', 'data', 'x')
+    await backend.client.xadd(stream, '*', 'k', '')
+    const entries = await backend.client.xrangeBuffer(stream, '-', '+')
+    const expected = Buffer.concat(entries.map(([, fields]) => render(fields)))
+    t.equal((await store.statTopic('odd'))?.size, expected.length)
+    t.ok((await readAll(store, 'odd')).equals(expected))
+  })
+}
