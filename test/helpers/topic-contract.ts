@@ -18,7 +18,8 @@ export interface Backend {
 
 const lines = (...texts: string[]): Message[] => texts.map(text => ({ payload: Buffer.from(text), verbatim: false }))
 
-async function readAll (store: TopicStore, path: string, pageBytes = 4096): Promise<Buffer> {
+/** Everything a reader gets from offset 0 to the end, in reads of 1000 bytes. */
+export async function readAll (store: TopicStore, path: string, pageBytes = 4096): Promise<Buffer> {
   const cursor = new ReadCursor(request => store.read(path, request), pageBytes)
   const parts: Buffer[] = []
   for (let offset = 0; ; ) {

@@ -6,6 +6,7 @@ import { CLI } from '../helpers/mount'
 import { run, sh, track } from '../helpers/processes'
 import { RedisCluster, startCluster } from '../helpers/redis-cluster'
 import { waitFor } from '../helpers/redis-server'
+import { numberedWriter } from '../helpers/writer'
 
 // Mounts on a real 3-master Redis Cluster: the file operations, moves by copy, and following.
 
@@ -76,30 +77,16 @@ t.test('a master failover on a 3+3 cluster: EIO during the window, then writes r
   const client = ha.client()
   await client.ping()
   const owner = Number(client.slots[keySlot('dnpipes:{jobs}')]![0]!.split(':')[1])
-  const program = `
-    const fs = require('fs')
-    const fd = fs.openSync(process.env.FILE, 'a')
-    const until = Date.now() + 16000
-    let i = 0
-    const next = () => {
-      if (Date.now() > until) return
-      const n = i++
-      try { fs.writeSync(fd, 'line ' + n + '\\n'); console.log('ok ' + n) } catch (e) { console.log('err ' + n + ' ' + e.code) }
-      setTimeout(next, 10)
-    }
-    next()`
-  const writing = run(process.execPath, ['-e', program], { env: { ...process.env, FILE: `${mounted.dir}/jobs` } })
+  const writing = numberedWriter(`${mounted.dir}/jobs`, { durationMs: 16000, pauseMs: 10 })
   await new Promise(resolve => setTimeout(resolve, 800))
   await ha.kill(owner)
   // Its replica takes over; restarted, the old master comes back as the new one's replica,
   // which --wait-replicas 1 needs for writes to be acknowledged again.
   await new Promise(resolve => setTimeout(resolve, 4000)) // cluster-node-timeout 2000: promoted after about 3 s
   await ha.restart(owner)
-  const report = (await writing).stdout.toString().trim().split('\n')
-  const acknowledged = report.filter(line => line.startsWith('ok ')).map(line => Number(line.slice(3)))
-  const failed = report.filter(line => line.startsWith('err '))
+  const { acknowledged, failed, last } = await writing
   t.ok(failed.length > 0 && failed.every(line => / EIO$/.test(line)), `${failed.length} writes failed during the failover, all with EIO`)
-  t.match(report[report.length - 1], /^ok \d+$/, 'writes work again by themselves, without a remount')
+  t.match(last, /^ok \d+$/, 'writes work again by themselves, without a remount')
   const lines = new Set((await sh(`cat ${mounted.dir}/jobs`)).stdout.toString().split('\n'))
   t.same(acknowledged.filter(n => !lines.has(`line ${n}`)), [], `every one of ${acknowledged.length} acknowledged lines survived`)
   t.ok(lines.has('before'))

@@ -6,27 +6,9 @@ import tmp from 'tmp'
 import { mountFor, redisFor } from '../helpers/fixture'
 import { bash, run, sh, track } from '../helpers/processes'
 import { waitFor } from '../helpers/redis-server'
+import { numberedWriter } from '../helpers/writer'
 
 // Faults: frozen and killed Redis, a killed daemon, hostile input.
-
-/** A writer in a child process: numbered lines, one write(2) each, reporting each result. */
-function numberedWriter (file: string, count: number, pauseMs: number, stopOnError = false) {
-  const program = `
-    const fs = require('fs')
-    const fd = fs.openSync(process.env.FILE, 'a')
-    let i = 0
-    const next = () => {
-      if (i === ${count}) { try { fs.closeSync(fd) } catch (e) {} ; return }
-      const n = i++
-      try { fs.writeSync(fd, 'line ' + n + '\\n'); console.log('ok ' + n) } catch (e) {
-        console.log('err ' + n + ' ' + e.code)
-        if (${stopOnError}) return
-      }
-      setTimeout(next, ${pauseMs})
-    }
-    next()`
-  return run(process.execPath, ['-e', program], { env: { ...process.env, FILE: file }, timeoutMs: 120_000 })
-}
 
 t.test('Redis frozen (SIGSTOP): EIO within the deadline, then working again by itself', async t => {
   const server = await redisFor(t)
@@ -50,18 +32,16 @@ t.test('Redis killed and restarted from its AOF: every acknowledged line is ther
   const server = await redisFor(t)
   const { dir } = await mountFor(t, server, { args: ['--op-timeout', '1000'] })
   await sh(`touch ${dir}/durable`)
-  const writing = numberedWriter(`${dir}/durable`, 400, 5)
+  const writing = numberedWriter(`${dir}/durable`, { count: 400, pauseMs: 5 })
   await new Promise(resolve => setTimeout(resolve, 500))
   await server.stop('SIGKILL')
   await new Promise(resolve => setTimeout(resolve, 700))
   await server.start()
-  const report = (await writing).stdout.toString().trim().split('\n')
-  const acknowledged = report.filter(line => line.startsWith('ok ')).map(line => Number(line.slice(3)))
-  const failed = report.filter(line => line.startsWith('err '))
+  const { acknowledged, failed, last } = await writing
   t.ok(failed.length > 0, `${failed.length} writes failed while Redis was down`)
   t.ok(failed.every(line => / EIO$/.test(line)), 'with EIO')
   t.ok(acknowledged.length > 100, `${acknowledged.length} writes acknowledged`)
-  t.match(report[report.length - 1], /^ok 399$/, 'writes work again after the restart, on the same open file')
+  t.equal(last, 'ok 399', 'writes work again after the restart, on the same open file')
   const lines = (await sh(`cat ${dir}/durable`)).stdout.toString().split('\n')
   t.equal(lines.pop(), '')
   t.ok(lines.every(line => /^line \d+$/.test(line)), 'no torn or partial line')
@@ -80,15 +60,15 @@ t.test('the daemon killed with writers and followers: errors, not a hang; the ne
   let followerError = ''
   follower.stderr!.on('data', chunk => { followerError += chunk })
   const followerExit = new Promise(resolve => follower.once('exit', code => resolve(code)))
-  const writing = numberedWriter(`${first.dir}/k`, 100_000, 1, true)
+  const writing = numberedWriter(`${first.dir}/k`, { count: 100_000, pauseMs: 1, stopOnError: true })
   await new Promise(resolve => setTimeout(resolve, 500))
   first.daemon.kill('SIGKILL')
   const killedAt = Date.now()
-  const report = (await writing).stdout.toString().trim().split('\n')
+  const { last } = await writing
   t.equal(await followerExit, 1, 'the follower ends with an error')
   t.match(followerError, /Transport endpoint is not connected|Software caused connection abort/)
   t.ok(Date.now() - killedAt < 5000, `both ended ${Date.now() - killedAt} ms after the kill`)
-  t.match(report[report.length - 1], /^err \d+ (ENOTCONN|ECONNABORTED)$/, 'the writer sees ENOTCONN')
+  t.match(last, /^err \d+ (ENOTCONN|ECONNABORTED)$/, 'the writer sees ENOTCONN')
   const second = await mountFor(t, server, { dir: first.dir })
   const lines = (await sh(`cat ${second.dir}/k`)).stdout.toString().split('\n')
   lines.pop()

@@ -6,7 +6,7 @@ import { ReadCursor } from '../../src/topics/read-cursor'
 import { TopicStore } from '../../src/topics/topic-store'
 import { keySlot } from '../../src/topics/key-slot'
 import { RedisCluster, startCluster } from '../helpers/redis-cluster'
-import { topicContract } from '../helpers/topic-contract'
+import { readAll, topicContract } from '../helpers/topic-contract'
 
 // The topic layer on a real 3-master Redis Cluster: every script touches one hash slot, so
 // topics spread over the masters and every operation works (moves between slots answer EXDEV).
@@ -24,16 +24,6 @@ t.teardown(async () => { await cluster.stop() })
 const store = (): TopicStore => new TopicStore(redis, { prefix: `c${counter++}:`, cluster: true, indexEvery: 512 })
 const lines = (...texts: string[]): Message[] => texts.map(text => ({ payload: Buffer.from(text), verbatim: false }))
 
-async function readAll (s: TopicStore, path: string): Promise<Buffer> {
-  const cursor = new ReadCursor(request => s.read(path, request), 4096)
-  const parts: Buffer[] = []
-  for (let offset = 0; ;) {
-    const chunk = await cursor.read(offset, 1000)
-    if (chunk.length === 0) return Buffer.concat(parts)
-    parts.push(chunk)
-    offset += chunk.length
-  }
-}
 
 topicContract(t, {
   get client () { return redis },

@@ -1,0 +1,49 @@
+import { run } from './processes'
+
+export interface WriterOptions {
+  /** Stop after this many lines… */
+  count?: number
+  /** …or after this long. */
+  durationMs?: number
+  pauseMs: number
+  /** Stop at the first failed write (the mount is gone). */
+  stopOnError?: boolean
+}
+
+export interface WriterReport {
+  /** Line numbers whose write(2) returned success. */
+  acknowledged: number[]
+  /** "err N CODE" for each failed write. */
+  failed: string[]
+  /** The last result line, "ok N" or "err N CODE". */
+  last: string
+}
+
+/**
+ * A writer in a child process through one open file: lines "line N", one write(2) each,
+ * reporting each result, so that tests can check what was acknowledged against what is there.
+ */
+export async function numberedWriter (file: string, options: WriterOptions): Promise<WriterReport> {
+  const program = `
+    const fs = require('fs')
+    const fd = fs.openSync(process.env.FILE, 'a')
+    const until = Date.now() + ${options.durationMs ?? 1e9}
+    let i = 0
+    const next = () => {
+      if (i === ${options.count ?? -1} || Date.now() > until) { try { fs.closeSync(fd) } catch (e) {} ; return }
+      const n = i++
+      try { fs.writeSync(fd, 'line ' + n + '\\n'); console.log('ok ' + n) } catch (e) {
+        console.log('err ' + n + ' ' + e.code)
+        if (${options.stopOnError ?? false}) return
+      }
+      setTimeout(next, ${options.pauseMs})
+    }
+    next()`
+  const result = await run(process.execPath, ['-e', program], { env: { ...process.env, FILE: file }, timeoutMs: 120_000 })
+  const report = result.stdout.toString().trim().split('\n')
+  return {
+    acknowledged: report.filter(line => line.startsWith('ok ')).map(line => Number(line.slice(3))),
+    failed: report.filter(line => line.startsWith('err ')),
+    last: report[report.length - 1] ?? ''
+  }
+}
