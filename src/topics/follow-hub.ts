@@ -201,7 +201,7 @@ export class NotifyHub extends WaiterSet {
   private readonly timer: NodeJS.Timeout
   private polling = false
 
-  constructor (private readonly main: Cluster, private readonly options: NotifyHubOptions) {
+  constructor (private readonly main: Cluster, options: NotifyHubOptions) {
     super()
     this.subscriber = main.duplicate([], { enableOfflineQueue: true, lazyConnect: false })
     this.subscriber.on('error', err => topicsLog('notify connection: %s', err.message))

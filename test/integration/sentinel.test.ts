@@ -1,6 +1,6 @@
 import t from 'tap'
 import { mountFor } from '../helpers/fixture'
-import { run, sh } from '../helpers/processes'
+import { sh } from '../helpers/processes'
 import { waitFor } from '../helpers/redis-server'
 import { numberedWriter } from '../helpers/writer'
 import { startSentinelSetup } from '../helpers/sentinel'
