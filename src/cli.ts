@@ -86,11 +86,10 @@ withRedisOptions(program.command('mount')
   .option('--metrics <[host:]port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (host default 127.0.0.1)')
   .option('--debug', 'log every operation (same as DEBUG=dnpipes:*)', false)
   .addHelpText('after', '\nExample:\n  dnpipes mount /mnt/dnpipes --redis redis://10.0.0.5:6379\n  echo hello >> /mnt/dnpipes/jobs; cat /mnt/dnpipes/jobs')
-  .action(async (mountpoint: string, options) => {
+  .action((mountpoint: string, options) => act(() => {
     if (options.debug) createDebug.enable('dnpipes:*')
-    await mountCommand(mountpoint, options).catch(fatal)
-    process.exit(0)
-  })
+    return mountCommand(mountpoint, options)
+  }))
 
 program.command('unmount')
   .alias('umount')
@@ -98,9 +97,7 @@ program.command('unmount')
   .argument('<mountpoint>', 'the mounted directory')
   .option('--lazy', 'detach now even if files are open (fusermount -uz)', false)
   .addHelpText('after', '\nExample:\n  dnpipes unmount /mnt/dnpipes')
-  .action(async (mountpoint: string, options: { lazy: boolean }) => {
-    await unmountFilesystem(mountpoint, options.lazy).catch(fatal)
-  })
+  .action((mountpoint: string, options: { lazy: boolean }) => act(() => unmountFilesystem(mountpoint, options.lazy)))
 
 withTargetOptions(program.command('doctor')
   .description('check /dev/fuse, fusermount, libfuse2 and the Redis target, and say how to fix what is missing'))

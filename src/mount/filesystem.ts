@@ -92,9 +92,11 @@ export class DnpipesFilesystem {
    */
   async readdir (fusePath: string): Promise<string[]> {
     const { view, path } = this.resolve(fusePath)
-    const entries = await this.store.list(path)
-    if (view !== 'plain') return ['.', '..']
-    const names = entries.map(entry => entry.name)
+    if (view !== 'plain') {
+      await this.store.requireDirectory(path)
+      return ['.', '..']
+    }
+    const names = (await this.store.list(path)).map(entry => entry.name)
     if (path === '') names.unshift(...Object.keys(VIEW_DIRECTORIES))
     return ['.', '..', ...names]
   }

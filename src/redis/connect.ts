@@ -88,6 +88,15 @@ function urlOptions (value: string, passwordFile: string | undefined, tls: TlsFi
   }
 }
 
+/**
+ * User, password and TLS for Sentinel and Cluster targets, whose addresses come from elsewhere:
+ * from the optional URL (its host is not used) and the password file.
+ */
+function credentials (target: { url?: string, tls?: TlsFiles, passwordFile?: string }): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+  if (target.url) return urlOptions(target.url, target.passwordFile, target.tls)
+  return { password: target.passwordFile ? readSecret(target.passwordFile) : undefined, tls: tlsOptions(target.tls, false) }
+}
+
 /** A clearer message for the failures a user can fix. */
 function explain (err: Error): string {
   const message = err.message
@@ -135,7 +144,7 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
   let redis: RedisClient
   try {
     if (target.kind === 'cluster') {
-      const auth = target.url ? urlOptions(target.url, target.passwordFile, target.tls) : { password: target.passwordFile ? readSecret(target.passwordFile) : undefined, tls: tlsOptions(target.tls, false), username: undefined }
+      const auth = credentials(target)
       const { lazyConnect: _lazy, enableOfflineQueue: _queue, retryStrategy: _retry, ...nodeOptions } = common
       redis = new Redis.Cluster(target.seeds, {
         lazyConnect: true,
@@ -154,7 +163,7 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
       redis = new Redis({ ...common, ...urlOptions(target.url, target.passwordFile, target.tls) })
     } else {
       // Credentials and TLS of the master (and of the Sentinels, which usually share them).
-      const auth = target.url ? urlOptions(target.url, target.passwordFile, target.tls) : { password: target.passwordFile ? readSecret(target.passwordFile) : undefined, tls: tlsOptions(target.tls, false) }
+      const auth = credentials(target)
       common = { ...common, username: auth.username, password: auth.password, tls: auth.tls, sentinelTLS: auth.tls, enableTLSForSentinelMode: auth.tls !== undefined }
       redis = new Redis({ ...common, sentinels: target.sentinels, name: target.name, sentinelRetryStrategy: (times: number) => Math.min(times * 100, 500) })
     }

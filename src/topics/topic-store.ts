@@ -109,13 +109,9 @@ export class TopicStore {
     }
   }
 
-  private run (name: ScriptName, keys: string[], args: Array<string | number | Buffer>): Promise<unknown> {
-    const command = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[`dnpipes_${name}`]!
-    return command.call(this.redis, ...keys, ...args)
-  }
-
-  private runBuffer (name: ScriptName, keys: string[], args: Array<string | number | Buffer>): Promise<unknown> {
-    const command = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[`dnpipes_${name}Buffer`]!
+  /** Runs a script; `replies: 'buffer'` keeps bulk replies binary (payloads are bytes). */
+  private run (name: ScriptName, keys: string[], args: Array<string | number | Buffer>, replies: 'string' | 'buffer' = 'string'): Promise<unknown> {
+    const command = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[`dnpipes_${name}${replies === 'buffer' ? 'Buffer' : ''}`]!
     return command.call(this.redis, ...keys, ...args)
   }
 
@@ -155,8 +151,8 @@ export class TopicStore {
   async create (path: string): Promise<TopicStat> {
     validateNewPath(path)
     const { parent, name } = splitPath(path)
-    await this.requireDirectory(parent)
-    if (await this.childKind(path) === 'd') throw new TopicError('EEXIST', `${path} is a directory`)
+    const [, kind] = await Promise.all([this.requireDirectory(parent), this.childKind(path)])
+    if (kind === 'd') throw new TopicError('EEXIST', `${path} is a directory`)
     const keys = this.keys.topic(path)
     const uid = randomBytes(8).toString('hex')
     // The topic first, then its directory entry: a crash in between leaves an invisible topic
@@ -216,9 +212,9 @@ export class TopicStore {
   /** Entries covering bytes from `offset`, continuing cheaply after the caller's last entry. */
   async read (path: string, request: ReadRequest): Promise<ReadPage | undefined> {
     const keys = this.keys.topic(path)
-    const reply = await this.runBuffer('read', [keys.stream, keys.meta, keys.index], [
+    const reply = await this.run('read', [keys.stream, keys.meta, keys.index], [
       request.gen, request.offset, request.afterId, request.afterPos, request.maxBytes, this.indexEvery
-    ]) as [Buffer, Buffer, Buffer, Buffer, number] | null
+    ], 'buffer') as [Buffer, Buffer, Buffer, Buffer, number] | null
     if (!reply) return undefined
     const [gen, firstPos, lastId, data, count] = reply
     return { gen: gen.toString(), firstPos: Number(firstPos.toString()), lastId: lastId.toString(), data, count }
@@ -227,7 +223,7 @@ export class TopicStore {
   /** Entries after `afterId` (by id, not by byte offset), up to about `maxBytes`. */
   async readAfter (path: string, afterId: string, maxBytes: number): Promise<FollowPage | undefined> {
     const keys = this.keys.topic(path)
-    const reply = await this.runBuffer('follow', [keys.stream, keys.meta], [afterId, maxBytes]) as [Buffer, Buffer, Buffer, number] | null
+    const reply = await this.run('follow', [keys.stream, keys.meta], [afterId, maxBytes], 'buffer') as [Buffer, Buffer, Buffer, number] | null
     if (!reply) return undefined
     const [uid, lastId, data, count] = reply
     return { uid: uid.toString(), lastId: lastId.toString(), data, count }
@@ -318,7 +314,8 @@ export class TopicStore {
     return (await this.redis.hget(this.keys.directory(parent), name)) ?? undefined
   }
 
-  private async requireDirectory (path: string): Promise<void> {
+  /** Resolves when `path` is a directory; ENOENT or ENOTDIR otherwise. */
+  async requireDirectory (path: string): Promise<void> {
     if (path === ROOT) return
     const kind = await this.childKind(path)
     if (kind === undefined) {
