@@ -35,6 +35,8 @@ function isHiddenName (path: string): boolean {
 const O_ACCMODE = 0o3
 const O_RDONLY = 0
 const O_TRUNC = 0o1000
+const W_OK = 2
+const X_OK = 1
 
 /**
  * The file semantics of dnpipes over the topic layer: open files, appends, replays, resets.
@@ -87,6 +89,17 @@ export class DnpipesFilesystem {
   }
 
   /**
+   * access(2) as the kernel's own checks would answer it for the mounting user, the only one who
+   * gets in when the kernel does not check (no allow_other): executing a topic is refused, and so
+   * is writing to a view, except for root.
+   */
+  async access (fusePath: string, mode: number): Promise<void> {
+    const attr = await this.getattr(fusePath)
+    if ((mode & X_OK) !== 0 && (attr.mode & 0o111) === 0) throw new TopicError('EACCES', 'topics are not executable')
+    if ((mode & W_OK) !== 0 && (attr.mode & 0o222) === 0 && this.owner.uid !== 0) throw new TopicError('EACCES', 'read-only')
+  }
+
+  /**
    * The views list no children, although every topic path resolves below them: recursive tools
    * (find, grep -r, cp -r, du) must never descend into files whose reads block.
    */
@@ -106,13 +119,13 @@ export class DnpipesFilesystem {
     const writable = (flags & O_ACCMODE) !== O_RDONLY
     if (view !== 'plain') {
       if (writable) throw new TopicError('EROFS', 'the .follow and .live views are read-only')
-      const stat = await this.requireTopic(path)
+      const stat = await this.requireOpenable(path)
       const hub = this.hub ??= this.store.createHub()
       const afterId = view === 'follow' ? '0-0' : stat.lastId
       return this.register({ kind: 'follow', cursor: new FollowCursor(this.store, hub, path, stat.uid, afterId, this.options.onMessages) })
     }
     if (writable) this.requireWritable()
-    const stat = await this.requireTopic(path)
+    const stat = await this.requireOpenable(path)
     if (writable && (flags & O_TRUNC) !== 0 && this.options.otrunc === 'reset') await this.store.reset(path)
     return this.register(new OpenFile(this.store, path, stat.uid, writable, this.options.framing, this.options.onMessages))
   }
@@ -308,6 +321,18 @@ export class DnpipesFilesystem {
     const stat = await this.store.stat(path)
     if (!stat) throw new TopicError('ENOENT', `no topic ${path}`)
     if (stat.kind === 'directory') throw new TopicError('EISDIR', `${path} is a directory`)
+    return stat
+  }
+
+  /**
+   * The kernel opens only names it looked up as files, but it keeps a name for a second
+   * (entry_timeout): if the topic went away since, another host removed it (or turned it into a
+   * directory). ESTALE makes the kernel look the name up again and redo the open, so that
+   * `echo x >> t` creates the topic afresh and `cat t` answers ENOENT, as without the cache.
+   */
+  private async requireOpenable (path: string): Promise<TopicStat> {
+    const stat = await this.store.stat(path)
+    if (!stat || stat.kind === 'directory') throw new TopicError('ESTALE', `${path} changed since the kernel looked it up`)
     return stat
   }
 

@@ -67,7 +67,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
   return {
     init: cb => cb(0),
     statfs: (_path, cb) => cb(0, STATFS),
-    access: (path, _mode, cb) => run('access', path, () => fs.getattr(path), done(cb)),
+    access: (path, mode, cb) => run('access', `${path} mode=${mode}`, () => fs.access(path, mode), done(cb)),
     getattr: (path, cb) => run('getattr', path, () => fs.getattr(path), (code, stat) => cb(code, stat)),
     fgetattr: (path, _fd, cb) => run('fgetattr', path, () => fs.getattr(path), (code, stat) => cb(code, stat)),
     readdir: (path, cb) => run('readdir', path, () => fs.readdir(path), (code, names) => cb(code, names)),

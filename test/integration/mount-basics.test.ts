@@ -69,3 +69,32 @@ t.test('two mounts on one Redis see the same topics, with sizes never stale', as
   await sh(`mkdir ${a.dir}/d && rm ${a.dir}/shared`)
   t.equal((await sh(`ls ${b.dir}`)).stdout.toString(), 'd\n', 'removal and mkdir show at once on the other mount')
 })
+
+t.test('a name the kernel still holds after another mount removed it: no stale answers', async t => {
+  const server = await redisFor(t)
+  const a = await mountFor(t, server)
+  const b = await mountFor(t, server)
+  // Each script runs well inside the kernel's one-second hold on the name a.dir/t.
+  const recreated = await sh(`echo x > ${a.dir}/t && stat -c %s ${a.dir}/t && rm ${b.dir}/t && echo y >> ${a.dir}/t && cat ${a.dir}/t`)
+  t.equal(recreated.stdout.toString(), '2\ny\n', 'echo >> creates the topic afresh instead of failing')
+  const gone = await sh(`echo x > ${a.dir}/u && cat ${a.dir}/u && rm ${b.dir}/u; cat ${a.dir}/u; echo "cat=$?"; stat ${a.dir}/u; echo "stat=$?"`)
+  t.equal(gone.stdout.toString(), 'x\ncat=1\nstat=1\n')
+  t.match(gone.stderr.toString(), /cat: .*u: No such file or directory/)
+})
+
+t.test('access(2) answers as permission checks would: topics not executable, directories searchable', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  const run = (script: string) => sh(script, { cwd: dir })
+  const answers = await run('mkdir d && echo x > t && for p in t d .follow/t; do for f in r w x; do test -$f $p && echo "$p $f yes" || echo "$p $f no"; done; done; test -e nothing; echo "missing=$?"')
+  // The test runs as root, for whom the kernel allows writing to read-only files too.
+  t.equal(answers.stdout.toString(), [
+    't r yes', 't w yes', 't x no',
+    'd r yes', 'd w yes', 'd x yes',
+    '.follow/t r yes', '.follow/t w yes', '.follow/t x no',
+    'missing=1', ''
+  ].join('\n'))
+  const exec = await run('./t')
+  t.not(exec.code, 0)
+  t.match(exec.stderr.toString(), /Permission denied/)
+})
