@@ -36,6 +36,25 @@ local function render(fields)
   for i = 1, #fields, 2 do parts[#parts + 1] = fields[i] .. '=' .. fields[i + 1] end
   return table.concat(parts, ' ') .. '\\n'
 end
+-- Appends an entry's rendering to parts at index n + 1 and returns the new n and the size.
+-- The payload and its newline go in as two parts, never joined: every string Lua makes is
+-- hashed and interned, which made a page of small entries cost twice as much to render.
+local function emit(parts, n, fields)
+  if #fields == 2 and fields[1] == 'data' then
+    local data = fields[2]
+    parts[n + 1] = data
+    parts[n + 2] = '\\n'
+    return n + 2, #data + 1
+  end
+  local data, raw = shape(fields)
+  if data ~= nil and raw then
+    parts[n + 1] = data
+    return n + 1, #data
+  end
+  local rendered = render(fields)
+  parts[n + 1] = rendered
+  return n + 1, #rendered
+end
 local function last_id(stream)
   local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
   if top[1] then return top[1][1] end
@@ -181,7 +200,7 @@ else
   local hit = redis.call('ZREVRANGEBYSCORE', KEYS[3], offset, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
   if hit[1] then start, pos = hit[1], tonumber(hit[2]) else start, pos = '-', 0 end
 end
-local parts = {}
+local parts, n, count = {}, 0, 0
 local first, lastId = nil, ''
 local taken = 0
 while taken < maxBytes do
@@ -190,10 +209,9 @@ while taken < maxBytes do
     local size
     if first == nil then size = entry_size(e[2]) end
     if first ~= nil or pos + size > offset then
-      local rendered = render(e[2])
-      size = #rendered
       if first == nil then first = pos end
-      parts[#parts + 1] = rendered
+      n, size = emit(parts, n, e[2])
+      count = count + 1
       lastId = e[1]
       taken = taken + size
     end
@@ -203,7 +221,7 @@ while taken < maxBytes do
   if #page > 0 then start = '(' .. page[#page][1] end
   if #page < 512 then break end
 end
-return {gen, tostring(first or pos), lastId, table.concat(parts), #parts}
+return {gen, tostring(first or pos), lastId, table.concat(parts), count}
 `
 }
 
@@ -217,23 +235,24 @@ const follow: ScriptSource = {
 local uid = redis.call('HGET', KEYS[2], 'uid')
 if not uid then return nil end
 local maxBytes = tonumber(ARGV[2])
-local parts = {}
+local parts, n, count = {}, 0, 0
 local lastId = ''
 local start = '(' .. ARGV[1]
 local taken = 0
 while taken < maxBytes do
   local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 256)
   for _, e in ipairs(page) do
-    local rendered = render(e[2])
-    parts[#parts + 1] = rendered
-    taken = taken + #rendered
+    local size
+    n, size = emit(parts, n, e[2])
+    count = count + 1
+    taken = taken + size
     lastId = e[1]
-    start = '(' .. e[1]
     if taken >= maxBytes then break end
   end
-  if #page < 256 then break end
+  if #page < 256 or taken >= maxBytes then break end
+  start = '(' .. lastId
 end
-return {uid, lastId, table.concat(parts), #parts}
+return {uid, lastId, table.concat(parts), count}
 `
 }
 
