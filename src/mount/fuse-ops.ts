@@ -1,6 +1,7 @@
 import type Fuse from 'fuse-native'
 import { brief, fuseLog } from '../log'
 import { isTimeout, withDeadline } from '../util/deadline'
+import type { PageGarbage } from '../util/page-garbage'
 import { Errno, errnoName, toErrno } from './errno'
 import { DnpipesFilesystem } from './filesystem'
 import type { Metrics } from './metrics'
@@ -12,6 +13,8 @@ export interface OperationOptions {
   metrics?: Metrics
   /** Told when an operation ran out of time (the connection may be dead). */
   onTimeout?: () => void
+  /** Told how many bytes of buffers each read and write went through, to free them early. */
+  garbage?: PageGarbage
 }
 
 const STATFS: Fuse.Statfs = {
@@ -79,6 +82,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
         if (code !== 0 || !data) return cb(code)
         data.copy(buffer, 0, 0, Math.min(length, data.length))
         options.metrics?.bytesRead.inc(Math.min(length, data.length))
+        options.garbage?.note(data.length)
         cb(Math.min(length, data.length))
       },
       // A follower's read waits for the next message as long as it takes.
@@ -86,6 +90,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
     write: (path, fd, buffer, length, position, cb) => {
       // fuse-native reuses its buffer once we return: copy before any asynchronous work.
       const data = Buffer.from(buffer.subarray(0, length))
+      options.garbage?.note(length)
       run('write', `${path} fd=${fd} ${length}@${position} ${fuseLog.enabled ? brief(data) : ''}`,
         () => fs.write(path, fd, data), (code, written) => {
           if (code === 0) options.metrics?.bytesWritten.inc(written ?? 0)
