@@ -331,8 +331,10 @@ export class DnpipesFilesystem {
    * `echo x >> t` creates the topic afresh and `cat t` answers ENOENT, as without the cache.
    */
   private async requireOpenable (path: string): Promise<TopicStat> {
-    const stat = await this.store.stat(path)
-    if (!stat || stat.kind === 'directory') throw new TopicError('ESTALE', `${path} changed since the kernel looked it up`)
+    // Only the topic is asked for (one command, not stat's two): whether a directory or nothing
+    // took its place, the answer is the same.
+    const stat = await this.store.statTopic(path)
+    if (!stat) throw new TopicError('ESTALE', `${path} changed since the kernel looked it up`)
     return stat
   }
 
