@@ -55,6 +55,16 @@ local function emit(parts, n, fields)
   parts[n + 1] = rendered
   return n + 1, #rendered
 end
+-- Whether another client added or removed entries since the counters were last brought up to
+-- date (they count \`count\` entries, the newest \`last\`). Ids only grow, so an added entry lies
+-- after \`last\`. Comparing \`last\` with the newest id instead fetched the whole newest entry,
+-- which doubled the time of an append after a 128 KiB one.
+local function changed_since(stream, last, count)
+  if redis.call('XLEN', stream) ~= count then return true end
+  local start = '-'
+  if last ~= '0-0' then start = '(' .. last end
+  return #redis.call('XRANGE', stream, start, '+', 'COUNT', 1) > 0
+end
 local function last_id(stream)
   local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
   if top[1] then return top[1][1] end
@@ -96,9 +106,8 @@ const stat: ScriptSource = {
   lua: LUA_HELPERS + `
 local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'mtime', 'ctime', 'gen', 'last')
 if not m[1] then return nil end
-local last = last_id(KEYS[1])
-local fresh = 0
-if last == m[7] and redis.call('XLEN', KEYS[1]) == tonumber(m[3]) then fresh = 1 end
+local fresh, last = 1, m[7]
+if changed_since(KEYS[1], m[7], tonumber(m[3])) then fresh, last = 0, last_id(KEYS[1]) end
 return {m[1], m[2], m[3], m[4], m[5], m[6], fresh, last}
 `
 }
@@ -114,7 +123,7 @@ const append: ScriptSource = {
   lua: LUA_HELPERS + `
 local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'last', 'mark')
 if m[1] ~= ARGV[1] then return redis.error_reply('ESTALE the topic was removed after it was opened') end
-if last_id(KEYS[1]) ~= m[4] then return redis.error_reply('UNRECONCILED') end
+if changed_since(KEYS[1], m[4], tonumber(m[3])) then return redis.error_reply('UNRECONCILED another client changed the stream') end
 local every = tonumber(ARGV[2])
 local flags = ARGV[3]
 local bytes, count, mark = tonumber(m[2]), tonumber(m[3]), tonumber(m[5])

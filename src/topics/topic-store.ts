@@ -82,6 +82,11 @@ export interface TopicStoreOptions {
 }
 
 const RECONCILE_BATCH = 1000
+/**
+ * The append script's answer when another client changed the stream. Redis prefixes "ERR " to
+ * an error reply whose first word it does not take for a code (a one-word reply, for one).
+ */
+const UNRECONCILED = /^(?:ERR )?UNRECONCILED\b/
 const MAX_RECONCILE_ROUNDS = 100_000
 
 /**
@@ -181,7 +186,7 @@ export class TopicStore {
         return Number(reply[0])
       } catch (err) {
         // Nothing was applied: account what another client added, then append after it.
-        if (round < 3 && err instanceof Error && err.message.startsWith('UNRECONCILED')) {
+        if (round < 3 && err instanceof Error && UNRECONCILED.test(err.message)) {
           await this.reconcile(keys)
           continue
         }

@@ -133,6 +133,23 @@ export function topicContract (t: Test, backend: Backend): void {
     t.equal((await readAll(store, 'trimmed')).toString(), 'two\nthree\n')
   })
 
+  t.test('changes that keep the length are noticed: a capped producer, the newest entry deleted', async t => {
+    const store = freshStore(8)
+    const { uid } = await store.create('capped')
+    await store.append('capped', uid, lines('one', 'two', 'three'))
+    const { stream } = store.keys.topic('capped')
+    // XADD with MAXLEN adds one entry and trims one: the entry count does not change.
+    await backend.client.xadd(stream, 'MAXLEN', '3', '*', 'data', 'four')
+    t.equal((await store.statTopic('capped'))?.size, 'two\nthree\nfour\n'.length)
+    await store.append('capped', uid, lines('five'))
+    t.equal((await readAll(store, 'capped')).toString(), 'two\nthree\nfour\nfive\n', 'an append first accounts the change')
+    const [newest] = await backend.client.xrevrange(stream, '+', '-', 'COUNT', 1)
+    await backend.client.xdel(stream, newest![0])
+    await store.append('capped', uid, lines('six'))
+    t.equal((await readAll(store, 'capped')).toString(), 'two\nthree\nfour\nsix\n', 'after the newest entry was deleted')
+    t.equal((await store.statTopic('capped'))?.size, 'two\nthree\nfour\nsix\n'.length)
+  })
+
   t.test('reset empties the topic; appends go on; ids keep growing', async t => {
     const store = freshStore()
     const { uid, gen } = await store.create('r')

@@ -95,4 +95,16 @@ t.test('other Redis clients: XREAD sees the lines; XADD shows in cat and stat', 
   t.equal((await sh(`stat -c %s ${dir}/jobs`)).stdout.toString(), '43\n')
   await sh(`echo job-4 >> ${dir}/jobs`)
   t.equal((await sh(`tail -n 2 ${dir}/jobs`)).stdout.toString(), 'source=billing amount=12\njob-4\n')
+
+  // A writer that keeps its file open while another client appends: nothing in between
+  // accounts the other entries (no stat, no read), so the append itself must.
+  const writer = await fs.open(`${dir}/jobs`, 'a')
+  await writer.write('long-1\n')
+  await redis.xadd('dnpipes:{jobs}', '*', 'data', 'other')
+  await writer.write('long-2\n')
+  await redis.xadd('dnpipes:{jobs}', 'MAXLEN', '7', '*', 'data', 'capped')
+  await writer.write('long-3\n')
+  await writer.close()
+  t.equal((await sh(`tail -n 5 ${dir}/jobs`)).stdout.toString(), 'long-1\nother\nlong-2\ncapped\nlong-3\n')
+  t.equal((await sh(`wc -l < ${dir}/jobs`)).stdout.toString().trim(), '8', 'the capped producer trimmed the oldest entry')
 })
