@@ -34,6 +34,7 @@ function isHiddenName (path: string): boolean {
 
 const O_ACCMODE = 0o3
 const O_RDONLY = 0
+const O_WRONLY = 1
 const O_TRUNC = 0o1000
 const W_OK = 2
 const X_OK = 1
@@ -119,15 +120,19 @@ export class DnpipesFilesystem {
     const writable = (flags & O_ACCMODE) !== O_RDONLY
     if (view !== 'plain') {
       if (writable) throw new TopicError('EROFS', 'the .follow and .live views are read-only')
-      const stat = await this.requireOpenable(path)
+      const stat = await this.store.statTopic(path)
+      if (!stat) throw this.changedSinceLookup(path)
       const hub = this.hub ??= this.store.createHub()
       const afterId = view === 'follow' ? '0-0' : stat.lastId
       return this.register({ kind: 'follow', cursor: new FollowCursor(this.store, hub, path, stat.uid, afterId, this.options.onMessages) })
     }
     if (writable) this.requireWritable()
-    const stat = await this.requireOpenable(path)
+    // A writer needs only the topic's identity: appends account other clients' entries
+    // themselves. A reader gets them accounted now, so that its first read at an offset is exact.
+    const uid = (flags & O_ACCMODE) === O_WRONLY ? await this.store.topicUid(path) : (await this.store.statTopic(path))?.uid
+    if (!uid) throw this.changedSinceLookup(path)
     if (writable && (flags & O_TRUNC) !== 0 && this.options.otrunc === 'reset') await this.store.reset(path)
-    return this.register(new OpenFile(this.store, path, stat.uid, writable, this.options.framing, this.options.onMessages))
+    return this.register(new OpenFile(this.store, path, uid, writable, this.options.framing, this.options.onMessages))
   }
 
   async create (fusePath: string): Promise<number> {
@@ -326,16 +331,12 @@ export class DnpipesFilesystem {
 
   /**
    * The kernel opens only names it looked up as files, but it keeps a name for a second
-   * (entry_timeout): if the topic went away since, another host removed it (or turned it into a
-   * directory). ESTALE makes the kernel look the name up again and redo the open, so that
+   * (entry_timeout): if no topic is there now, another host removed it (or put a directory in
+   * its place). ESTALE makes the kernel look the name up again and redo the open, so that
    * `echo x >> t` creates the topic afresh and `cat t` answers ENOENT, as without the cache.
    */
-  private async requireOpenable (path: string): Promise<TopicStat> {
-    // Only the topic is asked for (one command, not stat's two): whether a directory or nothing
-    // took its place, the answer is the same.
-    const stat = await this.store.statTopic(path)
-    if (!stat) throw new TopicError('ESTALE', `${path} changed since the kernel looked it up`)
-    return stat
+  private changedSinceLookup (path: string): TopicError {
+    return new TopicError('ESTALE', `${path} changed since the kernel looked it up`)
   }
 
   private requireWritable (): void {

@@ -129,6 +129,14 @@ export class TopicStore {
     return kind === 'd' ? { kind: 'directory' } : undefined
   }
 
+  /**
+   * The identity of the topic at `path`, or undefined: all an open for writing needs. One HGET,
+   * which neither runs a script nor accounts other clients' entries (appends do that).
+   */
+  async topicUid (path: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.topic(path).meta, 'uid')) ?? undefined
+  }
+
   /** The topic at `path`, or undefined; one round trip unless other clients changed it. */
   async statTopic (path: string): Promise<TopicStat | undefined> {
     const keys = this.keys.topic(path)
