@@ -3,8 +3,8 @@ import { promises as fs, statfsSync } from 'node:fs'
 import path from 'node:path'
 import Redis from 'ioredis'
 import tmp from 'tmp'
-import { mount, MountedDir } from '../test/helpers/mount'
-import { Result, run, RunOptions, sh, track, trackMount, untrackMount } from '../test/helpers/processes'
+import { mount, MountedDir, serveMount } from '../test/helpers/mount'
+import { Result, run, RunOptions, sh, track } from '../test/helpers/processes'
 import { RedisServer, startRedis } from '../test/helpers/redis-server'
 
 /**
@@ -252,28 +252,28 @@ async function l1 (redis: Redis, a: MountedDir, b: MountedDir, scratch: Scratch)
   }
 }
 
-async function s1r2 (server: RedisServer, scratch: Scratch, mounted: Measured): Promise<void> {
+async function s1r2 (server: RedisServer, scratch: Scratch, rss: PeakRss): Promise<void> {
   const source = path.join(scratch.local, 'stat-lines')
   await writeLines(source, STAT_MESSAGES)
-  const writer = await mounted.start(server.url)
+  const writer = await mount(server.url)
   await must(`cat ${source} > ${writer.dir}/big`)
-  await mounted.stop(writer)
-  const fresh = await mounted.start(server.url)
+  await rss.stop(writer)
+  const fresh = await mount(server.url)
   try {
     const fsTime = await repeat(async () => await timed(() => must(`stat -c %s ${fresh.dir}/big`)))
     const local = await repeat(async () => await timed(() => must(`stat -c %s ${source}`)))
     record({ id: 'S1', workload: `stat of a ${STAT_MESSAGES}-message topic from a fresh mount (incl. process start)`, unit: 'ms', fs: fsTime, baselines: [{ name: `stat of a ${scratch.localName}`, value: local }], higherIsBetter: false })
     await r2(`${fresh.dir}/big`, source, STAT_MESSAGES * LINE_BYTES, scratch)
   } finally {
-    await mounted.stop(fresh)
+    await rss.stop(fresh)
   }
 }
 
-async function w2 (redis: Redis, server: RedisServer, scratch: Scratch, mounted: Measured): Promise<void> {
+async function w2 (redis: Redis, server: RedisServer, scratch: Scratch, rss: PeakRss): Promise<void> {
   const source = path.join(scratch.local, 'binary')
   await must(`head -c ${BINARY_MIB * 1024 * 1024} /dev/urandom > ${source}`)
   const megabytes = (ms: number): number => BINARY_MIB * 1.048576 / (ms / 1000)
-  const writes = await mounted.start(server.url, ['--framing', 'write', '--prefix', 'w2:'])
+  const writes = await mount(server.url, { args: ['--framing', 'write', '--prefix', 'w2:'] })
   try {
     const fsRate = await repeat(async i => megabytes(await timed(() => must(`cat ${source} > ${writes.dir}/w2-${i}`))))
     const data = await fs.readFile(source)
@@ -299,7 +299,7 @@ async function w2 (redis: Redis, server: RedisServer, scratch: Scratch, mounted:
       higherIsBetter: true
     })
   } finally {
-    await mounted.stop(writes)
+    await rss.stop(writes)
   }
 }
 
@@ -352,45 +352,24 @@ async function peakRssMiB (pid: number): Promise<number> {
   return Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024
 }
 
-/** Mounts whose peak RSS counts for M1: read just before each one stops. */
-class Measured {
+/** The peak RSS of every daemon the run starts, for M1, read just before each one stops. */
+class PeakRss {
   readonly peaks: number[] = []
 
-  async start (url: string, args: string[] = []): Promise<MountedDir> {
-    return await mount(url, { args })
+  async note (mounted: MountedDir): Promise<void> {
+    this.peaks.push(await peakRssMiB(mounted.daemon.pid!))
   }
 
   async stop (mounted: MountedDir): Promise<void> {
-    this.peaks.push(await peakRssMiB(mounted.daemon.pid!))
+    await this.note(mounted)
     await mounted.stop()
   }
 }
 
 /** The in-memory filesystem of scripts/null-fuse.ts, for the binding's floor. */
-async function mountNullFilesystem (): Promise<MountedDir> {
+function mountNullFilesystem (): Promise<MountedDir> {
   const dir = tmp.dirSync({ prefix: 'dnpipes-null-' }).name
-  const daemon = track(spawn(process.execPath, [path.join(__dirname, 'null-fuse.js'), dir], { stdio: ['ignore', 'pipe', 'inherit'] }))
-  trackMount(dir)
-  const exited = new Promise<number | string>(resolve => daemon.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
-  await new Promise<void>((resolve, reject) => {
-    daemon.stdout!.on('data', chunk => { if (String(chunk).includes('mounted')) resolve() })
-    exited.then(code => reject(new Error(`null-fuse exited (${code})`)))
-  })
-  return {
-    dir,
-    url: undefined,
-    daemon,
-    output: () => '',
-    exited,
-    async stop () {
-      daemon.kill('SIGTERM')
-      await exited
-      await run('fusermount', ['-uz', dir])
-      untrackMount(dir)
-      await fs.rm(dir, { recursive: true, force: true })
-      return exited
-    }
-  }
+  return serveMount(dir, [process.execPath, path.join(__dirname, 'null-fuse.js'), dir], 'mounted')
 }
 
 function printTable (): void {
@@ -415,20 +394,20 @@ async function main (): Promise<void> {
   const { scratch, remove } = makeScratch()
   const server = await startRedis({ persistence: false })
   const redis = server.client()
-  const mounted = new Measured()
-  const a = await mounted.start(server.url)
-  const b = await mounted.start(server.url)
+  const rss = new PeakRss()
+  const a = await mount(server.url)
+  const b = await mount(server.url)
   const floor = await mountNullFilesystem()
   try {
     await w1r1(server, redis, a, scratch)
     await w3(redis, a, floor, scratch)
     await l1(redis, a, b, scratch)
-    await s1r2(server, scratch, mounted)
-    await w2(redis, server, scratch, mounted)
+    await s1r2(server, scratch, rss)
+    await w2(redis, server, scratch, rss)
     await r1Growth(a, scratch)
     await s2(a, floor, scratch)
-    for (const m of [a, b]) mounted.peaks.push(await peakRssMiB(m.daemon.pid!))
-    record({ id: 'M1', workload: `peak RSS of any of the ${mounted.peaks.length} daemons over the run (target <= 150 MB)`, unit: 'MiB', fs: Math.max(...mounted.peaks), baselines: [{ name: 'target', value: 150 / 1.048576 }], higherIsBetter: false })
+    for (const m of [a, b]) await rss.note(m)
+    record({ id: 'M1', workload: `peak RSS of any of the ${rss.peaks.length} daemons over the run (target <= 150 MB)`, unit: 'MiB', fs: Math.max(...rss.peaks), baselines: [{ name: 'target', value: 150 / 1.048576 }], higherIsBetter: false })
     printTable()
   } finally {
     await a.stop()

@@ -26,34 +26,33 @@ local function entry_size(fields)
   if n < 1 then n = 1 end
   return n
 end
-local function render(fields)
-  local data, raw = shape(fields)
-  if data ~= nil then
-    if raw then return data end
-    return data .. '\\n'
-  end
-  local parts = {}
-  for i = 1, #fields, 2 do parts[#parts + 1] = fields[i] .. '=' .. fields[i + 1] end
-  return table.concat(parts, ' ') .. '\\n'
+-- Where an XRANGE starts to get the entries after \`last\` ('0-0': from the first entry).
+local function after(last)
+  if last == '0-0' then return '-' end
+  return '(' .. last
 end
--- Appends an entry's rendering to parts at index n + 1 and returns the new n and the size.
--- The payload and its newline go in as two parts, never joined: every string Lua makes is
--- hashed and interned: joining them made a page of 50-byte lines take 15% longer.
+-- Appends an entry's rendering to parts at index n + 1; returns the new n and the size. A
+-- payload and its newline go in as two parts, never joined: every string Lua makes is hashed
+-- and interned, and joining them made a page of 50-byte lines take 15% longer.
 local function emit(parts, n, fields)
+  local data, raw = nil, false
+  -- Entries written by dnpipes (the one field data) skip shape(): 8% of a page's time.
   if #fields == 2 and fields[1] == 'data' then
-    local data = fields[2]
-    parts[n + 1] = data
-    parts[n + 2] = '\\n'
-    return n + 2, #data + 1
+    data = fields[2]
+  else
+    data, raw = shape(fields)
   end
-  local data, raw = shape(fields)
-  if data ~= nil and raw then
-    parts[n + 1] = data
-    return n + 1, #data
+  if data == nil then
+    local line = {}
+    for i = 1, #fields, 2 do line[#line + 1] = fields[i] .. '=' .. fields[i + 1] end
+    local rendered = table.concat(line, ' ') .. '\\n'
+    parts[n + 1] = rendered
+    return n + 1, #rendered
   end
-  local rendered = render(fields)
-  parts[n + 1] = rendered
-  return n + 1, #rendered
+  parts[n + 1] = data
+  if raw then return n + 1, #data end
+  parts[n + 2] = '\\n'
+  return n + 2, #data + 1
 end
 -- Whether another client added or removed entries since the counters were last brought up to
 -- date (they count \`count\` entries, the newest \`last\`). Ids only grow, so an added entry lies
@@ -61,9 +60,7 @@ end
 -- which doubled the time of an append after a 128 KiB one.
 local function changed_since(stream, last, count)
   if redis.call('XLEN', stream) ~= count then return true end
-  local start = '-'
-  if last ~= '0-0' then start = '(' .. last end
-  return #redis.call('XRANGE', stream, start, '+', 'COUNT', 1) > 0
+  return #redis.call('XRANGE', stream, after(last), '+', 'COUNT', 1) > 0
 end
 local function last_id(stream)
   local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
@@ -162,9 +159,7 @@ local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'last', 'mark')
 if not m[1] then return 1 end
 local bytes, count, last, mark = tonumber(m[2]), tonumber(m[3]), m[4], tonumber(m[5])
 local every, batch = tonumber(ARGV[1]), tonumber(ARGV[2])
-local start = '-'
-if last ~= '0-0' then start = '(' .. last end
-local entries = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', batch)
+local entries = redis.call('XRANGE', KEYS[1], after(last), '+', 'COUNT', batch)
 for _, e in ipairs(entries) do
   if bytes >= mark then
     redis.call('ZADD', KEYS[3], bytes, e[1])
@@ -246,7 +241,7 @@ if not uid then return nil end
 local maxBytes = tonumber(ARGV[2])
 local parts, n, count = {}, 0, 0
 local lastId = ''
-local start = '(' .. ARGV[1]
+local start = after(ARGV[1])
 local taken = 0
 while taken < maxBytes do
   local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 256)

@@ -30,8 +30,17 @@ export interface MountOptions {
 export async function mount (redisUrl: string | undefined, options: MountOptions = {}): Promise<MountedDir> {
   const dir = options.dir ?? tmp.dirSync({ prefix: 'dnpipes-mnt-' }).name
   const args = [CLI, 'mount', dir, ...(redisUrl ? ['--redis', redisUrl] : []), ...(options.args ?? [])]
-  const [file, ...fileArgs] = [...(options.wrapper ?? []), process.execPath, ...args]
-  const daemon = track(spawn(file!, fileArgs, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] }))
+  const mounted = await serveMount(dir, [...(options.wrapper ?? []), process.execPath, ...args], 'dnpipes: mounted', options.env)
+  return { ...mounted, url: redisUrl }
+}
+
+/**
+ * Runs `command`, a process that serves a FUSE mount on `dir` and prints `ready` once it does;
+ * stop() ends it and makes sure nothing is left mounted, pass or fail.
+ */
+export async function serveMount (dir: string, command: string[], ready: string, env: NodeJS.ProcessEnv = process.env): Promise<MountedDir> {
+  const [file, ...fileArgs] = command
+  const daemon = track(spawn(file!, fileArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] }))
   trackMount(dir)
   let output = ''
   daemon.stdout!.on('data', chunk => { output += chunk })
@@ -40,14 +49,14 @@ export async function mount (redisUrl: string | undefined, options: MountOptions
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`mount did not become ready: ${output}`)), 10_000)
     const check = (): void => {
-      if (output.includes('dnpipes: mounted')) { clearTimeout(timer); resolve() }
+      if (output.includes(ready)) { clearTimeout(timer); resolve() }
     }
     daemon.stdout!.on('data', check)
     exited.then(code => { clearTimeout(timer); reject(new Error(`mount exited (${code}): ${output}`)) })
   })
   return {
     dir,
-    url: redisUrl,
+    url: undefined,
     daemon,
     output: () => output,
     exited,
