@@ -34,6 +34,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME, commandTimeoutMs: options.opTimeout })
   // Lets go of Redis; the embedded server stops when no other mount uses it.
   const release = async (): Promise<void> => {
+    store.close()
     if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
     redis.disconnect()
   }

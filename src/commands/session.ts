@@ -14,9 +14,11 @@ export interface StoreOptions extends TargetOptions {
 export async function withStore<T> (options: StoreOptions, work: (store: TopicStore, redis: RedisClient) => Promise<T>): Promise<T> {
   const { target } = await resolveTarget(options)
   const redis = await connectRedis(target, { name: CLI_CLIENT_NAME })
+  const store = new TopicStore(redis, { prefix: options.prefix, cluster: target.kind === 'cluster' })
   try {
-    return await work(new TopicStore(redis, { prefix: options.prefix, cluster: target.kind === 'cluster' }), redis)
+    return await work(store, redis)
   } finally {
+    store.close()
     if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(() => false)
     redis.disconnect()
   }

@@ -19,6 +19,8 @@ export class ReadCursor {
   private gen = ''
   private afterId = ''
   private afterPos = 0
+  /** Where the page after the buffered one may end (from the store; see ReadPage.rangeEnd). */
+  private rangeEnd: ReadPage['rangeEnd']
   /** Where the previous read ended: only a read that continues there is served from the buffer. */
   private nextOffset = 0
   private readAhead: { request: ReadRequest, page: Promise<ReadPage | undefined> } | undefined
@@ -51,7 +53,7 @@ export class ReadCursor {
         continue
       }
       const page = await this.fetch({
-        gen: this.gen, offset: at, afterId: this.afterId, afterPos: this.afterPos, maxBytes: Math.max(this.window, wanted)
+        gen: this.gen, offset: at, afterId: this.afterId, afterPos: this.afterPos, maxBytes: Math.max(this.window, wanted), rangeEnd: this.rangeEnd
       })
       if (!page) break
       const resetMeanwhile = this.gen !== '' && page.gen !== this.gen
@@ -74,16 +76,17 @@ export class ReadCursor {
     const ahead = this.readAhead
     this.readAhead = undefined
     if (ahead && ahead.request.offset === request.offset && ahead.request.afterId === request.afterId &&
-        ahead.request.gen === request.gen && ahead.request.maxBytes >= request.maxBytes) {
+        ahead.request.gen === request.gen) {
       const page = await ahead.page.catch(() => undefined)
-      // An empty answer may be stale by now (the end of the topic moves): ask again.
-      if (page && page.data.length > 0) return page
+      // An empty answer may be stale by now (the end of the topic moves): ask again. So may a
+      // short one asked with a smaller window, unless it already holds what is wanted now.
+      if (page && page.data.length > 0 && (ahead.request.maxBytes >= request.maxBytes || page.data.length >= request.maxBytes)) return page
     }
     return this.fetchPage(request)
   }
 
   private startReadAhead (): void {
-    const request = { gen: this.gen, offset: this.afterPos, afterId: this.afterId, afterPos: this.afterPos, maxBytes: this.window }
+    const request = { gen: this.gen, offset: this.afterPos, afterId: this.afterId, afterPos: this.afterPos, maxBytes: this.window, rangeEnd: this.rangeEnd }
     const page = this.fetchPage(request)
     page.catch(() => undefined) // a failed read-ahead is retried by the read that needs it
     this.readAhead = { request, page }
@@ -97,6 +100,7 @@ export class ReadCursor {
     this.buffer = page.data
     this.bufferStart = page.firstPos
     this.gen = page.gen
+    this.rangeEnd = page.rangeEnd
     if (page.lastId !== '') {
       this.afterId = page.lastId
       this.afterPos = page.firstPos + page.data.length

@@ -183,10 +183,12 @@ return 0
 }
 
 /**
- * KEYS stream, meta, idx. ARGV gen, offset, afterId, afterPos, maxBytes, indexEvery.
- * Returns {gen, firstPos, lastId, bytes, count}: the rendered bytes of `count` entries of the entries that reach into
- * [offset, offset + maxBytes), starting at byte firstPos, rendered here so that one bulk reply
- * carries a whole page; nil when the topic is gone.
+ * KEYS stream, meta, idx. ARGV gen, offset, afterId, afterPos, maxBytes, indexEvery, rangedBytes.
+ * Returns {gen, firstPos, lastId, bytes, count, nextId, nextPos}: the rendered bytes of `count`
+ * entries that reach into [offset, offset + maxBytes), starting at byte firstPos, rendered here
+ * so that one bulk reply carries a whole page; nil when the topic is gone. nextId/nextPos name
+ * the last indexed entry within rangedBytes after the page, where a plain XRANGE of the next
+ * page can end (see ranged-pages.ts); "" when there is none.
  * When (gen, afterId, afterPos) still describe the stream, the scan continues after afterId
  * (a sequential reader costs no seek); otherwise it starts at the nearest indexed entry.
  */
@@ -225,7 +227,13 @@ while taken < maxBytes do
   if #page > 0 then start = '(' .. page[#page][1] end
   if #page < 512 then break end
 end
-return {gen, tostring(first or pos), lastId, table.concat(parts), count}
+local nextId, nextPos = '', ''
+local ranged = tonumber(ARGV[7])
+if lastId ~= '' and ranged > 0 then
+  local point = redis.call('ZREVRANGEBYSCORE', KEYS[3], pos + ranged, '(' .. pos, 'WITHSCORES', 'LIMIT', 0, 1)
+  if point[1] then nextId, nextPos = point[1], point[2] end
+end
+return {gen, tostring(first or pos), lastId, table.concat(parts), count, nextId, nextPos}
 `
 }
 

@@ -33,8 +33,10 @@ export async function readAll (store: TopicStore, path: string, pageBytes = 4096
 /** Declares the suite's tests on `t`; `backend` is read when they run (after t.before). */
 export function topicContract (t: Test, backend: Backend): void {
   let counter = 0
-  const freshStore = (indexEvery?: number): TopicStore =>
-    new TopicStore(backend.client, { prefix: `t${counter++}:`, indexEvery, cluster: backend.cluster })
+  const freshStore = (indexEvery?: number, rangedPageBytes?: number): TopicStore =>
+    new TopicStore(backend.client, { prefix: `t${counter++}:`, indexEvery, cluster: backend.cluster, rangedPageBytes })
+  const execCalls = async (store: TopicStore, path: string): Promise<number> =>
+    Number(/cmdstat_exec:calls=(\d+)/.exec(await backend.commandStats(store.keys.topic(path).stream))?.[1] ?? 0)
 
   t.test('create, append, stat and read back', async t => {
     const store = freshStore()
@@ -103,6 +105,83 @@ export function topicContract (t: Test, backend: Backend): void {
     const first = costs.slice(0, 3).reduce((a, b) => a + b, 0)
     const last = costs.slice(-4, -1).reduce((a, b) => a + b, 0)
     t.ok(last <= first + 3, `XRANGE calls for the first pages ${first}, for the last ${last}`)
+  })
+
+  t.test('sequential pages read with plain XRANGE render every entry as the script does', async t => {
+    const store = freshStore(256, 2048)
+    t.teardown(() => store.close())
+    const { uid } = await store.create('ranged')
+    const { stream } = store.keys.topic('ranged')
+    for (let round = 0; round < 30; round++) {
+      await store.append('ranged', uid, lines(...Array.from({ length: 40 }, (_, i) => `r${round} line ${i} ${'~'.repeat((round * 7 + i) % 23)}`)))
+      // Other clients' entries of every shape, in between: accounted and indexed by the next stat.
+      await backend.client.xadd(stream, '*', 'data', `theirs ${round}`)
+      await backend.client.xadd(stream, '*', 'data', Buffer.from([0, 13, 10, 255, round]), 'raw', '1')
+      await backend.client.xadd(stream, '*', 'level', 'info', 'round', String(round))
+      await store.statTopic('ranged')
+    }
+    const entries = await backend.client.xrangeBuffer(stream, '-', '+')
+    const expected = Buffer.concat(entries.map(([, fields]) => render(fields)))
+    const before = await execCalls(store, 'ranged')
+    t.ok((await readAll(store, 'ranged')).equals(expected), `all ${expected.length} bytes, in order`)
+    const pages = await execCalls(store, 'ranged') - before
+    t.ok(pages >= expected.length / 2048 / 2, `${pages} of about ${Math.ceil(expected.length / 2048)} pages came from plain XRANGE`)
+    for (const offset of [0, 3000, 25_000, expected.length - 5]) {
+      const cursor = new ReadCursor(request => store.read('ranged', request), 2048)
+      t.ok((await cursor.read(offset, 5000)).equals(expected.subarray(offset, offset + 5000)), `a read at ${offset}`)
+    }
+  })
+
+  t.test('a sequential reader meets deletions, a reset and a removal with exact bytes', async t => {
+    const store = freshStore(256, 2048)
+    t.teardown(() => store.close())
+    const { uid } = await store.create('moving')
+    const { stream } = store.keys.topic('moving')
+    const texts = Array.from({ length: 1500 }, (_, i) => `old ${i}`)
+    await store.append('moving', uid, lines(...texts))
+    const cursor = new ReadCursor(request => store.read('moving', request), 2048)
+    let offset = 0
+    const take = async (): Promise<Buffer> => {
+      const chunk = await cursor.read(offset, 1000)
+      offset += chunk.length
+      return chunk
+    }
+    const parts = [await take(), await take(), await take()]
+    // Far ahead of what the reader holds: every entry from 1000 on, by another client.
+    const doomed = (await backend.client.xrange(stream, '-', '+')).slice(1000)
+    await backend.client.xdel(stream, ...doomed.map(([id]) => id))
+    for (let chunk = await take(); chunk.length > 0; chunk = await take()) parts.push(chunk)
+    t.equal(Buffer.concat(parts).toString(), texts.slice(0, 1000).map(x => x + '\n').join(''), 'the deleted entries are not read')
+
+    await store.append('moving', uid, lines(...texts))
+    const again = new ReadCursor(request => store.read('moving', request), 2048)
+    offset = 0
+    const read = async (): Promise<Buffer> => {
+      const chunk = await again.read(offset, 1000)
+      offset += chunk.length
+      return chunk
+    }
+    const early = Buffer.concat([await read(), await read(), await read()]).length
+    await store.reset('moving')
+    await store.append('moving', uid, lines('new 1', 'new 2'))
+    const rest: Buffer[] = []
+    for (let chunk = await read(); chunk.length > 0 && rest.length < 50; chunk = await read()) rest.push(chunk)
+    const oldBytes = Buffer.concat(rest).toString().split('\n').filter(line => line.startsWith('old')).reduce((n, line) => n + line.length + 1, 0)
+    // What the reader already held (its page and the one read ahead) may still come; nothing after it.
+    t.ok(oldBytes <= 2 * (2048 + 10) + 1000, `${oldBytes} bytes of old lines after the reset, ${early} before it`)
+
+    const third = new ReadCursor(request => store.read('moving', request), 2048)
+    await store.append('moving', uid, lines(...texts))
+    t.ok((await third.read(0, 1000)).length > 0)
+    await third.read(1000, 1000)
+    await store.remove('moving')
+    let after = 2000
+    let tail = 0
+    for (let chunk = await third.read(after, 1000); chunk.length > 0 && tail < 50; chunk = await third.read(after, 1000)) {
+      after += chunk.length
+      tail++
+    }
+    t.ok(tail <= 5, `a removed topic ends the read after what was held (${tail} more reads)`)
   })
 
   t.test('entries added by other clients appear in reads and stat', async t => {

@@ -1,0 +1,165 @@
+import net from 'node:net'
+import tls from 'node:tls'
+import { redisLog } from '../log'
+import { DeadlineError } from '../util/deadline'
+import { encodeCommand, ReplyVisitor, RespError, RespReader, RespValue, ValueVisitor } from './resp-reader'
+
+/** Where one Redis node is and how to log in: taken from a connected ioredis client's options. */
+export interface RawAddress {
+  host?: string
+  port?: number
+  path?: string
+  tls?: tls.ConnectionOptions
+  username?: string
+  password?: string
+  db?: number
+  name: string
+}
+
+interface Pending {
+  visitor: ReplyVisitor
+}
+
+/**
+ * A plain Redis connection whose replies go to visitors token by token (see resp-reader.ts).
+ * It serves the one request that ioredis makes slow: pages of stream entries, which ioredis
+ * turns into several objects per entry. It never reconnects: a broken or timed-out connection
+ * fails what is pending and is replaced by its owner.
+ */
+export class RawConnection {
+  private readonly pending: Pending[] = []
+  private readonly reader = new RespReader(() => {
+    const head = this.pending.shift()
+    if (!head) throw new Error('a reply that nothing asked for')
+    return head.visitor
+  })
+
+  private failure: Error | undefined
+  /** Replies asked for and not complete yet; the deadline runs while there are any. */
+  private outstanding = 0
+  private timer: NodeJS.Timeout | undefined
+  private readonly failers = new Set<(err: Error) => void>()
+
+  private constructor (private readonly socket: net.Socket, private readonly timeoutMs: number) {
+    socket.setNoDelay(true)
+    socket.on('data', chunk => {
+      try {
+        this.reader.feed(chunk)
+      } catch (err) {
+        this.fail(err as Error)
+      }
+    })
+    socket.on('error', err => this.fail(err))
+    socket.on('close', () => this.fail(new Error('the connection closed')))
+  }
+
+  static async open (address: RawAddress, timeoutMs: number): Promise<RawConnection> {
+    const socket = await connectSocket(address, timeoutMs)
+    const connection = new RawConnection(socket, timeoutMs)
+    try {
+      const handshake: Array<Array<string | number>> = []
+      // ioredis keeps absent credentials as null.
+      if (address.password) {
+        handshake.push(address.username ? ['AUTH', address.username, address.password] : ['AUTH', address.password])
+      }
+      if (address.db) handshake.push(['SELECT', address.db])
+      handshake.push(['CLIENT', 'SETNAME', address.name])
+      for (const reply of await connection.values(handshake)) {
+        if (reply instanceof RespError) throw reply
+      }
+      return connection
+    } catch (err) {
+      connection.close()
+      throw err
+    }
+  }
+
+  get broken (): boolean {
+    return this.failure !== undefined
+  }
+
+  /** Sends the commands at once; each reply goes to its visitor. Resolves when all are done. */
+  send (commands: ReadonlyArray<ReadonlyArray<string | number | Buffer>>, visitors: ReplyVisitor[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure)
+    return new Promise<void>((resolve, reject) => {
+      let left = visitors.length
+      const fail = (err: Error): void => {
+        this.failers.delete(fail)
+        reject(err)
+      }
+      this.failers.add(fail)
+      for (const visitor of visitors) {
+        const done = visitor.done.bind(visitor)
+        visitor.done = () => {
+          // Each complete reply restarts the deadline: it bounds a silence, not a long page.
+          this.stopTimer()
+          if (--this.outstanding > 0) this.startTimer()
+          done()
+          if (--left === 0) {
+            this.failers.delete(fail)
+            resolve()
+          }
+        }
+        this.pending.push({ visitor })
+        this.outstanding++
+      }
+      this.startTimer()
+      this.socket.write(Buffer.concat(commands.map(encodeCommand)))
+    })
+  }
+
+  /** Sends the commands and returns their replies as plain values. */
+  async values (commands: ReadonlyArray<ReadonlyArray<string | number | Buffer>>): Promise<RespValue[]> {
+    const replies: RespValue[] = []
+    await this.send(commands, commands.map((_command, index) => new ValueVisitor(value => { replies[index] = value })))
+    return replies
+  }
+
+  close (): void {
+    this.fail(new Error('the connection was closed'))
+  }
+
+  private startTimer (): void {
+    if (this.timer) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.fail(new DeadlineError('a page request', this.timeoutMs))
+    }, this.timeoutMs)
+  }
+
+  private stopTimer (): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private fail (err: Error): void {
+    if (this.failure) return
+    this.failure = err
+    this.stopTimer()
+    redisLog('page connection: %s', err.message)
+    this.socket.destroy()
+    this.pending.length = 0
+    for (const fail of [...this.failers]) fail(err)
+  }
+}
+
+function connectSocket (address: RawAddress, timeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    let socket: net.Socket
+    const ready = (): void => {
+      clearTimeout(timer)
+      socket.removeListener('error', failed)
+      resolve(socket)
+    }
+    const failed = (err: Error): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      reject(err)
+    }
+    if (address.path) socket = net.connect({ path: address.path }, ready)
+    else if (address.tls) socket = tls.connect({ ...address.tls, host: address.host, port: address.port }, ready)
+    else socket = net.connect({ host: address.host, port: address.port ?? 6379 }, ready)
+    socket.once('error', failed)
+    const timer = setTimeout(() => failed(new DeadlineError('connecting', timeoutMs)), timeoutMs)
+  })
+}
