@@ -69,9 +69,9 @@ export class RangedPages {
       ], [statusVisitor(), statusVisitor(), statusVisitor(), statusVisitor(), renderer])
     } catch (err) {
       this.connections.delete(key)
-      // A silent Redis fails the read, as the script would after as long a wait.
+      // A silent Redis fails the read, as the script would after as long a wait. A connection
+      // that broke is replaced by the next page; this one goes through the script.
       if (isTimeout(err)) throw err
-      this.setAside(key, err as Error)
       return undefined
     }
     if (!page) return undefined
@@ -104,6 +104,13 @@ export class RangedPages {
         this.connections.delete(key)
         return this.connection(key, address)
       })
+    }
+    if (!this.cluster) {
+      // One node serves every topic: a connection elsewhere is to the master before a failover.
+      for (const [other, stale] of this.connections) {
+        this.connections.delete(other)
+        stale.then(c => c.close(), () => {})
+      }
     }
     const opened = RawConnection.open(address, this.timeoutMs)
     this.connections.set(key, opened)

@@ -20,6 +20,11 @@ t.test('an ACL user: from the URL, from DNPIPES_REDIS_URL or a password file; a 
   t.teardown(() => server.stop())
   const withUrl = await mountFor(t, undefined, { args: ['--redis', `redis://alice:s3cret-pw@127.0.0.1:${server.port}`, '--debug'] })
   await sh(`echo via-url >> ${withUrl.dir}/acl`)
+  const produce = "seq 1 200000 | sed 's/$/ for alice/'"
+  await sh(`${produce} > ${withUrl.dir}/long`)
+  const [got, want] = await Promise.all([sh(`cat ${withUrl.dir}/long | md5sum`), sh(`${produce} | md5sum`)])
+  t.equal(got.stdout.toString(), want.stdout.toString(), 'a long replay logs in as the ACL user too')
+  t.match(await server.client().info('commandstats'), /cmdstat_exec:calls=[1-9]/, 'its pages came through the page connection')
   const ps = (await run('ps', ['-o', 'args=', '-p', String(withUrl.daemon.pid)])).stdout.toString()
   t.match(ps, /dnpipes mount .*redis:\/\/alice:\*\*\*@127\.0\.0\.1/, 'the process list shows the URL redacted')
   t.notMatch(ps, /s3cret-pw/)
@@ -51,6 +56,12 @@ t.test('TLS: rediss:// with --tls-ca; a clear error without it; client certifica
   const mounted = await mountFor(t, undefined, { args: ['--redis', server.url, '--tls-ca', certs.ca] })
   await sh(`echo over-tls >> ${mounted.dir}/t`)
   t.equal(await server.client().xlen('dnpipes:{t}'), 1)
+  // Long replays page through a connection of their own (ranged-pages.ts): TLS there too.
+  const produce = "seq 1 200000 | sed 's/$/ over tls/'"
+  await sh(`${produce} > ${mounted.dir}/long`)
+  const [got, want] = await Promise.all([sh(`cat ${mounted.dir}/long | md5sum`), sh(`${produce} | md5sum`)])
+  t.equal(got.stdout.toString(), want.stdout.toString(), 'a 2.5 MB replay over TLS is exact')
+  t.match(await server.client().info('commandstats'), /cmdstat_exec:calls=[1-9]/, 'its pages came through the page connection')
   const untrusted = await run(process.execPath, [CLI, 'pull', 't', '--redis', server.url])
   t.equal(untrusted.code, 1)
   t.match(untrusted.stderr, /TLS: the server's certificate is not trusted .*--tls-ca/)

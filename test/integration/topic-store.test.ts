@@ -1,7 +1,11 @@
 import type Redis from 'ioredis'
 import t from 'tap'
+import { Message } from '../../src/framing/message'
+import { connectRedis } from '../../src/redis/connect'
+import { ReadCursor } from '../../src/topics/read-cursor'
+import { TopicStore } from '../../src/topics/topic-store'
 import { RedisServer, startRedis } from '../helpers/redis-server'
-import { topicContract } from '../helpers/topic-contract'
+import { readAll, topicContract } from '../helpers/topic-contract'
 
 // The topic layer's contract on a standalone redis-server.
 
@@ -17,4 +21,86 @@ topicContract(t, {
   get client () { return client },
   cluster: false,
   commandStats: () => client.info('commandstats')
+})
+
+// The connection of its own that sequential pages use (src/topics/ranged-pages.ts), where it can fail.
+
+const lines = (count: number, tag: string): Message[] =>
+  Array.from({ length: count }, (_, i) => ({ payload: Buffer.from(`${tag} ${i} ${'.'.repeat(i % 40)}`), verbatim: false }))
+const rendered = (messages: Message[]): string => messages.map(m => m.payload.toString() + '\n').join('')
+
+async function storeOn (url: string, commandTimeoutMs = 5000): Promise<{ store: TopicStore, close: () => void }> {
+  const redis = await connectRedis({ kind: 'url', url }, { name: 'dnpipes-test', commandTimeoutMs })
+  const store = new TopicStore(redis, { prefix: 'p:', indexEvery: 512, rangedPageBytes: 4096 })
+  return { store, close: () => { store.close(); redis.disconnect() } }
+}
+
+t.test('a user whose ACL forbids MULTI reads the same bytes through the read script', async t => {
+  const acl = await startRedis({ args: ['--user', 'default', 'off', '--user', 'reader', 'on', '>pw', '~*', '&*', '+@all', '-multi', '-exec'], auth: { username: 'reader', password: 'pw' } })
+  t.teardown(() => acl.stop())
+  const { store, close } = await storeOn(`redis://reader:pw@127.0.0.1:${acl.port}`)
+  t.teardown(close)
+  const { uid } = await store.create('t')
+  const messages = lines(2000, 'acl')
+  await store.append('t', uid, messages)
+  t.equal((await readAll(store, 't', 4096)).toString(), rendered(messages))
+  t.match(await acl.client().info('commandstats'), /cmdstat_multi:calls=0,.*rejected_calls=[1-9]/, 'MULTI was tried and refused')
+})
+
+t.test('a Redis that stops answering mid-read fails the read in time; once back, reading goes on exactly', async t => {
+  const frozen = await startRedis({ persistence: false })
+  t.teardown(() => frozen.stop())
+  const pid = Number(/process_id:(\d+)/.exec(await frozen.client().info('server'))![1])
+  t.teardown(() => { try { process.kill(pid, 'SIGCONT') } catch {} })
+  const { store, close } = await storeOn(frozen.url, 500)
+  t.teardown(close)
+  const { uid } = await store.create('t')
+  const messages = lines(3000, 'f')
+  await store.append('t', uid, messages)
+  const expected = Buffer.from(rendered(messages))
+  const cursor = new ReadCursor(request => store.read('t', request), 4096)
+  let offset = 0
+  for (let i = 0; i < 10; i++) offset += (await cursor.read(offset, 1000)).length
+  process.kill(pid, 'SIGSTOP')
+  const started = Date.now()
+  let failed: unknown
+  try {
+    for (let i = 0; i < 20; i++) offset += (await cursor.read(offset, 1000)).length
+  } catch (err) {
+    failed = err
+  }
+  t.ok(failed, 'a read fails while Redis is frozen')
+  t.ok(Date.now() - started < 3000, `within ${Date.now() - started} ms`)
+  process.kill(pid, 'SIGCONT')
+  const parts: Buffer[] = [expected.subarray(0, offset)]
+  for (;;) {
+    const chunk = await cursor.read(offset, 1000)
+    if (chunk.length === 0) break
+    parts.push(chunk)
+    offset += chunk.length
+  }
+  t.ok(Buffer.concat(parts).equals(expected), 'the rest reads exactly after Redis is back')
+})
+
+t.test('a page connection killed by Redis is replaced at once; the read goes on exactly', async t => {
+  const { store, close } = await storeOn(server.url)
+  t.teardown(close)
+  const { uid } = await store.create('killed')
+  const messages = lines(3000, 'k')
+  await store.append('killed', uid, messages)
+  const cursor = new ReadCursor(request => store.read('killed', request), 4096)
+  const parts: Buffer[] = []
+  let offset = 0
+  for (let i = 0; ; i++) {
+    if (i === 10 || i === 20) {
+      const pages = /id=(\d+) [^\n]* name=dnpipes-test-pages /.exec(String(await client.client('LIST')))
+      t.ok(pages, `the page connection is there (read ${i})`)
+      await client.call('CLIENT', 'KILL', 'ID', pages![1]!)
+    }
+    const chunk = await cursor.read(offset, 1000)
+    if (chunk.length === 0) break
+    parts.push(chunk)
+    offset += chunk.length
+  }
+  t.equal(Buffer.concat(parts).toString(), rendered(messages))
 })
