@@ -38,7 +38,13 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
     redis.disconnect()
   }
-  const store = new TopicStore(redis, { prefix: options.prefix, waitReplicas: options.waitReplicas, cluster: target.kind === 'cluster' })
+  const garbage = new PageGarbage(GARBAGE_EVERY_BYTES, v8Collector())
+  const store = new TopicStore(redis, {
+    prefix: options.prefix,
+    waitReplicas: options.waitReplicas,
+    cluster: target.kind === 'cluster',
+    onReplyBytes: bytes => garbage.note(bytes)
+  })
   let metrics: Metrics | undefined
   const filesystem: DnpipesFilesystem = new DnpipesFilesystem(store, {
     framing: options.framing,
@@ -61,7 +67,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     opTimeoutMs: options.opTimeout,
     metrics,
     onTimeout: () => watch.suspect(),
-    garbage: new PageGarbage(GARBAGE_EVERY_BYTES, v8Collector())
+    garbage
   })
   let mounted
   try {

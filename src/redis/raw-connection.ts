@@ -40,9 +40,10 @@ export class RawConnection {
   private timer: NodeJS.Timeout | undefined
   private readonly failers = new Set<(err: Error) => void>()
 
-  private constructor (private readonly socket: net.Socket, private readonly timeoutMs: number) {
+  private constructor (private readonly socket: net.Socket, private readonly timeoutMs: number, onData?: (bytes: number) => void) {
     socket.setNoDelay(true)
     socket.on('data', chunk => {
+      onData?.(chunk.length)
       try {
         this.reader.feed(chunk)
       } catch (err) {
@@ -53,9 +54,10 @@ export class RawConnection {
     socket.on('close', () => this.fail(new Error('the connection closed')))
   }
 
-  static async open (address: RawAddress, timeoutMs: number): Promise<RawConnection> {
+  /** `onData` hears of every chunk received (to pace garbage collection, see page-garbage.ts). */
+  static async open (address: RawAddress, timeoutMs: number, onData?: (bytes: number) => void): Promise<RawConnection> {
     const socket = await connectSocket(address, timeoutMs)
-    const connection = new RawConnection(socket, timeoutMs)
+    const connection = new RawConnection(socket, timeoutMs, onData)
     try {
       const handshake: Array<Array<string | number>> = []
       // ioredis keeps absent credentials as null.

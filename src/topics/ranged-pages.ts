@@ -40,7 +40,12 @@ export class RangedPages {
   /** The longest silence a page request waits out: ioredis's commandTimeout, as for any command. */
   private readonly timeoutMs: number
 
-  constructor (private readonly redis: Redis | Cluster, private readonly cluster: boolean, private readonly pageBytes: number) {
+  constructor (
+    private readonly redis: Redis | Cluster,
+    private readonly cluster: boolean,
+    private readonly pageBytes: number,
+    private readonly onReplyBytes?: (bytes: number) => void
+  ) {
     const options = cluster ? (redis as Cluster).options.redisOptions : (redis as Redis).options
     this.timeoutMs = options?.commandTimeout ?? 5000
   }
@@ -112,7 +117,7 @@ export class RangedPages {
         stale.then(c => c.close(), () => {})
       }
     }
-    const opened = RawConnection.open(address, this.timeoutMs)
+    const opened = RawConnection.open(address, this.timeoutMs, this.onReplyBytes)
     this.connections.set(key, opened)
     opened.catch(() => this.connections.delete(key))
     return opened

@@ -89,6 +89,8 @@ export interface TopicStoreOptions {
    * their own (see ranged-pages.ts); 0 leaves every page to the read script. @default 524288
    */
   rangedPageBytes?: number
+  /** Hears of the bytes of every page reply received on that connection (they become garbage). */
+  onReplyBytes?: (bytes: number) => void
 }
 
 const RECONCILE_BATCH = 1000
@@ -122,7 +124,7 @@ export class TopicStore {
     this.waitReplicas = options.waitReplicas ?? 0
     this.waitTimeoutMs = options.waitTimeoutMs ?? 2000
     this.rangedPageBytes = options.rangedPageBytes ?? 512 * 1024
-    this.ranged = this.rangedPageBytes > 0 ? new RangedPages(redis, this.cluster, this.rangedPageBytes) : undefined
+    this.ranged = this.rangedPageBytes > 0 ? new RangedPages(redis, this.cluster, this.rangedPageBytes, options.onReplyBytes) : undefined
     for (const [name, script] of Object.entries(SCRIPTS)) {
       redis.defineCommand(`dnpipes_${name}`, { numberOfKeys: script.keys, lua: script.lua })
     }
