@@ -51,19 +51,36 @@ export class RangedPages {
   }
 
   async read (keys: TopicKeys, request: RangedRequest): Promise<RenderedPage | undefined> {
+    const page = await this.request(keys, request)
+    if (typeof page === 'string') return undefined
+    if (page.uid === undefined || page.gen !== request.gen || page.count === 0) return undefined
+    // Entries another client deleted leave the index pointing at other offsets: not exact.
+    if (page.data.length !== request.end.pos - request.afterPos) return undefined
+    return page
+  }
+
+  /** Why pages of the topic at `keys` cannot be read this way now; undefined when they can. */
+  async problem (keys: TopicKeys): Promise<string | undefined> {
+    const page = await this.request(keys, { gen: '', afterId: '0-0', afterPos: 0, end: { id: '0-1', pos: 1 } })
+    return typeof page === 'string' ? page : undefined
+  }
+
+  /** The page, or why there is none. */
+  private async request (keys: TopicKeys, request: RangedRequest): Promise<RenderedPage | string> {
     const address = this.addressOf(keys.stream)
-    if (!address) return undefined
+    if (!address) return 'no connected node holds the topic'
     const key = address.path ?? `${address.host}:${address.port}`
-    if ((this.unavailableUntil.get(key) ?? 0) > Date.now()) return undefined
+    if ((this.unavailableUntil.get(key) ?? 0) > Date.now()) return 'set aside after a failure'
     let connection: RawConnection
     try {
       connection = await this.connection(key, address)
     } catch (err) {
       this.setAside(key, err as Error)
-      return undefined
+      return (err as Error).message
     }
     let page: RenderedPage | undefined
     const renderer = new PageRenderer(request.end.pos - request.afterPos, rendered => { page = rendered })
+    const refused: string[] = []
     try {
       await connection.send([
         ['MULTI'],
@@ -71,23 +88,21 @@ export class RangedPages {
         ['XRANGE', keys.stream, '(' + request.afterId, '(' + request.end.id],
         ['ZREVRANGEBYSCORE', keys.index, request.end.pos + this.pageBytes, '(' + request.end.pos, 'WITHSCORES', 'LIMIT', 0, 1],
         ['EXEC']
-      ], [statusVisitor(), statusVisitor(), statusVisitor(), statusVisitor(), renderer])
+      ], [statusVisitor(refused), statusVisitor(refused), statusVisitor(refused), statusVisitor(refused), renderer])
     } catch (err) {
       this.connections.delete(key)
       // A silent Redis fails the read, as the script would after as long a wait. A connection
       // that broke is replaced by the next page; this one goes through the script.
       if (isTimeout(err)) throw err
-      return undefined
+      return (err as Error).message
     }
-    if (!page) return undefined
-    if (page.errors.length > 0) {
+    if (!page) return 'no reply'
+    if (refused.length > 0 || page.errors.length > 0) {
       // NOPERM (an ACL without MULTI or XRANGE) lasts; MOVED and the like pass once ioredis has the new map.
-      this.setAside(key, new Error(page.errors.join('; ')))
-      return undefined
+      const message = [...refused, ...page.errors].join('; ')
+      this.setAside(key, new Error(message))
+      return message
     }
-    if (page.uid === undefined || page.gen !== request.gen || page.count === 0) return undefined
-    // Entries another client deleted leave the index pointing at other offsets: not exact.
-    if (page.data.length !== request.end.pos - request.afterPos) return undefined
     return page
   }
 
@@ -157,7 +172,7 @@ function addressFrom (options: RedisOptions, host: string | undefined, port: num
   }
 }
 
-/** MULTI's +OK and each +QUEUED; an error (MOVED, NOPERM) shows again as EXECABORT in EXEC. */
-function statusVisitor (): ReplyVisitor {
-  return { open () {}, close () {}, bulk () {}, nil () {}, integer () {}, status () {}, error () {}, done () {} }
+/** MULTI's +OK and each +QUEUED; errors (NOPERM, MOVED) go to `errors`. */
+function statusVisitor (errors: string[]): ReplyVisitor {
+  return { open () {}, close () {}, bulk () {}, nil () {}, integer () {}, status () {}, error (message) { errors.push(message) }, done () {} }
 }

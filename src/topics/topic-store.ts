@@ -141,6 +141,12 @@ export class TopicStore {
     this.ranged?.close()
   }
 
+  /** Why replays cannot page with plain XRANGE (they then go through the read script); undefined when they can. */
+  async pageProblem (): Promise<string | undefined> {
+    if (!this.ranged) return 'turned off'
+    return await this.ranged.problem(this.keys.topic('.dnpipes-doctor'))
+  }
+
   /** What is at `path`: a topic (with exact, current size), a directory, or nothing. */
   async stat (path: string): Promise<PathStat | undefined> {
     if (path === ROOT) return { kind: 'directory' }

@@ -73,6 +73,13 @@ t.test('doctor: all ok with a reachable Redis; says what to fix without one', as
   t.match(good.stdout.toString(), /^ok +\/dev\/fuse/m)
   t.match(good.stdout.toString(), /^ok +fusermount/m)
   t.match(good.stdout.toString(), /^ok +Redis +Redis \d+\.\d+\.\d+ at redis:\/\/127\.0\.0\.1/m)
+  t.match(good.stdout.toString(), /^ok +replay pages +plain XRANGE pages/m)
+  // A user allowed only what the scripts need: replays work, slower; doctor warns and passes.
+  await server.client().call('ACL', 'SETUSER', 'scripts', 'on', '>pw', '~*', '&*', '+@all', '-multi')
+  const limited = await run(process.execPath, [CLI, 'doctor', '--redis', `redis://scripts:pw@127.0.0.1:${server.port}`])
+  t.equal(limited.code, 0, limited.stdout.toString())
+  t.match(limited.stdout.toString(), /^warn +replay pages +replays go through the read script, which is slower: NOPERM .*'multi'/m)
+  t.match(limited.stdout.toString(), /fix: let the user run multi, exec/)
   const port = await freePort()
   const bad = await run(process.execPath, [CLI, 'doctor', '--redis', `redis://127.0.0.1:${port}`])
   t.equal(bad.code, 1)
