@@ -16,10 +16,6 @@ export interface RawAddress {
   name: string
 }
 
-interface Pending {
-  visitor: ReplyVisitor
-}
-
 /**
  * A plain Redis connection whose replies go to visitors token by token (see resp-reader.ts).
  * It serves the one request that ioredis makes slow: pages of stream entries, which ioredis
@@ -27,11 +23,12 @@ interface Pending {
  * fails what is pending and is replaced by its owner.
  */
 export class RawConnection {
-  private readonly pending: Pending[] = []
+  /** Visitors of the replies not started yet, in request order. */
+  private readonly pending: ReplyVisitor[] = []
   private readonly reader = new RespReader(() => {
-    const head = this.pending.shift()
-    if (!head) throw new Error('a reply that nothing asked for')
-    return head.visitor
+    const next = this.pending.shift()
+    if (!next) throw new Error('a reply that nothing asked for')
+    return next
   })
 
   private failure: Error | undefined
@@ -102,7 +99,7 @@ export class RawConnection {
             resolve()
           }
         }
-        this.pending.push({ visitor })
+        this.pending.push(visitor)
         this.outstanding++
       }
       this.startTimer()
