@@ -311,10 +311,18 @@ async function r1Growth (a: MountedDir, scratch: Scratch): Promise<void> {
   await must(`cat ${source} > ${a.dir}/r1-small`)
   for (let i = 0; i < 4; i++) await must(`cat ${source} >> ${a.dir}/r1-big`)
   await fs.rm(source)
-  const small = await timed(() => must(`cat ${a.dir}/r1-small > /dev/null`))
-  const big = await timed(() => must(`cat ${a.dir}/r1-big > /dev/null`))
+  // In pairs, and the median of each pair's ratio: one burst of load from another tenant during
+  // the 1 GiB read moved a single-shot ratio from 3.8x to 4.6x.
+  const smalls: number[] = []
+  const bigs: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    smalls.push(await timed(() => must(`cat ${a.dir}/r1-small > /dev/null`)))
+    bigs.push(await timed(() => must(`cat ${a.dir}/r1-big > /dev/null`)))
+  }
+  const small = median(smalls)
+  const big = median(bigs)
   record({ id: 'R1', workload: `replay of a ${BIG_MIB} MiB topic`, unit: 'MB/s', fs: BIG_MIB * 1.048576 / (big / 1000), baselines: [{ name: `replay of a ${BIG_MIB / 4} MiB topic`, value: BIG_MIB / 4 * 1.048576 / (small / 1000) }], higherIsBetter: true })
-  record({ id: 'R1', workload: 'growth: time for 4x the data over 1x (target <= 4.4)', unit: 'x', fs: big / small, baselines: [{ name: 'linear', value: 4 }], higherIsBetter: false })
+  record({ id: 'R1', workload: 'growth: time for 4x the data over 1x (target <= 4.4)', unit: 'x', fs: median(bigs.map((b, i) => b / smalls[i]!)), baselines: [{ name: 'linear', value: 4 }], higherIsBetter: false })
 }
 
 async function r2 (bigTopic: string, localCopy: string, size: number, scratch: Scratch): Promise<void> {
