@@ -168,6 +168,19 @@ async function w1r1 (server: RedisServer, redis: Redis, a: MountedDir, scratch: 
     ],
     higherIsBetter: true
   })
+
+  // A follower's replay of the same history: whole blocks only, since a follower waits at the end.
+  const blocks = Math.floor(bytes / 131072)
+  const followRead = await repeat(async i => blocks * 131072 / 1e6 / (await timed(() =>
+    must(`dd if=${a.dir}/.follow/w1-${i} of=/dev/null bs=131072 count=${blocks} iflag=fullblock 2>/dev/null`)) / 1000))
+  record({
+    id: 'R1',
+    workload: 'replay of W1 through .follow/ (dd bs=128k, whole blocks)',
+    unit: 'MB/s',
+    fs: followRead,
+    baselines: [{ name: 'ioredis paged XRANGE', value: directRead }, { name: 'cat topic', value: fsRead }],
+    higherIsBetter: true
+  })
 }
 
 async function w3 (redis: Redis, a: MountedDir, floor: MountedDir, scratch: Scratch): Promise<void> {

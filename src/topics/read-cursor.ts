@@ -31,6 +31,11 @@ export class ReadCursor {
     this.window = Math.min(FIRST_PAGE_BYTES, pageBytes)
   }
 
+  /** Id of the last entry of the pages fetched so far ("" before any): once a read came back empty, the last entry read. */
+  get lastId (): string {
+    return this.afterId
+  }
+
   /** Up to `length` bytes at `offset`; fewer only at the end of the topic. */
   async read (offset: number, length: number): Promise<Buffer> {
     // A reader that jumps (rewinds, seeks) gets fresh bytes: the topic may have been reset since.

@@ -184,7 +184,7 @@ return 0
 
 /**
  * KEYS stream, meta, idx. ARGV gen, offset, afterId, afterPos, maxBytes, indexEvery, rangedBytes.
- * Returns {gen, firstPos, lastId, bytes, count, nextId, nextPos}: the rendered bytes of `count`
+ * Returns {gen, firstPos, lastId, bytes, count, nextId, nextPos, uid}: the rendered bytes of `count`
  * entries that reach into [offset, offset + maxBytes), starting at byte firstPos, rendered here
  * so that one bulk reply carries a whole page; nil when the topic is gone. nextId/nextPos name
  * the last indexed entry within rangedBytes after the page, where a plain XRANGE of the next
@@ -233,7 +233,7 @@ if lastId ~= '' and ranged > 0 then
   local point = redis.call('ZREVRANGEBYSCORE', KEYS[3], pos + ranged, '(' .. pos, 'WITHSCORES', 'LIMIT', 0, 1)
   if point[1] then nextId, nextPos = point[1], point[2] end
 end
-return {gen, tostring(first or pos), lastId, table.concat(parts), count, nextId, nextPos}
+return {gen, tostring(first or pos), lastId, table.concat(parts), count, nextId, nextPos, m[1]}
 `
 }
 

@@ -49,6 +49,8 @@ export interface ReadRequest {
 }
 
 export interface ReadPage {
+  /** Identity of the topic the page is from (see TopicStat.uid). */
+  uid: string
   gen: string
   /** Byte offset where `data` starts (the end of the topic when it is empty). */
   firstPos: number
@@ -255,15 +257,15 @@ export class TopicStore {
     const end = request.rangeEnd
     if (this.ranged && end && request.afterId !== '' && request.offset === request.afterPos && end.pos > request.afterPos) {
       const page = await this.ranged.read(keys, { gen: request.gen, afterId: request.afterId, afterPos: request.afterPos, end })
-      if (page) return { gen: request.gen, firstPos: request.afterPos, lastId: page.lastId, data: page.data, count: page.count, rangeEnd: page.next }
+      if (page) return { uid: page.uid!, gen: request.gen, firstPos: request.afterPos, lastId: page.lastId, data: page.data, count: page.count, rangeEnd: page.next }
     }
     const reply = await this.run('read', [keys.stream, keys.meta, keys.index], [
       request.gen, request.offset, request.afterId, request.afterPos, request.maxBytes, this.indexEvery, this.rangedPageBytes
-    ], 'buffer') as [Buffer, Buffer, Buffer, Buffer, number, Buffer, Buffer] | null
+    ], 'buffer') as [Buffer, Buffer, Buffer, Buffer, number, Buffer, Buffer, Buffer] | null
     if (!reply) return undefined
-    const [gen, firstPos, lastId, data, count, nextId, nextPos] = reply
+    const [gen, firstPos, lastId, data, count, nextId, nextPos, uid] = reply
     const rangeEnd = nextId.length > 0 ? { id: nextId.toString(), pos: Number(nextPos.toString()) } : undefined
-    return { gen: gen.toString(), firstPos: Number(firstPos.toString()), lastId: lastId.toString(), data, count, rangeEnd }
+    return { uid: uid.toString(), gen: gen.toString(), firstPos: Number(firstPos.toString()), lastId: lastId.toString(), data, count, rangeEnd }
   }
 
   /** Entries after `afterId` (by id, not by byte offset), up to about `maxBytes`. */

@@ -43,6 +43,51 @@ t.test('.follow replays then delivers new messages from another mount; .live onl
   t.equal(replaying.child.exitCode, null, 'the follower is still waiting')
 })
 
+t.test('a long replay through .follow is exact and fast-paged; a reset during it goes on with the new messages', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  const produce = "seq 1 400000 | sed 's/^/old /'"
+  await sh(`${produce} > ${dir}/long`)
+  const expected = (await sh(produce)).stdout.toString()
+  const before = Number(/cmdstat_exec:calls=(\d+)/.exec(await server.client().info('commandstats'))?.[1] ?? 0)
+  // A reader that stops after 1 MB until told to go on, so that the reset lands mid-replay, then
+  // reads until the last line pushed after the reset.
+  const reader = track(spawn(process.execPath, ['-e', `
+    const fs = require('fs')
+    const fd = fs.openSync(process.argv[1], 'r')
+    const buffer = Buffer.alloc(65536)
+    const chunks = []
+    let total = 0
+    const readOnce = () => { const n = fs.readSync(fd, buffer, 0, buffer.length); chunks.push(Buffer.from(buffer.subarray(0, n))); total += n; return n }
+    while (total < 1000000) readOnce()
+    process.stderr.write('paused')
+    process.stdin.once('data', () => {
+      while (!Buffer.concat(chunks.slice(-2)).toString().endsWith('more 20\\n')) if (readOnce() === 0) break
+      process.stdout.write(Buffer.concat(chunks), () => process.exit(0))
+    })`, `${dir}/.follow/long`], { stdio: ['pipe', 'pipe', 'pipe'] }))
+  t.teardown(() => { reader.kill('SIGKILL') })
+  let paused = ''
+  reader.stderr!.on('data', chunk => { paused += chunk })
+  const output: Buffer[] = []
+  reader.stdout!.on('data', chunk => output.push(chunk))
+  const exited = new Promise(resolve => reader.once('exit', resolve))
+  await until('the reader to pause', () => paused.includes('paused'), 10_000)
+  await sh(`truncate -s 0 ${dir}/long && seq 1 20 | sed 's/^/new /' >> ${dir}/long`)
+  reader.stdin!.write('go\n')
+  await new Promise(resolve => setTimeout(resolve, 300))
+  await sh(`seq 1 20 | sed 's/^/more /' >> ${dir}/long`)
+  await exited
+  const got = Buffer.concat(output).toString()
+  const cut = got.indexOf("new 1\n")
+  t.ok(cut >= 1_000_000 && cut < expected.length, `the replay delivered ${cut} of ${expected.length} bytes of the old messages before the reset`)
+  t.equal(got.slice(0, cut), expected.slice(0, cut), 'exactly the old bytes, in order, up to a message boundary')
+  const news = Array.from({ length: 20 }, (_, i) => `new ${i + 1}\n`).join('')
+  const more = Array.from({ length: 20 }, (_, i) => `more ${i + 1}\n`).join('')
+  t.equal(got.slice(cut), news + more, 'then every message pushed since the reset, once')
+  const pages = Number(/cmdstat_exec:calls=(\d+)/.exec(await server.client().info('commandstats'))?.[1] ?? 0) - before
+  t.ok(pages > 0, `${pages} pages of the replay came through the page connection`)
+})
+
 t.test('the views are listed, mirror directories, and are read-only', async t => {
   const server = await redisFor(t)
   const { dir } = await mountFor(t, server)
