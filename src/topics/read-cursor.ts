@@ -31,7 +31,10 @@ export class ReadCursor {
     this.window = Math.min(FIRST_PAGE_BYTES, pageBytes)
   }
 
-  /** Id of the last entry of the pages fetched so far ("" before any): once a read came back empty, the last entry read. */
+  /**
+   * Id of the last entry of the pages fetched so far ("" before any). Once a read came back
+   * empty, that is the last entry read.
+   */
   get lastId (): string {
     return this.afterId
   }
