@@ -16,6 +16,13 @@ export interface RawAddress {
   name: string
 }
 
+interface InFlight {
+  /** Replies still to come. */
+  replies: number
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
 /**
  * A plain Redis connection whose replies go to visitors token by token (see resp-reader.ts).
  * It serves the one request that ioredis makes slow: pages of stream entries, which ioredis
@@ -24,18 +31,17 @@ export interface RawAddress {
  */
 export class RawConnection {
   /** Visitors of the replies not started yet, in request order. */
-  private readonly pending: ReplyVisitor[] = []
+  private readonly visitors: ReplyVisitor[] = []
+  /** Requests sent and not fully answered, in order; the deadline runs while there are any. */
+  private readonly requests: InFlight[] = []
   private readonly reader = new RespReader(() => {
-    const next = this.pending.shift()
+    const next = this.visitors.shift()
     if (!next) throw new Error('a reply that nothing asked for')
     return next
-  })
+  }, () => this.replied())
 
   private failure: Error | undefined
-  /** Replies asked for and not complete yet; the deadline runs while there are any. */
-  private outstanding = 0
   private timer: NodeJS.Timeout | undefined
-  private readonly failers = new Set<(err: Error) => void>()
 
   private constructor (private readonly socket: net.Socket, private readonly timeoutMs: number, onData?: (bytes: number) => void) {
     socket.setNoDelay(true)
@@ -81,30 +87,22 @@ export class RawConnection {
   send (commands: ReadonlyArray<ReadonlyArray<string | number | Buffer>>, visitors: ReplyVisitor[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure)
     return new Promise<void>((resolve, reject) => {
-      let left = visitors.length
-      const fail = (err: Error): void => {
-        this.failers.delete(fail)
-        reject(err)
-      }
-      this.failers.add(fail)
-      for (const visitor of visitors) {
-        const done = visitor.done.bind(visitor)
-        visitor.done = () => {
-          // Each complete reply restarts the deadline: it bounds a silence, not a long page.
-          this.stopTimer()
-          if (--this.outstanding > 0) this.startTimer()
-          done()
-          if (--left === 0) {
-            this.failers.delete(fail)
-            resolve()
-          }
-        }
-        this.pending.push(visitor)
-        this.outstanding++
-      }
+      this.visitors.push(...visitors)
+      this.requests.push({ replies: visitors.length, resolve, reject })
       this.startTimer()
       this.socket.write(Buffer.concat(commands.map(encodeCommand)))
     })
+  }
+
+  /** One reply is complete. It restarts the deadline, which bounds a silence, not a long page. */
+  private replied (): void {
+    this.stopTimer()
+    const request = this.requests[0]!
+    if (--request.replies === 0) {
+      this.requests.shift()
+      request.resolve()
+    }
+    if (this.requests.length > 0) this.startTimer()
   }
 
   /** Sends the commands and returns their replies as plain values. */
@@ -137,8 +135,8 @@ export class RawConnection {
     this.stopTimer()
     redisLog('page connection: %s', err.message)
     this.socket.destroy()
-    this.pending.length = 0
-    for (const fail of [...this.failers]) fail(err)
+    this.visitors.length = 0
+    for (const request of this.requests.splice(0)) request.reject(err)
   }
 }
 

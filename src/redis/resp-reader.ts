@@ -44,8 +44,11 @@ export class RespReader {
   /** Items still expected by each open array, innermost last. */
   private readonly remaining: number[] = []
 
-  /** `nextVisitor` gives the visitor of the reply that starts now (replies come in request order). */
-  constructor (private readonly nextVisitor: () => ReplyVisitor) {}
+  /**
+   * `nextVisitor` gives the visitor of the reply that starts now (replies come in request order);
+   * `replied` hears of each complete reply, after its visitor's done().
+   */
+  constructor (private readonly nextVisitor: () => ReplyVisitor, private readonly replied: () => void = () => {}) {}
 
   private visitor: ReplyVisitor | undefined
 
@@ -136,6 +139,7 @@ export class RespReader {
     }
     this.visitor = undefined
     visitor.done()
+    this.replied()
   }
 }
 

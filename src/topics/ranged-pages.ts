@@ -1,11 +1,12 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { RawAddress, RawConnection } from '../redis/raw-connection'
-import { ReplyVisitor } from '../redis/resp-reader'
+import { RespError, ValueVisitor } from '../redis/resp-reader'
 import { topicsLog } from '../log'
 import { isTimeout } from '../util/deadline'
-import { keySlot } from './key-slot'
+import { slotMaster } from './key-slot'
 import { TopicKeys } from './keys'
 import { PageRenderer, RenderedPage } from './page-renderer'
+import type { ReadPage } from './topic-store'
 
 /** An indexed entry where a page can end: its id and the byte offset where it starts. */
 export interface RangeEnd {
@@ -50,13 +51,13 @@ export class RangedPages {
     this.timeoutMs = options?.commandTimeout ?? 5000
   }
 
-  async read (keys: TopicKeys, request: RangedRequest): Promise<RenderedPage | undefined> {
+  async read (keys: TopicKeys, request: RangedRequest): Promise<ReadPage | undefined> {
     const page = await this.request(keys, request)
     if (typeof page === 'string') return undefined
     if (page.uid === undefined || page.gen !== request.gen || page.count === 0) return undefined
     // Entries another client deleted leave the index pointing at other offsets: not exact.
     if (page.data.length !== request.end.pos - request.afterPos) return undefined
-    return page
+    return { uid: page.uid, gen: page.gen, firstPos: request.afterPos, lastId: page.lastId, data: page.data, count: page.count, rangeEnd: page.next }
   }
 
   /** Why pages of the topic at `keys` cannot be read this way now; undefined when they can. */
@@ -80,7 +81,9 @@ export class RangedPages {
     }
     let page: RenderedPage | undefined
     const renderer = new PageRenderer(request.end.pos - request.afterPos, rendered => { page = rendered })
+    // MULTI's +OK and each +QUEUED; or NOPERM, MOVED…
     const refused: string[] = []
+    const status = (): ValueVisitor => new ValueVisitor(reply => { if (reply instanceof RespError) refused.push(reply.message) })
     try {
       await connection.send([
         ['MULTI'],
@@ -88,7 +91,7 @@ export class RangedPages {
         ['XRANGE', keys.stream, '(' + request.afterId, '(' + request.end.id],
         ['ZREVRANGEBYSCORE', keys.index, request.end.pos + this.pageBytes, '(' + request.end.pos, 'WITHSCORES', 'LIMIT', 0, 1],
         ['EXEC']
-      ], [statusVisitor(refused), statusVisitor(refused), statusVisitor(refused), statusVisitor(refused), renderer])
+      ], [status(), status(), status(), status(), renderer])
     } catch (err) {
       this.connections.delete(key)
       // A silent Redis fails the read, as the script would after as long a wait. A connection
@@ -141,10 +144,7 @@ export class RangedPages {
   /** The node that holds `stream` now, as ioredis sees it. */
   private addressOf (stream: string): RawAddress | undefined {
     if (this.cluster) {
-      const cluster = this.redis as Cluster
-      const owner = cluster.slots[keySlot(stream)]?.[0]
-      if (!owner) return undefined
-      const node = cluster.nodes('master').find(n => `${n.options.host}:${n.options.port}` === owner)
+      const node = slotMaster(this.redis as Cluster, stream)
       return node && node.status === 'ready' ? addressFrom(node.options, node.options.host, node.options.port) : undefined
     }
     const redis = this.redis as Redis
@@ -172,7 +172,3 @@ function addressFrom (options: RedisOptions, host: string | undefined, port: num
   }
 }
 
-/** MULTI's +OK and each +QUEUED; errors (NOPERM, MOVED) go to `errors`. */
-function statusVisitor (errors: string[]): ReplyVisitor {
-  return { open () {}, close () {}, bulk () {}, nil () {}, integer () {}, status () {}, error (message) { errors.push(message) }, done () {} }
-}

@@ -4,7 +4,7 @@ import { Message } from '../framing/message'
 import { topicsLog } from '../log'
 import { TopicError } from './errors'
 import { FollowHub, Hub, NotifyHub } from './follow-hub'
-import { keySlot } from './key-slot'
+import { slotMaster } from './key-slot'
 import { KeyLayout, ROOT, TopicKeys } from './keys'
 import { splitPath, validateNewPath } from './paths'
 import { RangedPages, RangeEnd } from './ranged-pages'
@@ -239,9 +239,7 @@ export class TopicStore {
   private async awaitReplicas (stream: string): Promise<void> {
     let connection: Redis = this.redis as Redis
     if (this.cluster) {
-      const cluster = this.redis as Cluster
-      const owner = cluster.slots[keySlot(stream)]?.[0]
-      const node = cluster.nodes('master').find(n => `${n.options.host}:${n.options.port}` === owner)
+      const node = slotMaster(this.redis as Cluster, stream)
       if (!node) throw new TopicError('EIO', `no master known for the slot of ${stream}`)
       connection = node
     }
@@ -257,7 +255,7 @@ export class TopicStore {
     const end = request.rangeEnd
     if (this.ranged && end && request.afterId !== '' && request.offset === request.afterPos && end.pos > request.afterPos) {
       const page = await this.ranged.read(keys, { gen: request.gen, afterId: request.afterId, afterPos: request.afterPos, end })
-      if (page) return { uid: page.uid!, gen: request.gen, firstPos: request.afterPos, lastId: page.lastId, data: page.data, count: page.count, rangeEnd: page.next }
+      if (page) return page
     }
     const reply = await this.run('read', [keys.stream, keys.meta, keys.index], [
       request.gen, request.offset, request.afterId, request.afterPos, request.maxBytes, this.indexEvery, this.rangedPageBytes
