@@ -10,10 +10,11 @@ command -v fusermount >/dev/null 2>&1 || missing+=(fuse)
 ldconfig -p 2>/dev/null | grep -q 'libfuse\.so\.2' || missing+=(libfuse2)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # Used by the tests only: getfattr/setfattr, python3 for a raw getxattr(2) call, openssl for
-# a throwaway CA.
+# a throwaway CA, luac to check that every Lua script parses.
 command -v getfattr >/dev/null 2>&1 || missing+=(attr)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v luac5.1 >/dev/null 2>&1 || missing+=(lua5.1)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -26,4 +27,4 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-fund --no-audit >&2
 fi
-npx tsc -p tsconfig.json
+npm run --silent build

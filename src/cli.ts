@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 import createDebug from 'debug'
-import { Command, InvalidArgumentError, Option } from 'commander'
+import { Command, Option } from 'commander'
 import { doctorCommand } from './commands/doctor'
 import { fstabMount, parseFstabArgs } from './commands/fstab'
+import { commanderOption, OptionDescriptor, MOUNT_OPTIONS, TARGET_OPTIONS } from './commands/option-table'
 import { mountCommand } from './commands/mount'
 import { lsCommand, pullCommand, pushCommand, resetCommand, statCommand } from './commands/topic-commands'
 import { FRAMINGS } from './framing/message'
 import { unmountFilesystem } from './mount/lifecycle'
+import { DEFAULTS } from './options'
 import { redactUrl } from './redis/connect'
-import { DEFAULT_PREFIX } from './topics/keys'
 
 /** Prints one clear line; the stack only when debugging. Exit code 1: the operation failed. */
 function fatal (err: unknown): never {
@@ -18,35 +19,14 @@ function fatal (err: unknown): never {
   process.exit(1)
 }
 
-function nonNegativeInteger (value: string): number {
-  const parsed = Number(value)
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number')
-  return parsed
-}
-
-function positiveInteger (value: string): number {
-  const parsed = Number(value)
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number')
-  return parsed
-}
-
-/** How to reach Redis, the same for every command. */
-function withTargetOptions (command: Command): Command {
+function withOptions (command: Command, descriptors: readonly OptionDescriptor[]): Command {
+  for (const descriptor of descriptors) command.addOption(commanderOption(descriptor))
   return command
-    .option('--redis <url>', 'Redis URL, redis://[user:password@]host:port[/db] or rediss:// (TLS); default: $DNPIPES_REDIS_URL, else the embedded local server')
-    .option('--redis-password-file <file>', 'read the password from a file (keeps it out of the process list)')
-    .option('--cluster <host:port,...>', 'seed nodes of a Redis Cluster (credentials and TLS from --redis/$DNPIPES_REDIS_URL if given)')
-    .option('--sentinels <host:port,...>', 'Redis Sentinels to ask for the master (credentials and TLS from --redis/$DNPIPES_REDIS_URL if given)')
-    .option('--sentinel-name <name>', 'the master group name the Sentinels watch')
-    .option('--tls-ca <file>', 'CA certificate(s) to trust for TLS (PEM)')
-    .option('--tls-cert <file>', 'client certificate for TLS (PEM)')
-    .option('--tls-key <file>', 'client key for TLS (PEM)')
-    .option('--data-dir <dir>', 'data directory of the embedded Redis (default: $XDG_STATE_HOME/dnpipes or ~/.local/state/dnpipes)')
 }
 
 /** The target options and --prefix: the same Redis and keys for every command. */
 function withRedisOptions (command: Command): Command {
-  return withTargetOptions(command).option('--prefix <prefix>', 'prefix of every Redis key', DEFAULT_PREFIX)
+  return withOptions(command, TARGET_OPTIONS)
 }
 
 // A password given on the command line shows in `ps`: show a redacted command line instead.
@@ -74,17 +54,9 @@ program
   .showHelpAfterError()
   .exitOverride(err => process.exit(err.exitCode === 0 ? 0 : 2))
 
-withRedisOptions(program.command('mount')
+withOptions(withRedisOptions(program.command('mount')
   .description('mount the filesystem and serve it in the foreground until SIGINT/SIGTERM')
-  .argument('<mountpoint>', 'directory to mount on (created if missing)'))
-  .addOption(new Option('--framing <mode>', 'line: one message per line; write: one message per write(2)').choices(FRAMINGS).default('line'))
-  .addOption(new Option('--otrunc <mode>', 'what open(O_TRUNC), as in `echo x > t`, does').choices(['ignore', 'reset']).default('ignore'))
-  .option('--allow-other', 'let other users use the mount (needs user_allow_other in /etc/fuse.conf for non-root)', false)
-  .option('--read-only', 'refuse every change with EROFS', false)
-  .option('--op-timeout <ms>', 'longest any file operation waits for Redis before failing with EIO', positiveInteger, 5000)
-  .option('--wait-replicas <n>', 'a write returns only once N replicas have it (WAIT), so a failover cannot lose it', nonNegativeInteger, 0)
-  .option('--metrics <[host:]port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (host default 127.0.0.1)')
-  .option('--debug', 'log every operation (same as DEBUG=dnpipes:*)', false)
+  .argument('<mountpoint>', 'directory to mount on (created if missing)')), MOUNT_OPTIONS)
   .addHelpText('after', '\nExample:\n  dnpipes mount /mnt/dnpipes --redis redis://10.0.0.5:6379\n  echo hello >> /mnt/dnpipes/jobs; cat /mnt/dnpipes/jobs')
   .action((mountpoint: string, options) => act(() => {
     if (options.debug) createDebug.enable('dnpipes:*')
@@ -105,7 +77,7 @@ withRedisOptions(program.command('doctor')
   .action(options => doctorCommand(options).then(ok => process.exit(ok ? 0 : 1), fatal))
 
 const framingOption = (): Option =>
-  new Option('--framing <mode>', 'line: one message per line of stdin; write: one message per chunk read').choices(FRAMINGS).default('line')
+  new Option('--framing <mode>', 'line: one message per line of stdin; write: one message per chunk read').choices(FRAMINGS).default(DEFAULTS.files.framing)
 
 withRedisOptions(program.command('push')
   .description('push(TOPIC, MSG): the words as one message, or stdin (one message per line); creates the topic if needed')

@@ -72,7 +72,7 @@ async function checkRedis (options: DoctorOptions): Promise<Check[]> {
   }
   try {
     // Not the embedded server: resolving starts nothing.
-    return await checkTarget((await resolveTarget(options)).target, options.prefix)
+    return await checkTarget(await resolveTarget(options), options.prefix)
   } catch (err) {
     return [{ name: 'Redis', ok: false, detail: (err as Error).message, fix: 'check the Redis options (dnpipes mount --help)' }]
   }

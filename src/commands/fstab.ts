@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { defaultDataDir } from '../redis/embedded'
+import { flagName, MOUNT_OPTIONS, takesValue, TARGET_OPTIONS } from './option-table'
 
 /**
  * The mount.fuse entry: `mount -t fuse.dnpipes SOURCE MOUNTPOINT -o OPTIONS` (or an /etc/fstab
@@ -20,28 +21,8 @@ export interface FstabInvocation {
 /** Mount options that mean nothing to dnpipes (mount(8), systemd and fuse generics). */
 const IGNORED = /^(rw|defaults|auto|noauto|user|users|nouser|nofail|_netdev|dev|nodev|suid|nosuid|exec|noexec|async|sync|atime|noatime|relatime|x-systemd\..*|comment=.*)$/
 
-const VALUED: Record<string, string> = {
-  prefix: '--prefix',
-  framing: '--framing',
-  otrunc: '--otrunc',
-  data_dir: '--data-dir',
-  op_timeout: '--op-timeout',
-  metrics: '--metrics',
-  wait_replicas: '--wait-replicas',
-  cluster: '--cluster',
-  sentinels: '--sentinels',
-  sentinel_name: '--sentinel-name',
-  tls_ca: '--tls-ca',
-  tls_cert: '--tls-cert',
-  tls_key: '--tls-key',
-  redis_password_file: '--redis-password-file'
-}
-
-const FLAGS: Record<string, string> = {
-  allow_other: '--allow-other',
-  ro: '--read-only',
-  debug: '--debug'
-}
+/** fstab name -> the `dnpipes mount` flag, for every option that has one (see option-table.ts). */
+const BY_FSTAB_NAME = new Map([...TARGET_OPTIONS, ...MOUNT_OPTIONS].filter(o => o.fstab).map(o => [o.fstab!, o]))
 
 /** Recognizes `SOURCE MOUNTPOINT [-o OPTIONS]`; undefined when the words are a normal command. */
 export function parseFstabArgs (words: string[]): FstabInvocation | undefined {
@@ -58,9 +39,9 @@ export function parseFstabArgs (words: string[]): FstabInvocation | undefined {
   for (const option of options) {
     if (option === '' || IGNORED.test(option)) continue
     const eq = option.indexOf('=')
-    const name = eq === -1 ? option : option.slice(0, eq)
-    if (eq === -1 && FLAGS[name]) args.push(FLAGS[name]!)
-    else if (eq !== -1 && VALUED[name]) args.push(VALUED[name]!, option.slice(eq + 1))
+    const descriptor = BY_FSTAB_NAME.get(eq === -1 ? option : option.slice(0, eq))
+    if (descriptor && eq === -1 && !takesValue(descriptor)) args.push(flagName(descriptor))
+    else if (descriptor && eq !== -1 && takesValue(descriptor)) args.push(flagName(descriptor), option.slice(eq + 1))
     else throw new Error(`unknown mount option "${option}"`)
   }
   return { source, mountpoint, args }

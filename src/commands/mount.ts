@@ -1,12 +1,12 @@
-import { Framing } from '../framing/message'
 import { mountLog } from '../log'
 import { buildOperations } from '../mount/fuse-ops'
-import { DnpipesFilesystem, OTruncMode } from '../mount/filesystem'
+import { DnpipesFilesystem } from '../mount/filesystem'
 import { mountFilesystem } from '../mount/lifecycle'
 import { Metrics, parseListen } from '../mount/metrics'
 import { connectRedis, describeTarget } from '../redis/connect'
 import { ConnectionWatch } from '../redis/health'
 import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
+import { deriveSettings, MountSettings } from '../options'
 import { TopicStore } from '../topics/topic-store'
 import { PageGarbage, v8Collector } from '../util/page-garbage'
 import { resolveTarget, TargetOptions } from './target'
@@ -14,24 +14,13 @@ import { resolveTarget, TargetOptions } from './target'
 /** See src/util/page-garbage.ts: measured on a 1 GiB replay. */
 const GARBAGE_EVERY_BYTES = 8 * 1024 * 1024
 
-export interface MountCommandOptions extends TargetOptions {
-  prefix: string
-  framing: Framing
-  otrunc: OTruncMode
-  allowOther: boolean
-  readOnly: boolean
-  opTimeout: number
-  debug: boolean
-  /** PORT or HOST:PORT for the Prometheus endpoint. */
-  metrics?: string
-  /** Replicas that must have each write before it returns. */
-  waitReplicas: number
-}
+export type MountCommandOptions = TargetOptions & MountSettings
 
 /** Runs in the foreground until SIGINT, SIGTERM or an unmount from outside. */
 export async function mountCommand (mountpoint: string, options: MountCommandOptions): Promise<void> {
-  const { target } = await resolveTarget(options)
-  const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME, commandTimeoutMs: options.opTimeout })
+  const derived = deriveSettings(options)
+  const target = await resolveTarget(options)
+  const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME, commandTimeoutMs: derived.redisCommandTimeoutMs, connectTimeoutMs: derived.connectTimeoutMs })
   // Lets go of Redis; the embedded server stops when no other mount uses it.
   const release = async (): Promise<void> => {
     store.close()
@@ -42,6 +31,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   const store = new TopicStore(redis, {
     prefix: options.prefix,
     waitReplicas: options.waitReplicas,
+    waitTimeoutMs: derived.waitTimeoutMs,
     cluster: target.kind === 'cluster',
     onReplyBytes: bytes => garbage.note(bytes)
   })
@@ -54,7 +44,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   })
   let metricsNote = ''
   if (options.metrics) {
-    metrics = new Metrics({ blockedFollowers: () => filesystem.blockedFollowers, redisStatus: () => redis.status })
+    metrics = new Metrics({ blockedFollowers: () => filesystem.followers.blocked, redisStatus: () => redis.status })
     const { host, port } = parseListen(options.metrics)
     const bound = await metrics.serve(host, port).catch(async err => {
       await release()
@@ -64,7 +54,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   }
   const watch = new ConnectionWatch(redis)
   const ops = buildOperations(filesystem, {
-    opTimeoutMs: options.opTimeout,
+    opTimeoutMs: derived.opTimeoutMs,
     metrics,
     onTimeout: () => watch.suspect(),
     garbage

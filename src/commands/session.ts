@@ -12,7 +12,7 @@ export interface StoreOptions extends TargetOptions {
  * to be started for it, it is stopped again afterwards unless a mount is using it.
  */
 export async function withStore<T> (options: StoreOptions, work: (store: TopicStore, redis: RedisClient) => Promise<T>): Promise<T> {
-  const { target } = await resolveTarget(options)
+  const target = await resolveTarget(options)
   const redis = await connectRedis(target, { name: CLI_CLIENT_NAME })
   const store = new TopicStore(redis, { prefix: options.prefix, cluster: target.kind === 'cluster' })
   try {

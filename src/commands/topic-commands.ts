@@ -1,10 +1,11 @@
 import { createFramer } from '../framing/framer'
 import { Framing, Message } from '../framing/message'
 import { TopicError } from '../topics/errors'
-import { FollowCursor } from '../topics/follow-cursor'
+import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
 import { fromFusePath } from '../topics/paths'
 import { ReadCursor } from '../topics/read-cursor'
-import { TopicStat, TopicStore } from '../topics/topic-store'
+import type { TopicEngine } from '../topics/engine'
+import type { TopicStat } from '../topics/types'
 import { StoreOptions, withStore } from './session'
 
 /**
@@ -12,13 +13,19 @@ import { StoreOptions, withStore } from './session'
  * writes and reads (the same topic layer, framing and rendering).
  */
 
+/** Bytes asked for per read and written per stdout write: a page of the store. */
+const CHUNK_BYTES = 512 * 1024
+/** Below this much input, pushing shows no progress; beyond it, a line every MiB. */
+const PROGRESS_AFTER_BYTES = 4 * 1024 * 1024
+const PROGRESS_EVERY_BYTES = 1024 * 1024
+
 function topicPath (topic: string): string {
   const path = fromFusePath(topic)
   if (path === '') throw new TopicError('EINVAL', 'a topic name is needed')
   return path
 }
 
-async function requireTopic (store: TopicStore, path: string): Promise<TopicStat> {
+async function requireTopic (store: TopicEngine, path: string): Promise<TopicStat> {
   const stat = await store.stat(path)
   if (!stat) throw new TopicError('ENOENT', `no topic ${path}`)
   if (stat.kind !== 'topic') throw new TopicError('EISDIR', `${path} is a directory`)
@@ -73,7 +80,7 @@ class Progress {
 
   add (bytes: number): void {
     this.bytes += bytes
-    if (!this.enabled || this.bytes < 4 * 1024 * 1024 || this.bytes - this.shown < 1024 * 1024) return
+    if (!this.enabled || this.bytes < PROGRESS_AFTER_BYTES || this.bytes - this.shown < PROGRESS_EVERY_BYTES) return
     this.shown = this.bytes
     process.stderr.write(`\rdnpipes: pushed ${(this.bytes / 1024 / 1024).toFixed(0)} MiB to ${this.topic}`)
   }
@@ -96,23 +103,18 @@ export async function pullCommand (topic: string, options: PullOptions): Promise
     if (!options.follow && !options.live) {
       const cursor = new ReadCursor(request => store.read(path, request))
       for (let offset = 0; ;) {
-        const chunk = await cursor.read(offset, 512 * 1024)
+        const chunk = await cursor.read(offset, CHUNK_BYTES)
         if (chunk.length === 0) return
         await writeOut(chunk)
         offset += chunk.length
       }
     }
-    const hub = store.createHub()
-    const cursor = new FollowCursor(store, hub, path, stat.uid, options.live ? stat.lastId : '0-0')
+    const cursor = new FollowCursor(store, path, stat.uid, options.live ? stat.lastId : FROM_FIRST)
     const never = new AbortController().signal
-    try {
-      for (;;) {
-        const chunk = await cursor.read(512 * 1024, never)
-        if (chunk.length === 0) return // the topic was removed
-        await writeOut(chunk)
-      }
-    } finally {
-      hub.close()
+    for (;;) {
+      const chunk = await cursor.read(CHUNK_BYTES, never)
+      if (chunk.length === 0) return // the topic was removed
+      await writeOut(chunk)
     }
   })
 }
@@ -143,7 +145,7 @@ export async function statCommand (topic: string, options: StatOptions): Promise
     const firstId = await store.firstId(path)
     const info = {
       topic: path,
-      key: store.keys.topic(path).stream,
+      key: store.keyOf(path),
       entries: stat.entries,
       bytes: stat.size,
       firstId: firstId ?? null,

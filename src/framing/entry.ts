@@ -1,9 +1,11 @@
 import { Message } from './message'
 
 /**
- * How a message is stored as a stream entry, and how any entry (ours or another client's)
- * renders as bytes of the file. The Lua scripts in src/topics/scripts.ts compute the same
- * sizes; test/unit/framing/entry.test.ts and the topic contract suite keep them in step.
+ * The stored format, defined once: how a message is stored as a stream entry, and how any
+ * entry (ours or another client's) renders as bytes of the file. The Lua scripts get the field
+ * names from here (src/topics/script-runner.ts) and render by the same rule (lua/helpers.lua),
+ * as does the page renderer (src/topics/page-renderer.ts); a property test holds all three to
+ * the same bytes and sizes.
  *
  * - `data`: the payload (a line without its newline, or a verbatim chunk).
  * - `raw`: present when the payload renders as-is, with no newline appended.

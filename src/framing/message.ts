@@ -15,8 +15,3 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024
 export type Framing = 'line' | 'write'
 
 export const FRAMINGS: readonly Framing[] = ['line', 'write']
-
-/** Bytes a message occupies in the rendered file. */
-export function renderedSize (message: Message): number {
-  return message.payload.length + (message.verbatim ? 0 : 1)
-}

@@ -1,5 +1,5 @@
 import type Fuse from 'fuse-native'
-import type { PathStat } from '../topics/topic-store'
+import type { PathStat } from '../topics/types'
 
 const S_IFREG = 0o100000
 const S_IFDIR = 0o040000

@@ -1,5 +1,5 @@
-import { isTopicError } from '../topics/errors'
 import { fuseLog } from '../log'
+import { isTopicError } from '../topics/errors'
 
 /**
  * Every errno value dnpipes answers, and the one place that turns an error from any layer into
@@ -31,28 +31,14 @@ export const Errno = {
 
 export type ErrnoName = keyof typeof Errno
 
-function isErrnoName (name: string): name is ErrnoName {
-  return Object.prototype.hasOwnProperty.call(Errno, name)
-}
-
-/** Redis replies that have a natural errno; anything else is EIO. */
-const REDIS_REPLY_ERRNO: Array<[prefix: string, errno: ErrnoName]> = [
-  ['OOM', 'ENOSPC'],
-  ['READONLY', 'EROFS'],
-  ['NOPERM', 'EACCES']
-]
-
-/** The negative errno for an error from the topic layer, Redis or the deadline. */
+/**
+ * The negative errno for a failure: a TopicError's own code (the topic layer has already typed
+ * Redis's replies, see src/topics/errors.ts); anything else (a timeout, a lost connection, a
+ * reply with no natural errno) is EIO, logged.
+ */
 export function toErrno (err: unknown): number {
   if (isTopicError(err)) return Errno[err.code]
-  const message = err instanceof Error ? err.message : String(err)
-  // Scripts answer "ESTALE …", "ENOENT …": an errno name leading the reply.
-  const leading = /^(?:ERR )?(?:Error running script[^:]*: )?([A-Z]+)\b/.exec(message)?.[1]
-  if (leading && leading.startsWith('E') && isErrnoName(leading)) return Errno[leading]
-  for (const [prefix, errno] of REDIS_REPLY_ERRNO) {
-    if (message.startsWith(prefix)) return Errno[errno]
-  }
-  fuseLog('answering EIO for: %s', message)
+  fuseLog('answering EIO for: %s', err instanceof Error ? `${err.name}: ${err.message}` : String(err))
   return Errno.EIO
 }
 

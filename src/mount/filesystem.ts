@@ -1,17 +1,17 @@
 import type Fuse from 'fuse-native'
-import { Framing } from '../framing/message'
-import { fuseLog } from '../log'
+import type { Framing } from '../framing/message'
+import type { OTruncMode } from '../options'
+import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
-import { FollowCursor } from '../topics/follow-cursor'
-import { Hub } from '../topics/follow-hub'
-import { NAME_MAX } from '../topics/paths'
-import { TopicStat, TopicStore } from '../topics/topic-store'
+import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
+import type { TopicStat } from '../topics/types'
 import { buildAttr, Owner } from './attrs'
+import { Followers } from './followers'
+import { Handle, Handles } from './handles'
 import { OpenFile } from './open-file'
-import { BlockedRead, findDyingHolders, readsToRelease } from './reaper'
-import { parseViewPath, VIEW_DIRECTORIES, ViewPath } from './views'
-
-export type OTruncMode = 'ignore' | 'reset'
+import { changeablePath, changedSinceLookup, isHiddenName, requireWritable, resolve } from './path-rules'
+import { VIEW_DIRECTORIES } from './views'
+import { getXattr, isDnpipesXattr, listXattrs, refuseXattrChange } from './xattrs'
 
 export interface FilesystemOptions {
   framing: Framing
@@ -19,17 +19,6 @@ export interface FilesystemOptions {
   readOnly: boolean
   /** Told how many messages were pushed and fetched, for metrics. */
   onMessages?: (direction: 'pushed' | 'read', count: number) => void
-}
-
-/**
- * libfuse does not unlink a file that is still open: it renames it to ".fuse_hidden…" and
- * unlinks that name at the last close. dnpipes removes the topic at the rename instead, so that
- * the open handles see ESTALE, and answers the later unlink of the hidden name as done.
- */
-const HIDDEN_PREFIX = '.fuse_hidden'
-
-function isHiddenName (path: string): boolean {
-  return path.slice(path.lastIndexOf('/') + 1).startsWith(HIDDEN_PREFIX)
 }
 
 const O_ACCMODE = 0o3
@@ -40,49 +29,26 @@ const W_OK = 2
 const X_OK = 1
 
 /**
- * The file semantics of dnpipes over the topic layer: open files, appends, replays, resets.
- * Paths are FUSE paths ("/team/a"); results are plain values; failures are TopicErrors or
- * Redis errors that src/mount/errno.ts maps.
+ * The file semantics of dnpipes over a topic engine: open files, appends, replays, resets.
+ * Paths are FUSE paths ("/team/a"); results are plain values; failures are TopicErrors or the
+ * typed Redis failures that src/mount/errno.ts maps.
  */
-/** An open `.follow/` or `.live/` file: reads block for new messages. */
-interface FollowFile {
-  kind: 'follow'
-  cursor: FollowCursor
-}
-
-interface PendingRead {
-  read: BlockedRead
-  abort: AbortController
-}
-
-/** Read-only metadata, as extended attributes user.dnpipes.NAME. */
-const XATTR_PREFIX = 'user.dnpipes.'
-const XATTRS = ['key', 'entries', 'first-id', 'last-id']
-
-/** How often blocked followers are checked for having been killed. */
-const REAPER_INTERVAL_MS = 200
-
 export class DnpipesFilesystem {
-  private readonly openFiles = new Map<number, OpenFile | FollowFile>()
-  private nextHandle = 1
+  private readonly handles = new Handles()
+  readonly followers = new Followers()
   private readonly owner: Owner
   private readonly viewOwner: Owner
   private readonly mountedAtMs = Date.now()
-  private hub: Hub | undefined
-  private readonly blockedReads = new Map<number, PendingRead>()
-  private nextReadId = 1
-  private reaper: NodeJS.Timeout | undefined
-  private closing = false
 
-  constructor (readonly store: TopicStore, readonly options: FilesystemOptions) {
+  constructor (readonly engine: TopicEngine, readonly options: FilesystemOptions) {
     const ids = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
     this.owner = { ...ids, readOnly: options.readOnly }
     this.viewOwner = { ...ids, readOnly: true }
   }
 
   async getattr (fusePath: string): Promise<Fuse.Stat> {
-    const { view, path } = this.resolve(fusePath)
-    const stat = await this.store.stat(path)
+    const { view, path } = resolve(fusePath)
+    const stat = await this.engine.stat(path)
     if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
     if (view === 'plain') return buildAttr(stat, this.owner, this.mountedAtMs)
     // A view file is a stream, like a pipe: it has no size of its own.
@@ -105,261 +71,161 @@ export class DnpipesFilesystem {
    * (find, grep -r, cp -r, du) must never descend into files whose reads block.
    */
   async readdir (fusePath: string): Promise<string[]> {
-    const { view, path } = this.resolve(fusePath)
+    const { view, path } = resolve(fusePath)
     if (view !== 'plain') {
-      await this.store.requireDirectory(path)
+      await this.engine.requireDirectory(path)
       return ['.', '..']
     }
-    const names = (await this.store.list(path)).map(entry => entry.name)
+    const names = (await this.engine.list(path)).map(entry => entry.name)
     if (path === '') names.unshift(...Object.keys(VIEW_DIRECTORIES))
     return ['.', '..', ...names]
   }
 
   async open (fusePath: string, flags: number): Promise<number> {
-    const { view, path } = this.resolve(fusePath)
+    const { view, path } = resolve(fusePath)
     const writable = (flags & O_ACCMODE) !== O_RDONLY
     if (view !== 'plain') {
       if (writable) throw new TopicError('EROFS', 'the .follow and .live views are read-only')
-      const stat = await this.store.statTopic(path)
-      if (!stat) throw this.changedSinceLookup(path)
-      const hub = this.hub ??= this.store.createHub()
-      const afterId = view === 'follow' ? '0-0' : stat.lastId
-      return this.register({ kind: 'follow', cursor: new FollowCursor(this.store, hub, path, stat.uid, afterId, this.options.onMessages) })
+      const stat = await this.engine.statTopic(path)
+      if (!stat) throw changedSinceLookup(path)
+      const afterId = view === 'follow' ? FROM_FIRST : stat.lastId
+      return this.handles.add({ kind: 'follow', cursor: new FollowCursor(this.engine, path, stat.uid, afterId, this.options.onMessages) })
     }
-    if (writable) this.requireWritable()
+    if (writable) requireWritable(this.options.readOnly)
     // A writer needs only the topic's identity: appends account other clients' entries
     // themselves. A reader gets them accounted now, so that its first read at an offset is exact.
-    const uid = (flags & O_ACCMODE) === O_WRONLY ? await this.store.topicUid(path) : (await this.store.statTopic(path))?.uid
-    if (!uid) throw this.changedSinceLookup(path)
-    if (writable && (flags & O_TRUNC) !== 0 && this.options.otrunc === 'reset') await this.store.reset(path)
-    return this.register(new OpenFile(this.store, path, uid, writable, this.options.framing, this.options.onMessages))
+    const uid = (flags & O_ACCMODE) === O_WRONLY ? await this.engine.topicUid(path) : (await this.engine.statTopic(path))?.uid
+    if (!uid) throw changedSinceLookup(path)
+    if (writable && (flags & O_TRUNC) !== 0 && this.options.otrunc === 'reset') await this.engine.reset(path)
+    return this.handles.add(this.openFile(path, uid, writable))
   }
 
   async create (fusePath: string): Promise<number> {
-    const path = this.changeablePath(fusePath)
+    const path = changeablePath(fusePath, this.options.readOnly)
     let stat: TopicStat
     try {
-      stat = await this.store.create(path)
+      stat = await this.engine.create(path)
     } catch (err) {
       // Another host created it between the kernel's lookup and this create: open it.
       if (!(err instanceof TopicError && err.code === 'EEXIST')) throw err
       stat = await this.requireTopic(path)
     }
-    return this.register(new OpenFile(this.store, path, stat.uid, true, this.options.framing, this.options.onMessages))
+    return this.handles.add(this.openFile(path, stat.uid, true))
   }
 
   async read (fusePath: string, handle: number, length: number, offset: number): Promise<Buffer> {
-    const file = this.openFiles.get(handle)
+    const file = this.handles.get(handle)
     if (!file) throw new TopicError('EBADF', `no open file ${handle}`)
-    if (file.kind === 'follow') return this.readFollowing(fusePath, file, length, offset)
-    file.path = this.resolve(fusePath).path
+    // A view file keeps the path it was opened by; its cursor follows the topic (renames too).
+    if (file.kind === 'follow') return this.followers.read(file, fusePath, length, offset)
+    this.track(file, fusePath)
     return file.cursor.read(offset, length)
-  }
-
-  /** Follower reads waiting for a message now. */
-  get blockedFollowers (): number {
-    return this.blockedReads.size
   }
 
   /** Whether reads of this handle may block (and so must not have a deadline). */
   isFollowing (handle: number): boolean {
-    return this.openFiles.get(handle)?.kind === 'follow'
-  }
-
-  private async readFollowing (fusePath: string, file: FollowFile, length: number, offset: number): Promise<Buffer> {
-    if (this.closing) return Buffer.alloc(0)
-    file.cursor.path = this.resolve(fusePath).path
-    const id = this.nextReadId++
-    const pending: PendingRead = { read: { id, path: fusePath.replace(/^\/+/, ''), offset }, abort: new AbortController() }
-    this.blockedReads.set(id, pending)
-    try {
-      return await file.cursor.read(length, pending.abort.signal)
-    } finally {
-      this.blockedReads.delete(id)
-    }
+    return this.handles.isFollowing(handle)
   }
 
   /** Watches for killed followers while any read is blocked (see reaper.ts). */
   startReaper (mountpoint: string): void {
-    let scanning = false
-    this.reaper = setInterval(() => {
-      if (scanning || this.blockedReads.size === 0) return
-      scanning = true
-      findDyingHolders(mountpoint).then(dying => {
-        if (dying.length === 0) return
-        for (const id of readsToRelease([...this.blockedReads.values()].map(p => p.read), dying)) {
-          fuseLog('releasing the blocked read %d of a killed process', id)
-          this.blockedReads.get(id)?.abort.abort()
-        }
-      }).catch(err => fuseLog('reaper: %s', err.message)).finally(() => { scanning = false })
-    }, REAPER_INTERVAL_MS)
-    this.reaper.unref()
+    this.followers.startReaper(mountpoint)
   }
 
   /**
-   * Before an unmount: every blocked follower gets end of file and no read blocks again. Waits
-   * (at most `graceMs`) for the followers to close their files, so that the answers reach them
-   * before the FUSE session goes away.
+   * Before an unmount: every blocked follower gets end of file, no read blocks again, and the
+   * engine's waits end; returns once the followers closed their files (or after a grace period).
    */
-  async releaseFollowers (graceMs = 1000): Promise<void> {
-    this.closing = true
-    clearInterval(this.reaper)
-    for (const pending of this.blockedReads.values()) pending.abort.abort()
-    this.hub?.close()
-    const deadline = Date.now() + graceMs
-    while (Date.now() < deadline && [...this.openFiles.values()].some(file => file.kind === 'follow')) {
-      await new Promise(resolve => setTimeout(resolve, 10))
-    }
+  async releaseFollowers (graceMs?: number): Promise<void> {
+    const released = this.followers.release(() => this.handles.followers, graceMs)
+    this.engine.close()
+    await released
   }
 
   /** Returns once every complete message in `data` is in Redis. Offsets are ignored: appends. */
   async write (fusePath: string, handle: number, data: Buffer): Promise<number> {
-    const file = this.handle(fusePath, handle)
+    const file = this.track(this.handles.plain(handle), fusePath)
     if (!file.writable) throw new TopicError('EBADF', 'the file is not open for writing')
     await file.write(data)
     return data.length
   }
 
   async flush (fusePath: string, handle: number): Promise<void> {
-    const file = this.openFiles.get(handle)
+    const file = this.handles.get(handle)
     if (!file || file.kind === 'follow') return
-    file.path = this.resolve(fusePath).path
-    await file.flush()
+    await this.track(file, fusePath).flush()
   }
 
   async release (fusePath: string, handle: number): Promise<void> {
-    const file = this.openFiles.get(handle)
-    if (!file) return
-    this.openFiles.delete(handle)
-    if (file.kind === 'follow') return
-    file.path = this.resolve(fusePath).path
-    await file.flush()
+    const file = this.handles.take(handle)
+    if (!file || file.kind === 'follow') return
+    await this.track(file, fusePath).flush()
   }
 
   /** Truncating to 0 resets the topic; a topic cannot be cut elsewhere (EINVAL). */
   async truncate (fusePath: string, size: number): Promise<void> {
-    const path = this.changeablePath(fusePath)
+    const path = changeablePath(fusePath, this.options.readOnly)
     await this.requireTopic(path)
     if (size !== 0) throw new TopicError('EINVAL', 'a topic can only be truncated to 0 (a reset)')
-    await this.store.reset(path)
+    await this.engine.reset(path)
   }
 
   async unlink (fusePath: string): Promise<void> {
-    const path = this.changeablePath(fusePath)
+    const path = changeablePath(fusePath, this.options.readOnly)
     if (isHiddenName(path)) return
-    await this.store.remove(path)
+    await this.engine.remove(path)
   }
 
   async mkdir (fusePath: string): Promise<void> {
-    await this.store.mkdir(this.changeablePath(fusePath))
+    await this.engine.mkdir(changeablePath(fusePath, this.options.readOnly))
   }
 
   async rmdir (fusePath: string): Promise<void> {
-    await this.store.rmdir(this.changeablePath(fusePath))
+    await this.engine.rmdir(changeablePath(fusePath, this.options.readOnly))
   }
 
   async rename (fromFusePath: string, toFusePath: string): Promise<void> {
-    const from = this.changeablePath(fromFusePath)
-    const to = this.changeablePath(toFusePath)
-    if (isHiddenName(to) && !isHiddenName(from)) return this.store.remove(from)
-    await this.store.rename(from, to)
+    const from = changeablePath(fromFusePath, this.options.readOnly)
+    const to = changeablePath(toFusePath, this.options.readOnly)
+    if (isHiddenName(to) && !isHiddenName(from)) return this.engine.remove(from)
+    await this.engine.rename(from, to)
+    this.handles.renamed(from, to)
   }
 
   /** chmod, chown and utimens: accepted on anything that exists, so cp -p and touch work. */
   async acceptAttributeChange (fusePath: string): Promise<void> {
-    this.changeablePath(fusePath)
+    changeablePath(fusePath, this.options.readOnly)
     await this.getattr(fusePath)
   }
 
-  /** Names of the read-only metadata of a topic (none for directories). */
   async listxattr (fusePath: string): Promise<string[]> {
-    const { path } = this.resolve(fusePath)
-    const stat = await this.store.stat(path)
-    if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
-    return stat.kind === 'topic' ? XATTRS.map(name => XATTR_PREFIX + name) : []
+    return listXattrs(this.engine, resolve(fusePath).path)
   }
 
-  /** A metadata value; undefined (ENODATA) for any other name, without asking Redis. */
   async getxattr (fusePath: string, name: string): Promise<Buffer | undefined> {
-    if (!name.startsWith(XATTR_PREFIX) || !XATTRS.includes(name.slice(XATTR_PREFIX.length))) return undefined
-    const { path } = this.resolve(fusePath)
-    const stat = await this.store.stat(path)
-    if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
-    if (stat.kind !== 'topic') return undefined
-    switch (name.slice(XATTR_PREFIX.length)) {
-      case 'key': return Buffer.from(this.store.keys.topic(path).stream)
-      case 'entries': return Buffer.from(String(stat.entries))
-      case 'first-id': return Buffer.from(stat.entries > 0 ? (await this.store.firstId(path)) ?? '' : '')
-      default: return Buffer.from(stat.entries > 0 ? stat.lastId : '')
-    }
+    if (!isDnpipesXattr(name)) return undefined
+    return getXattr(this.engine, resolve(fusePath).path, name)
   }
 
-  /**
-   * The metadata is read-only and nothing else is stored: ENOTSUP, which cp and mv (copying after
-   * EXDEV) take as "this filesystem keeps no attributes" and pass over quietly.
-   */
   async setxattr (fusePath: string, name: string): Promise<void> {
-    this.resolve(fusePath)
-    throw new TopicError('ENOTSUP', name.startsWith(XATTR_PREFIX) ? 'user.dnpipes.* attributes are read-only' : 'dnpipes stores no extended attributes')
+    resolve(fusePath)
+    refuseXattrChange(name)
   }
 
-  /** Handles whose writes are pending, for a clean unmount. */
-  get openCount (): number {
-    return this.openFiles.size
+  private openFile (path: string, uid: string, writable: boolean): OpenFile {
+    return new OpenFile(this.engine, path, uid, writable, this.options.framing, this.options.onMessages)
   }
 
-  private handle (fusePath: string, handle: number): OpenFile {
-    const file = this.openFiles.get(handle)
-    if (!file) throw new TopicError('EBADF', `no open file ${handle}`)
-    if (file.kind === 'follow') throw new TopicError('EBADF', 'the file is not open for writing')
-    file.path = this.resolve(fusePath).path
+  /** FUSE hands every operation the file's path of today: a renamed file goes on under it. */
+  private track<T extends Exclude<Handle, { kind: 'follow' }>> (file: T, fusePath: string): T {
+    file.path = resolve(fusePath).path
     return file
   }
 
-  private register (file: OpenFile | FollowFile): number {
-    const handle = this.nextHandle++
-    this.openFiles.set(handle, file)
-    return handle
-  }
-
   private async requireTopic (path: string): Promise<TopicStat> {
-    const stat = await this.store.stat(path)
+    const stat = await this.engine.stat(path)
     if (!stat) throw new TopicError('ENOENT', `no topic ${path}`)
     if (stat.kind === 'directory') throw new TopicError('EISDIR', `${path} is a directory`)
     return stat
-  }
-
-  /**
-   * The kernel opens only names it looked up as files, but it keeps a name for a second
-   * (entry_timeout): if no topic is there now, another host removed it (or put a directory in
-   * its place). ESTALE makes the kernel look the name up again and redo the open, so that
-   * `echo x >> t` creates the topic afresh and `cat t` answers ENOENT, as without the cache.
-   */
-  private changedSinceLookup (path: string): TopicError {
-    return new TopicError('ESTALE', `${path} changed since the kernel looked it up`)
-  }
-
-  private requireWritable (): void {
-    if (this.options.readOnly) throw new TopicError('EROFS', 'mounted read-only')
-  }
-
-  /** The topic path for an operation that changes something: never inside a view. */
-  private changeablePath (fusePath: string): string {
-    const { view, path } = this.resolve(fusePath)
-    if (view !== 'plain') throw new TopicError('EROFS', 'the .follow and .live views are read-only')
-    this.requireWritable()
-    return path
-  }
-
-  /** View and mount-relative path; a component longer than NAME_MAX is ENAMETOOLONG everywhere. */
-  private resolve (fusePath: string): ViewPath {
-    // The binding decodes names as UTF-8, replacing invalid bytes with U+FFFD: such a name
-    // could never be found again under the bytes it was created with.
-    if (fusePath.includes('\uFFFD')) throw new TopicError('EILSEQ', 'names must be valid UTF-8')
-    const resolved = parseViewPath(fusePath)
-    for (const component of resolved.path.split('/')) {
-      if (Buffer.byteLength(component) > NAME_MAX) throw new TopicError('ENAMETOOLONG', `name longer than ${NAME_MAX} bytes`)
-    }
-    return resolved
   }
 }

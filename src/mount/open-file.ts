@@ -1,7 +1,7 @@
 import { createFramer, Framer } from '../framing/framer'
 import { Framing, Message } from '../framing/message'
+import type { TopicEngine } from '../topics/engine'
 import { ReadCursor } from '../topics/read-cursor'
-import { TopicStore } from '../topics/topic-store'
 
 /**
  * One open(2) of a topic: its identity at open time, its read position and the partial line it
@@ -16,7 +16,7 @@ export class OpenFile {
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor (
-    private readonly store: TopicStore,
+    private readonly engine: TopicEngine,
     path: string,
     readonly uid: string,
     readonly writable: boolean,
@@ -26,7 +26,7 @@ export class OpenFile {
     this.path = path
     this.framer = createFramer(framing)
     this.cursor = new ReadCursor(async request => {
-      const page = await this.store.read(this.path, request)
+      const page = await this.engine.read(this.path, request)
       if (page) this.onMessages?.('read', page.count)
       return page
     })
@@ -55,13 +55,9 @@ export class OpenFile {
     })
   }
 
-  get pendingBytes (): number {
-    return this.framer.pendingBytes
-  }
-
   private async push (messages: Message[]): Promise<void> {
     if (messages.length === 0) return
-    await this.store.append(this.path, this.uid, messages)
+    await this.engine.append(this.path, this.uid, messages)
     this.onMessages?.('pushed', messages.length)
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import Redis, { Cluster, RedisOptions } from 'ioredis'
 import { redisLog } from '../log'
+import { DEFAULTS } from '../options'
 import { DeadlineError, withDeadline } from '../util/deadline'
 
 /** TLS material, as file paths (read when connecting). */
@@ -114,18 +115,29 @@ export interface ConnectOptions {
   /** How long connecting and the first reply may take before giving up. @default 4000 */
   connectTimeoutMs?: number
   /**
-   * Longest wait for any one reply. Besides bounding waits, it settles the commands that ioredis
-   * would otherwise leave pending forever: with autoResendUnfulfilledCommands off, the commands
-   * in flight when a connection breaks are dropped without being rejected. @default 5000
+   * Longest wait for any one reply: the op timeout. Besides bounding waits, it settles the
+   * commands that ioredis would otherwise leave pending forever: with
+   * autoResendUnfulfilledCommands off, the commands in flight when a connection breaks are
+   * dropped without being rejected. @default 5000
    */
   commandTimeoutMs?: number
+}
+
+/**
+ * The command timeout `redis` was made with (connectRedis sets it to the op timeout); the
+ * connections dnpipes opens beside it wait as long. A client made elsewhere without one gets
+ * the default op timeout.
+ */
+export function commandTimeoutOf (redis: RedisClient): number {
+  const options = redis.isCluster ? (redis as Cluster).options.redisOptions : (redis as Redis).options
+  return options?.commandTimeout ?? DEFAULTS.redis.opTimeout
 }
 
 /** Streams with exclusive ranges and XADD in scripts as used here need Redis 6.2. */
 const MINIMUM_VERSION = [6, 2]
 
 export async function connectRedis (target: RedisTarget, options: ConnectOptions): Promise<RedisClient> {
-  const deadline = options.connectTimeoutMs ?? 4000
+  const deadline = options.connectTimeoutMs ?? DEFAULTS.redis.connectTimeoutMs
   let common: RedisOptions = {
     lazyConnect: true,
     connectionName: options.name,
@@ -139,7 +151,7 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
     // Reconnect quickly once Redis is back (the default backs off up to 5 s).
     retryStrategy: (times: number) => Math.min(times * 100, 500),
     keepAlive: 5000,
-    commandTimeout: options.commandTimeoutMs ?? 5000
+    commandTimeout: options.commandTimeoutMs ?? DEFAULTS.redis.opTimeout
   }
   let redis: RedisClient
   try {

@@ -1,14 +1,18 @@
-import { Hub } from './follow-hub'
+import type { TopicEngine } from './engine'
 import { ReadCursor } from './read-cursor'
-import { TopicStore } from './topic-store'
+import type { ReadPage, ReadRequest } from './types'
 
+/** Bytes asked for per follow page: a few FUSE reads' worth, so a busy topic costs few round trips. */
 const PAGE_BYTES = 256 * 1024
 const EMPTY = Buffer.alloc(0)
+/** The id before every entry: a follower from it replays the whole topic. */
+export const FROM_FIRST = '0-0'
 
 /**
  * A follower's position in a topic, kept as the id of the last entry delivered (not as a byte
  * offset), so that it survives resets: after a reset it goes on with the messages pushed since.
- * Reads block until a message arrives; a removed topic ends the stream.
+ * Reads block until a message arrives; a removed topic ends the stream. A renamed topic is
+ * followed to its new name, as `tail -f` follows a renamed file.
  */
 export class FollowCursor {
   private buffer: Buffer = EMPTY
@@ -19,23 +23,22 @@ export class FollowCursor {
   private replay: { cursor: ReadCursor, offset: number } | undefined
 
   constructor (
-    private readonly store: TopicStore,
-    private readonly hub: Hub,
+    private readonly engine: TopicEngine,
+    /** Where the topic is now; moves with renames. */
     public path: string,
     private readonly uid: string,
     private afterId: string,
     private readonly onMessages?: (direction: 'read', count: number) => void
   ) {
-    if (afterId === '0-0') {
+    if (afterId === FROM_FIRST) {
       let gen: string | undefined
       this.replay = {
         offset: 0,
         cursor: new ReadCursor(async request => {
-          const page = await store.read(path, request)
-          // Another topic by the same name means the followed one is gone; a reset means its
-          // byte offsets start over. Either way the replay ends, and following by id goes on
-          // after the last entry delivered (or finds the topic gone).
-          if (!page || page.uid !== uid || (gen !== undefined && page.gen !== gen)) return undefined
+          const page = await this.readOwnTopic(request)
+          // A reset means the byte offsets start over: the replay ends, and following by id goes
+          // on after the last entry delivered (or finds the topic gone).
+          if (!page || (gen !== undefined && page.gen !== gen)) return undefined
           gen = page.gen
           this.onMessages?.('read', page.count)
           return page
@@ -63,16 +66,36 @@ export class FollowCursor {
         return chunk
       }
       if (signal.aborted) return EMPTY
-      const page = await this.store.readAfter(this.path, this.afterId, Math.max(length, PAGE_BYTES))
-      if (!page || page.uid !== this.uid) return EMPTY
+      const page = await this.engine.readAfter(this.path, this.afterId, Math.max(length, PAGE_BYTES))
+      if (!page || page.uid !== this.uid) {
+        if (await this.relocate()) continue
+        return EMPTY
+      }
       if (page.lastId !== '') {
         this.onMessages?.('read', page.count)
         this.buffer = page.data
         this.afterId = page.lastId
         continue
       }
-      const reason = await this.hub.wait(this.store.keys.topic(this.path), this.afterId, this.uid, signal)
+      const reason = await this.engine.waitForEntries(this.path, this.afterId, this.uid, signal)
       if (reason === 'aborted') return EMPTY
     }
+  }
+
+  /** A replay page of the followed topic, wherever renames took it; undefined once it is gone. */
+  private async readOwnTopic (request: ReadRequest): Promise<ReadPage | undefined> {
+    for (;;) {
+      const page = await this.engine.read(this.path, request)
+      if (page && page.uid === this.uid) return page
+      if (!await this.relocate()) return undefined
+    }
+  }
+
+  /** Whether the topic was found under another name (now this.path). */
+  private async relocate (): Promise<boolean> {
+    const at = await this.engine.locate(this.path, this.uid)
+    if (at === undefined || at === this.path) return false
+    this.path = at
+    return true
   }
 }

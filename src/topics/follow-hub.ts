@@ -1,11 +1,19 @@
 import type { Cluster, Redis } from 'ioredis'
 import { topicsLog } from '../log'
+import { typed } from '../redis/errors'
 import { isTimeout, sleep, withDeadline } from '../util/deadline'
 import { TopicKeys } from './keys'
 import { compareIds, minId } from './stream-id'
+import type { WakeReason } from './types'
 
-/** Why a wait ended: new entries may exist, the topic was removed or replaced, or the wait was cancelled. */
-export type WakeReason = 'data' | 'gone' | 'aborted'
+/** How long one XREAD blocks, and so how often waited-on topics are checked for removal. */
+const BLOCK_MS = 1000
+/** Beyond the block time, how long an XREAD may take before the link is taken for dead. */
+const XREAD_GRACE_MS = 2000
+/** Pause after a failed XREAD, so that a Redis that is down is not asked in a tight loop. */
+const XREAD_RETRY_MS = 100
+/** Tries of CLIENT UNBLOCK, 1 ms apart, before the XREAD is left to end by itself. */
+const UNBLOCK_ATTEMPTS = 100
 
 interface Waiter {
   keys: TopicKeys
@@ -18,6 +26,8 @@ interface Waiter {
 export interface Hub {
   readonly waiting: number
   wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason>
+  /** Wakes the waiters of `stream` at once: their topic was moved or removed through this mount. */
+  gone (stream: string): void
   close (): void
 }
 
@@ -57,6 +67,10 @@ abstract class WaiterSet implements Hub {
     for (const waiter of [...this.waiters]) waiter.wake('aborted')
   }
 
+  gone (stream: string): void {
+    this.wakeStream(stream, 'gone')
+  }
+
   protected wakeStream (stream: string, reason: WakeReason): void {
     for (const waiter of [...this.waiters]) if (waiter.keys.stream === stream) waiter.wake(reason)
   }
@@ -78,6 +92,7 @@ abstract class WaiterSet implements Hub {
     if (metas.length === 0) return
     // One command per topic, sent together: on a Cluster they go to different nodes.
     const uids = await Promise.all(metas.map(meta => client.hget(meta, 'uid').catch(() => undefined)))
+    // null: the topic is gone; undefined: Redis did not answer, which says nothing.
     const byMeta = new Map(metas.map((meta, i) => [meta, uids[i]]))
     for (const waiter of [...this.waiters]) {
       const uid = byMeta.get(waiter.keys.meta)
@@ -88,10 +103,6 @@ abstract class WaiterSet implements Hub {
   protected abstract changed (): void
 }
 
-export interface FollowHubOptions {
-  /** How long one XREAD blocks; also how often waited-on topics are checked for removal. @default 1000 */
-  blockMs?: number
-}
 
 /**
  * Multiplexes every blocked follower of a mount onto one blocking connection: a single
@@ -109,14 +120,14 @@ export class FollowHub extends WaiterSet {
   private wakeLoop: (() => void) | undefined
   private lastCheck = Date.now()
 
-  constructor (private readonly main: Redis, options: FollowHubOptions = {}) {
+  constructor (private readonly main: Redis, blockMs = BLOCK_MS) {
     super()
-    this.blockMs = options.blockMs ?? 1000
+    this.blockMs = blockMs
     this.blocking = main.duplicate({
       connectionName: 'dnpipes-follow',
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
-      commandTimeout: this.blockMs + 2000
+      commandTimeout: this.blockMs + XREAD_GRACE_MS
     })
     this.blocking.on('error', err => topicsLog('follow connection: %s', err.message))
     this.blocking.on('ready', () => {
@@ -143,7 +154,7 @@ export class FollowHub extends WaiterSet {
 
   /** CLIENT UNBLOCK may arrive before the XREAD blocks; retry until it lands or XREAD returns. */
   private async interrupt (): Promise<void> {
-    for (let attempt = 0; attempt < 100 && this.inFlight && this.stale && !this.closed; attempt++) {
+    for (let attempt = 0; attempt < UNBLOCK_ATTEMPTS && this.inFlight && this.stale && !this.closed; attempt++) {
       if (this.blockingId !== undefined) {
         const unblocked = await this.main.client('UNBLOCK', this.blockingId).catch(() => 0)
         if (unblocked === 1) return
@@ -164,13 +175,13 @@ export class FollowHub extends WaiterSet {
       this.inFlight = true
       let reply: Array<[string, unknown[]]> | null = null
       try {
-        const read = this.blocking.xread('COUNT', 1, 'BLOCK', this.blockMs, 'STREAMS', ...waited.keys(), ...waited.values()) as Promise<Array<[string, unknown[]]> | null>
-        reply = await withDeadline(read, this.blockMs + 2000, 'XREAD BLOCK')
+        const read = typed(this.blocking.xread('COUNT', 1, 'BLOCK', this.blockMs, 'STREAMS', ...waited.keys(), ...waited.values()) as Promise<Array<[string, unknown[]]> | null>)
+        reply = await withDeadline(read, this.blockMs + XREAD_GRACE_MS, 'XREAD BLOCK')
       } catch (err) {
         topicsLog('XREAD failed: %s', (err as Error).message)
         // No answer well past the block time: the link is dead or Redis is frozen. Start over.
         if (isTimeout(err)) this.blocking.disconnect(true)
-        await sleep(100)
+        await sleep(XREAD_RETRY_MS)
       } finally {
         this.inFlight = false
       }
@@ -187,7 +198,7 @@ export interface NotifyHubOptions {
   /** The channel appends are announced on (the stream key as message). */
   channel: string
   /** How often waited-on streams are checked for entries other clients added, and for removal. @default 250 */
-  pollMs?: number
+  pollMs: number
 }
 
 /**
@@ -207,7 +218,7 @@ export class NotifyHub extends WaiterSet {
     this.subscriber.on('error', err => topicsLog('notify connection: %s', err.message))
     this.subscriber.on('message', (_channel: string, stream: string) => this.wakeStream(stream, 'data'))
     this.subscriber.subscribe(options.channel).catch(err => topicsLog('SUBSCRIBE failed: %s', err.message))
-    this.timer = setInterval(() => { void this.poll() }, options.pollMs ?? 250)
+    this.timer = setInterval(() => { void this.poll() }, options.pollMs)
     this.timer.unref()
   }
 

@@ -9,6 +9,9 @@
  *                              generation), mtime and ctime (ms)
  *   {P}{T}:idx      Sorted set byte offset -> entry id, one entry about every 64 KiB, so a read at
  *                              any offset starts near it instead of at the first message
+ *   {P}{T}:moved    Hash       uid -> new path, for topics renamed away from T (standalone
+ *                              Redis only), kept a day: followers on other mounts find a
+ *                              renamed topic by it
  *   {P}{D}:dir      Hash       child name -> "f" (topic) or "d" (directory), for directory D;
  *                              the root directory is {P}{/}:dir
  *
@@ -36,6 +39,11 @@ export class KeyLayout {
   topic (path: string): TopicKeys {
     const base = this.prefix + tag(path)
     return { stream: base, meta: base + ':meta', index: base + ':idx' }
+  }
+
+  /** Forwarding addresses of the topics renamed away from `path` (same slot as its keys). */
+  moved (path: string): string {
+    return this.prefix + tag(path) + ':moved'
   }
 
   directory (path: string): string {

@@ -1,3 +1,4 @@
+import { PAYLOAD_FIELD, VERBATIM_FIELD } from '../framing/entry'
 import { ReplyVisitor } from '../redis/resp-reader'
 
 /**
@@ -7,9 +8,9 @@ import { ReplyVisitor } from '../redis/resp-reader'
  *             XRANGE stream (after (end -> [[id, [field, value, ...]], ...],
  *             ZREVRANGEBYSCORE idx ... WITHSCORES LIMIT 0 1 -> [] | [id, score] ]
  *
- * Entries render as src/framing/entry.ts says (the unit tests compare the two): the `data`
- * field, plus a newline unless a `raw` field is present; an entry without `data` renders as
- * `field=value field=value` and a newline. Nothing is allocated per entry.
+ * Entries render as src/framing/entry.ts defines (the unit and contract tests compare them): the
+ * payload field, plus a newline unless the verbatim field is present; an entry without a payload
+ * renders as `field=value field=value` and a newline. Nothing is allocated per entry.
  */
 export interface RenderedPage {
   uid: string | undefined
@@ -147,8 +148,8 @@ export class PageRenderer implements ReplyVisitor {
     this.count++
     const fields = this.fields
     const names = this.fieldData
-    // dnpipes' own lines: the one field `data`.
-    if (fields === 2 && isName(names[0]!, this.fieldStart[0]!, this.fieldEnd[0]!, 'data')) {
+    // dnpipes' own lines: the payload field alone.
+    if (fields === 2 && isName(names[0]!, this.fieldStart[0]!, this.fieldEnd[0]!, PAYLOAD_FIELD)) {
       this.copy(names[1]!, this.fieldStart[1]!, this.fieldEnd[1]!)
       this.byte(NEWLINE)
       return
@@ -156,8 +157,8 @@ export class PageRenderer implements ReplyVisitor {
     let payload = -1
     let verbatim = false
     for (let i = 0; i + 1 < fields; i += 2) {
-      if (payload === -1 && isName(names[i]!, this.fieldStart[i]!, this.fieldEnd[i]!, 'data')) payload = i + 1
-      else if (isName(names[i]!, this.fieldStart[i]!, this.fieldEnd[i]!, 'raw')) verbatim = true
+      if (payload === -1 && isName(names[i]!, this.fieldStart[i]!, this.fieldEnd[i]!, PAYLOAD_FIELD)) payload = i + 1
+      else if (isName(names[i]!, this.fieldStart[i]!, this.fieldEnd[i]!, VERBATIM_FIELD)) verbatim = true
     }
     if (payload !== -1) {
       this.copy(names[payload]!, this.fieldStart[payload]!, this.fieldEnd[payload]!)

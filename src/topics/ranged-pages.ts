@@ -6,13 +6,7 @@ import { isTimeout } from '../util/deadline'
 import { slotMaster } from './key-slot'
 import { TopicKeys } from './keys'
 import { PageRenderer, RenderedPage } from './page-renderer'
-import type { ReadPage } from './topic-store'
-
-/** An indexed entry where a page can end: its id and the byte offset where it starts. */
-export interface RangeEnd {
-  id: string
-  pos: number
-}
+import type { RangeEnd, ReadPage } from './types'
 
 export interface RangedRequest {
   gen: string
@@ -38,18 +32,14 @@ export class RangedPages {
   private readonly connections = new Map<string, Promise<RawConnection>>()
   private readonly unavailableUntil = new Map<string, number>()
 
-  /** The longest silence a page request waits out: ioredis's commandTimeout, as for any command. */
-  private readonly timeoutMs: number
-
   constructor (
     private readonly redis: Redis | Cluster,
     private readonly cluster: boolean,
     private readonly pageBytes: number,
+    /** The longest silence a page request waits out: ioredis's commandTimeout, as for any command. */
+    private readonly timeoutMs: number,
     private readonly onReplyBytes?: (bytes: number) => void
-  ) {
-    const options = cluster ? (redis as Cluster).options.redisOptions : (redis as Redis).options
-    this.timeoutMs = options?.commandTimeout ?? 5000
-  }
+  ) {}
 
   async read (keys: TopicKeys, request: RangedRequest): Promise<ReadPage | undefined> {
     const page = await this.request(keys, request)

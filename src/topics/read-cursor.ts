@@ -1,4 +1,4 @@
-import { ReadPage, ReadRequest } from './topic-store'
+import type { ReadPage, ReadRequest } from './types'
 
 export type PageFetcher = (request: ReadRequest) => Promise<ReadPage | undefined>
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { render } from '../../../src/framing/entry'
 import { ReadCursor } from '../../../src/topics/read-cursor'
-import { ReadPage, ReadRequest } from '../../../src/topics/topic-store'
+import type { ReadPage, ReadRequest } from '../../../src/topics/types'
 
 /** An in-memory topic answering page requests the way the read script does. */
 class MemoryTopic {

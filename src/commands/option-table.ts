@@ -1,0 +1,75 @@
+import { InvalidArgumentError, Option } from 'commander'
+import { FRAMINGS } from '../framing/message'
+import { DEFAULTS } from '../options'
+
+/**
+ * The options of the commands, one descriptor each: the commander flag, its fstab `-o` name
+ * (mount.fuse, /etc/fstab) and its default come from here and nowhere else.
+ */
+export interface OptionDescriptor {
+  /** The commander flag, with its value placeholder: '--op-timeout <ms>'. */
+  flag: string
+  description: string
+  /** The `-o` name in an fstab line; none for options fstab does not take. */
+  fstab?: string
+  default?: string | number | boolean
+  choices?: readonly string[]
+  parse?: (value: string) => number
+}
+
+function nonNegativeInteger (value: string): number {
+  const parsed = Number(value)
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number')
+  return parsed
+}
+
+function positiveInteger (value: string): number {
+  const parsed = Number(value)
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number')
+  return parsed
+}
+
+/** How to reach Redis: the same for every command. */
+export const TARGET_OPTIONS: readonly OptionDescriptor[] = [
+  { flag: '--redis <url>', description: 'Redis URL, redis://[user:password@]host:port[/db] or rediss:// (TLS); default: $DNPIPES_REDIS_URL, else the embedded local server' },
+  { flag: '--redis-password-file <file>', fstab: 'redis_password_file', description: 'read the password from a file (keeps it out of the process list)' },
+  { flag: '--cluster <host:port,...>', fstab: 'cluster', description: 'seed nodes of a Redis Cluster (credentials and TLS from --redis/$DNPIPES_REDIS_URL if given)' },
+  { flag: '--sentinels <host:port,...>', fstab: 'sentinels', description: 'Redis Sentinels to ask for the master (credentials and TLS from --redis/$DNPIPES_REDIS_URL if given)' },
+  { flag: '--sentinel-name <name>', fstab: 'sentinel_name', description: 'the master group name the Sentinels watch' },
+  { flag: '--tls-ca <file>', fstab: 'tls_ca', description: 'CA certificate(s) to trust for TLS (PEM)' },
+  { flag: '--tls-cert <file>', fstab: 'tls_cert', description: 'client certificate for TLS (PEM)' },
+  { flag: '--tls-key <file>', fstab: 'tls_key', description: 'client key for TLS (PEM)' },
+  { flag: '--data-dir <dir>', fstab: 'data_dir', description: 'data directory of the embedded Redis (default: $XDG_STATE_HOME/dnpipes or ~/.local/state/dnpipes)' },
+  { flag: '--prefix <prefix>', fstab: 'prefix', description: 'prefix of every Redis key', default: DEFAULTS.keys.prefix }
+]
+
+/** What only a mount takes. */
+export const MOUNT_OPTIONS: readonly OptionDescriptor[] = [
+  { flag: '--framing <mode>', fstab: 'framing', description: 'line: one message per line; write: one message per write(2)', choices: FRAMINGS, default: DEFAULTS.files.framing },
+  { flag: '--otrunc <mode>', fstab: 'otrunc', description: 'what open(O_TRUNC), as in `echo x > t`, does', choices: ['ignore', 'reset'], default: DEFAULTS.files.otrunc },
+  { flag: '--allow-other', fstab: 'allow_other', description: 'let other users use the mount (needs user_allow_other in /etc/fuse.conf for non-root)', default: DEFAULTS.files.allowOther },
+  { flag: '--read-only', fstab: 'ro', description: 'refuse every change with EROFS', default: DEFAULTS.files.readOnly },
+  { flag: '--op-timeout <ms>', fstab: 'op_timeout', description: 'longest any file operation (and so any Redis command) waits for Redis before failing with EIO', parse: positiveInteger, default: DEFAULTS.redis.opTimeout },
+  { flag: '--wait-replicas <n>', fstab: 'wait_replicas', description: 'a write returns only once N replicas have it (WAIT), so a failover cannot lose it', parse: nonNegativeInteger, default: DEFAULTS.redis.waitReplicas },
+  { flag: '--metrics <[host:]port>', fstab: 'metrics', description: 'serve Prometheus metrics at http://HOST:PORT/metrics (host default 127.0.0.1)' },
+  { flag: '--debug', fstab: 'debug', description: 'log every operation (same as DEBUG=dnpipes:*)', default: DEFAULTS.logging.debug }
+]
+
+/** The commander option a descriptor stands for. */
+export function commanderOption (descriptor: OptionDescriptor): Option {
+  const option = new Option(descriptor.flag, descriptor.description)
+  if (descriptor.choices) option.choices(descriptor.choices)
+  if (descriptor.parse) option.argParser(descriptor.parse)
+  if (descriptor.default !== undefined) option.default(descriptor.default)
+  return option
+}
+
+/** The long flag alone: '--op-timeout <ms>' -> '--op-timeout'. */
+export function flagName (descriptor: OptionDescriptor): string {
+  return descriptor.flag.split(' ')[0]!
+}
+
+/** Whether the flag takes a value (it has a placeholder). */
+export function takesValue (descriptor: OptionDescriptor): boolean {
+  return descriptor.flag.includes(' ')
+}

@@ -1,0 +1,74 @@
+import { fuseLog } from '../log'
+import { pollUntil } from '../util/deadline'
+import type { FollowFile } from './handles'
+import { BlockedRead, findDyingHolders, readsToRelease } from './reaper'
+
+/** How often blocked followers are checked for having been killed: well under a user's patience. */
+const REAPER_INTERVAL_MS = 200
+/** At unmount, how long followers get to close their files after their end of file. */
+const UNMOUNT_GRACE_MS = 1000
+/** How often, during that grace, the open followers are counted. */
+const GRACE_POLL_MS = 10
+
+interface PendingRead {
+  read: BlockedRead
+  abort: AbortController
+}
+
+/**
+ * The reads of `.follow/` and `.live/` files that block for new messages: each can be cut
+ * short, when its process was killed (the reaper, see reaper.ts) or when the mount goes away.
+ */
+export class Followers {
+  private readonly pending = new Map<number, PendingRead>()
+  private nextId = 1
+  private reaper: NodeJS.Timeout | undefined
+  private closing = false
+
+  /** Follower reads waiting for a message now. */
+  get blocked (): number {
+    return this.pending.size
+  }
+
+  /** The next bytes of `file` (`path` as the kernel names it); empty once the mount is going away. */
+  async read (file: FollowFile, fusePath: string, length: number, offset: number): Promise<Buffer> {
+    if (this.closing) return Buffer.alloc(0)
+    const id = this.nextId++
+    const pending: PendingRead = { read: { id, path: fusePath.replace(/^\/+/, ''), offset }, abort: new AbortController() }
+    this.pending.set(id, pending)
+    try {
+      return await file.cursor.read(length, pending.abort.signal)
+    } finally {
+      this.pending.delete(id)
+    }
+  }
+
+  /** Watches for killed followers while any read is blocked. */
+  startReaper (mountpoint: string): void {
+    let scanning = false
+    this.reaper = setInterval(() => {
+      if (scanning || this.pending.size === 0) return
+      scanning = true
+      findDyingHolders(mountpoint).then(dying => {
+        if (dying.length === 0) return
+        for (const id of readsToRelease([...this.pending.values()].map(p => p.read), dying)) {
+          fuseLog('releasing the blocked read %d of a killed process', id)
+          this.pending.get(id)?.abort.abort()
+        }
+      }).catch(err => fuseLog('reaper: %s', err.message)).finally(() => { scanning = false })
+    }, REAPER_INTERVAL_MS)
+    this.reaper.unref()
+  }
+
+  /**
+   * Before an unmount: every blocked follower gets end of file and no read blocks again. Waits
+   * (at most `graceMs`) until `openFollowers()` is 0, so that the answers reach the followers
+   * before the FUSE session goes away.
+   */
+  async release (openFollowers: () => number, graceMs = UNMOUNT_GRACE_MS): Promise<void> {
+    this.closing = true
+    clearInterval(this.reaper)
+    for (const pending of this.pending.values()) pending.abort.abort()
+    await pollUntil(() => openFollowers() === 0, { timeoutMs: graceMs, intervalMs: GRACE_POLL_MS })
+  }
+}

@@ -1,0 +1,53 @@
+import { TopicError } from '../topics/errors'
+import { NAME_MAX } from '../topics/paths'
+import { parseViewPath, ViewPath } from './views'
+
+/**
+ * What a FUSE path means for dnpipes: its view and topic path, the names it refuses, and which
+ * paths may be changed. Pure: no I/O.
+ */
+
+/**
+ * libfuse does not unlink a file that is still open: it renames it to ".fuse_hidden…" and
+ * unlinks that name at the last close. dnpipes removes the topic at the rename instead, so that
+ * the open handles see ESTALE, and answers the later unlink of the hidden name as done.
+ */
+const HIDDEN_PREFIX = '.fuse_hidden'
+
+export function isHiddenName (path: string): boolean {
+  return path.slice(path.lastIndexOf('/') + 1).startsWith(HIDDEN_PREFIX)
+}
+
+/** View and mount-relative path; a component longer than NAME_MAX is ENAMETOOLONG everywhere. */
+export function resolve (fusePath: string): ViewPath {
+  // The binding decodes names as UTF-8, replacing invalid bytes with U+FFFD: such a name
+  // could never be found again under the bytes it was created with.
+  if (fusePath.includes('\uFFFD')) throw new TopicError('EILSEQ', 'names must be valid UTF-8')
+  const resolved = parseViewPath(fusePath)
+  for (const component of resolved.path.split('/')) {
+    if (Buffer.byteLength(component) > NAME_MAX) throw new TopicError('ENAMETOOLONG', `name longer than ${NAME_MAX} bytes`)
+  }
+  return resolved
+}
+
+export function requireWritable (readOnly: boolean): void {
+  if (readOnly) throw new TopicError('EROFS', 'mounted read-only')
+}
+
+/** The topic path for an operation that changes something: never inside a view. */
+export function changeablePath (fusePath: string, readOnly: boolean): string {
+  const { view, path } = resolve(fusePath)
+  if (view !== 'plain') throw new TopicError('EROFS', 'the .follow and .live views are read-only')
+  requireWritable(readOnly)
+  return path
+}
+
+/**
+ * The kernel opens only names it looked up as files, but it keeps a name for a second
+ * (entry_timeout): if no topic is there now, another host removed it (or put a directory in
+ * its place). ESTALE makes the kernel look the name up again and redo the open, so that
+ * `echo x >> t` creates the topic afresh and `cat t` answers ENOENT, as without the cache.
+ */
+export function changedSinceLookup (path: string): TopicError {
+  return new TopicError('ESTALE', `${path} changed since the kernel looked it up`)
+}

@@ -1,0 +1,130 @@
+import type { Framing } from './framing/message'
+
+/**
+ * Every setting of dnpipes with its default, grouped by concern, and the values derived from
+ * them. The CLI flags and the fstab options are made from OPTION_DESCRIPTORS
+ * (src/option-descriptors.ts); the layers below take the values they need from here, so that a
+ * default is written once.
+ */
+
+export type OTruncMode = 'ignore' | 'reset'
+
+export interface MountSettings {
+  /**
+   * Prefix of every Redis key.
+   * @default "dnpipes:"
+   */
+  prefix: string
+  /**
+   * line: each complete line is a message; write: each write(2) is one.
+   * @default "line"
+   */
+  framing: Framing
+  /**
+   * What open(O_TRUNC) does: nothing, as on a named pipe, or a reset.
+   * @default "ignore"
+   */
+  otrunc: OTruncMode
+  /**
+   * Other users may use the mount, with the kernel checking the modes.
+   * @default false
+   */
+  allowOther: boolean
+  /**
+   * Every change is refused with EROFS.
+   * @default false
+   */
+  readOnly: boolean
+  /**
+   * Longest any file operation waits for Redis before it fails with EIO, in ms. Every Redis
+   * command of the mount has the same timeout (see deriveSettings).
+   * @default 5000
+   */
+  opTimeout: number
+  /**
+   * A write returns only once this many replicas have it (WAIT).
+   * @default 0
+   */
+  waitReplicas: number
+  /**
+   * Log every operation.
+   * @default false
+   */
+  debug: boolean
+  /** PORT or HOST:PORT of the Prometheus endpoint; none when absent. */
+  metrics?: string
+}
+
+export const DEFAULTS = {
+  keys: {
+    prefix: 'dnpipes:'
+  },
+  files: {
+    framing: 'line' as Framing,
+    otrunc: 'ignore' as OTruncMode,
+    allowOther: false,
+    readOnly: false
+  },
+  redis: {
+    opTimeout: 5000,
+    waitReplicas: 0,
+    /** How long an append waits for its replicas before it fails with EIO. */
+    waitTimeoutMs: 2000,
+    /** Connecting and the first reply; a mount that cannot reach Redis says so this soon. */
+    connectTimeoutMs: 4000
+  },
+  topics: {
+    /** An index entry every this many bytes bounds the scan of a read at any offset. */
+    indexEvery: 64 * 1024,
+    /** Sequential pages of about this size are read with plain XRANGE (ranged-pages.ts); 0: never. */
+    rangedPageBytes: 512 * 1024
+  },
+  logging: {
+    debug: false
+  }
+} as const
+
+export const MOUNT_DEFAULTS: Omit<MountSettings, 'metrics'> = {
+  ...DEFAULTS.keys,
+  ...DEFAULTS.files,
+  opTimeout: DEFAULTS.redis.opTimeout,
+  waitReplicas: DEFAULTS.redis.waitReplicas,
+  ...DEFAULTS.logging
+}
+
+/** What the layers below need, computed from the settings. */
+export interface DerivedSettings {
+  /** ioredis's commandTimeout and the page connection's deadline: the op timeout. */
+  redisCommandTimeoutMs: number
+  /** The deadline of each file operation. */
+  opTimeoutMs: number
+  /** WAIT's own timeout: shorter than the operation's, so that its failure is the one reported. */
+  waitTimeoutMs: number
+  connectTimeoutMs: number
+}
+
+/**
+ * The dependent values, and the relations between them that must hold. A Redis command timeout
+ * longer than the op timeout would let a file operation fail while its command is still pending;
+ * a shorter one would fail commands the operation could still wait for: they are one number.
+ */
+export function deriveSettings (settings: Pick<MountSettings, 'opTimeout' | 'waitReplicas'>): DerivedSettings {
+  if (!(Number.isInteger(settings.opTimeout) && settings.opTimeout > 0)) throw new RangeError(`the op timeout must be a positive number of ms, not ${settings.opTimeout}`)
+  if (!(Number.isInteger(settings.waitReplicas) && settings.waitReplicas >= 0)) throw new RangeError(`the replicas to wait for must be 0 or more, not ${settings.waitReplicas}`)
+  return {
+    redisCommandTimeoutMs: settings.opTimeout,
+    opTimeoutMs: settings.opTimeout,
+    waitTimeoutMs: Math.min(DEFAULTS.redis.waitTimeoutMs, Math.max(1, settings.opTimeout - 100)),
+    connectTimeoutMs: DEFAULTS.redis.connectTimeoutMs
+  }
+}
+
+/** `defaults` with the fields of `given` that are defined. */
+export function withDefaults<T extends object> (defaults: T, given: { [K in keyof T]?: T[K] | undefined }): T {
+  const result = { ...defaults }
+  for (const key of Object.keys(given) as Array<keyof T>) {
+    const value = given[key]
+    if (value !== undefined) result[key] = value as T[keyof T]
+  }
+  return result
+}

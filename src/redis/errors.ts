@@ -1,0 +1,64 @@
+import { ReplyError } from 'ioredis'
+import { TimeoutError } from '../util/deadline'
+
+/**
+ * ioredis's failures as types. ioredis tells them apart only by their text; this module is the
+ * one place that reads it, so that no other layer matches messages.
+ */
+
+/** Redis did not answer within the command timeout (the command may still be applied). */
+export class RedisTimeoutError extends TimeoutError {
+  constructor () {
+    super('Redis did not answer within the command timeout')
+    this.name = 'RedisTimeoutError'
+  }
+}
+
+/** No connection to send on (closed, reconnecting, or no node for the slot). */
+export class RedisUnavailableError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'RedisUnavailableError'
+  }
+}
+
+/**
+ * An error reply. `code` is its first word (OOM, READONLY, NOPERM, WRONGTYPE, MOVED, …); for
+ * a script's own error replies, which Redis may prefix with "ERR ", the word the script chose.
+ */
+export class RedisReplyError extends Error {
+  constructor (readonly code: string, message: string) {
+    super(message)
+    this.name = 'RedisReplyError'
+  }
+}
+
+const CODE = /^([A-Z][A-Z_]*)(?: ([A-Z][A-Z_]+)(?= |$))?/
+const TIMED_OUT = 'Command timed out'
+const UNAVAILABLE = [/^Connection is closed\.?$/, /^Stream isn't writeable/, /Cluster/, /^None of startup nodes is available/, /slots cache/]
+
+/** Whether ioredis raised `err` for an error reply (its ReplyError, from redis-errors). */
+function isReplyError (err: Error): boolean {
+  return err instanceof (ReplyError as ErrorConstructor)
+}
+
+/** The code of a Redis error reply text. */
+export function replyCode (message: string): string {
+  const words = CODE.exec(message)
+  if (!words) return 'ERR'
+  return words[1] === 'ERR' && words[2] !== undefined ? words[2] : words[1]!
+}
+
+/** `err` as one of the types above when ioredis raised it; anything else unchanged. */
+export function typedRedisError (err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof RedisReplyError || err instanceof TimeoutError || err instanceof RedisUnavailableError) return err
+  if (isReplyError(err)) return new RedisReplyError(replyCode(err.message), err.message)
+  if (err.message === TIMED_OUT) return new RedisTimeoutError()
+  if (UNAVAILABLE.some(pattern => pattern.test(err.message))) return new RedisUnavailableError(err.message)
+  return err
+}
+
+/** The same promise, its failure typed. */
+export function typed<T> (promise: Promise<T>): Promise<T> {
+  return promise.catch(err => { throw typedRedisError(err) })
+}

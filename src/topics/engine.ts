@@ -1,0 +1,49 @@
+import type { Message } from '../framing/message'
+import type { DirectoryEntry, FollowPage, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+
+/**
+ * What the filesystem and the CLI need of a topic store, in paths relative to the mount root
+ * ("team-a/orders", "" for the root). Failures are TopicErrors with a POSIX code, or the typed
+ * Redis failures of src/redis/errors.ts. Two engines implement it: Redis (topic-store.ts) and
+ * memory (memory-engine.ts); one contract suite (test/helpers/topic-contract.ts) runs on both.
+ */
+export interface TopicEngine {
+  /** What is at `path`: a topic with its exact current size, a directory, or undefined. */
+  stat (path: string): Promise<PathStat | undefined>
+  /** The topic at `path`, or undefined (also for a directory). */
+  statTopic (path: string): Promise<TopicStat | undefined>
+  /** The identity of the topic at `path`, or undefined: all an open for writing needs. */
+  topicUid (path: string): Promise<string | undefined>
+  /** Resolves when `path` is a directory; ENOENT or ENOTDIR otherwise. */
+  requireDirectory (path: string): Promise<void>
+  /** Creates an empty topic; EEXIST when something is at `path`, ENOENT/ENOTDIR for the parent. */
+  create (path: string): Promise<TopicStat>
+  /** Appends messages atomically to the topic `uid` (ESTALE when it is gone); returns its new size. */
+  append (path: string, uid: string, messages: Message[]): Promise<number>
+  /** Whole entries covering bytes from `request.offset`; undefined when the topic is gone. */
+  read (path: string, request: ReadRequest): Promise<ReadPage | undefined>
+  /** Entries after the id `afterId`, up to about `maxBytes`; undefined when the topic is gone. */
+  readAfter (path: string, afterId: string, maxBytes: number): Promise<FollowPage | undefined>
+  /** Resolves when an entry after `afterId` may exist, the topic `uid` is gone, or `signal` aborts. */
+  waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason>
+  /** Where the topic `uid`, last seen at `path`, is now (after renames); undefined when it is gone. */
+  locate (path: string, uid: string): Promise<string | undefined>
+  /** Id of the oldest entry, or undefined for an empty topic. */
+  firstId (path: string): Promise<string | undefined>
+  /** The name other clients know the topic by (its stream's key). */
+  keyOf (path: string): string
+  /** Deletes every message; the topic stays and later appends go on. ENOENT without a topic. */
+  reset (path: string): Promise<void>
+  /** Deletes a topic and its messages; ENOENT when there is none. */
+  remove (path: string): Promise<void>
+  /** Creates a directory; EEXIST when something is at `path`. */
+  mkdir (path: string): Promise<void>
+  /** Removes an empty directory (ENOTEMPTY, ENOTDIR, ENOENT, EPERM for the root). */
+  rmdir (path: string): Promise<void>
+  /** Children of a directory, sorted by name. */
+  list (path: string): Promise<DirectoryEntry[]>
+  /** Renames a topic, replacing one at `to`; EXDEV where the engine cannot move it atomically. */
+  rename (from: string, to: string): Promise<void>
+  /** Ends every wait and lets go of what the engine holds of its own. */
+  close (): void
+}

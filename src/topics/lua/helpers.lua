@@ -1,0 +1,82 @@
+-- Shared by every script: prepended to each one when it is loaded (see script-runner.ts), after
+-- the field names of the stored format, which come from src/framing/entry.ts:
+--   PAYLOAD_FIELD  the payload of a message ('data')
+--   VERBATIM_FIELD present when the payload renders without a newline ('raw')
+
+-- The payload and whether it renders without a newline.
+local function shape(fields)
+  local data, raw = nil, false
+  for i = 1, #fields, 2 do
+    local f = fields[i]
+    if data == nil and f == PAYLOAD_FIELD then data = fields[i + 1]
+    elseif f == VERBATIM_FIELD then raw = true end
+  end
+  return data, raw
+end
+
+-- Bytes the entry occupies in the file (src/framing/entry.ts: renderedLength).
+local function entry_size(fields)
+  local data, raw = shape(fields)
+  if data ~= nil then
+    if raw then return #data end
+    return #data + 1
+  end
+  local n = 0
+  for i = 1, #fields, 2 do n = n + #fields[i] + 1 + #fields[i + 1] + 1 end
+  if n < 1 then n = 1 end
+  return n
+end
+
+-- Where an XRANGE starts to get the entries after `last` ('0-0': from the first entry).
+local function after(last)
+  if last == '0-0' then return '-' end
+  return '(' .. last
+end
+
+-- Appends an entry's rendering to parts at index n + 1; returns the new n and the size. A
+-- payload and its newline go in as two parts, never joined: every string Lua makes is hashed
+-- and interned, and joining them made a page of 50-byte lines take 15% longer.
+local function emit(parts, n, fields)
+  local data, raw = nil, false
+  -- Entries written by dnpipes (the payload field alone) skip shape(): 8% of a page's time.
+  if #fields == 2 and fields[1] == PAYLOAD_FIELD then
+    data = fields[2]
+  else
+    data, raw = shape(fields)
+  end
+  if data == nil then
+    local line = {}
+    for i = 1, #fields, 2 do line[#line + 1] = fields[i] .. '=' .. fields[i + 1] end
+    local rendered = table.concat(line, ' ') .. '\n'
+    parts[n + 1] = rendered
+    return n + 1, #rendered
+  end
+  parts[n + 1] = data
+  if raw then return n + 1, #data end
+  parts[n + 2] = '\n'
+  return n + 2, #data + 1
+end
+
+-- Whether another client added or removed entries since the counters were last brought up to
+-- date (they count `count` entries, the newest `last`). Ids only grow, so an added entry lies
+-- after `last`. Comparing `last` with the newest id instead fetched the whole newest entry,
+-- which doubled the time of an append after a 128 KiB one.
+local function changed_since(stream, last, count)
+  if redis.call('XLEN', stream) ~= count then return true end
+  return #redis.call('XRANGE', stream, after(last), '+', 'COUNT', 1) > 0
+end
+
+local function last_id(stream)
+  local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+  if top[1] then return top[1][1] end
+  return '0-0'
+end
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function id_ms(id)
+  return string.match(id, '^(%d+)')
+end

@@ -1,0 +1,47 @@
+-- KEYS stream, meta, idx. ARGV gen, offset, afterId, afterPos, maxBytes, indexEvery, rangedBytes.
+-- Returns {gen, firstPos, lastId, bytes, count, nextId, nextPos, uid}: the rendered bytes of
+-- `count` entries that reach into [offset, offset + maxBytes), starting at byte firstPos,
+-- rendered here so that one bulk reply carries a whole page; nil when the topic is gone.
+-- nextId/nextPos name the last indexed entry within rangedBytes after the page, where a plain
+-- XRANGE of the next page can end (see ranged-pages.ts); "" when there is none.
+-- When (gen, afterId, afterPos) still describe the stream, the scan continues after afterId
+-- (a sequential reader costs no seek); otherwise it starts at the nearest indexed entry.
+local m = redis.call('HMGET', KEYS[2], 'uid', 'gen')
+if not m[1] then return nil end
+local gen = m[2]
+local offset, afterPos, maxBytes, every = tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local start, pos
+if ARGV[1] == gen and ARGV[3] ~= '' and afterPos <= offset and offset - afterPos < every then
+  start, pos = '(' .. ARGV[3], afterPos
+else
+  local hit = redis.call('ZREVRANGEBYSCORE', KEYS[3], offset, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  if hit[1] then start, pos = hit[1], tonumber(hit[2]) else start, pos = '-', 0 end
+end
+local parts, n, count = {}, 0, 0
+local first, lastId = nil, ''
+local taken = 0
+while taken < maxBytes do
+  local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 512)
+  for _, e in ipairs(page) do
+    local size
+    if first == nil then size = entry_size(e[2]) end
+    if first ~= nil or pos + size > offset then
+      if first == nil then first = pos end
+      n, size = emit(parts, n, e[2])
+      count = count + 1
+      lastId = e[1]
+      taken = taken + size
+    end
+    pos = pos + size
+    if taken >= maxBytes then break end
+  end
+  if #page > 0 then start = '(' .. page[#page][1] end
+  if #page < 512 then break end
+end
+local nextId, nextPos = '', ''
+local ranged = tonumber(ARGV[7])
+if lastId ~= '' and ranged > 0 then
+  local point = redis.call('ZREVRANGEBYSCORE', KEYS[3], pos + ranged, '(' .. pos, 'WITHSCORES', 'LIMIT', 0, 1)
+  if point[1] then nextId, nextPos = point[1], point[2] end
+end
+return {gen, tostring(first or pos), lastId, table.concat(parts), count, nextId, nextPos, m[1]}

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto'
+import { TopicError } from './errors'
+import { KeyLayout, ROOT } from './keys'
+import type { Lookup } from './lookup'
+import { splitPath, validateNewPath } from './paths'
+import type { ScriptRunner } from './script-runner'
+import type { DirectoryEntry, TopicStat } from './types'
+
+/** How long a renamed topic's forwarding address is kept: far longer than any follower's outage. */
+const FORWARD_SECONDS = 24 * 60 * 60
+/** Renames one follower chases in one go; more in a row means something keeps moving it. */
+const MAX_FORWARDS = 16
+
+/** Names: topics and directories created, listed, renamed and removed. */
+export class Namespace {
+  constructor (
+    private readonly runner: ScriptRunner,
+    private readonly keys: KeyLayout,
+    private readonly lookup: Lookup,
+    /** On a Redis Cluster, moves between hash slots answer EXDEV. */
+    private readonly cluster: boolean
+  ) {}
+
+  /** Creates an empty topic. Answers EEXIST when something is already at `path`. */
+  async create (path: string): Promise<TopicStat> {
+    validateNewPath(path)
+    const { parent, name } = splitPath(path)
+    const [, kind] = await Promise.all([this.lookup.requireDirectory(parent), this.lookup.childKind(path)])
+    if (kind === 'd') throw new TopicError('EEXIST', `${path} is a directory`)
+    const keys = this.keys.topic(path)
+    const uid = randomBytes(8).toString('hex')
+    // The topic first, then its directory entry: a crash in between leaves an invisible topic
+    // rather than a listed name that does not exist.
+    const created = await this.runner.run('create', [keys.stream, keys.meta], [uid])
+    if (created !== 1) throw new TopicError('EEXIST', `${path} exists`)
+    await this.runner.command(redis => redis.hset(this.keys.directory(parent), name, 'f'))
+    const stat = await this.lookup.statTopic(path)
+    if (!stat) throw new TopicError('ENOENT', `${path} was removed while being created`)
+    return stat
+  }
+
+  /** Deletes a topic and its messages. */
+  async remove (path: string): Promise<void> {
+    const { parent, name } = splitPath(path)
+    const keys = this.keys.topic(path)
+    const existed = await this.runner.run('remove', [keys.stream, keys.meta, keys.index], [])
+    const listed = await this.runner.command(redis => redis.hdel(this.keys.directory(parent), name))
+    if (existed !== 1 && listed === 0) throw new TopicError('ENOENT', `no topic ${path}`)
+  }
+
+  async mkdir (path: string): Promise<void> {
+    validateNewPath(path)
+    const { parent, name } = splitPath(path)
+    await this.lookup.requireDirectory(parent)
+    if (await this.lookup.statTopic(path)) throw new TopicError('EEXIST', `${path} exists`)
+    const added = await this.runner.command(redis => redis.hsetnx(this.keys.directory(parent), name, 'd'))
+    if (added !== 1) throw new TopicError('EEXIST', `${path} exists`)
+  }
+
+  async rmdir (path: string): Promise<void> {
+    if (path === ROOT) throw new TopicError('EPERM', 'the root cannot be removed')
+    const { parent, name } = splitPath(path)
+    const kind = await this.lookup.childKind(path)
+    if (kind === undefined) throw new TopicError('ENOENT', `no directory ${path}`)
+    if (kind !== 'd') throw new TopicError('ENOTDIR', `${path} is a topic`)
+    if (await this.runner.command(redis => redis.hlen(this.keys.directory(path))) > 0) throw new TopicError('ENOTEMPTY', `${path} is not empty`)
+    await this.runner.command(redis => redis.hdel(this.keys.directory(parent), name))
+  }
+
+  /** Children of a directory, sorted by name. */
+  async list (path: string): Promise<DirectoryEntry[]> {
+    await this.lookup.requireDirectory(path)
+    const children = await this.runner.command(redis => redis.hgetall(this.keys.directory(path)))
+    return Object.keys(children).sort().map(name => ({ name, kind: children[name] === 'd' ? 'directory' : 'topic' }))
+  }
+
+  /**
+   * Renames a topic (replacing a topic at the destination, as rename(2) does). Directories, and
+   * topics on a Redis Cluster, answer EXDEV so that `mv` copies instead.
+   */
+  async rename (from: string, to: string): Promise<void> {
+    if (from === to) return
+    validateNewPath(to)
+    const source = await this.lookup.stat(from)
+    if (!source) throw new TopicError('ENOENT', `no such path ${from}`)
+    const target = await this.lookup.stat(to)
+    if (source.kind === 'directory') {
+      if (target?.kind === 'topic') throw new TopicError('ENOTDIR', `${to} is a topic`)
+      if (target?.kind === 'directory' && (await this.list(to)).length > 0) throw new TopicError('ENOTEMPTY', `${to} is not empty`)
+      throw new TopicError('EXDEV', 'directories are moved by copying')
+    }
+    if (target?.kind === 'directory') throw new TopicError('EISDIR', `${to} is a directory`)
+    if (this.cluster) throw new TopicError('EXDEV', 'topics on a Redis Cluster are moved by copying')
+    const src = splitPath(from)
+    const dst = splitPath(to)
+    await this.lookup.requireDirectory(dst.parent)
+    const a = this.keys.topic(from)
+    const b = this.keys.topic(to)
+    await this.runner.run('rename', [a.stream, a.meta, a.index, b.stream, b.meta, b.index,
+      this.keys.directory(src.parent), this.keys.directory(dst.parent), this.keys.moved(from)], [src.name, dst.name, to, FORWARD_SECONDS])
+  }
+
+  /** Where the topic `uid`, last seen at `path`, is now: there, where renames took it, or nowhere. */
+  async locate (path: string, uid: string): Promise<string | undefined> {
+    let at = path
+    for (let hop = 0; hop <= MAX_FORWARDS; hop++) {
+      if (await this.lookup.topicUid(at) === uid) return at
+      const next = await this.runner.command(redis => redis.hget(this.keys.moved(at), uid))
+      if (next === null) return undefined
+      at = next
+    }
+    return undefined
+  }
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { PAYLOAD_FIELD, VERBATIM_FIELD } from '../framing/entry'
+import type { RedisClient } from '../redis/connect'
+import { toTopicFailure } from './errors'
+
+/** Each script, with the number of its arguments that are keys (its .lua file names them). */
+const SCRIPT_KEYS = {
+  create: 2,
+  stat: 2,
+  append: 3,
+  reconcile: 3,
+  read: 3,
+  follow: 2,
+  reset: 3,
+  remove: 3,
+  rename: 9
+} as const
+
+export type ScriptName = keyof typeof SCRIPT_KEYS
+
+/** The folder of the .lua files; the build copies src/topics/lua to dist/src/topics/lua. */
+export const LUA_DIR = path.join(__dirname, 'lua')
+
+/**
+ * The source Redis runs for `name`: the stored format's field names (from
+ * src/framing/entry.ts, so that the scripts and the TypeScript side cannot disagree), the
+ * shared helpers, then the script itself.
+ */
+export function scriptSource (name: ScriptName, dir = LUA_DIR): string {
+  const fields = `local PAYLOAD_FIELD = ${JSON.stringify(PAYLOAD_FIELD)}\nlocal VERBATIM_FIELD = ${JSON.stringify(VERBATIM_FIELD)}\n`
+  return fields + readFileSync(path.join(dir, 'helpers.lua'), 'utf8') + readFileSync(path.join(dir, `${name}.lua`), 'utf8')
+}
+
+export const SCRIPT_NAMES = Object.keys(SCRIPT_KEYS) as ScriptName[]
+
+type Command = (...args: unknown[]) => Promise<unknown>
+
+/**
+ * Every command the topic layer sends goes through here, so that its failures reach the layers
+ * above typed (see toTopicFailure): scripts by name, anything else through `command`.
+ */
+export class ScriptRunner {
+  constructor (readonly redis: RedisClient) {
+    for (const name of SCRIPT_NAMES) {
+      redis.defineCommand(`dnpipes_${name}`, { numberOfKeys: SCRIPT_KEYS[name], lua: scriptSource(name) })
+    }
+  }
+
+  /** Runs a script; `replies: 'buffer'` keeps bulk replies binary (payloads are bytes). */
+  run (name: ScriptName, keys: string[], args: Array<string | number | Buffer>, replies: 'string' | 'buffer' = 'string'): Promise<unknown> {
+    const script = (this.redis as unknown as Record<string, Command>)[`dnpipes_${name}${replies === 'buffer' ? 'Buffer' : ''}`]!
+    return script.call(this.redis, ...keys, ...args).catch(err => { throw toTopicFailure(err) })
+  }
+
+  /** Sends plain commands: `send(redis)`'s failure comes back typed. */
+  command<T> (send: (redis: RedisClient) => Promise<T>): Promise<T> {
+    return send(this.redis).catch(err => { throw toTopicFailure(err) })
+  }
+}

@@ -1,0 +1,71 @@
+/** The values the topic layer hands out and takes, shared by its modules and by its engines. */
+
+export interface TopicStat {
+  kind: 'topic'
+  /** Identity of this incarnation of the topic: a topic removed and created again differs. */
+  uid: string
+  /** Bytes a full read returns now. */
+  size: number
+  entries: number
+  mtimeMs: number
+  ctimeMs: number
+  /** Reset generation: changes whenever the topic is reset. */
+  gen: string
+  lastId: string
+}
+
+export interface DirectoryStat {
+  kind: 'directory'
+}
+
+export type PathStat = TopicStat | DirectoryStat
+
+export interface DirectoryEntry {
+  name: string
+  kind: 'topic' | 'directory'
+}
+
+/** An indexed entry where a page can end: its id and the byte offset where it starts. */
+export interface RangeEnd {
+  id: string
+  pos: number
+}
+
+export interface ReadRequest {
+  gen: string
+  offset: number
+  /** Id of the last entry the reader already has, and the byte offset right after it. */
+  afterId: string
+  afterPos: number
+  maxBytes: number
+  /** Where the previous page said the next one can end; lets a sequential reader skip the script. */
+  rangeEnd?: RangeEnd
+}
+
+export interface ReadPage {
+  /** Identity of the topic the page is from (see TopicStat.uid). */
+  uid: string
+  gen: string
+  /** Byte offset where `data` starts (the end of the topic when it is empty). */
+  firstPos: number
+  /** Id of the last entry in `data`; "" when there is none. */
+  lastId: string
+  /** The rendered bytes of whole entries. */
+  data: Buffer
+  /** How many entries `data` holds. */
+  count: number
+  /** An indexed entry the next page, from the end of this one, can end before. */
+  rangeEnd?: RangeEnd
+}
+
+export interface FollowPage {
+  /** Identity of the topic now: differs from the follower's when it was removed and recreated. */
+  uid: string
+  /** Id of the last entry in `data`; "" when there is none. */
+  lastId: string
+  data: Buffer
+  count: number
+}
+
+/** Why a wait for new entries ended: there may be some, the topic was removed or replaced, or the wait was cancelled. */
+export type WakeReason = 'data' | 'gone' | 'aborted'
