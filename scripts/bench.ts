@@ -3,9 +3,9 @@ import { promises as fs, statfsSync } from 'node:fs'
 import path from 'node:path'
 import Redis from 'ioredis'
 import tmp from 'tmp'
-import { mount, MountedDir, serveMount } from '../test/helpers/mount'
-import { Result, run, RunOptions, sh, track } from '../test/helpers/processes'
-import { RedisServer, startRedis } from '../test/helpers/redis-server'
+import { mount, MountedDir, serveMount } from './support/mount'
+import { Result, run, RunOptions, sh, track } from './support/processes'
+import { RedisServer, startRedis } from './support/redis-server'
 
 /**
  * `npm run bench`: each workload through the filesystem and through baselines measured in the

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import t from 'tap'
-import { run } from '../helpers/processes'
+import { run } from '../../scripts/support/processes'
 
 // The benchmark is not a timed test; this small run only keeps it from rotting.
 
