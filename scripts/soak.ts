@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process'
 import { promises as fs } from 'node:fs'
-import { mount, MountedDir } from '../test/helpers/mount'
-import { track } from '../test/helpers/processes'
-import { startRedis } from '../test/helpers/redis-server'
+import { mount, MountedDir } from './support/mount'
+import { track } from './support/processes'
+import { startRedis } from './support/redis-server'
 
 /**
  * Soak (not in CI): writers, followers and periodic resets across two mounts for a while,

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { run } from './processes'
+import { run } from '../../scripts/support/processes'
 
 export interface Certificates {
   ca: string

@@ -1,6 +1,6 @@
 import { Test } from 'tap'
-import { mount, MountedDir, MountOptions } from './mount'
-import { RedisServer, startRedis } from './redis-server'
+import { mount, MountedDir, MountOptions } from '../../scripts/support/mount'
+import { RedisServer, startRedis } from '../../scripts/support/redis-server'
 
 /** A real redis-server for the whole test file, stopped at its end. */
 export async function redisFor (t: Test): Promise<RedisServer> {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { run } from './processes'
+import { run } from '../../scripts/support/processes'
 
 /**
  * A test "host": a network namespace joined to the root namespace by a veth pair, on its own

@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import Redis from 'ioredis'
 import tmp from 'tmp'
-import { track } from './processes'
-import { freePort, RedisServer, startRedis, waitFor } from './redis-server'
+import { track } from '../../scripts/support/processes'
+import { freePort, RedisServer, startRedis, waitFor } from '../../scripts/support/redis-server'
 
 export interface SentinelSetup {
   master: RedisServer

@@ -1,4 +1,4 @@
-import { run } from './processes'
+import { run } from '../../scripts/support/processes'
 
 export interface WriterOptions {
   /** Stop after this many lines… */

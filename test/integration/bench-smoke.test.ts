@@ -1,11 +1,11 @@
 import path from 'node:path'
 import t from 'tap'
-import { run } from '../helpers/processes'
+import { run } from '../../scripts/support/processes'
 
 // The benchmark is not a timed test; this small run only keeps it from rotting.
 
 t.test('npm run bench -- --quick runs every workload and prints the table', async t => {
-  const script = path.resolve(__dirname, '../../scripts/bench.js')
+  const script = path.resolve(__dirname, '../../scripts/bench/index.js')
   const result = await run(process.execPath, [script, '--quick'], { timeoutMs: 120_000 })
   t.equal(result.code, 0, result.stderr)
   const table = result.stdout.toString()

@@ -5,9 +5,9 @@ import t from 'tap'
 import tmp from 'tmp'
 import { pingSocket } from '../../src/redis/embedded'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { CLI } from '../helpers/mount'
-import { run, RunOptions, sh, track } from '../helpers/processes'
-import { waitFor } from '../helpers/redis-server'
+import { CLI } from '../../scripts/support/mount'
+import { run, RunOptions, sh, track } from '../../scripts/support/processes'
+import { waitFor } from '../../scripts/support/redis-server'
 
 // dnpipes push/pull/reset/ls/stat: the spec operations without FUSE, identical to the mount.
 

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process'
 import t from 'tap'
 import { keySlot } from '../../src/topics/key-slot'
-import { mount, MountedDir } from '../helpers/mount'
-import { CLI } from '../helpers/mount'
-import { run, sh, track } from '../helpers/processes'
+import { mount, MountedDir } from '../../scripts/support/mount'
+import { CLI } from '../../scripts/support/mount'
+import { run, sh, track } from '../../scripts/support/processes'
 import { RedisCluster, startCluster } from '../helpers/redis-cluster'
-import { waitFor } from '../helpers/redis-server'
+import { waitFor } from '../../scripts/support/redis-server'
 import { numberedWriter } from '../helpers/writer'
 
 // Mounts on a real 3-master Redis Cluster: the file operations, moves by copy, and following.

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process'
 import t from 'tap'
 import tmp from 'tmp'
-import { mount } from '../helpers/mount'
-import { run, sh } from '../helpers/processes'
-import { startRedis } from '../helpers/redis-server'
+import { mount } from '../../scripts/support/mount'
+import { run, sh } from '../../scripts/support/processes'
+import { startRedis } from '../../scripts/support/redis-server'
 
 // The sidecar pattern without Docker: a "container" (a private mount namespace made with
 // unshare -m before the filesystem is mounted) sees a later dnpipes mount through a shared

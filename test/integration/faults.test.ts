@@ -4,8 +4,8 @@ import path from 'node:path'
 import t from 'tap'
 import tmp from 'tmp'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { bash, run, sh, track } from '../helpers/processes'
-import { waitFor } from '../helpers/redis-server'
+import { bash, run, sh, track } from '../../scripts/support/processes'
+import { waitFor } from '../../scripts/support/redis-server'
 import { numberedWriter } from '../helpers/writer'
 
 // Faults: frozen and killed Redis, a killed daemon, hostile input.

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { sh } from '../helpers/processes'
+import { sh } from '../../scripts/support/processes'
 
 // Every-day shell tools on a real mount.
 

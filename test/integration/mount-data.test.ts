@@ -4,7 +4,7 @@ import path from 'node:path'
 import t from 'tap'
 import tmp from 'tmp'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { sh } from '../helpers/processes'
+import { sh } from '../../scripts/support/processes'
 
 // Bytes round-trip; concurrent writers; what other Redis clients see.
 

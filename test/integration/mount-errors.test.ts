@@ -1,6 +1,6 @@
 import t from 'tap'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { bash, run } from '../helpers/processes'
+import { bash, run } from '../../scripts/support/processes'
 
 // The errno a Unix user expects, and a topic left intact afterwards.
 

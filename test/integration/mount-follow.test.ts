@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process'
 import t from 'tap'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { run, sh, track } from '../helpers/processes'
-import { CLI } from '../helpers/mount'
-import { waitFor } from '../helpers/redis-server'
+import { run, sh, track } from '../../scripts/support/processes'
+import { CLI } from '../../scripts/support/mount'
+import { waitFor } from '../../scripts/support/redis-server'
 
 // Following: .follow/ and .live/ views, tail -f, killed followers, unmount with followers.
 

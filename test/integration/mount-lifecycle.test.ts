@@ -6,9 +6,9 @@ import tmp from 'tmp'
 import { isMounted } from '../../src/mount/lifecycle'
 import { pingSocket } from '../../src/redis/embedded'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { CLI, mount } from '../helpers/mount'
-import { run, sh } from '../helpers/processes'
-import { freePort, waitFor } from '../helpers/redis-server'
+import { CLI, mount } from '../../scripts/support/mount'
+import { run, sh } from '../../scripts/support/processes'
+import { freePort, waitFor } from '../../scripts/support/redis-server'
 
 // Mount, unmount, signals, stale mounts, unreachable Redis, the embedded server.
 

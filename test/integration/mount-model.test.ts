@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { bash, sh } from '../helpers/processes'
+import { bash, sh } from '../../scripts/support/processes'
 
 // A random sequence of file operations on a real mount behaves like a simple in-memory model
 // of the contract: a topic is the concatenation of what was appended since its last reset.

@@ -5,9 +5,9 @@ import t from 'tap'
 import tmp from 'tmp'
 import { isMounted } from '../../src/mount/lifecycle'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { CLI } from '../helpers/mount'
-import { run, sh, trackMount, untrackMount } from '../helpers/processes'
-import { freePort } from '../helpers/redis-server'
+import { CLI } from '../../scripts/support/mount'
+import { run, sh, trackMount, untrackMount } from '../../scripts/support/processes'
+import { freePort } from '../../scripts/support/redis-server'
 
 // Extended attributes, Prometheus metrics, doctor, and mounting through mount(8).
 

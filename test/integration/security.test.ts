@@ -4,9 +4,9 @@ import t from 'tap'
 import tmp from 'tmp'
 import { makeCertificates } from '../helpers/certificates'
 import { mountFor } from '../helpers/fixture'
-import { CLI } from '../helpers/mount'
-import { run, sh } from '../helpers/processes'
-import { startRedis } from '../helpers/redis-server'
+import { CLI } from '../../scripts/support/mount'
+import { run, sh } from '../../scripts/support/processes'
+import { startRedis } from '../../scripts/support/redis-server'
 
 // ACL users and passwords, TLS with a throwaway CA, and secrets kept out of sight.
 

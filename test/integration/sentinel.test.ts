@@ -1,7 +1,7 @@
 import t from 'tap'
 import { mountFor } from '../helpers/fixture'
-import { sh } from '../helpers/processes'
-import { waitFor } from '../helpers/redis-server'
+import { sh } from '../../scripts/support/processes'
+import { waitFor } from '../../scripts/support/redis-server'
 import { numberedWriter } from '../helpers/writer'
 import { startSentinelSetup } from '../helpers/sentinel'
 

@@ -4,7 +4,7 @@ import { Message } from '../../src/framing/message'
 import { connectRedis } from '../../src/redis/connect'
 import { ReadCursor } from '../../src/topics/read-cursor'
 import { TopicStore } from '../../src/topics/topic-store'
-import { RedisServer, startRedis } from '../helpers/redis-server'
+import { RedisServer, startRedis } from '../../scripts/support/redis-server'
 import { readAll, topicContract } from '../helpers/topic-contract'
 
 // The topic layer's contract on a standalone redis-server.

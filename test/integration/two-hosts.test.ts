@@ -1,8 +1,8 @@
 import t from 'tap'
-import { mount } from '../helpers/mount'
+import { mount } from '../../scripts/support/mount'
 import { createHost, namespacesAllowed, TestHost } from '../helpers/netns'
-import { bash } from '../helpers/processes'
-import { startRedis, waitFor } from '../helpers/redis-server'
+import { bash } from '../../scripts/support/processes'
+import { startRedis, waitFor } from '../../scripts/support/redis-server'
 
 // Two hosts in network namespaces, each with its own daemon, one Redis on the root side.
 

@@ -3,6 +3,7 @@ import path from 'node:path'
 import tmp from 'tmp'
 import { run, track, trackMount, untrackMount } from './processes'
 
+/** From dist/scripts/support/ to the built CLI in dist/src/. */
 export const CLI = path.resolve(__dirname, '../../src/cli.js')
 
 export interface MountedDir {

@@ -33,7 +33,7 @@ export interface RedisServer {
   port: number
   url: string
   dir: string
-  /** A client for the test's own checks (XREAD, XADD, …). */
+  /** A client for the caller's own checks and baselines (XREAD, XADD, …). */
   client (): Redis
   stop (signal?: NodeJS.Signals): Promise<void>
   start (): Promise<void>

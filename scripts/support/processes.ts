@@ -1,9 +1,9 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process'
 
 /**
- * Child processes and mounts the tests start, so that they are stopped even when a test fails
- * or the runner is interrupted. The test process never serves a mount, so synchronous calls at
- * exit are safe here.
+ * Child processes and mounts the tests, the benchmark and the soak test start, so that they are
+ * stopped even when a test or a workload fails or the run is interrupted. No process that
+ * imports this serves a mount itself, so synchronous calls at exit are safe here.
  */
 const children = new Set<ChildProcess>()
 const mountpoints = new Set<string>()

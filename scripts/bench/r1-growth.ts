@@ -1,0 +1,35 @@
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { Bench } from './context'
+import { MB_PER_MIB } from './sizes'
+import { median, timed } from './stats'
+import { must } from './steps'
+
+/** The large topic is this many copies of the small one. */
+const GROWTH = 4
+/** Bytes per line of the source, newline included: a power of two, so MiB divide evenly. */
+const GROWTH_LINE_BYTES = 64
+
+/** R1 growth: whether replay time stays linear in the topic's size. */
+export async function r1Growth ({ sizes, a, scratch, table }: Bench): Promise<void> {
+  const { bigMiB, runs } = sizes
+  const source = path.join(scratch.local, 'quarter')
+  const quarterLines = bigMiB * 1024 * 1024 / GROWTH / GROWTH_LINE_BYTES
+  const line = 'x'.repeat(GROWTH_LINE_BYTES - 1) + '\n'
+  await fs.writeFile(source, line.repeat(quarterLines))
+  await must(`cat ${source} > ${a.dir}/r1-small`)
+  for (let i = 0; i < GROWTH; i++) await must(`cat ${source} >> ${a.dir}/r1-big`)
+  await fs.rm(source)
+  // In pairs, and the median of each pair's ratio, so that a burst of load from another tenant
+  // lands on one pair rather than on every large read.
+  const smalls: number[] = []
+  const bigs: number[] = []
+  for (let i = 0; i < runs; i++) {
+    smalls.push(await timed(() => must(`cat ${a.dir}/r1-small > /dev/null`)))
+    bigs.push(await timed(() => must(`cat ${a.dir}/r1-big > /dev/null`)))
+  }
+  const small = median(smalls)
+  const big = median(bigs)
+  table.record({ id: 'R1', workload: `replay of a ${bigMiB} MiB topic`, unit: 'MB/s', fs: bigMiB * MB_PER_MIB / (big / 1000), baselines: [{ name: `replay of a ${bigMiB / GROWTH} MiB topic`, value: bigMiB / GROWTH * MB_PER_MIB / (small / 1000) }], higherIsBetter: true })
+  table.record({ id: 'R1', workload: `growth: time for ${GROWTH}x the data over 1x (target <= 4.4)`, unit: 'x', fs: median(bigs.map((b, i) => b / smalls[i]!)), baselines: [{ name: 'linear', value: GROWTH }], higherIsBetter: false })
+}

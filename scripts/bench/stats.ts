@@ -1,0 +1,20 @@
+/** Milliseconds on a monotonic clock. */
+export const now = (): number => Number(process.hrtime.bigint()) / 1e6
+
+export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+export const percentile = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!
+
+/** Milliseconds `work` took. */
+export async function timed (work: () => Promise<unknown>): Promise<number> {
+  const started = now()
+  await work()
+  return now() - started
+}
+
+/** The median of `runs` results of `work`, run one after another, each told its run number. */
+export async function repeat (runs: number, work: (run: number) => Promise<number>): Promise<number> {
+  const results: number[] = []
+  for (let i = 0; i < runs; i++) results.push(await work(i))
+  return median(results)
+}
