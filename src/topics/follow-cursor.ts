@@ -66,9 +66,10 @@ export class FollowCursor {
         return chunk
       }
       if (signal.aborted) return EMPTY
-      const page = await this.engine.readAfter(this.path, this.afterId, Math.max(length, PAGE_BYTES))
+      const path = this.path
+      const page = await this.engine.readAfter(path, this.afterId, Math.max(length, PAGE_BYTES))
       if (!page || page.uid !== this.uid) {
-        if (await this.relocate()) continue
+        if (await this.relocate(path)) continue
         return EMPTY
       }
       if (page.lastId !== '') {
@@ -85,16 +86,17 @@ export class FollowCursor {
   /** A replay page of the followed topic, wherever renames took it; undefined once it is gone. */
   private async readOwnTopic (request: ReadRequest): Promise<ReadPage | undefined> {
     for (;;) {
-      const page = await this.engine.read(this.path, request)
+      const path = this.path
+      const page = await this.engine.read(path, request)
       if (page && page.uid === this.uid) return page
-      if (!await this.relocate()) return undefined
+      if (!await this.relocate(path)) return undefined
     }
   }
 
-  /** Whether the topic was found under another name (now this.path). */
-  private async relocate (): Promise<boolean> {
-    const at = await this.engine.locate(this.path, this.uid)
-    if (at === undefined || at === this.path) return false
+  /** Whether the topic, not found at `from`, is now under another name (then this.path). */
+  private async relocate (from: string): Promise<boolean> {
+    const at = await this.engine.locate(from, this.uid)
+    if (at === undefined || at === from) return false
     this.path = at
     return true
   }
