@@ -92,6 +92,9 @@ export const MOUNT_DEFAULTS: Omit<MountSettings, 'metrics'> = {
   ...DEFAULTS.logging
 }
 
+/** WAIT ends this long before the operation's deadline, so that its own error is the one reported. */
+const WAIT_MARGIN_MS = 100
+
 /** What the layers below need, computed from the settings. */
 export interface DerivedSettings {
   /** ioredis's commandTimeout and the page connection's deadline: the op timeout. */
@@ -114,7 +117,7 @@ export function deriveSettings (settings: Pick<MountSettings, 'opTimeout' | 'wai
   return {
     redisCommandTimeoutMs: settings.opTimeout,
     opTimeoutMs: settings.opTimeout,
-    waitTimeoutMs: Math.min(DEFAULTS.redis.waitTimeoutMs, Math.max(1, settings.opTimeout - 100)),
+    waitTimeoutMs: Math.min(DEFAULTS.redis.waitTimeoutMs, Math.max(1, settings.opTimeout - WAIT_MARGIN_MS)),
     connectTimeoutMs: DEFAULTS.redis.connectTimeoutMs
   }
 }

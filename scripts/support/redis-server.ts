@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import Redis from 'ioredis'
 import tmp from 'tmp'
+import { pollUntil } from '../../src/util/deadline'
 import { track } from './processes'
 
 /** A free loopback TCP port (below 55535, so that a cluster bus port fits too). */
@@ -20,13 +21,12 @@ export async function freePort (): Promise<number> {
   }
 }
 
+/** How often a test's condition is checked while it waits. */
+const WAIT_POLL_MS = 25
+
+/** Waits until `check` is true (a failing check counts as false); throws naming `what` after `timeoutMs`. */
 export async function waitFor (check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-  throw new Error(`timed out waiting for ${what}`)
+  if (!await pollUntil(() => check().catch(() => false), { timeoutMs, intervalMs: WAIT_POLL_MS })) throw new Error(`timed out waiting for ${what}`)
 }
 
 export interface RedisServer {

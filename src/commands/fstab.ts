@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { defaultDataDir } from '../redis/embedded'
+import { pollUntil } from '../util/deadline'
 import { flagName, MOUNT_OPTIONS, takesValue, TARGET_OPTIONS } from './option-table'
 
 /**
@@ -17,6 +18,11 @@ export interface FstabInvocation {
   /** The equivalent `dnpipes mount` arguments (after the mountpoint). */
   args: string[]
 }
+
+/** mount(8) waits for the daemon this long: a mount needs Redis's handshake and the FUSE mount. */
+const READY_TIMEOUT_MS = 10_000
+/** How often the daemon's log is read for its ready line. */
+const READY_POLL_MS = 50
 
 /** Mount options that mean nothing to dnpipes (mount(8), systemd and fuse generics). */
 const IGNORED = /^(rw|defaults|auto|noauto|user|users|nouser|nofail|_netdev|dev|nodev|suid|nosuid|exec|noexec|async|sync|atime|noatime|relatime|x-systemd\..*|comment=.*)$/
@@ -48,7 +54,7 @@ export function parseFstabArgs (words: string[]): FstabInvocation | undefined {
 }
 
 /** Starts the daemon in the background with its output in a log file; returns once mounted. */
-export async function fstabMount (invocation: FstabInvocation, cliPath: string, timeoutMs = 10_000): Promise<void> {
+export async function fstabMount (invocation: FstabInvocation, cliPath: string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   const logDir = path.join(defaultDataDir(), 'logs')
   await fs.mkdir(logDir, { recursive: true })
   const logPath = path.join(logDir, `mount-${path.resolve(invocation.mountpoint).replace(/\//g, '_')}.log`)
@@ -61,12 +67,12 @@ export async function fstabMount (invocation: FstabInvocation, cliPath: string, 
   daemon.on('exit', code => { exited = code ?? 1 })
   daemon.unref()
   await log.close()
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
+  const ready = await pollUntil(async () => {
     const text = (await fs.readFile(logPath)).subarray(start).toString()
-    if (text.includes('dnpipes: mounted')) return
+    if (text.includes('dnpipes: mounted')) return true
     if (exited !== null) throw new Error(text.trim().split('\n').pop() ?? `the daemon exited with ${exited}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
+    return false
+  }, { timeoutMs, intervalMs: READY_POLL_MS })
+  if (ready) return
   throw new Error(`the mount did not become ready within ${timeoutMs} ms; see ${logPath}`)
 }

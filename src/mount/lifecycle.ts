@@ -4,7 +4,7 @@ import path from 'node:path'
 import Fuse from 'fuse-native'
 import { mountLog } from '../log'
 import { Errno } from './errno'
-import { withDeadline } from '../util/deadline'
+import { pollUntil, withDeadline } from '../util/deadline'
 
 /**
  * Mount options the binding does not expose. direct_io: reads reach the daemon every time and
@@ -16,6 +16,17 @@ import { withDeadline } from '../util/deadline'
  * another host removed answers ESTALE so that the kernel looks it up again (see open()).
  * big_writes: 128 KiB writes.
  */
+/** How long `dnpipes unmount` waits for the daemon to unmount before asking the kernel itself. */
+const UNMOUNT_TIMEOUT_MS = 5000
+const UNMOUNT_POLL_MS = 20
+/** A live mount answers stat at once; one that does not within this is stuck. */
+const STALE_CHECK_MS = 2000
+/** How often the mount table is read to notice an unmount from outside. */
+const GONE_POLL_MS = 1000
+
+/** The binding's own per-request timeout: far beyond any op timeout, so it only catches bugs. */
+const BINDING_BACKSTOP_MS = 30_000
+
 const EXTRA_OPTIONS = ['direct_io', 'atomic_o_trunc', 'entry_timeout=1', 'attr_timeout=0',
   'negative_timeout=0', 'big_writes']
 
@@ -89,7 +100,7 @@ export async function recoverStaleMount (mountpoint: string): Promise<void> {
   if (!await isMounted(mountpoint)) return
   let stale = false
   try {
-    await withDeadline(fs.stat(mountpoint), 2000, 'stat of the mountpoint')
+    await withDeadline(fs.stat(mountpoint), STALE_CHECK_MS, 'stat of the mountpoint')
   } catch (err) {
     stale = (err as NodeJS.ErrnoException).code === 'ENOTCONN' || (err as NodeJS.ErrnoException).code === 'ECONNABORTED'
     if (!stale) throw new Error(`${mountpoint} is mounted and does not answer (${(err as Error).message}); unmount it with: fusermount -uz ${mountpoint}`)
@@ -117,7 +128,7 @@ export async function mountFilesystem (mountpoint: string, ops: Fuse.Operations,
     subtype: 'dnpipes',
     // Every operation answers within its own deadline (src/mount/fuse-ops.ts); this is a
     // backstop, except for reads, which block as long as a follower waits.
-    timeout: { read: false, default: 30_000 }
+    timeout: { read: false, default: BINDING_BACKSTOP_MS }
   }, extra)
   await new Promise<void>((resolve, reject) => fuse.mount(err => err ? reject(err) : resolve()))
   mountLog('mounted %s with %s', mnt, extra.join(','))
@@ -128,7 +139,7 @@ export async function mountFilesystem (mountpoint: string, ops: Fuse.Operations,
     watcher = setInterval(() => {
       if (unmounting) return
       isMounted(mnt).then(still => { if (!still) resolve() }, () => undefined)
-    }, 1000)
+    }, GONE_POLL_MS)
     watcher.unref()
   })
 
@@ -163,7 +174,7 @@ export async function daemonPid (mountpoint: string): Promise<number | undefined
  * `dnpipes unmount`: asks the daemon to stop (SIGTERM: it ends blocked followers, then unmounts)
  * and waits for the mount to go; without a reachable daemon, asks the kernel directly.
  */
-export async function unmountFilesystem (mountpoint: string, lazy: boolean, timeoutMs = 5000): Promise<void> {
+export async function unmountFilesystem (mountpoint: string, lazy: boolean, timeoutMs = UNMOUNT_TIMEOUT_MS): Promise<void> {
   const mnt = path.resolve(mountpoint)
   if (!await isMounted(mnt)) throw new Error(`${mnt} is not mounted`)
   const pid = await daemonPid(mnt)
@@ -174,12 +185,6 @@ export async function unmountFilesystem (mountpoint: string, lazy: boolean, time
       signalled = true
     } catch {}
   }
-  if (signalled) {
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      if (!await isMounted(mnt)) return
-      await new Promise(resolve => setTimeout(resolve, 20))
-    }
-  }
+  if (signalled && await pollUntil(async () => !await isMounted(mnt), { timeoutMs, intervalMs: UNMOUNT_POLL_MS })) return
   await run('fusermount', [lazy ? '-uz' : '-u', mnt])
 }

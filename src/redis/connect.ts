@@ -133,6 +133,20 @@ export function commandTimeoutOf (redis: RedisClient): number {
   return options?.commandTimeout ?? DEFAULTS.redis.opTimeout
 }
 
+/** The TCP connect itself; the rest of the handshake budget is for AUTH, SELECT and INFO. */
+const SOCKET_CONNECT_MS = 3000
+/** Reconnect attempts back off 100 ms at a time, to at most this: Redis is back within half a second. */
+const MAX_RECONNECT_DELAY_MS = 500
+const RECONNECT_STEP_MS = 100
+/** TCP keepalive probes: a peer that vanished is noticed even on an idle connection. */
+const KEEPALIVE_MS = 5000
+/** Retry pause while a Cluster reports CLUSTERDOWN or a failover is under way. */
+const CLUSTER_RETRY_MS = 100
+/** A CLUSTER SLOTS refresh that takes longer than this is given up and retried. */
+const SLOTS_REFRESH_MS = 2000
+
+const backoff = (times: number): number => Math.min(times * RECONNECT_STEP_MS, MAX_RECONNECT_DELAY_MS)
+
 /** Streams with exclusive ranges and XADD in scripts as used here need Redis 6.2. */
 const MINIMUM_VERSION = [6, 2]
 
@@ -142,15 +156,15 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
     lazyConnect: true,
     connectionName: options.name,
     protocol: 2,
-    connectTimeout: Math.min(deadline, 3000),
+    connectTimeout: Math.min(deadline, SOCKET_CONNECT_MS),
     // A command in flight when the connection broke may have been applied: resending it could
     // append the same lines twice. It fails instead ("a write that failed may or may not have
     // been applied"); so do commands issued while disconnected, at once, rather than waiting.
     autoResendUnfulfilledCommands: false,
     enableOfflineQueue: false,
     // Reconnect quickly once Redis is back (the default backs off up to 5 s).
-    retryStrategy: (times: number) => Math.min(times * 100, 500),
-    keepAlive: 5000,
+    retryStrategy: backoff,
+    keepAlive: KEEPALIVE_MS,
     commandTimeout: options.commandTimeoutMs ?? DEFAULTS.redis.opTimeout
   }
   let redis: RedisClient
@@ -161,12 +175,12 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
       redis = new Redis.Cluster(target.seeds, {
         lazyConnect: true,
         enableOfflineQueue: false,
-        clusterRetryStrategy: (times: number) => Math.min(times * 100, 500),
+        clusterRetryStrategy: backoff,
         // A failover shows as CLUSTERDOWN or connection errors for a few seconds; the operation's
         // own deadline bounds the retries.
-        retryDelayOnClusterDown: 100,
-        retryDelayOnFailover: 100,
-        slotsRefreshTimeout: 2000,
+        retryDelayOnClusterDown: CLUSTER_RETRY_MS,
+        retryDelayOnFailover: CLUSTER_RETRY_MS,
+        slotsRefreshTimeout: SLOTS_REFRESH_MS,
         redisOptions: { ...nodeOptions, username: auth.username, password: auth.password, tls: auth.tls }
       })
     } else if (target.kind === 'socket') {
@@ -177,7 +191,7 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
       // Credentials and TLS of the master (and of the Sentinels, which usually share them).
       const auth = credentials(target)
       common = { ...common, username: auth.username, password: auth.password, tls: auth.tls, sentinelTLS: auth.tls, enableTLSForSentinelMode: auth.tls !== undefined }
-      redis = new Redis({ ...common, sentinels: target.sentinels, name: target.name, sentinelRetryStrategy: (times: number) => Math.min(times * 100, 500) })
+      redis = new Redis({ ...common, sentinels: target.sentinels, name: target.name, sentinelRetryStrategy: backoff })
     }
   } catch (err) {
     throw new Error(`cannot use Redis at ${describeTarget(target)}: ${(err as Error).message}`)

@@ -5,13 +5,28 @@ import os from 'node:os'
 import path from 'node:path'
 import type { RedisClient } from './connect'
 import { redisLog } from '../log'
-import { sleep } from '../util/deadline'
+import { pollUntil, sleep } from '../util/deadline'
 
 /**
  * The embedded default: a redis-server owned by dnpipes, listening only on a unix socket in its
  * data directory, with AOF persistence there. The first local mount (or CLI command) starts it;
  * it keeps running while any mount uses it, and the last mount to exit shuts it down.
  */
+
+/** A local server answers PING on its socket at once; silence this long means none is there. */
+const PING_TIMEOUT_MS = 500
+/** Another dnpipes starting the server holds the lock for at most START_TIMEOUT_MS: wait 10 s in all. */
+const LOCK_ATTEMPTS = 200
+const LOCK_POLL_MS = 50
+/** A start lock older than this was left by a process that died while starting the server. */
+const STALE_LOCK_MS = 10_000
+/** A redis-server with an AOF of a few hundred MB starts within this; beyond it something is wrong. */
+const START_TIMEOUT_MS = 5000
+/** How often a starting server is asked whether it answers. */
+const START_POLL_MS = 50
+/** How long a SHUTDOWN (which writes the AOF) may take before the caller goes on. */
+const SHUTDOWN_TIMEOUT_MS = 5000
+const SHUTDOWN_POLL_MS = 25
 
 export const MOUNT_CLIENT_NAME = 'dnpipes-mount'
 export const CLI_CLIENT_NAME = 'dnpipes-cli'
@@ -26,7 +41,7 @@ export function socketPathOf (dataDir: string): string {
 }
 
 /** Resolves true when a Redis server answers PING on the socket. */
-export function pingSocket (socketPath: string, timeoutMs = 500): Promise<boolean> {
+export function pingSocket (socketPath: string, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
   return new Promise(resolve => {
     const socket = net.connect(socketPath)
     const done = (ok: boolean): void => { socket.destroy(); clearTimeout(timer); resolve(ok) }
@@ -39,7 +54,7 @@ export function pingSocket (socketPath: string, timeoutMs = 500): Promise<boolea
 }
 
 async function takeStartLock (lockPath: string): Promise<() => Promise<void>> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
     try {
       const handle = await fs.open(lockPath, 'wx')
       await handle.close()
@@ -47,15 +62,15 @@ async function takeStartLock (lockPath: string): Promise<() => Promise<void>> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const stat = await fs.stat(lockPath).catch(() => undefined)
-      if (stat && Date.now() - stat.mtimeMs > 10_000) await fs.rm(lockPath, { force: true })
-      await sleep(50)
+      if (stat && Date.now() - stat.mtimeMs > STALE_LOCK_MS) await fs.rm(lockPath, { force: true })
+      await sleep(LOCK_POLL_MS)
     }
   }
   throw new Error(`another dnpipes is starting the embedded Redis (lock ${lockPath})`)
 }
 
 /** Starts the embedded server unless it already runs; returns its socket path. */
-export async function ensureEmbeddedRedis (dataDir: string, startTimeoutMs = 5000): Promise<string> {
+export async function ensureEmbeddedRedis (dataDir: string, startTimeoutMs = START_TIMEOUT_MS): Promise<string> {
   const dir = path.resolve(dataDir)
   const socketPath = socketPathOf(dir)
   if (await pingSocket(socketPath)) return socketPath
@@ -79,12 +94,11 @@ export async function ensureEmbeddedRedis (dataDir: string, startTimeoutMs = 500
     })
     child.on('exit', code => { failure ??= new Error(`redis-server exited with code ${code}; see ${path.join(dir, 'redis.log')}`) })
     child.unref()
-    const deadline = Date.now() + startTimeoutMs
-    while (Date.now() < deadline) {
+    const answered = await pollUntil(async () => {
       if (failure) throw failure
-      if (await pingSocket(socketPath)) return socketPath
-      await sleep(50)
-    }
+      return await pingSocket(socketPath)
+    }, { timeoutMs: startTimeoutMs, intervalMs: START_POLL_MS })
+    if (answered) return socketPath
     throw failure ?? new Error(`redis-server did not answer on ${socketPath} within ${startTimeoutMs} ms`)
   } finally {
     await release()
@@ -102,8 +116,7 @@ export async function stopEmbeddedIfUnused (redis: RedisClient, socketPath: stri
   // The server closes the connection instead of replying: do not wait for a reply, wait for it
   // to stop answering on its socket.
   redis.call('SHUTDOWN').catch(() => undefined)
-  const deadline = Date.now() + 5000
-  while (Date.now() < deadline && await pingSocket(socketPath)) await sleep(25)
+  await pollUntil(async () => !await pingSocket(socketPath), { timeoutMs: SHUTDOWN_TIMEOUT_MS, intervalMs: SHUTDOWN_POLL_MS })
   redis.disconnect()
   return true
 }

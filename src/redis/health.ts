@@ -8,10 +8,13 @@ import { withDeadline } from '../util/deadline'
  * the connection is dropped and made again, so that operations work again by themselves once
  * Redis answers (instead of waiting on a dead socket for the kernel's keepalive).
  */
+/** A live Redis answers PING in well under this, even when busy with a long script. */
+const PING_TIMEOUT_MS = 1000
+
 export class ConnectionWatch {
   private checking = false
 
-  constructor (private readonly redis: RedisClient, private readonly pingTimeoutMs = 1000) {}
+  constructor (private readonly redis: RedisClient, private readonly pingTimeoutMs = PING_TIMEOUT_MS) {}
 
   /** Called when an operation ran out of time. */
   suspect (): void {
