@@ -62,3 +62,19 @@ export function typedRedisError (err: unknown): unknown {
 export function typed<T> (promise: Promise<T>): Promise<T> {
   return promise.catch(err => { throw typedRedisError(err) })
 }
+
+/** Replies of a Redis that is starting, failing over or busy: the same command works later. */
+const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'CLUSTERDOWN', 'TRYAGAIN', 'MASTERDOWN', 'NOREPLICAS'])
+/** Socket errors of a link that is down or was cut. */
+const TRANSIENT_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTCONN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT'])
+
+/**
+ * Whether `err` (as typedRedisError gives it) says only that Redis cannot answer now (down,
+ * restarting, frozen, failing over), so that waiting and trying again is right.
+ */
+export function isTransient (err: unknown): boolean {
+  if (err instanceof TimeoutError || err instanceof RedisUnavailableError) return true
+  if (err instanceof RedisReplyError) return TRANSIENT_REPLIES.has(err.code)
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return typeof code === 'string' && TRANSIENT_SOCKET_CODES.has(code)
+}

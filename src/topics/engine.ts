@@ -30,6 +30,11 @@ export interface TopicEngine {
   locate (path: string, uid: string): Promise<string | undefined>
   /** Id of the oldest entry, or undefined for an empty topic. */
   firstId (path: string): Promise<string | undefined>
+  /**
+   * An id of the server that holds `path` now: it changes when that server restarts or another
+   * takes its place, after which entries it had may be gone.
+   */
+  serverId (path: string): Promise<string>
   /** The name other clients know the topic by (its stream's key). */
   keyOf (path: string): string
   /** Deletes every message; the topic stays and later appends go on. ENOENT without a topic. */

@@ -1,3 +1,6 @@
+import { topicsLog } from '../log'
+import { isTransient } from '../redis/errors'
+import { sleep, unlessAborted } from '../util/deadline'
 import type { TopicEngine } from './engine'
 import { ReadCursor } from './read-cursor'
 import type { ReadPage, ReadRequest } from './types'
@@ -7,12 +10,20 @@ const PAGE_BYTES = 256 * 1024
 const EMPTY = Buffer.alloc(0)
 /** The id before every entry: a follower from it replays the whole topic. */
 export const FROM_FIRST = '0-0'
+/** While Redis cannot answer, tries again after 100 ms, 200 ms, … at most 1 s apart. */
+const RETRY_STEP_MS = 100
+const MAX_RETRY_MS = 1000
+/** How often a topic that Redis lost (restarted empty) is looked for again. */
+const LOST_TOPIC_POLL_MS = 500
 
 /**
  * A follower's position in a topic, kept as the id of the last entry delivered (not as a byte
  * offset), so that it survives resets: after a reset it goes on with the messages pushed since.
  * Reads block until a message arrives; a removed topic ends the stream. A renamed topic is
- * followed to its new name, as `tail -f` follows a renamed file.
+ * followed to its new name, as `tail -f` follows a renamed file. A follower never fails because
+ * Redis is down, restarting, frozen or failing over: it waits, then goes on after the last entry
+ * it delivered; when Redis came back without the topic (a server without persistence restarted
+ * empty), it goes on with the topic of that name once there is one, as after a reset.
  */
 export class FollowCursor {
   private buffer: Buffer = EMPTY
@@ -21,12 +32,14 @@ export class FollowCursor {
    * the same fast pages (see ranged-pages.ts); at its end it follows by id from the last entry.
    */
   private replay: { cursor: ReadCursor, offset: number } | undefined
+  /** The server that held the topic when it was last found (see TopicEngine.serverId). */
+  private server: string | undefined
 
   constructor (
     private readonly engine: TopicEngine,
     /** Where the topic is now; moves with renames. */
     public path: string,
-    private readonly uid: string,
+    private uid: string,
     private afterId: string,
     private readonly onMessages?: (direction: 'read', count: number) => void
   ) {
@@ -47,8 +60,25 @@ export class FollowCursor {
     }
   }
 
-  /** Up to `length` bytes, waiting for them if none are there; empty at the end (removal, abort). */
+  /**
+   * Up to `length` bytes, waiting for them if none are there, however long Redis is away;
+   * empty at the end (the topic removed, or `signal` aborted, which ends any wait at once).
+   */
   async read (length: number, signal: AbortSignal): Promise<Buffer> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await unlessAborted(this.next(length, signal), signal, EMPTY)
+      } catch (err) {
+        if (!isTransient(err)) throw err
+        if (attempt === 0) topicsLog('follower of %s waits for Redis: %s', this.path, (err as Error).message)
+        await sleep(Math.min(RETRY_STEP_MS * (attempt + 1), MAX_RETRY_MS), signal)
+        if (signal.aborted) return EMPTY
+      }
+    }
+  }
+
+  private async next (length: number, signal: AbortSignal): Promise<Buffer> {
+    this.server ??= await this.engine.serverId(this.path)
     if (this.replay) {
       const replay = this.replay
       const chunk = await replay.cursor.read(replay.offset, length)
@@ -70,6 +100,10 @@ export class FollowCursor {
       const page = await this.engine.readAfter(path, this.afterId, Math.max(length, PAGE_BYTES))
       if (!page || page.uid !== this.uid) {
         if (await this.relocate(path)) continue
+        if (await this.lostByRedis(path)) {
+          await this.findAgain(signal)
+          continue
+        }
         return EMPTY
       }
       if (page.lastId !== '') {
@@ -99,5 +133,27 @@ export class FollowCursor {
     if (at === undefined || at === from) return false
     this.path = at
     return true
+  }
+
+  /** Whether the topic is gone because another server (a restart, a failover) holds `path` now. */
+  private async lostByRedis (path: string): Promise<boolean> {
+    const now = await this.engine.serverId(path)
+    return now !== this.server
+  }
+
+  /** After Redis lost the topic: waits for a topic at the same path, and follows it from its start. */
+  private async findAgain (signal: AbortSignal): Promise<void> {
+    topicsLog('Redis came back without %s: following the topic of that name afresh, as after a reset', this.path)
+    for (;;) {
+      const stat = await this.engine.statTopic(this.path)
+      if (stat) {
+        this.uid = stat.uid
+        this.afterId = FROM_FIRST
+        this.server = await this.engine.serverId(this.path)
+        return
+      }
+      await sleep(LOST_TOPIC_POLL_MS, signal)
+      if (signal.aborted) return
+    }
   }
 }

@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis'
 import { Message } from '../framing/message'
 import { DEFAULTS, withDefaults } from '../options'
 import { commandTimeoutOf, RedisClient } from '../redis/connect'
+import { RedisUnavailableError } from '../redis/errors'
 import type { TopicEngine } from './engine'
 import { TopicError, UnreconciledError } from './errors'
 import { FollowHub, Hub, NotifyHub } from './follow-hub'
@@ -108,6 +109,13 @@ export class TopicStore implements TopicEngine {
     await this.namespace.rename(from, to)
     // Followers of this mount need not wait for the next existence check to find it moved.
     this.hub?.gone(this.keys.topic(from).stream)
+  }
+
+  async serverId (path: string): Promise<string> {
+    const node = this.cluster ? slotMaster(this.redis as Cluster, this.keys.topic(path).stream) : this.redis as Redis
+    if (!node) throw new RedisUnavailableError(`no master known for the slot of ${path}`)
+    const info = await this.runner.command(() => node.info('server'))
+    return /^run_id:(\w+)/m.exec(info)?.[1] ?? ''
   }
 
   keyOf (path: string): string {

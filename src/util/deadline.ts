@@ -24,8 +24,37 @@ export function withDeadline<T> (promise: Promise<T>, ms: number, what: string):
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-export function sleep (ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms))
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep (ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve()
+  return new Promise(resolve => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done)
+  })
+}
+
+/**
+ * `promise`'s outcome, or `value` as soon as `signal` aborts (the work itself goes on, and a
+ * later failure of it is ignored).
+ */
+export function unlessAborted<T> (promise: Promise<T>, signal: AbortSignal, value: T): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined)
+    return Promise.resolve(value)
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      promise.catch(() => undefined)
+      resolve(value)
+    }
+    signal.addEventListener('abort', onAbort)
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
 
 /** A deadline of ours, or a Redis command timeout (typed at the Redis boundary). */

@@ -8,6 +8,8 @@ export interface WriterOptions {
   pauseMs: number
   /** Stop at the first failed write (the mount is gone). */
   stopOnError?: boolean
+  /** Lines are "PREFIX N". @default "line" */
+  prefix?: string
 }
 
 export interface WriterReport {
@@ -32,7 +34,7 @@ export async function numberedWriter (file: string, options: WriterOptions): Pro
     const next = () => {
       if (i === ${options.count ?? -1} || Date.now() > until) { try { fs.closeSync(fd) } catch (e) {} ; return }
       const n = i++
-      try { fs.writeSync(fd, 'line ' + n + '\\n'); console.log('ok ' + n) } catch (e) {
+      try { fs.writeSync(fd, ${JSON.stringify(options.prefix ?? 'line')} + ' ' + n + '\\n'); console.log('ok ' + n) } catch (e) {
         console.log('err ' + n + ' ' + e.code)
         if (${options.stopOnError ?? false}) return
       }
