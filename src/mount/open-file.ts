@@ -27,7 +27,9 @@ export class OpenFile {
     this.framer = createFramer(framing)
     this.cursor = new ReadCursor(async request => {
       const page = await this.engine.read(this.path, request)
-      if (page) this.onMessages?.('read', page.count)
+      // A topic created where this one was removed is another file: this one reads as ended.
+      if (!page || page.uid !== this.uid) return undefined
+      this.onMessages?.('read', page.count)
       return page
     })
   }

@@ -39,7 +39,7 @@ export interface TopicEngine {
   keyOf (path: string): string
   /** Deletes every message; the topic stays and later appends go on. ENOENT without a topic. */
   reset (path: string): Promise<void>
-  /** Deletes a topic and its messages; ENOENT when there is none. */
+  /** Deletes a topic and its messages; ENOENT when there is none, EISDIR for a directory. */
   remove (path: string): Promise<void>
   /** Creates a directory; EEXIST when something is at `path`. */
   mkdir (path: string): Promise<void>

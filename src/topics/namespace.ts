@@ -39,11 +39,12 @@ export class Namespace {
     return stat
   }
 
-  /** Deletes a topic and its messages. */
+  /** Deletes a topic and its messages; EISDIR for a directory, which stays with its children. */
   async remove (path: string): Promise<void> {
     const { parent, name } = splitPath(path)
     const keys = this.keys.topic(path)
     const existed = await this.runner.run('remove', [keys.stream, keys.meta, keys.index], [])
+    if (existed !== 1 && await this.lookup.childKind(path) === 'd') throw new TopicError('EISDIR', `${path} is a directory`)
     const listed = await this.runner.command(redis => redis.hdel(this.keys.directory(parent), name))
     if (existed !== 1 && listed === 0) throw new TopicError('ENOENT', `no topic ${path}`)
   }

@@ -1,33 +1,23 @@
 import { Test } from 'tap'
 import type { Cluster, Redis } from 'ioredis'
 import { render } from '../../src/framing/entry'
-import { Message } from '../../src/framing/message'
 import { ReadCursor } from '../../src/topics/read-cursor'
 import { TopicStore } from '../../src/topics/topic-store'
+import { engineContract, lines, readAll } from './engine-contract'
+
+export { readAll }
 
 /**
  * The contract of the topic layer, one suite for every kind of Redis it runs on: standalone,
- * Sentinel-managed and Cluster (test/integration/topic-store*.test.ts run it).
+ * Sentinel-managed and Cluster (test/integration/topic-store*.test.ts run it). It runs the
+ * engine contract every engine passes (engine-contract.ts), then the cases that need Redis
+ * itself: other clients' commands, command counts, the offset index.
  */
 export interface Backend {
   client: Redis | Cluster
   cluster: boolean
   /** INFO commandstats of the node that holds `key`. */
   commandStats (key: string): Promise<string>
-}
-
-const lines = (...texts: string[]): Message[] => texts.map(text => ({ payload: Buffer.from(text), verbatim: false }))
-
-/** Everything a reader gets from offset 0 to the end, in reads of 1000 bytes. */
-export async function readAll (store: TopicStore, path: string, pageBytes = 4096): Promise<Buffer> {
-  const cursor = new ReadCursor(request => store.read(path, request), pageBytes)
-  const parts: Buffer[] = []
-  for (let offset = 0; ; ) {
-    const chunk = await cursor.read(offset, 1000)
-    if (chunk.length === 0) return Buffer.concat(parts)
-    parts.push(chunk)
-    offset += chunk.length
-  }
 }
 
 /** Declares the suite's tests on `t`; `backend` is read when they run (after t.before). */
@@ -37,6 +27,8 @@ export function topicContract (t: Test, backend: Backend): void {
     new TopicStore(backend.client, { prefix: `t${counter++}:`, indexEvery, cluster: backend.cluster, rangedPageBytes })
   const execCalls = async (store: TopicStore, path: string): Promise<number> =>
     Number(/cmdstat_exec:calls=(\d+)/.exec(await backend.commandStats(store.keys.topic(path).stream))?.[1] ?? 0)
+
+  engineContract(t, () => freshStore(), { renamesTopics: !backend.cluster })
 
   t.test('create, append, stat and read back', async t => {
     const store = freshStore()
@@ -50,20 +42,6 @@ export function topicContract (t: Test, backend: Backend): void {
     t.equal((await readAll(store, 'jobs')).toString(), 'hello\nmore\n')
     const entries = await backend.client.xrange(store.keys.topic('jobs').stream, '-', '+')
     t.same(entries.map(([, fields]) => fields), [['data', 'hello'], ['data', 'more']], 'payloads are the lines without newline')
-  })
-
-  t.test('create refuses an existing path; stat tells topics from directories', async t => {
-    const store = freshStore()
-    await store.create('a')
-    await t.rejects(store.create('a'), { code: 'EEXIST' })
-    await store.mkdir('d')
-    await t.rejects(store.create('d'), { code: 'EEXIST' })
-    await t.rejects(store.mkdir('a'), { code: 'EEXIST' })
-    t.same(await store.stat('d'), { kind: 'directory' })
-    t.equal((await store.stat('a'))?.kind, 'topic')
-    t.equal(await store.stat('nothing'), undefined)
-    await t.rejects(store.create('missing/x'), { code: 'ENOENT' })
-    await t.rejects(store.create('a/x'), { code: 'ENOTDIR' })
   })
 
   t.test('reads at any offset match the full rendering, through the index', async t => {
@@ -244,43 +222,6 @@ export function topicContract (t: Test, backend: Backend): void {
     const [entry] = await backend.client.xrange(store.keys.topic('r').stream, '-', '+')
     t.ok(entry![0] > before!.lastId, 'new ids follow the old ones')
     await t.rejects(store.reset('none'), { message: /ENOENT/ })
-  })
-
-  t.test('a write through a handle of a removed topic is ESTALE, even once recreated', async t => {
-    const store = freshStore()
-    const { uid } = await store.create('gone')
-    await store.remove('gone')
-    await t.rejects(store.append('gone', uid, lines('x')), { message: /^ESTALE/ })
-    await store.create('gone')
-    await t.rejects(store.append('gone', uid, lines('x')), { message: /^ESTALE/ })
-    t.equal((await store.statTopic('gone'))?.size, 0)
-    await t.rejects(store.remove('never'), { code: 'ENOENT' })
-  })
-
-  t.test('verbatim messages and binary payloads', async t => {
-    const store = freshStore()
-    const { uid } = await store.create('bin')
-    const payload = Buffer.from([0, 1, 2, 255, 10, 0x80, 0])
-    await store.append('bin', uid, [{ payload, verbatim: true }, { payload: Buffer.from('tail'), verbatim: true }])
-    const all = await readAll(store, 'bin')
-    t.ok(all.equals(Buffer.concat([payload, Buffer.from('tail')])))
-    t.equal((await store.statTopic('bin'))?.size, all.length)
-  })
-
-  t.test('directories: mkdir, list, rmdir', async t => {
-    const store = freshStore()
-    await store.mkdir('team')
-    await store.mkdir('team/a')
-    await store.create('team/a/orders')
-    t.same(await store.list(''), [{ name: 'team', kind: 'directory' }])
-    t.same(await store.list('team/a'), [{ name: 'orders', kind: 'topic' }])
-    await t.rejects(store.rmdir('team/a'), { code: 'ENOTEMPTY' })
-    await t.rejects(store.rmdir('team/a/orders'), { code: 'ENOTDIR' })
-    await t.rejects(store.rmdir(''), { code: 'EPERM' })
-    await t.rejects(store.list('nope'), { code: 'ENOENT' })
-    await store.remove('team/a/orders')
-    await store.rmdir('team/a')
-    t.same(await store.list('team'), [])
   })
 
   t.test('rename moves a topic with its messages, replacing a topic at the target', async t => {

@@ -1,0 +1,267 @@
+import type { Message } from '../framing/message'
+import type { TopicEngine } from './engine'
+import { TopicError } from './errors'
+import { MemoryTopic } from './memory-topic'
+import { splitPath, validateNewPath } from './paths'
+import type { DirectoryEntry, FollowPage, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+
+type Kind = DirectoryEntry['kind']
+
+interface Waiter {
+  path: string
+  uid: string
+  afterId: string
+  wake (reason: WakeReason): void
+}
+
+export interface MemoryEngineOptions {
+  /** Put before a topic's path in the name keyOf gives it. @default "memory:" */
+  prefix: string
+}
+
+/**
+ * The memory engine: every topic (memory-topic.ts) and directory listing in this process, for
+ * tests and for running the mount layer without Redis. It answers as the Redis engine does
+ * (topic-store.ts, with namespace.ts and lookup.ts): the same checks in the same order, hence
+ * the same errors; a directory exists when its parent lists it, as a listing hash says there.
+ * Nothing is shared with other processes, so there are no other clients' entries to account.
+ */
+export class MemoryEngine implements TopicEngine {
+  private readonly prefix: string
+  private readonly topics = new Map<string, MemoryTopic>()
+  /** Children of each directory by its path ("" for the root); absent when it has none. */
+  private readonly listings = new Map<string, Map<string, Kind>>()
+  /**
+   * Forwarding addresses left by renames: old path -> (topic uid -> new path). Redis keeps them
+   * a day; here they last as long as the engine.
+   */
+  private readonly forwards = new Map<string, Map<string, string>>()
+  private readonly waiters = new Set<Waiter>()
+  /** Changes with loseEverything(), as a Redis server's run id does when it restarts. */
+  private server = 1
+
+  constructor (options: Partial<MemoryEngineOptions> = {}) {
+    this.prefix = options.prefix ?? 'memory:'
+  }
+
+  async stat (path: string): Promise<PathStat | undefined> {
+    if (path === '') return { kind: 'directory' }
+    const topic = this.topics.get(path)
+    if (topic) return topic.stat()
+    return this.childKind(path) === 'directory' ? { kind: 'directory' } : undefined
+  }
+
+  async statTopic (path: string): Promise<TopicStat | undefined> {
+    return this.topics.get(path)?.stat()
+  }
+
+  async topicUid (path: string): Promise<string | undefined> {
+    return this.topics.get(path)?.uid
+  }
+
+  async requireDirectory (path: string): Promise<void> {
+    if (path === '') return
+    const kind = this.childKind(path)
+    if (kind === undefined) {
+      if (this.topics.has(path)) throw new TopicError('ENOTDIR', `${path} is a topic`)
+      throw new TopicError('ENOENT', `no directory ${path}`)
+    }
+    if (kind !== 'directory') throw new TopicError('ENOTDIR', `${path} is a topic`)
+  }
+
+  async create (path: string): Promise<TopicStat> {
+    validateNewPath(path)
+    const { parent, name } = splitPath(path)
+    await this.requireDirectory(parent)
+    if (this.childKind(path) === 'directory') throw new TopicError('EEXIST', `${path} is a directory`)
+    if (this.topics.has(path)) throw new TopicError('EEXIST', `${path} exists`)
+    const topic = new MemoryTopic()
+    this.topics.set(path, topic)
+    this.listing(parent, true).set(name, 'topic')
+    return topic.stat()
+  }
+
+  async append (path: string, uid: string, messages: Message[]): Promise<number> {
+    if (messages.length === 0) return 0
+    const topic = this.topics.get(path)
+    if (topic?.uid !== uid) throw new TopicError('ESTALE', 'ESTALE the topic was removed after it was opened')
+    const size = topic.append(messages)
+    this.wake(waiter => waiter.path === path && waiter.uid === uid && topic.hasAfter(waiter.afterId), 'data')
+    return size
+  }
+
+  async read (path: string, request: ReadRequest): Promise<ReadPage | undefined> {
+    const topic = this.topics.get(path)
+    if (!topic) return undefined
+    return { uid: topic.uid, gen: topic.generation, ...topic.read(request.offset, request.maxBytes) }
+  }
+
+  async readAfter (path: string, afterId: string, maxBytes: number): Promise<FollowPage | undefined> {
+    const topic = this.topics.get(path)
+    if (!topic) return undefined
+    const { lastId, data, count } = topic.readAfter(afterId, maxBytes)
+    return { uid: topic.uid, lastId, data, count }
+  }
+
+  async waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason> {
+    if (signal.aborted) return 'aborted'
+    const topic = this.topics.get(path)
+    if (topic?.uid !== uid) return 'gone'
+    if (topic.hasAfter(afterId)) return 'data'
+    return await new Promise(resolve => {
+      const onAbort = (): void => waiter.wake('aborted')
+      const waiter: Waiter = {
+        path,
+        uid,
+        afterId,
+        wake: reason => {
+          if (!this.waiters.delete(waiter)) return
+          signal.removeEventListener('abort', onAbort)
+          resolve(reason)
+        }
+      }
+      signal.addEventListener('abort', onAbort)
+      this.waiters.add(waiter)
+    })
+  }
+
+  async locate (path: string, uid: string): Promise<string | undefined> {
+    const seen = new Set<string>()
+    for (let at: string | undefined = path; at !== undefined && !seen.has(at); at = this.forwards.get(at)?.get(uid)) {
+      if (this.topics.get(at)?.uid === uid) return at
+      seen.add(at)
+    }
+    return undefined
+  }
+
+  async firstId (path: string): Promise<string | undefined> {
+    return this.topics.get(path)?.firstId
+  }
+
+  async serverId (): Promise<string> {
+    return String(this.server)
+  }
+
+  /**
+   * What a Redis without persistence does when it restarts: every topic and directory is gone,
+   * and the server's id changes. Waiters are woken, as Redis's existence checks would.
+   */
+  loseEverything (): void {
+    this.topics.clear()
+    this.listings.clear()
+    this.forwards.clear()
+    this.server++
+    this.wake(() => true, 'gone')
+  }
+
+  keyOf (path: string): string {
+    return `${this.prefix}{${path}}`
+  }
+
+  async reset (path: string): Promise<void> {
+    const topic = this.topics.get(path)
+    if (!topic) throw new TopicError('ENOENT', 'ENOENT no such topic')
+    topic.reset()
+  }
+
+  async remove (path: string): Promise<void> {
+    const { parent, name } = splitPath(path)
+    const existed = this.dropTopic(path)
+    if (!existed && this.childKind(path) === 'directory') throw new TopicError('EISDIR', `${path} is a directory`)
+    const listed = this.unlist(parent, name)
+    if (!existed && !listed) throw new TopicError('ENOENT', `no topic ${path}`)
+  }
+
+  async mkdir (path: string): Promise<void> {
+    validateNewPath(path)
+    const { parent, name } = splitPath(path)
+    await this.requireDirectory(parent)
+    if (this.topics.has(path) || this.childKind(path) !== undefined) throw new TopicError('EEXIST', `${path} exists`)
+    this.listing(parent, true).set(name, 'directory')
+  }
+
+  async rmdir (path: string): Promise<void> {
+    if (path === '') throw new TopicError('EPERM', 'the root cannot be removed')
+    const { parent, name } = splitPath(path)
+    const kind = this.childKind(path)
+    if (kind === undefined) throw new TopicError('ENOENT', `no directory ${path}`)
+    if (kind !== 'directory') throw new TopicError('ENOTDIR', `${path} is a topic`)
+    if (this.listing(path).size > 0) throw new TopicError('ENOTEMPTY', `${path} is not empty`)
+    this.unlist(parent, name)
+  }
+
+  async list (path: string): Promise<DirectoryEntry[]> {
+    await this.requireDirectory(path)
+    const children = this.listing(path)
+    return [...children.keys()].sort().map(name => ({ name, kind: children.get(name)! }))
+  }
+
+  /**
+   * Renames a topic, replacing one at `to`, with its identity, messages and ids; a forwarding
+   * address at `from` leads its followers to `to`. Directories answer EXDEV, as on Redis.
+   */
+  async rename (from: string, to: string): Promise<void> {
+    if (from === to) return
+    validateNewPath(to)
+    const source = await this.stat(from)
+    if (!source) throw new TopicError('ENOENT', `no such path ${from}`)
+    const target = await this.stat(to)
+    if (source.kind === 'directory') {
+      if (target?.kind === 'topic') throw new TopicError('ENOTDIR', `${to} is a topic`)
+      if (target?.kind === 'directory' && (await this.list(to)).length > 0) throw new TopicError('ENOTEMPTY', `${to} is not empty`)
+      throw new TopicError('EXDEV', 'directories are moved by copying')
+    }
+    if (target?.kind === 'directory') throw new TopicError('EISDIR', `${to} is a directory`)
+    const src = splitPath(from)
+    const dst = splitPath(to)
+    await this.requireDirectory(dst.parent)
+    const topic = this.topics.get(from)
+    if (!topic) throw new TopicError('ENOENT', 'ENOENT no such topic')
+    this.dropTopic(to)
+    this.dropTopic(from)
+    this.topics.set(to, topic)
+    this.unlist(src.parent, src.name)
+    this.listing(dst.parent, true).set(dst.name, 'topic')
+    const forwards = this.forwards.get(from) ?? new Map<string, string>()
+    this.forwards.set(from, forwards.set(topic.uid, to))
+  }
+
+  /** Ends every wait ('aborted'); the topics stay, and later waits wait again. */
+  close (): void {
+    this.wake(() => true, 'aborted')
+  }
+
+  /** How the parent of `path` lists it: as a topic, a directory, or not at all. */
+  private childKind (path: string): Kind | undefined {
+    const { parent, name } = splitPath(path)
+    return this.listings.get(parent)?.get(name)
+  }
+
+  /** The children of the directory `path`; an empty map of its own is kept only when `create` is set. */
+  private listing (path: string, create = false): Map<string, Kind> {
+    let listing = this.listings.get(path)
+    if (!listing) {
+      listing = new Map()
+      if (create) this.listings.set(path, listing)
+    }
+    return listing
+  }
+
+  private unlist (parent: string, name: string): boolean {
+    const listing = this.listings.get(parent)
+    const listed = listing?.delete(name) ?? false
+    if (listing?.size === 0) this.listings.delete(parent)
+    return listed
+  }
+
+  /** Forgets the topic at `path`, waking its followers ('gone'); whether there was one. */
+  private dropTopic (path: string): boolean {
+    if (!this.topics.delete(path)) return false
+    this.wake(waiter => waiter.path === path, 'gone')
+    return true
+  }
+
+  private wake (which: (waiter: Waiter) => boolean, reason: WakeReason): void {
+    for (const waiter of [...this.waiters]) if (which(waiter)) waiter.wake(reason)
+  }
+}

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto'
+import { EntryFields, messageFields, render, renderedLength } from '../framing/entry'
+import type { Message } from '../framing/message'
+import { compareIds } from './stream-id'
+import type { TopicStat } from './types'
+
+interface Entry {
+  id: string
+  /** The stream entry's field/value pairs, as Redis would hold them. */
+  fields: EntryFields
+  /** Byte offset where the entry's rendering starts in the file. */
+  pos: number
+  size: number
+}
+
+/** The entries a page holds, rendered. */
+export interface MemoryPage {
+  firstPos: number
+  lastId: string
+  data: Buffer
+  count: number
+}
+
+/** Id before every entry, as a stream's counters name "no entry yet". */
+const NO_ID = '0-0'
+
+/**
+ * One incarnation of a topic held in memory (see memory-engine.ts): its entries in id order,
+ * each stored as the fields of src/framing/entry.ts and placed at the byte offset its rendering
+ * starts at, so that a read at any offset is a binary search. Ids are made as XADD '*' makes
+ * them (`<ms>-<seq>`, strictly increasing, also across resets).
+ */
+export class MemoryTopic {
+  /** Identity of this incarnation: a topic removed and created again gets another. */
+  readonly uid = randomBytes(8).toString('hex')
+  readonly ctimeMs: number
+  private mtimeMs: number
+  private gen = 0
+  private entries: Entry[] = []
+  private bytes = 0
+  /** The last id made: a reset keeps it, as a stream keeps its last id through XTRIM. */
+  private lastMs = 0
+  private lastSeq = 0
+
+  constructor (now = Date.now()) {
+    this.ctimeMs = now
+    this.mtimeMs = now
+  }
+
+  get generation (): string {
+    return String(this.gen)
+  }
+
+  get lastId (): string {
+    return this.entries[this.entries.length - 1]?.id ?? NO_ID
+  }
+
+  get firstId (): string | undefined {
+    return this.entries[0]?.id
+  }
+
+  stat (): TopicStat {
+    return {
+      kind: 'topic',
+      uid: this.uid,
+      size: this.bytes,
+      entries: this.entries.length,
+      mtimeMs: this.mtimeMs,
+      ctimeMs: this.ctimeMs,
+      gen: this.generation,
+      lastId: this.lastId
+    }
+  }
+
+  /** Stores each message as one entry; returns the new size. */
+  append (messages: Message[]): number {
+    for (const message of messages) {
+      // Copies: the caller's buffers may be reused once the append has returned.
+      const fields = messageFields(message).map(field => Buffer.from(field))
+      const size = renderedLength(fields)
+      this.entries.push({ id: this.nextId(), fields, pos: this.bytes, size })
+      this.bytes += size
+    }
+    this.mtimeMs = this.lastMs
+    return this.bytes
+  }
+
+  /** Deletes every entry; the identity and the ids made so far stay. */
+  reset (): void {
+    this.entries = []
+    this.bytes = 0
+    this.gen++
+    this.mtimeMs = Date.now()
+  }
+
+  /** Whether an entry after `afterId` exists. */
+  hasAfter (afterId: string): boolean {
+    return compareIds(this.lastId, afterId) > 0
+  }
+
+  /** Whole entries that reach into [offset, offset + maxBytes); firstPos is the end when there are none. */
+  read (offset: number, maxBytes: number): MemoryPage {
+    return this.take(this.search(entry => entry.pos + entry.size > offset), maxBytes)
+  }
+
+  /** Entries after the id `afterId`, until about `maxBytes` are taken. */
+  readAfter (afterId: string, maxBytes: number): MemoryPage {
+    return this.take(this.search(entry => compareIds(entry.id, afterId) > 0), maxBytes)
+  }
+
+  /** Index of the first entry for which `past` holds (it holds for every later one too). */
+  private search (past: (entry: Entry) => boolean): number {
+    let low = 0
+    let high = this.entries.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (past(this.entries[middle]!)) high = middle
+      else low = middle + 1
+    }
+    return low
+  }
+
+  /** Entries from index `from` while fewer than `maxBytes` are taken (the last one may go past). */
+  private take (from: number, maxBytes: number): MemoryPage {
+    const parts: Buffer[] = []
+    let lastId = ''
+    let taken = 0
+    for (let i = from; i < this.entries.length && taken < maxBytes; i++) {
+      const entry = this.entries[i]!
+      parts.push(render(entry.fields))
+      taken += entry.size
+      lastId = entry.id
+    }
+    const firstPos = parts.length > 0 ? this.entries[from]!.pos : this.bytes
+    return { firstPos, lastId, data: Buffer.concat(parts, taken), count: parts.length }
+  }
+
+  /** The id XADD '*' would give: the clock's ms, or the last ms with the next sequence number. */
+  private nextId (): string {
+    const now = Date.now()
+    if (now > this.lastMs) {
+      this.lastMs = now
+      this.lastSeq = 0
+    } else {
+      this.lastSeq++
+    }
+    return `${this.lastMs}-${this.lastSeq}`
+  }
+}
