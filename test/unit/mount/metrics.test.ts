@@ -75,3 +75,10 @@ t.test('a port in use is refused', async t => {
   const second = new Metrics({ blockedFollowers: () => 0, redisStatus: () => 'ready' })
   await t.rejects(second.serve('127.0.0.1', port), { code: 'EADDRINUSE' })
 })
+
+// A bug, kept failing until src/mount/metrics.ts is fixed: `--metrics [::1]:9464` (the usual way
+// to write an IPv6 host with a port, as parseHostList in src/redis/connect.ts reads it) keeps
+// the brackets in the host, and listening on "[::1]" fails with ENOTFOUND.
+t.test('an IPv6 host in brackets is the host without them', async t => {
+  t.same(parseListen('[::1]:9464'), { host: '::1', port: 9464 })
+})
