@@ -1,0 +1,43 @@
+import { constants } from 'node:fs'
+import fc from 'fast-check'
+import t from 'tap'
+import { buildAttr } from '../../../src/mount/attrs'
+import type { TopicStat } from '../../../src/topics/types'
+
+const seed = Number(process.env.FC_SEED ?? 20261123)
+const MOUNTED = 1_700_000_000_000
+const owner = { uid: 1000, gid: 100, readOnly: false }
+const topic = (size: number, mtimeMs: number, ctimeMs: number): TopicStat =>
+  ({ kind: 'topic', uid: 'u', size, entries: 1, mtimeMs, ctimeMs, gen: '0', lastId: '1-0' })
+
+t.test('a topic is a regular file of its exact size, dated by its newest message', async t => {
+  const attr = buildAttr(topic(1234, MOUNTED + 5000, MOUNTED + 1000), owner, MOUNTED)
+  t.equal(attr.mode & constants.S_IFMT, constants.S_IFREG)
+  t.equal(attr.mode & 0o7777, 0o644)
+  t.same(attr, {
+    mode: constants.S_IFREG | 0o644, uid: 1000, gid: 100, size: 1234, nlink: 1, blocks: 3, blksize: 4096,
+    mtime: MOUNTED + 5000, atime: MOUNTED + 5000, ctime: MOUNTED + 5000
+  })
+  t.equal(buildAttr(topic(10, MOUNTED, MOUNTED + 7), owner, MOUNTED).ctime, MOUNTED + 7, 'a change newer than the last message (a reset)')
+  t.equal(buildAttr(topic(0, MOUNTED, MOUNTED), owner, 0).blocks, 0, 'an empty topic has no blocks')
+  t.equal(buildAttr(topic(10, MOUNTED, MOUNTED), { ...owner, readOnly: true }, MOUNTED).mode, constants.S_IFREG | 0o444, 'read-only: no write bits')
+})
+
+t.test('blocks are 512-byte units rounded up, ctime never before mtime', async () => {
+  fc.assert(fc.property(fc.nat(2 ** 40), fc.nat(2 ** 41), fc.nat(2 ** 41), (size, mtime, ctime) => {
+    const attr = buildAttr(topic(size, mtime, ctime), owner, MOUNTED)
+    const blocks = attr.blocks!
+    return attr.size === size && blocks * 512 >= size && (blocks - 1) * 512 < size + (size === 0 ? 512 : 0) &&
+      attr.ctime === Math.max(mtime, ctime) && attr.mtime === mtime && attr.atime === mtime
+  }), { numRuns: 300, seed })
+})
+
+t.test('a directory is dated by the mount and has the usual size', async t => {
+  const attr = buildAttr({ kind: 'directory' }, owner, MOUNTED)
+  t.same(attr, {
+    mode: constants.S_IFDIR | 0o755, uid: 1000, gid: 100, size: 4096, nlink: 2, blocks: 8, blksize: 4096,
+    mtime: MOUNTED, atime: MOUNTED, ctime: MOUNTED
+  })
+  t.equal(attr.mode & constants.S_IFMT, constants.S_IFDIR)
+  t.equal(buildAttr({ kind: 'directory' }, { uid: 0, gid: 0, readOnly: true }, MOUNTED).mode, constants.S_IFDIR | 0o555)
+})
