@@ -58,10 +58,11 @@ export class Metrics {
   }
 }
 
-/** "9464" or "0.0.0.0:9464" (the host defaults to loopback: expose it deliberately). */
+/** "9464", "0.0.0.0:9464" or "[::1]:9464" (the host defaults to loopback: expose it deliberately). */
 export function parseListen (value: string): { host: string, port: number } {
   const match = /^(?:(.+):)?(\d+)$/.exec(value)
   const port = Number(match?.[2])
   if (!match || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`expected PORT or HOST:PORT, got "${value}"`)
-  return { host: match[1] ?? '127.0.0.1', port }
+  // An IPv6 host comes in brackets, as in a URL; listen() wants it bare.
+  return { host: match[1]?.replace(/^\[(.*)\]$/, '$1') ?? '127.0.0.1', port }
 }

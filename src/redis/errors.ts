@@ -22,10 +22,7 @@ export class RedisUnavailableError extends Error {
   }
 }
 
-/**
- * An error reply. `code` is its first word (OOM, READONLY, NOPERM, WRONGTYPE, MOVED, …); for
- * a script's own error replies, which Redis may prefix with "ERR ", the word the script chose.
- */
+/** An error reply. `code` is its first word: ERR, OOM, READONLY, NOPERM, WRONGTYPE, MOVED, … */
 export class RedisReplyError extends Error {
   constructor (readonly code: string, message: string) {
     super(message)
@@ -33,7 +30,7 @@ export class RedisReplyError extends Error {
   }
 }
 
-const CODE = /^([A-Z][A-Z_]*)(?: ([A-Z][A-Z_]+)(?= |$))?/
+const CODE = /^[A-Z][A-Z_]*(?= |$)/
 const TIMED_OUT = 'Command timed out'
 const UNAVAILABLE = [/^Connection is closed\.?$/, /^Stream isn't writeable/, /Cluster/, /^None of startup nodes is available/, /slots cache/]
 
@@ -42,11 +39,9 @@ function isReplyError (err: Error): boolean {
   return err instanceof (ReplyError as ErrorConstructor)
 }
 
-/** The code of a Redis error reply text. */
+/** The code of a Redis error reply text: its first word when that is one in capitals, else ERR. */
 export function replyCode (message: string): string {
-  const words = CODE.exec(message)
-  if (!words) return 'ERR'
-  return words[1] === 'ERR' && words[2] !== undefined ? words[2] : words[1]!
+  return CODE.exec(message)?.[0] ?? 'ERR'
 }
 
 /** `err` as one of the types above when ioredis raised it; anything else unchanged. */

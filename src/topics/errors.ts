@@ -27,6 +27,19 @@ export class UnreconciledError extends Error {
   }
 }
 
+/** The codes dnpipes' scripts answer with (lua/*.lua: redis.error_reply('CODE why')). */
+const SCRIPT_CODES: ReadonlySet<string> = new Set([...TOPIC_ERROR_CODES, 'UNRECONCILED'])
+
+/**
+ * A reply one of our scripts wrote, as it wrote it ("ESTALE the topic was removed…"): Redis
+ * passes it on as it is, or with "ERR " before it when it does not take the first word for a code.
+ */
+function scriptReply (reply: RedisReplyError): { code: string, message: string } | undefined {
+  const message = reply.code === 'ERR' ? reply.message.slice('ERR '.length) : reply.message
+  const code = /^[A-Z_]+(?= |$)/.exec(message)?.[0]
+  return code !== undefined && SCRIPT_CODES.has(code) ? { code, message } : undefined
+}
+
 function isTopicErrorCode (code: string): code is TopicErrorCode {
   return (TOPIC_ERROR_CODES as readonly string[]).includes(code)
 }
@@ -46,10 +59,11 @@ const REPLY_CODES: Readonly<Record<string, TopicErrorCode>> = {
 export function toTopicFailure (err: unknown): unknown {
   const typed = typedRedisError(err)
   if (!(typed instanceof RedisReplyError)) return typed
-  // A script's reply as it wrote it ("ESTALE the topic was removed…"), without Redis's "ERR ".
-  const message = typed.message.replace(/^ERR (?=[A-Z_]+ )/, '')
-  if (typed.code === 'UNRECONCILED') return new UnreconciledError(message)
-  if (isTopicErrorCode(typed.code)) return new TopicError(typed.code, message)
+  const script = scriptReply(typed)
+  if (script) {
+    if (script.code === 'UNRECONCILED') return new UnreconciledError(script.message)
+    if (isTopicErrorCode(script.code)) return new TopicError(script.code, script.message)
+  }
   const mapped = REPLY_CODES[typed.code]
   return mapped ? new TopicError(mapped, typed.message) : typed
 }

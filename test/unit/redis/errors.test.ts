@@ -6,10 +6,13 @@ import { rejection, ReplyServer, startReplyServer } from '../../helpers/reply-se
 
 // Reply texts as Redis and the topic scripts send them.
 const REPLIES: Array<[text: string, code: string]> = [
-  ['ERR UNRECONCILED another client changed the stream', 'UNRECONCILED'],
+  ['ERR UNRECONCILED another client changed the stream', 'ERR'],
   ['UNRECONCILED another client changed the stream', 'UNRECONCILED'],
   ['ESTALE the topic was removed after it was opened', 'ESTALE'],
-  ['ERR ESTALE the topic was removed after it was opened', 'ESTALE'],
+  ['ERR ESTALE the topic was removed after it was opened', 'ERR'],
+  ['ERR EXEC without MULTI', 'ERR'],
+  ['ERR DB index is out of range', 'ERR'],
+  ['Connection is closed.', 'ERR'],
   ['ENOENT no such topic', 'ENOENT'],
   ['ERR Error running script (call to f_2c5d1c0b9d8a): @user_script:8: user_script:8: attempt to compare nil with number', 'ERR'],
   ['ERR user_script:1: boom script: 82903a0434f1503e152f89c03c9acd881a0e8150, on @user_script:1.', 'ERR'],
