@@ -7,7 +7,10 @@ import { startRedis } from './support/redis-server'
 /**
  * Soak (not in CI): writers, followers and periodic resets across two mounts for a while,
  * printing each minute the throughput, the errors and each daemon's RSS, which should stay flat.
- * `node dist/scripts/soak.js [--minutes 10] [--writers 8] [--followers 8] [--reset-every 30]`
+ * `node dist/scripts/soak.js [--minutes 10] [--writers 8] [--followers 8] [--reset-every 30] [--kill-every 0]`
+ * With --kill-every N, Redis (with an AOF, fsync always) is killed with SIGKILL every N seconds
+ * and started again 1.5 s later: writes fail meanwhile (counted apart), and every follower must
+ * still be running, and delivering, at the end.
  */
 
 function option (name: string, fallback: number): number {
@@ -19,7 +22,10 @@ const MINUTES = option('minutes', 10)
 const WRITERS = option('writers', 8)
 const FOLLOWERS = option('followers', 8)
 const RESET_EVERY_S = option('reset-every', 30)
+const KILL_EVERY_S = option('kill-every', 0)
 const TOPICS = 4
+/** How long Redis stays down in each kill cycle: long enough for every operation to fail once. */
+const DOWN_MS = 1500
 
 async function rssMiB (pid: number): Promise<number> {
   const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')
@@ -27,14 +33,19 @@ async function rssMiB (pid: number): Promise<number> {
 }
 
 async function main (): Promise<void> {
-  const server = await startRedis({ persistence: false })
-  const mounts: MountedDir[] = [await mount(server.url), await mount(server.url)]
+  const killing = KILL_EVERY_S > 0
+  const server = await startRedis({ persistence: killing })
+  const args = killing ? ['--op-timeout', '1000'] : []
+  const mounts: MountedDir[] = [await mount(server.url, { args }), await mount(server.url, { args })]
   const topic = (i: number, m: number): string => `${mounts[m % 2]!.dir}/soak-${i % TOPICS}`
   for (let i = 0; i < TOPICS; i++) await fs.writeFile(topic(i, 0), '')
   let stopping = false
   let lines = 0
   let errors = 0
   let followed = 0
+  let outageErrors = 0
+  let down = false
+  let kills = 0
 
   const writers = Array.from({ length: WRITERS }, async (_, w) => {
     const handle = await fs.open(topic(w, w), 'a')
@@ -44,7 +55,8 @@ async function main (): Promise<void> {
         await handle.write(batch)
         lines += 50
       } catch {
-        errors++
+        if (down) outageErrors++
+        else errors++
         await new Promise(resolve => setTimeout(resolve, 100))
       }
     }
@@ -52,26 +64,47 @@ async function main (): Promise<void> {
   })
 
   const followers: ChildProcess[] = []
+  const followedBy = new Array<number>(FOLLOWERS).fill(0)
   for (let f = 0; f < FOLLOWERS; f++) {
     const child = track(spawn('cat', [topic(f, f + 1).replace(/soak-/, '.follow/soak-')], { stdio: ['ignore', 'pipe', 'ignore'] }))
-    child.stdout!.on('data', chunk => { followed += chunk.length })
+    child.stdout!.on('data', chunk => { followed += chunk.length; followedBy[f] += chunk.length })
     followers.push(child)
   }
+
+  // A kill cycle counts as an outage from the kill until a second after Redis is back, so that
+  // the writes already failing then are not taken for errors.
+  const kill = async (): Promise<void> => {
+    down = true
+    await server.stop('SIGKILL')
+    await new Promise(resolve => setTimeout(resolve, DOWN_MS))
+    await server.start()
+    kills++
+    setTimeout(() => { down = false }, 1000)
+  }
+  let killCycle = Promise.resolve()
+  const killer = killing ? setInterval(() => { killCycle = killCycle.then(kill) }, KILL_EVERY_S * 1000) : undefined
 
   const resets = setInterval(() => {
     for (let i = 0; i < TOPICS; i++) fs.truncate(topic(i, i), 0).catch(() => { errors++ })
   }, RESET_EVERY_S * 1000)
 
   const rss: number[][] = []
-  console.log('minute  lines/s  followed MB/s  errors  daemon RSS MiB')
+  console.log(`minute  lines/s  followed MB/s  errors${killing ? '  outage errors  kills' : ''}  daemon RSS MiB`)
+  let lastMinute = followedBy
   for (let minute = 1; minute <= MINUTES; minute++) {
-    const before = { lines, followed, errors }
+    const before = { lines, followed, errors, outageErrors }
+    lastMinute = [...followedBy]
     await new Promise(resolve => setTimeout(resolve, 60_000))
     const now = await Promise.all(mounts.map(m => rssMiB(m.daemon.pid!)))
     rss.push(now)
     console.log(`${String(minute).padStart(6)}  ${String(Math.round((lines - before.lines) / 60)).padStart(7)}  ` +
-      `${((followed - before.followed) / 60 / 1e6).toFixed(2).padStart(13)}  ${String(errors - before.errors).padStart(6)}  ${now.map(r => r.toFixed(0)).join(' / ')}`)
+      `${((followed - before.followed) / 60 / 1e6).toFixed(2).padStart(13)}  ${String(errors - before.errors).padStart(6)}  ` +
+      `${killing ? `${String(outageErrors - before.outageErrors).padStart(13)}  ${String(kills).padStart(5)}  ` : ''}${now.map(r => r.toFixed(0)).join(' / ')}`)
   }
+  clearInterval(killer)
+  await killCycle
+  const running = followers.filter(child => child.exitCode === null && child.signalCode === null).length
+  const delivering = followedBy.filter((bytes, f) => bytes > lastMinute[f]!).length
   stopping = true
   clearInterval(resets)
   await Promise.all(writers)
@@ -82,7 +115,9 @@ async function main (): Promise<void> {
   const last = rss[rss.length - 1]!
   const growth = Math.max(...last.map((r, i) => r / first[i]!))
   console.log(`\nerrors: ${errors}; RSS from ${first.map(r => r.toFixed(0)).join('/')} to ${last.map(r => r.toFixed(0)).join('/')} MiB (x${growth.toFixed(2)})`)
-  process.exit(errors === 0 && growth < 1.5 ? 0 : 1)
+  console.log(`followers: ${running} of ${FOLLOWERS} still running at the end, ${delivering} delivering in the last minute` +
+    (killing ? `; ${kills} kills of Redis, ${outageErrors} writes failed during them` : ''))
+  process.exit(errors === 0 && growth < 1.5 && running === FOLLOWERS && delivering === FOLLOWERS ? 0 : 1)
 }
 
 main().catch(err => {

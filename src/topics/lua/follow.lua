@@ -9,7 +9,8 @@ local lastId = ''
 local start = after(ARGV[1])
 local taken = 0
 while taken < maxBytes do
-  local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 256)
+  local batch = batch_size(maxBytes - taken, count, taken)
+  local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', batch)
   for _, e in ipairs(page) do
     local size
     n, size = emit(parts, n, e[2])
@@ -18,7 +19,7 @@ while taken < maxBytes do
     lastId = e[1]
     if taken >= maxBytes then break end
   end
-  if #page < 256 or taken >= maxBytes then break end
+  if #page < batch or taken >= maxBytes then break end
   start = '(' .. lastId
 end
 return {uid, lastId, table.concat(parts), count}

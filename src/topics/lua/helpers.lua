@@ -33,6 +33,16 @@ local function after(last)
   return '(' .. last
 end
 
+-- How many entries the next XRANGE of a page asks for: enough for the bytes still wanted at
+-- the mean size of the entries seen so far (one before any), at most 512. A fixed 512 made a
+-- page of 1 MiB entries turn 512 MiB of the stream into Lua values, to use one of them.
+local function batch_size(wanted, seen, seen_bytes)
+  if seen == 0 then return 1 end
+  local n = math.ceil(wanted * seen / math.max(seen_bytes, 1)) + 1
+  if n > 512 then return 512 end
+  return n
+end
+
 -- Appends an entry's rendering to parts at index n + 1; returns the new n and the size. A
 -- payload and its newline go in as two parts, never joined: every string Lua makes is hashed
 -- and interned, and joining them made a page of 50-byte lines take 15% longer.

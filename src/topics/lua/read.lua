@@ -19,9 +19,12 @@ else
 end
 local parts, n, count = {}, 0, 0
 local first, lastId = nil, ''
-local taken = 0
+local taken, seen, seen_bytes = 0, 0, 0
 while taken < maxBytes do
-  local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 512)
+  local wanted = maxBytes - taken
+  if first == nil and offset > pos then wanted = wanted + offset - pos end
+  local batch = batch_size(wanted, seen, seen_bytes)
+  local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', batch)
   for _, e in ipairs(page) do
     local size
     if first == nil then size = entry_size(e[2]) end
@@ -33,10 +36,11 @@ while taken < maxBytes do
       taken = taken + size
     end
     pos = pos + size
+    seen, seen_bytes = seen + 1, seen_bytes + size
     if taken >= maxBytes then break end
   end
   if #page > 0 then start = '(' .. page[#page][1] end
-  if #page < 512 then break end
+  if #page < batch then break end
 end
 local nextId, nextPos = '', ''
 local ranged = tonumber(ARGV[7])
