@@ -2,8 +2,8 @@ import type { Framing } from './framing/message'
 
 /**
  * Every setting of dnpipes with its default, grouped by concern, and the values derived from
- * them. The CLI flags and the fstab options are made from OPTION_DESCRIPTORS
- * (src/option-descriptors.ts); the layers below take the values they need from here, so that a
+ * them. The CLI flags and the fstab options are made from the option table
+ * (src/commands/option-table.ts); the layers below take the values they need from here, so that a
  * default is written once.
  */
 
@@ -84,6 +84,7 @@ export const DEFAULTS = {
   }
 } as const
 
+/** The defaults of a mount's settings, as the CLI and fstab options show them. */
 export const MOUNT_DEFAULTS: Omit<MountSettings, 'metrics'> = {
   ...DEFAULTS.keys,
   ...DEFAULTS.files,

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander'
 import { FRAMINGS } from '../framing/message'
-import { DEFAULTS } from '../options'
+import { MOUNT_DEFAULTS } from '../options'
 
 /**
  * The options of the commands, one descriptor each: the commander flag, its fstab `-o` name
@@ -40,19 +40,19 @@ export const TARGET_OPTIONS: readonly OptionDescriptor[] = [
   { flag: '--tls-cert <file>', fstab: 'tls_cert', description: 'client certificate for TLS (PEM)' },
   { flag: '--tls-key <file>', fstab: 'tls_key', description: 'client key for TLS (PEM)' },
   { flag: '--data-dir <dir>', fstab: 'data_dir', description: 'data directory of the embedded Redis (default: $XDG_STATE_HOME/dnpipes or ~/.local/state/dnpipes)' },
-  { flag: '--prefix <prefix>', fstab: 'prefix', description: 'prefix of every Redis key', default: DEFAULTS.keys.prefix }
+  { flag: '--prefix <prefix>', fstab: 'prefix', description: 'prefix of every Redis key', default: MOUNT_DEFAULTS.prefix }
 ]
 
 /** What only a mount takes. */
 export const MOUNT_OPTIONS: readonly OptionDescriptor[] = [
-  { flag: '--framing <mode>', fstab: 'framing', description: 'line: one message per line; write: one message per write(2)', choices: FRAMINGS, default: DEFAULTS.files.framing },
-  { flag: '--otrunc <mode>', fstab: 'otrunc', description: 'what open(O_TRUNC), as in `echo x > t`, does', choices: ['ignore', 'reset'], default: DEFAULTS.files.otrunc },
-  { flag: '--allow-other', fstab: 'allow_other', description: 'let other users use the mount (needs user_allow_other in /etc/fuse.conf for non-root)', default: DEFAULTS.files.allowOther },
-  { flag: '--read-only', fstab: 'ro', description: 'refuse every change with EROFS', default: DEFAULTS.files.readOnly },
-  { flag: '--op-timeout <ms>', fstab: 'op_timeout', description: 'longest any file operation (and so any Redis command) waits for Redis before failing with EIO', parse: positiveInteger, default: DEFAULTS.redis.opTimeout },
-  { flag: '--wait-replicas <n>', fstab: 'wait_replicas', description: 'a write returns only once N replicas have it (WAIT), so a failover cannot lose it', parse: nonNegativeInteger, default: DEFAULTS.redis.waitReplicas },
+  { flag: '--framing <mode>', fstab: 'framing', description: 'line: one message per line; write: one message per write(2)', choices: FRAMINGS, default: MOUNT_DEFAULTS.framing },
+  { flag: '--otrunc <mode>', fstab: 'otrunc', description: 'what open(O_TRUNC), as in `echo x > t`, does', choices: ['ignore', 'reset'], default: MOUNT_DEFAULTS.otrunc },
+  { flag: '--allow-other', fstab: 'allow_other', description: 'let other users use the mount (needs user_allow_other in /etc/fuse.conf for non-root)', default: MOUNT_DEFAULTS.allowOther },
+  { flag: '--read-only', fstab: 'ro', description: 'refuse every change with EROFS', default: MOUNT_DEFAULTS.readOnly },
+  { flag: '--op-timeout <ms>', fstab: 'op_timeout', description: 'longest any file operation (and so any Redis command) waits for Redis before failing with EIO', parse: positiveInteger, default: MOUNT_DEFAULTS.opTimeout },
+  { flag: '--wait-replicas <n>', fstab: 'wait_replicas', description: 'a write returns only once N replicas have it (WAIT), so a failover cannot lose it', parse: nonNegativeInteger, default: MOUNT_DEFAULTS.waitReplicas },
   { flag: '--metrics <[host:]port>', fstab: 'metrics', description: 'serve Prometheus metrics at http://HOST:PORT/metrics (host default 127.0.0.1)' },
-  { flag: '--debug', fstab: 'debug', description: 'log every operation (same as DEBUG=dnpipes:*)', default: DEFAULTS.logging.debug }
+  { flag: '--debug', fstab: 'debug', description: 'log every operation (same as DEBUG=dnpipes:*)', default: MOUNT_DEFAULTS.debug }
 ]
 
 /** The commander option a descriptor stands for. */

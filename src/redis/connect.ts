@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import Redis, { Cluster, RedisOptions } from 'ioredis'
 import { redisLog } from '../log'
 import { DEFAULTS } from '../options'
-import { DeadlineError, withDeadline } from '../util/deadline'
+import { TimeoutError, withDeadline } from '../util/deadline'
+import { RedisReplyError, RedisUnavailableError, typedRedisError } from './errors'
 
 /** TLS material, as file paths (read when connecting). */
 export interface TlsFiles {
@@ -98,15 +99,19 @@ function credentials (target: { url?: string, tls?: TlsFiles, passwordFile?: str
   return { password: target.passwordFile ? readSecret(target.passwordFile) : undefined, tls: tlsOptions(target.tls, false) }
 }
 
+/** Replies to AUTH (or to a command sent without it) that mean the credentials are wrong. */
+const AUTH_REPLIES = new Set(['WRONGPASS', 'NOAUTH'])
+/** Node's codes for a server certificate that no trusted CA vouches for. */
+const UNTRUSTED_CERTIFICATE = /SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_/
+
 /** A clearer message for the failures a user can fix. */
 function explain (err: Error): string {
-  const message = err.message
-  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) return `authentication failed (${message.trim()})`
-  const code = (err as NodeJS.ErrnoException).code ?? ''
-  if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_/.test(code) || /self[- ]signed certificate|unable to verify/i.test(message)) {
-    return `TLS: the server's certificate is not trusted (${message}); pass its CA with --tls-ca`
+  const typed = typedRedisError(err)
+  if (typed instanceof RedisReplyError && AUTH_REPLIES.has(typed.code)) return `authentication failed (${err.message.trim()})`
+  if (UNTRUSTED_CERTIFICATE.test((err as NodeJS.ErrnoException).code ?? '')) {
+    return `TLS: the server's certificate is not trusted (${err.message}); pass its CA with --tls-ca`
   }
-  return message
+  return err.message
 }
 
 export interface ConnectOptions {
@@ -213,7 +218,8 @@ export async function connectRedis (target: RedisTarget, options: ConnectOptions
   } catch (err) {
     redis.disconnect()
     // The error event says why (refused, WRONGPASS, certificate); the promise often only says it gave up.
-    const cause = lastError && ((err as Error).message === 'Connection is closed.' || err instanceof DeadlineError) ? lastError : err as Error
+    const failure = typedRedisError(err)
+    const cause = lastError && (failure instanceof RedisUnavailableError || failure instanceof TimeoutError) ? lastError : err as Error
     throw new Error(`cannot use Redis at ${describeTarget(target)}: ${explain(cause)}`)
   }
 }

@@ -5,6 +5,7 @@ import { isTimeout, sleep, withDeadline } from '../util/deadline'
 import { TopicKeys } from './keys'
 import { compareIds, minId } from './stream-id'
 import type { WakeReason } from './types'
+import { Waiters } from './waiters'
 
 /** How long one XREAD blocks, and so how often waited-on topics are checked for removal. */
 const BLOCK_MS = 1000
@@ -15,11 +16,11 @@ const XREAD_RETRY_MS = 100
 /** Tries of CLIENT UNBLOCK, 1 ms apart, before the XREAD is left to end by itself. */
 const UNBLOCK_ATTEMPTS = 100
 
-interface Waiter {
+/** What one blocked follower waits for. */
+interface Waiting {
   keys: TopicKeys
   afterId: string
   uid: string
-  wake (reason: WakeReason): void
 }
 
 /** What a follower waits on: XREAD multiplexing on one Redis, notifications on a Cluster. */
@@ -33,7 +34,7 @@ export interface Hub {
 
 /** The set of blocked followers, and how a wait is registered, woken and cancelled. */
 abstract class WaiterSet implements Hub {
-  protected readonly waiters = new Set<Waiter>()
+  protected readonly waiters = new Waiters<Waiting>()
   protected closed = false
 
   get waiting (): number {
@@ -42,29 +43,16 @@ abstract class WaiterSet implements Hub {
 
   /** Resolves when an entry after `afterId` may exist, the topic is gone, or `signal` aborts. */
   wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason> {
-    if (this.closed || signal.aborted) return Promise.resolve('aborted')
-    return new Promise(resolve => {
-      const onAbort = (): void => waiter.wake('aborted')
-      const waiter: Waiter = {
-        keys,
-        afterId,
-        uid,
-        wake: reason => {
-          if (!this.waiters.delete(waiter)) return
-          signal.removeEventListener('abort', onAbort)
-          resolve(reason)
-        }
-      }
-      signal.addEventListener('abort', onAbort)
-      this.waiters.add(waiter)
-      this.changed()
-    })
+    if (this.closed) return Promise.resolve('aborted')
+    const woken = this.waiters.wait({ keys, afterId, uid }, signal)
+    this.changed()
+    return woken
   }
 
   /** Ends every wait ('aborted'). */
   close (): void {
     this.closed = true
-    for (const waiter of [...this.waiters]) waiter.wake('aborted')
+    this.waiters.wake(() => true, 'aborted')
   }
 
   gone (stream: string): void {
@@ -72,13 +60,13 @@ abstract class WaiterSet implements Hub {
   }
 
   protected wakeStream (stream: string, reason: WakeReason): void {
-    for (const waiter of [...this.waiters]) if (waiter.keys.stream === stream) waiter.wake(reason)
+    this.waiters.wake(waiting => waiting.keys.stream === stream, reason)
   }
 
   /** The lowest id waited after, per stream. */
   protected waitedStreams (): Map<string, string> {
     const byStream = new Map<string, string[]>()
-    for (const waiter of this.waiters) {
+    for (const waiter of this.waiters.values()) {
       const ids = byStream.get(waiter.keys.stream) ?? []
       ids.push(waiter.afterId)
       byStream.set(waiter.keys.stream, ids)
@@ -88,16 +76,16 @@ abstract class WaiterSet implements Hub {
 
   /** Wakes the waiters whose topic was removed, or removed and created again. */
   protected async checkExistence (client: Redis | Cluster): Promise<void> {
-    const metas = [...new Set([...this.waiters].map(waiter => waiter.keys.meta))]
+    const metas = [...new Set([...this.waiters.values()].map(waiter => waiter.keys.meta))]
     if (metas.length === 0) return
     // One command per topic, sent together: on a Cluster they go to different nodes.
     const uids = await Promise.all(metas.map(meta => client.hget(meta, 'uid').catch(() => undefined)))
     // null: the topic is gone; undefined: Redis did not answer, which says nothing.
     const byMeta = new Map(metas.map((meta, i) => [meta, uids[i]]))
-    for (const waiter of [...this.waiters]) {
+    this.waiters.wake(waiter => {
       const uid = byMeta.get(waiter.keys.meta)
-      if (uid !== undefined && uid !== waiter.uid) waiter.wake('gone')
-    }
+      return uid !== undefined && uid !== waiter.uid
+    }, 'gone')
   }
 
   protected abstract changed (): void

@@ -3,15 +3,16 @@ import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
 import { MemoryTopic } from './memory-topic'
 import { splitPath, validateNewPath } from './paths'
+import { Waiters } from './waiters'
 import type { DirectoryEntry, FollowPage, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
 
 type Kind = DirectoryEntry['kind']
 
-interface Waiter {
+/** What one blocked follower waits for. */
+interface Waiting {
   path: string
   uid: string
   afterId: string
-  wake (reason: WakeReason): void
 }
 
 export interface MemoryEngineOptions {
@@ -36,7 +37,7 @@ export class MemoryEngine implements TopicEngine {
    * a day; here they last as long as the engine.
    */
   private readonly forwards = new Map<string, Map<string, string>>()
-  private readonly waiters = new Set<Waiter>()
+  private readonly waiters = new Waiters<Waiting>()
   /** Changes with loseEverything(), as a Redis server's run id does when it restarts. */
   private server = 1
 
@@ -108,21 +109,7 @@ export class MemoryEngine implements TopicEngine {
     const topic = this.topics.get(path)
     if (topic?.uid !== uid) return 'gone'
     if (topic.hasAfter(afterId)) return 'data'
-    return await new Promise(resolve => {
-      const onAbort = (): void => waiter.wake('aborted')
-      const waiter: Waiter = {
-        path,
-        uid,
-        afterId,
-        wake: reason => {
-          if (!this.waiters.delete(waiter)) return
-          signal.removeEventListener('abort', onAbort)
-          resolve(reason)
-        }
-      }
-      signal.addEventListener('abort', onAbort)
-      this.waiters.add(waiter)
-    })
+    return await this.waiters.wait({ path, uid, afterId }, signal)
   }
 
   async locate (path: string, uid: string): Promise<string | undefined> {
@@ -261,7 +248,7 @@ export class MemoryEngine implements TopicEngine {
     return true
   }
 
-  private wake (which: (waiter: Waiter) => boolean, reason: WakeReason): void {
-    for (const waiter of [...this.waiters]) if (which(waiter)) waiter.wake(reason)
+  private wake (which: (waiting: Waiting) => boolean, reason: WakeReason): void {
+    this.waiters.wake(which, reason)
   }
 }

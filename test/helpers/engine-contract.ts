@@ -36,6 +36,36 @@ export async function readAll (store: TopicEngine, path: string, pageBytes = 409
 const at = (offset: number, maxBytes: number): ReadRequest => ({ gen: '', offset, afterId: '', afterPos: 0, maxBytes })
 
 /** Declares the suite's tests on `t`; `makeEngine` is called when they run (after t.before). */
+/**
+ * 3000 lines of varied length through `path`: the size, a sequential read and reads at offsets
+ * around every boundary match the full rendering. Returns that rendering.
+ */
+export async function checkReadsAtAnyOffset (t: Test, store: TopicEngine, path: string): Promise<Buffer> {
+  const { uid } = await store.create(path)
+  const texts = Array.from({ length: 3000 }, (_, i) => `entry ${i} ${'#'.repeat(i % 31)}`)
+  for (let i = 0; i < texts.length; i += 500) await store.append(path, uid, lines(...texts.slice(i, i + 500)))
+  const expected = Buffer.from(texts.map(x => x + '\n').join(''))
+  t.equal((await store.statTopic(path))?.size, expected.length)
+  t.ok((await readAll(store, path)).equals(expected), 'sequential read')
+  for (const offset of [0, 1, 255, 256, 257, 40_000, expected.length - 1, expected.length, expected.length + 10]) {
+    const cursor = new ReadCursor(request => store.read(path, request))
+    const got = await cursor.read(offset, 300)
+    t.ok(got.equals(expected.subarray(offset, offset + 300)), `read at ${offset}`)
+  }
+  return expected
+}
+
+/** The rendered bytes of each message of a topic, one by one (by id, as a follower reads them). */
+export async function messagesOf (engine: TopicEngine, path: string): Promise<string[]> {
+  const out: string[] = []
+  for (let after = FROM_FIRST; ;) {
+    const page = await engine.readAfter(path, after, 1)
+    if (!page || page.count === 0) return out
+    out.push(page.data.toString())
+    after = page.lastId
+  }
+}
+
 export function engineContract (t: Test, makeEngine: () => TopicEngine, features: EngineFeatures): void {
   const engines: TopicEngine[] = []
   const freshStore = (): TopicEngine => {
@@ -95,18 +125,7 @@ export function engineContract (t: Test, makeEngine: () => TopicEngine, features
   })
 
   t.test('reads at any offset match the full rendering', async t => {
-    const store = freshStore()
-    const { uid } = await store.create('big')
-    const texts = Array.from({ length: 3000 }, (_, i) => `entry ${i} ${'#'.repeat(i % 31)}`)
-    for (let i = 0; i < texts.length; i += 500) await store.append('big', uid, lines(...texts.slice(i, i + 500)))
-    const expected = Buffer.from(texts.map(x => x + '\n').join(''))
-    t.equal((await store.statTopic('big'))?.size, expected.length)
-    t.ok((await readAll(store, 'big')).equals(expected), 'sequential read')
-    for (const offset of [0, 1, 255, 256, 257, 40_000, expected.length - 1, expected.length, expected.length + 10]) {
-      const cursor = new ReadCursor(request => store.read('big', request))
-      const got = await cursor.read(offset, 300)
-      t.ok(got.equals(expected.subarray(offset, offset + 300)), `read at ${offset}`)
-    }
+    await checkReadsAtAnyOffset(t, freshStore(), 'big')
   })
 
   t.test('a page holds the whole entries that reach into the range asked for', async t => {

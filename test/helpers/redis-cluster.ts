@@ -3,6 +3,7 @@ import Redis, { Cluster } from 'ioredis'
 import tmp from 'tmp'
 import { run, track } from '../../scripts/support/processes'
 import { freePort, waitFor } from '../../scripts/support/redis-server'
+import { keySlot } from '../../src/topics/key-slot'
 
 export interface RedisCluster {
   ports: number[]
@@ -13,6 +14,12 @@ export interface RedisCluster {
   kill (port: number): Promise<void>
   /** Starts a killed node again: it rejoins the cluster (as a replica, after a failover). */
   restart (port: number): Promise<void>
+  /**
+   * Kills the master that owns `key`'s slot and waits until its replica took over; only then
+   * does the old master come back (empty, no persistence), as the new one's replica. Restarted
+   * before the promotion, it would come back as an empty master and take the data with it.
+   */
+  failOver (key: string): Promise<void>
   stop (): Promise<void>
 }
 
@@ -46,7 +53,7 @@ export async function startCluster (masters = 3, replicas = 0): Promise<RedisClu
     }, 15_000, 'the replicas to sync')
   }
   const clients: Cluster[] = []
-  return {
+  const cluster: RedisCluster = {
     ports,
     seeds: ports.map(port => `127.0.0.1:${port}`).join(','),
     client () {
@@ -64,6 +71,19 @@ export async function startCluster (masters = 3, replicas = 0): Promise<RedisClu
       children[ports.indexOf(port)] = startNode(port)
       await waitFor(async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.toString().trim() === 'PONG', 5000, `node ${port} to restart`)
     },
+    async failOver (key: string) {
+      const client = cluster.client()
+      await client.ping()
+      const owner = Number(client.slots[keySlot(key)]![0]!.split(':')[1])
+      const nodes = (await run('redis-cli', ['-p', String(owner), 'cluster', 'nodes'])).stdout.toString().split('\n')
+      const ownerId = nodes.find(line => line.includes(`:${owner}@`))!.split(' ')[0]!
+      const replica = Number(/:(\d+)@/.exec(nodes.find(line => line.includes(` ${ownerId} `) && / slave /.test(line))!)![1])
+      await cluster.kill(owner)
+      // cluster-node-timeout 2000: the promotion comes after about 3 s, later on a loaded machine.
+      await waitFor(async () => /role:master/.test((await run('redis-cli', ['-p', String(replica), 'info', 'replication'])).stdout.toString()), 20_000, 'the replica to be promoted')
+      await new Promise(resolve => setTimeout(resolve, 500))
+      await cluster.restart(owner)
+    },
     async stop () {
       for (const client of clients.splice(0)) client.disconnect()
       await Promise.all(children.map(child => child.exitCode !== null || child.signalCode !== null
@@ -72,4 +92,5 @@ export async function startCluster (masters = 3, replicas = 0): Promise<RedisClu
       dir.removeCallback()
     }
   }
+  return cluster
 }

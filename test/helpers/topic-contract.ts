@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis'
 import { render } from '../../src/framing/entry'
 import { ReadCursor } from '../../src/topics/read-cursor'
 import { TopicStore } from '../../src/topics/topic-store'
-import { engineContract, lines, readAll } from './engine-contract'
+import { checkReadsAtAnyOffset, engineContract, lines, readAll } from './engine-contract'
 
 export { readAll }
 
@@ -46,17 +46,7 @@ export function topicContract (t: Test, backend: Backend): void {
 
   t.test('reads at any offset match the full rendering, through the index', async t => {
     const store = freshStore(256)
-    const { uid } = await store.create('big')
-    const texts = Array.from({ length: 3000 }, (_, i) => `entry ${i} ${'#'.repeat(i % 31)}`)
-    for (let i = 0; i < texts.length; i += 500) await store.append('big', uid, lines(...texts.slice(i, i + 500)))
-    const expected = Buffer.from(texts.map(x => x + '\n').join(''))
-    t.equal((await store.statTopic('big'))?.size, expected.length)
-    t.ok((await readAll(store, 'big')).equals(expected), 'sequential read')
-    for (const offset of [0, 1, 255, 256, 257, 40_000, expected.length - 1, expected.length, expected.length + 10]) {
-      const cursor = new ReadCursor(request => store.read('big', request))
-      const got = await cursor.read(offset, 300)
-      t.ok(got.equals(expected.subarray(offset, offset + 300)), `read at ${offset}`)
-    }
+    const expected = await checkReadsAtAnyOffset(t, store, 'big')
     const indexed = await backend.client.zcard(store.keys.topic('big').index)
     // One entry per 256 bytes, each placed at the first message starting past the mark (<= 48 bytes).
     t.ok(indexed >= expected.length / (256 + 48) && indexed <= expected.length / 256 + 1, `${indexed} index entries for ${expected.length} bytes`)

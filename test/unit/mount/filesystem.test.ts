@@ -3,9 +3,8 @@ import type { Framing } from '../../../src/framing/message'
 import { DnpipesFilesystem, FilesystemOptions } from '../../../src/mount/filesystem'
 import type { OTruncMode } from '../../../src/options'
 import type { TopicEngine } from '../../../src/topics/engine'
-import { FROM_FIRST } from '../../../src/topics/follow-cursor'
 import { MemoryEngine } from '../../../src/topics/memory-engine'
-import { readAll } from '../../helpers/engine-contract'
+import { messagesOf, readAll } from '../../helpers/engine-contract'
 import { spyEngine } from '../../helpers/engine-spy'
 
 // DnpipesFilesystem on the memory engine: every file operation without FUSE or Redis.
@@ -45,16 +44,6 @@ async function cat (fs: DnpipesFilesystem, fusePath: string): Promise<string> {
   return Buffer.concat(parts).toString()
 }
 
-/** The rendered bytes of each message of a topic, one by one. */
-async function messages (engine: TopicEngine, path: string): Promise<string[]> {
-  const out: string[] = []
-  for (let after = FROM_FIRST; ;) {
-    const page = await engine.readAfter(path, after, 1)
-    if (!page || page.count === 0) return out
-    out.push(page.data.toString())
-    after = page.lastId
-  }
-}
 
 t.test('path rules hold in every operation: EILSEQ, ENAMETOOLONG', async t => {
   const fs = filesystem()
@@ -206,9 +195,9 @@ t.test('line framing at close: the partial line is pushed at release as a verbat
   const fs = filesystem()
   const handle = await fs.create('/t')
   await fs.write('/t', handle, Buffer.from('a\nno newline'))
-  t.same(await messages(fs.engine, 't'), ['a\n'], 'held until the close')
+  t.same(await messagesOf(fs.engine, 't'), ['a\n'], 'held until the close')
   await fs.release('/t', handle)
-  t.same(await messages(fs.engine, 't'), ['a\n', 'no newline'], 'pushed as it was written')
+  t.same(await messagesOf(fs.engine, 't'), ['a\n', 'no newline'], 'pushed as it was written')
   t.equal(await cat(fs, '/t'), 'a\nno newline')
 })
 
@@ -218,9 +207,9 @@ t.test('write framing: each write is one message, verbatim', async t => {
   await fs.write('/t', handle, Buffer.from('x'))
   await fs.write('/t', handle, Buffer.from('y\nz\n'))
   await fs.write('/t', handle, Buffer.from([0, 255]))
-  t.same((await messages(fs.engine, 't')).length, 3)
+  t.same((await messagesOf(fs.engine, 't')).length, 3)
   await fs.release('/t', handle)
-  t.equal((await messages(fs.engine, 't')).length, 3, 'nothing held for the close')
+  t.equal((await messagesOf(fs.engine, 't')).length, 3, 'nothing held for the close')
   t.ok(Buffer.from(await readAll(fs.engine, 't')).equals(Buffer.from([...Buffer.from('xy\nz\n'), 0, 255])))
 })
 

@@ -3,9 +3,8 @@ import type { Framing } from '../../../src/framing/message'
 import { OpenFile } from '../../../src/mount/open-file'
 import type { TopicEngine } from '../../../src/topics/engine'
 import { TopicError } from '../../../src/topics/errors'
-import { FROM_FIRST } from '../../../src/topics/follow-cursor'
 import { MemoryEngine } from '../../../src/topics/memory-engine'
-import { readAll } from '../../helpers/engine-contract'
+import { messagesOf, readAll } from '../../helpers/engine-contract'
 import { spyEngine } from '../../helpers/engine-spy'
 
 async function opened (framing: Framing = 'line', engine: TopicEngine = new MemoryEngine()) {
@@ -15,28 +14,18 @@ async function opened (framing: Framing = 'line', engine: TopicEngine = new Memo
   return { engine, uid, file, counts }
 }
 
-/** The rendered bytes of each entry, one by one. */
-async function entries (engine: TopicEngine, path = 't'): Promise<string[]> {
-  const out: string[] = []
-  for (let after = FROM_FIRST; ;) {
-    const page = await engine.readAfter(path, after, 1)
-    if (!page || page.count === 0) return out
-    out.push(page.data.toString())
-    after = page.lastId
-  }
-}
 
 t.test('line framing: each complete line is a message; a partial line waits for the flush', async t => {
   const { engine, file, counts } = await opened()
   await file.write(Buffer.from('one\ntwo\nthr'))
-  t.same(await entries(engine), ['one\n', 'two\n'])
+  t.same(await messagesOf(engine, 't'), ['one\n', 'two\n'])
   await file.write(Buffer.from('ee\nfo'))
-  t.same(await entries(engine), ['one\n', 'two\n', 'three\n'], 'the line completed by the next write')
+  t.same(await messagesOf(engine, 't'), ['one\n', 'two\n', 'three\n'], 'the line completed by the next write')
   await file.flush()
-  t.same(await entries(engine), ['one\n', 'two\n', 'three\n', 'fo'], 'the rest pushed verbatim, without a newline')
+  t.same(await messagesOf(engine, 't'), ['one\n', 'two\n', 'three\n', 'fo'], 'the rest pushed verbatim, without a newline')
   t.equal((await readAll(engine, 't')).toString(), 'one\ntwo\nthree\nfo', 'reads back byte for byte')
   await file.flush()
-  t.equal((await entries(engine)).length, 4, 'a second flush pushes nothing')
+  t.equal((await messagesOf(engine, 't')).length, 4, 'a second flush pushes nothing')
   t.equal(counts.pushed, 4)
 })
 
@@ -45,7 +34,7 @@ t.test('write framing: each write is one verbatim message', async t => {
   await file.write(Buffer.from('a'))
   await file.write(Buffer.from('b\nc\n'))
   await file.flush()
-  t.same(await entries(engine), ['a', 'b\nc\n'])
+  t.same(await messagesOf(engine, 't'), ['a', 'b\nc\n'])
 })
 
 t.test('reads see the topic from any offset, at its path of today', async t => {
@@ -66,10 +55,10 @@ t.test('writes through one file are applied one after another, in order', async 
   const { engine, file } = await opened('line', spy.engine)
   const release = spy.hold('append')
   const writes = ['1\n', '2\n', '3\n'].map(text => file.write(Buffer.from(text)))
-  t.same(await entries(spy.inner), [], 'nothing yet: the first append is held')
+  t.same(await messagesOf(spy.inner, 't'), [], 'nothing yet: the first append is held')
   release()
   await Promise.all(writes)
-  t.same(await entries(engine), ['1\n', '2\n', '3\n'])
+  t.same(await messagesOf(engine, 't'), ['1\n', '2\n', '3\n'])
 })
 
 t.test('a failed write leaves no bytes behind to surface in a later message', async t => {
@@ -79,7 +68,7 @@ t.test('a failed write leaves no bytes behind to surface in a later message', as
   spy.failNext('append', new TopicError('EIO', 'lost'))
   await t.rejects(file.write(Buffer.from('failed\n')), { code: 'EIO' })
   await file.write(Buffer.from('kept\n'))
-  t.same(await entries(engine), ['held kept\n'], 'the partial line from before stays; the failed bytes do not')
+  t.same(await messagesOf(engine, 't'), ['held kept\n'], 'the partial line from before stays; the failed bytes do not')
 })
 
 t.test('a failure does not stop the writes queued behind it', async t => {
@@ -90,7 +79,7 @@ t.test('a failure does not stop the writes queued behind it', async t => {
   const second = file.write(Buffer.from('b\n'))
   await t.rejects(first, { code: 'EIO' })
   await second
-  t.same(await entries(engine), ['b\n'])
+  t.same(await messagesOf(engine, 't'), ['b\n'])
 })
 
 t.test('a flush that fails reports it and drops the partial line', async t => {
@@ -100,7 +89,7 @@ t.test('a flush that fails reports it and drops the partial line', async t => {
   spy.failNext('append', new TopicError('EIO', 'lost'))
   await t.rejects(file.flush(), { code: 'EIO' })
   await file.flush()
-  t.same(await entries(engine), [])
+  t.same(await messagesOf(engine, 't'), [])
 })
 
 t.test('the topic removed: writes and the flush of a partial line are ESTALE, even once recreated', async t => {

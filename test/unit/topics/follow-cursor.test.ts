@@ -192,3 +192,23 @@ t.test('a topic removed on the same server still ends the follower', async t => 
   await engine.create('t')
   t.equal((await next).length, 0)
 })
+
+t.test('an outage in the middle of a replay: the replay goes on where it was, nothing twice', async t => {
+  const texts = Array.from({ length: 2000 }, (_, i) => `line ${i}`)
+  const { engine, uid } = await topic('t', ...texts)
+  const spy = spyEngine(engine)
+  const cursor = new FollowCursor(spy.engine, 't', uid, FROM_FIRST)
+  const parts: Buffer[] = []
+  parts.push(await cursor.read(1000, never))
+  spy.failNext('read', new RedisTimeoutError())
+  spy.failNext('read', new RedisUnavailableError('Connection is closed.'))
+  let total = parts[0]!.length
+  const expected = texts.map(text => text + '\n').join('')
+  while (total < expected.length) {
+    const chunk = await cursor.read(1000, never)
+    parts.push(chunk)
+    total += chunk.length
+  }
+  t.equal(Buffer.concat(parts).toString(), expected)
+  t.ok(spy.calls.filter(call => call === 'read').length >= 3, 'the failed pages were asked again')
+})
