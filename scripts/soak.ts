@@ -82,10 +82,22 @@ async function main (): Promise<void> {
     setTimeout(() => { down = false }, 1000)
   }
   let killCycle = Promise.resolve()
-  const killer = killing ? setInterval(() => { killCycle = killCycle.then(kill) }, KILL_EVERY_S * 1000) : undefined
+  let killer: NodeJS.Timeout | undefined
+  // Kills start half a reset period in, so that they do not always fall on the resets.
+  const firstKill = killing
+    ? setTimeout(() => {
+      killCycle = killCycle.then(kill)
+      killer = setInterval(() => { killCycle = killCycle.then(kill) }, KILL_EVERY_S * 1000)
+    }, KILL_EVERY_S * 500)
+    : undefined
 
   const resets = setInterval(() => {
-    for (let i = 0; i < TOPICS; i++) fs.truncate(topic(i, i), 0).catch(() => { errors++ })
+    for (let i = 0; i < TOPICS; i++) {
+      fs.truncate(topic(i, i), 0).catch(() => {
+        if (down) outageErrors++
+        else errors++
+      })
+    }
   }, RESET_EVERY_S * 1000)
 
   const rss: number[][] = []
@@ -101,6 +113,7 @@ async function main (): Promise<void> {
       `${((followed - before.followed) / 60 / 1e6).toFixed(2).padStart(13)}  ${String(errors - before.errors).padStart(6)}  ` +
       `${killing ? `${String(outageErrors - before.outageErrors).padStart(13)}  ${String(kills).padStart(5)}  ` : ''}${now.map(r => r.toFixed(0)).join(' / ')}`)
   }
+  clearTimeout(firstKill)
   clearInterval(killer)
   await killCycle
   const running = followers.filter(child => child.exitCode === null && child.signalCode === null).length

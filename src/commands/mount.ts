@@ -35,6 +35,8 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     cluster: target.kind === 'cluster',
     onReplyBytes: bytes => garbage.note(bytes)
   })
+  // Not fatal: ioredis sends a script the server lacks when it is first run.
+  await store.preload().catch(err => mountLog('loading the scripts: %s', err.message))
   let metrics: Metrics | undefined
   const filesystem: DnpipesFilesystem = new DnpipesFilesystem(store, {
     framing: options.framing,

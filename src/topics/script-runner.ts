@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { PAYLOAD_FIELD, VERBATIM_FIELD } from '../framing/entry'
+import type { Cluster, Redis } from 'ioredis'
 import type { RedisClient } from '../redis/connect'
 import { toTopicFailure } from './errors'
 
@@ -41,10 +42,25 @@ type Command = (...args: unknown[]) => Promise<unknown>
  * above typed (see toTopicFailure): scripts by name, anything else through `command`.
  */
 export class ScriptRunner {
+  private readonly sources = new Map<ScriptName, string>()
+
   constructor (readonly redis: RedisClient) {
     for (const name of SCRIPT_NAMES) {
-      redis.defineCommand(`dnpipes_${name}`, { numberOfKeys: SCRIPT_KEYS[name], lua: scriptSource(name) })
+      const lua = scriptSource(name)
+      this.sources.set(name, lua)
+      redis.defineCommand(`dnpipes_${name}`, { numberOfKeys: SCRIPT_KEYS[name], lua })
     }
+  }
+
+  /**
+   * Loads every script into the server (each master of a Cluster), so that the first operation
+   * does not pay for a NOSCRIPT reply and the script's compilation. Scripts a server lost (a
+   * restart) are sent again by ioredis when it answers NOSCRIPT; a user without SCRIPT LOAD
+   * gets them that way too.
+   */
+  async preload (): Promise<void> {
+    const nodes = this.redis.isCluster ? (this.redis as Cluster).nodes('master') : [this.redis as Redis]
+    await Promise.all(nodes.flatMap(node => [...this.sources.values()].map(lua => node.script('LOAD', lua))))
   }
 
   /** Runs a script; `replies: 'buffer'` keeps bulk replies binary (payloads are bytes). */

@@ -88,6 +88,11 @@ export class TopicStore implements TopicEngine {
     this.ranged?.close()
   }
 
+  /** Loads the scripts into Redis ahead of the first operation (see ScriptRunner.preload). */
+  preload (): Promise<void> {
+    return this.runner.preload()
+  }
+
   /** Why replays cannot page with plain XRANGE (they then go through the read script); undefined when they can. */
   async pageProblem (): Promise<string | undefined> {
     if (!this.ranged) return 'turned off'
