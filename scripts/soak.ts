@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import { mount, MountedDir } from './support/mount'
 import { track } from './support/processes'
-import { startRedis } from './support/redis-server'
+import { startRedis, waitFor } from './support/redis-server'
 
 /**
  * Soak (not in CI): writers, followers and periodic resets across two mounts for a while,
@@ -26,6 +26,8 @@ const KILL_EVERY_S = option('kill-every', 0)
 const TOPICS = 4
 /** How long Redis stays down in each kill cycle: long enough for every operation to fail once. */
 const DOWN_MS = 1500
+/** Loading the AOF a run of this size writes takes seconds; beyond this something is wrong. */
+const LOAD_TIMEOUT_MS = 60_000
 
 async function rssMiB (pid: number): Promise<number> {
   const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')
@@ -44,6 +46,13 @@ async function main (): Promise<void> {
   let errors = 0
   let followed = 0
   let outageErrors = 0
+  /** Failures outside the outages, by operation and code, for the summary. */
+  const failures = new Map<string, number>()
+  const failed = (what: string, err: unknown): void => {
+    errors++
+    const key = `${what} ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
+    failures.set(key, (failures.get(key) ?? 0) + 1)
+  }
   let down = false
   let kills = 0
 
@@ -54,13 +63,13 @@ async function main (): Promise<void> {
       try {
         await handle.write(batch)
         lines += 50
-      } catch {
+      } catch (err) {
         if (down) outageErrors++
-        else errors++
+        else failed('write', err)
         await new Promise(resolve => setTimeout(resolve, 100))
       }
     }
-    await handle.close().catch(() => { errors++ })
+    await handle.close().catch(err => failed('close', err))
   })
 
   const followers: ChildProcess[] = []
@@ -73,11 +82,14 @@ async function main (): Promise<void> {
 
   // A kill cycle counts as an outage from the kill until a second after Redis is back, so that
   // the writes already failing then are not taken for errors.
+  const probe = server.client()
   const kill = async (): Promise<void> => {
     down = true
     await server.stop('SIGKILL')
     await new Promise(resolve => setTimeout(resolve, DOWN_MS))
     await server.start()
+    // PING answers while the AOF is still loading, and writes get LOADING until it is done.
+    await waitFor(async () => await probe.set('soak:probe', String(kills)) === 'OK', LOAD_TIMEOUT_MS, 'Redis to take writes again')
     kills++
     setTimeout(() => { down = false }, 1000)
   }
@@ -93,9 +105,9 @@ async function main (): Promise<void> {
 
   const resets = setInterval(() => {
     for (let i = 0; i < TOPICS; i++) {
-      fs.truncate(topic(i, i), 0).catch(() => {
+      fs.truncate(topic(i, i), 0).catch(err => {
         if (down) outageErrors++
-        else errors++
+        else failed('reset', err)
       })
     }
   }, RESET_EVERY_S * 1000)
@@ -127,7 +139,7 @@ async function main (): Promise<void> {
   const first = rss[0]!
   const last = rss[rss.length - 1]!
   const growth = Math.max(...last.map((r, i) => r / first[i]!))
-  console.log(`\nerrors: ${errors}; RSS from ${first.map(r => r.toFixed(0)).join('/')} to ${last.map(r => r.toFixed(0)).join('/')} MiB (x${growth.toFixed(2)})`)
+  console.log(`\nerrors: ${errors}${errors > 0 ? ` (${[...failures].map(([key, n]) => `${n} × ${key}`).join(', ')})` : ''}; RSS from ${first.map(r => r.toFixed(0)).join('/')} to ${last.map(r => r.toFixed(0)).join('/')} MiB (x${growth.toFixed(2)})`)
   console.log(`followers: ${running} of ${FOLLOWERS} still running at the end, ${delivering} delivering in the last minute` +
     (killing ? `; ${kills} kills of Redis, ${outageErrors} writes failed during them` : ''))
   process.exit(errors === 0 && growth < 1.5 && running === FOLLOWERS && delivering === FOLLOWERS ? 0 : 1)
