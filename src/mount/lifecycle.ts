@@ -6,16 +6,6 @@ import { mountLog } from '../log'
 import { Errno } from './errno'
 import { pollUntil, withDeadline } from '../util/deadline'
 
-/**
- * Mount options the binding does not expose. direct_io: reads reach the daemon every time and
- * run until it answers 0 bytes, whatever size getattr said. atomic_o_trunc: open() sees O_TRUNC,
- * so `echo x > t` is not a truncate. attr_timeout=0 and negative_timeout=0: the kernel keeps no
- * attributes and no "does not exist" answers, so sizes and another host's new topics show at
- * once. entry_timeout=1: a name stays tied to its inode for a second, which spares a lookup per
- * syscall (`ls -l` makes three per file); every stat still asks the daemon, and an open of a name
- * another host removed answers ESTALE so that the kernel looks it up again (see open()).
- * big_writes: 128 KiB writes.
- */
 /** How long `dnpipes unmount` waits for the daemon to unmount before asking the kernel itself. */
 const UNMOUNT_TIMEOUT_MS = 5000
 const UNMOUNT_POLL_MS = 20
@@ -27,6 +17,16 @@ const GONE_POLL_MS = 1000
 /** The binding's own per-request timeout: far beyond any op timeout, so it only catches bugs. */
 const BINDING_BACKSTOP_MS = 30_000
 
+/**
+ * Mount options the binding does not expose. direct_io: reads reach the daemon every time and
+ * run until it answers 0 bytes, whatever size getattr said. atomic_o_trunc: open() sees O_TRUNC,
+ * so `echo x > t` is not a truncate. attr_timeout=0 and negative_timeout=0: the kernel keeps no
+ * attributes and no "does not exist" answers, so sizes and another host's new topics show at
+ * once. entry_timeout=1: a name stays tied to its inode for a second, which spares a lookup per
+ * syscall (`ls -l` makes three per file); every stat still asks the daemon, and an open of a name
+ * another host removed answers ESTALE so that the kernel looks it up again (see open()).
+ * big_writes: 128 KiB writes.
+ */
 const EXTRA_OPTIONS = ['direct_io', 'atomic_o_trunc', 'entry_timeout=1', 'attr_timeout=0',
   'negative_timeout=0', 'big_writes']
 

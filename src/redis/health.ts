@@ -2,15 +2,15 @@ import type { RedisClient } from './connect'
 import { redisLog } from '../log'
 import { withDeadline } from '../util/deadline'
 
+/** A live Redis answers PING in well under this, even when busy with a long script. */
+const PING_TIMEOUT_MS = 1000
+
 /**
  * A cut network link or a frozen server produces no error on a TCP connection: commands just
  * wait. When an operation times out, the connection is probed with PING; if that times out too,
  * the connection is dropped and made again, so that operations work again by themselves once
  * Redis answers (instead of waiting on a dead socket for the kernel's keepalive).
  */
-/** A live Redis answers PING in well under this, even when busy with a long script. */
-const PING_TIMEOUT_MS = 1000
-
 export class ConnectionWatch {
   private checking = false
 
