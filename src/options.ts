@@ -70,8 +70,11 @@ export const DEFAULTS = {
     waitReplicas: 0,
     /** How long an append waits for its replicas before it fails with EIO. */
     waitTimeoutMs: 2000,
-    /** Connecting and the first reply; a mount that cannot reach Redis says so this soon. */
-    connectTimeoutMs: 4000
+    /**
+     * Connecting and the first reply; a mount that cannot reach Redis says so this soon (the
+     * contract says within a few seconds, and a loaded machine adds a second of start-up).
+     */
+    connectTimeoutMs: 3000
   },
   topics: {
     /** An index entry every this many bytes bounds the scan of a read at any offset. */

@@ -117,7 +117,7 @@ function explain (err: Error): string {
 export interface ConnectOptions {
   /** Connection name shown by CLIENT LIST. */
   name: string
-  /** How long connecting and the first reply may take before giving up. @default 4000 */
+  /** How long connecting and the first reply may take before giving up. @default 3000 */
   connectTimeoutMs?: number
   /**
    * Longest wait for any one reply: the op timeout. Besides bounding waits, it settles the
@@ -138,8 +138,8 @@ export function commandTimeoutOf (redis: RedisClient): number {
   return options?.commandTimeout ?? DEFAULTS.redis.opTimeout
 }
 
-/** The TCP connect itself; the rest of the handshake budget is for AUTH, SELECT and INFO. */
-const SOCKET_CONNECT_MS = 3000
+/** The TCP connect itself, at most; whatever is left of the handshake's budget goes to AUTH, SELECT and INFO. */
+const SOCKET_CONNECT_MS = 2500
 /** Reconnect attempts back off 100 ms at a time, to at most this: Redis is back within half a second. */
 const MAX_RECONNECT_DELAY_MS = 500
 const RECONNECT_STEP_MS = 100

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs'
 import { spawn } from 'node:child_process'
 import t from 'tap'
 import { keySlot } from '../../src/topics/key-slot'
@@ -75,7 +76,8 @@ t.test('a master failover on a 3+3 cluster: EIO during the window, then writes r
   t.teardown(() => mounted.stop())
   await sh(`echo before > ${mounted.dir}/jobs`)
   const writing = numberedWriter(`${mounted.dir}/jobs`, { durationMs: 16000, pauseMs: 10 })
-  await new Promise(resolve => setTimeout(resolve, 800))
+  // The writer's process must have opened the file and be writing when the master dies.
+  await waitFor(async () => (await fs.stat(`${mounted.dir}/jobs`)).size > 200, 10_000, 'the writer to be writing')
   await ha.failOver('dnpipes:{jobs}')
   const { acknowledged, failed, last } = await writing
   t.ok(failed.length > 0 && failed.every(line => / EIO$/.test(line)), `${failed.length} writes failed during the failover, all with EIO`)

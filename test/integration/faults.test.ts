@@ -33,7 +33,8 @@ t.test('Redis killed and restarted from its AOF: every acknowledged line is ther
   const { dir } = await mountFor(t, server, { args: ['--op-timeout', '1000'] })
   await sh(`touch ${dir}/durable`)
   const writing = numberedWriter(`${dir}/durable`, { count: 400, pauseMs: 5 })
-  await new Promise(resolve => setTimeout(resolve, 500))
+  // The writer's process must have opened the file and be writing when Redis dies.
+  await waitFor(async () => (await fs.stat(`${dir}/durable`)).size > 200, 10_000, 'the writer to be writing')
   await server.stop('SIGKILL')
   await new Promise(resolve => setTimeout(resolve, 700))
   await server.start()
@@ -61,7 +62,8 @@ t.test('the daemon killed with writers and followers: errors, not a hang; the ne
   follower.stderr!.on('data', chunk => { followerError += chunk })
   const followerExit = new Promise(resolve => follower.once('exit', code => resolve(code)))
   const writing = numberedWriter(`${first.dir}/k`, { count: 100_000, pauseMs: 1, stopOnError: true })
-  await new Promise(resolve => setTimeout(resolve, 500))
+  // The writer's process must have opened the file and be writing when the daemon dies.
+  await waitFor(async () => (await fs.stat(`${first.dir}/k`)).size > 1000, 10_000, 'the writer to be writing')
   first.daemon.kill('SIGKILL')
   const killedAt = Date.now()
   const { last } = await writing

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs'
 import t from 'tap'
 import { mountFor } from '../helpers/fixture'
 import { sh } from '../../scripts/support/processes'
@@ -17,7 +18,8 @@ t.test('a master failover: EIO during the window, then writes resume; nothing ac
   })
   t.equal((await sh(`echo before >> ${dir}/jobs && cat ${dir}/jobs`)).stdout.toString(), 'before\n')
   const writing = numberedWriter(`${dir}/jobs`, { durationMs: 15000, pauseMs: 10 })
-  await new Promise(resolve => setTimeout(resolve, 800))
+  // The writer's process must have opened the file and be writing when the master dies.
+  await waitFor(async () => (await fs.stat(`${dir}/jobs`)).size > 200, 10_000, 'the writer to be writing')
   const killedAt = Date.now()
   await setup.master.stop('SIGKILL')
   await waitFor(async () => (await setup.currentMasterPort()) === setup.replica.port, 15_000, 'the Sentinel to promote the replica')
