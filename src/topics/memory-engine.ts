@@ -3,6 +3,7 @@ import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
 import { MemoryTopic } from './memory-topic'
 import { splitPath, validateNewPath } from './paths'
+import { checkTopicRename } from './rename-rules'
 import { Waiters } from './waiters'
 import type { DirectoryEntry, FollowPage, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
 
@@ -189,19 +190,9 @@ export class MemoryEngine implements TopicEngine {
    */
   async rename (from: string, to: string): Promise<void> {
     if (from === to) return
-    validateNewPath(to)
-    const source = await this.stat(from)
-    if (!source) throw new TopicError('ENOENT', `no such path ${from}`)
-    const target = await this.stat(to)
-    if (source.kind === 'directory') {
-      if (target?.kind === 'topic') throw new TopicError('ENOTDIR', `${to} is a topic`)
-      if (target?.kind === 'directory' && (await this.list(to)).length > 0) throw new TopicError('ENOTEMPTY', `${to} is not empty`)
-      throw new TopicError('EXDEV', 'directories are moved by copying')
-    }
-    if (target?.kind === 'directory') throw new TopicError('EISDIR', `${to} is a directory`)
+    await checkTopicRename(this, from, to, true)
     const src = splitPath(from)
     const dst = splitPath(to)
-    await this.requireDirectory(dst.parent)
     const topic = this.topics.get(from)
     if (!topic) throw new TopicError('ENOENT', 'ENOENT no such topic')
     this.dropTopic(to)

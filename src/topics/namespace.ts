@@ -3,6 +3,7 @@ import { TopicError } from './errors'
 import { KeyLayout, ROOT } from './keys'
 import type { Lookup } from './lookup'
 import { splitPath, validateNewPath } from './paths'
+import { checkTopicRename } from './rename-rules'
 import type { ScriptRunner } from './script-runner'
 import type { DirectoryEntry, TopicStat } from './types'
 
@@ -81,20 +82,10 @@ export class Namespace {
    */
   async rename (from: string, to: string): Promise<void> {
     if (from === to) return
-    validateNewPath(to)
-    const source = await this.lookup.stat(from)
-    if (!source) throw new TopicError('ENOENT', `no such path ${from}`)
-    const target = await this.lookup.stat(to)
-    if (source.kind === 'directory') {
-      if (target?.kind === 'topic') throw new TopicError('ENOTDIR', `${to} is a topic`)
-      if (target?.kind === 'directory' && (await this.list(to)).length > 0) throw new TopicError('ENOTEMPTY', `${to} is not empty`)
-      throw new TopicError('EXDEV', 'directories are moved by copying')
-    }
-    if (target?.kind === 'directory') throw new TopicError('EISDIR', `${to} is a directory`)
-    if (this.cluster) throw new TopicError('EXDEV', 'topics on a Redis Cluster are moved by copying')
+    const names = { stat: (p: string) => this.lookup.stat(p), list: (p: string) => this.list(p), requireDirectory: (p: string) => this.lookup.requireDirectory(p) }
+    await checkTopicRename(names, from, to, !this.cluster)
     const src = splitPath(from)
     const dst = splitPath(to)
-    await this.lookup.requireDirectory(dst.parent)
     const a = this.keys.topic(from)
     const b = this.keys.topic(to)
     await this.runner.run('rename', [a.stream, a.meta, a.index, b.stream, b.meta, b.index,
