@@ -5,7 +5,8 @@ import { doctorCommand } from './commands/doctor'
 import { fstabMount, parseFstabArgs } from './commands/fstab'
 import { commanderOption, OptionDescriptor, MOUNT_OPTIONS, TARGET_OPTIONS } from './commands/option-table'
 import { mountCommand } from './commands/mount'
-import { lsCommand, pullCommand, pushCommand, resetCommand, statCommand } from './commands/topic-commands'
+import { lsCommand, mkdirCommand, mvCommand, rmCommand } from './commands/namespace-commands'
+import { pullCommand, pushCommand, resetCommand, statCommand } from './commands/topic-commands'
 import { FRAMINGS } from './framing/message'
 import { unmountFilesystem } from './mount/lifecycle'
 import { DEFAULTS } from './options'
@@ -80,7 +81,7 @@ const framingOption = (): Option =>
   new Option('--framing <mode>', 'line: one message per line of stdin; write: one message per chunk read').choices(FRAMINGS).default(DEFAULTS.files.framing)
 
 withRedisOptions(program.command('push')
-  .description('push(TOPIC, MSG): the words as one message, or stdin (one message per line); creates the topic if needed')
+  .description('push(TOPIC, MSG): the words as one message, or stdin (one message per line); creates the topic, and missing directories as mkdir -p would')
   .argument('<topic>', 'topic path, as under the mount: team/a/orders')
   .argument('[message...]', 'the message; stdin when absent'))
   .addOption(framingOption())
@@ -102,10 +103,33 @@ withRedisOptions(program.command('reset')
   .action((topic: string, options) => act(() => resetCommand(topic, options)))
 
 withRedisOptions(program.command('ls')
-  .description('list the topics and directories (ending in /) of a directory')
-  .argument('[dir]', 'directory path; the root when absent'))
-  .addHelpText('after', '\nExample:\n  dnpipes ls team/a')
+  .description('list the topics and directories (ending in /) of a directory; -l as ls -l shows them on a mount')
+  .argument('[dir]', 'directory path (or a topic); the root when absent'))
+  .option('-l, --long', 'one line each: mode, links, owner, group, size, time of the newest message, name', false)
+  .addHelpText('after', '\nExamples:\n  dnpipes ls team/a\n  dnpipes ls -l')
   .action((dir: string | undefined, options) => act(() => lsCommand(dir, options)))
+
+withRedisOptions(program.command('mkdir')
+  .description('make directories (namespaces), as mkdir(1) on a mount')
+  .argument('<dir...>', 'directory paths'))
+  .option('-p, --parents', 'make missing parents too; an existing directory is no error', false)
+  .addHelpText('after', '\nExample:\n  dnpipes mkdir -p team/a')
+  .action((dirs: string[], options) => act(() => mkdirCommand(dirs, options)))
+
+withRedisOptions(program.command('rm')
+  .description('remove topics (and their messages); directories with -r, as rm(1) on a mount')
+  .argument('<path...>', 'topic or directory paths'))
+  .option('-r, --recursive', 'remove directories and everything under them', false)
+  .option('-f, --force', 'say nothing of paths that do not exist', false)
+  .addHelpText('after', '\nExamples:\n  dnpipes rm jobs\n  dnpipes rm -r team/a')
+  .action((paths: string[], options) => act(() => rmCommand(paths, options)))
+
+withRedisOptions(program.command('mv')
+  .description('rename a topic or directory; into TO when TO is a directory, as mv(1)')
+  .argument('<from>', 'topic or directory path')
+  .argument('<to>', 'new path, or an existing directory to move into'))
+  .addHelpText('after', '\nExamples:\n  dnpipes mv jobs jobs.old\n  dnpipes mv team/a archive/')
+  .action((from: string, to: string, options) => act(() => mvCommand(from, to, options)))
 
 withRedisOptions(program.command('stat')
   .description('show a topic: its Redis key, entries, bytes, first and last ids, time of the last message')

@@ -5,7 +5,9 @@ import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
 import { fromFusePath } from '../topics/paths'
 import { ReadCursor } from '../topics/read-cursor'
 import type { TopicEngine } from '../topics/engine'
+import { ensureTopic } from '../topics/tree'
 import type { TopicStat } from '../topics/types'
+import { writeOut } from './output'
 import { StoreOptions, withStore } from './session'
 
 /**
@@ -32,27 +34,18 @@ async function requireTopic (store: TopicEngine, path: string): Promise<TopicSta
   return stat
 }
 
-/** Writes to stdout, resolving once the bytes are handed over (respects back-pressure). */
-function writeOut (chunk: Buffer | string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    process.stdout.write(chunk, err => err ? reject(err) : resolve())
-  })
-}
-
 export interface PushOptions extends StoreOptions {
   framing: Framing
 }
 
-/** push TOPIC [MSG...]: the words as one message, or stdin framed like a write to the file. */
+/**
+ * push TOPIC [MSG...]: the words as one message, or stdin framed like a write to the file. The
+ * topic and missing directories above it are made as `mkdir -p` would.
+ */
 export async function pushCommand (topic: string, words: string[], options: PushOptions): Promise<void> {
   const path = topicPath(topic)
   await withStore(options, async store => {
-    const existing = await store.stat(path)
-    if (existing?.kind === 'directory') throw new TopicError('EISDIR', `${path} is a directory`)
-    const { uid } = existing ?? await store.create(path).catch(async err => {
-      if (err instanceof TopicError && err.code === 'EEXIST') return requireTopic(store, path)
-      throw err
-    })
+    const { uid } = await ensureTopic(store, path)
     if (words.length > 0) {
       await store.append(path, uid, [{ payload: Buffer.from(words.join(' ')), verbatim: false }])
       return
@@ -124,13 +117,6 @@ export async function resetCommand (topic: string, options: StoreOptions): Promi
   await withStore(options, async store => {
     await requireTopic(store, path)
     await store.reset(path)
-  })
-}
-
-export async function lsCommand (dir: string | undefined, options: StoreOptions): Promise<void> {
-  await withStore(options, async store => {
-    const entries = await store.list(fromFusePath(dir ?? ''))
-    await writeOut(entries.map(entry => entry.name + (entry.kind === 'directory' ? '/' : '') + '\n').join(''))
   })
 }
 

@@ -51,10 +51,52 @@ t.test('errors: exit 1 with a message; bad usage exits 2', async t => {
   t.equal(missing.code, 1)
   t.match(missing.stderr, /^dnpipes: no topic nope\n$/)
   t.equal((await cli('reset', 'nope')).code, 1)
-  t.match((await cli('push', 'no/parent', 'x')).stderr, /no directory no/)
+  await cli('push', 'top', 'x')
+  const underTopic = await cli('push', 'top/x', 'y')
+  t.equal(underTopic.code, 1)
+  t.match(underTopic.stderr, /^dnpipes: top is a topic\n$/)
+  t.match((await cli('rm', 'nope')).stderr, /^dnpipes: cannot remove nope: no such topic or directory\n$/)
+  t.equal((await cli('rm', '-f', 'nope')).code, 0, 'rm -f: a missing path is no error')
+  t.equal((await cli('mkdir', 'a/b')).code, 1, 'mkdir without -p needs the parent')
   t.equal((await cli('pull')).code, 2)
   t.equal((await cli('stat', 'x', '--bogus')).code, 2)
   t.match((await run(process.execPath, [CLI, 'push', '--help'])).stdout.toString(), /Examples:/)
+})
+
+t.test('push makes missing namespaces; mkdir, rm, mv and ls -l as coreutils do them on the mount', async t => {
+  const server = await redisFor(t)
+  const { dir } = await mountFor(t, server)
+  const cli = (...args: string[]) => run(process.execPath, [CLI, ...args, '--redis', server.url])
+  t.equal((await cli('push', 'team/a/orders', 'first')).code, 0, 'push into directories that do not exist yet')
+  t.equal((await sh(`cat ${dir}/team/a/orders`)).stdout.toString(), 'first\n')
+  t.equal((await cli('mkdir', '-p', 'team/b/c', 'team/a')).code, 0)
+  t.equal((await sh(`find ${dir}/team | sort`)).stdout.toString(),
+    [`${dir}/team`, `${dir}/team/a`, `${dir}/team/a/orders`, `${dir}/team/b`, `${dir}/team/b/c`].join('\n') + '\n')
+  const exists = await cli('mkdir', 'team')
+  t.equal(exists.code, 1, 'mkdir of an existing directory fails without -p')
+
+  await sh(`printf 'a\\nbb\\n' >> ${dir}/team/a/orders && touch ${dir}/team/a/empty && echo x >> ${dir}/team/a/other`)
+  const ours = (await cli('ls', '-l', 'team/a')).stdout.toString()
+  const theirs = (await sh(`ls -l ${dir}/team/a`)).stdout.toString()
+  t.equal(ours, theirs, 'dnpipes ls -l prints what ls -l prints on the mount')
+  t.match((await cli('ls', '-l', 'team/a/orders')).stdout.toString(), /^total 1\n-rw-r--r-- 1 root root 11 \w{3} [ \d]\d \d\d:\d\d team\/a\/orders\n$/, 'a topic lists itself')
+
+  const rmDir = await cli('rm', 'team/b')
+  t.equal(rmDir.code, 1)
+  t.match(rmDir.stderr, /is a directory \(use -r\)/)
+  t.equal((await cli('rm', '-r', 'team/b')).code, 0)
+  t.equal((await sh(`ls ${dir}/team`)).stdout.toString(), 'a\n', 'rm -r removed the tree')
+  t.equal((await cli('rm', 'team/a/empty')).code, 0)
+
+  t.equal((await cli('mv', 'team/a/other', 'team/a/renamed')).code, 0)
+  t.equal((await sh(`cat ${dir}/team/a/renamed`)).stdout.toString(), 'x\n')
+  t.equal((await cli('mkdir', 'archive')).code, 0)
+  t.equal((await cli('mv', 'team', 'archive')).code, 0, 'a directory moves into an existing directory')
+  t.equal((await sh(`cd ${dir} && find archive team 2>/dev/null | sort`)).stdout.toString(),
+    ['archive', 'archive/team', 'archive/team/a', 'archive/team/a/orders', 'archive/team/a/renamed'].join('\n') + '\n')
+  t.equal((await sh(`cat ${dir}/archive/team/a/orders`)).stdout.toString(), 'first\na\nbb\n', 'messages moved with their topic')
+  t.match((await cli('mv', 'archive', 'archive/team/x')).stderr, /into itself/)
+  t.match((await cli('rm', '-r', '/')).stderr, /root cannot be removed/)
 })
 
 t.test('pull --follow and --live block like the views; SIGINT ends them at once; a closed pipe ends pull', async t => {

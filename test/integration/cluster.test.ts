@@ -69,6 +69,18 @@ t.test('following on a cluster: delivery across mounts, other clients\' entries,
   t.pass('delivered')
 })
 
+t.test('the namespace commands on a Cluster: push makes directories; mv of a directory is refused before anything changed', async t => {
+  const cli = (...args: string[]) => run(process.execPath, [CLI, ...args, '--cluster', cluster.seeds])
+  t.equal((await cli('push', 'ns/a/t1', 'one')).code, 0)
+  t.equal((await cli('push', 'ns/a/t2', 'two')).code, 0)
+  const moved = await cli('mv', 'ns', 'elsewhere')
+  t.equal(moved.code, 1)
+  t.match(moved.stderr, /^dnpipes: cannot move ns: topics on a Redis Cluster are moved by copying; copy it instead/)
+  t.equal((await sh(`cd ${mounts[0]!.dir} && find ns elsewhere 2>/dev/null | sort`)).stdout.toString(), 'ns\nns/a\nns/a/t1\nns/a/t2\n', 'nothing moved, no half-made target')
+  t.equal((await cli('rm', '-r', 'ns')).code, 0)
+  t.equal((await cli('ls')).stdout.toString().includes('ns/'), false)
+})
+
 t.test('a master failover on a 3+3 cluster: EIO during the window, then writes resume; nothing acknowledged is lost', async t => {
   const ha = await startCluster(3, 1)
   t.teardown(() => ha.stop())
