@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what dnpipes needs on a Debian machine (fuse, libfuse2, redis-server, npm packages;
-# attr and python3 for the tests)
+# Installs what dnpipes needs on a Debian machine (fuse, libfuse2, redis-server, make and g++ to
+# rebuild fuse-native, npm packages; attr and python3 for the tests)
 # and builds it. Does nothing that is already done, so every command can start with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,9 @@ missing=()
 command -v fusermount >/dev/null 2>&1 || missing+=(fuse)
 ldconfig -p 2>/dev/null | grep -q 'libfuse\.so\.2' || missing+=(libfuse2)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# fuse-native is rebuilt from source with the caller context (scripts/fuse-native-caller.js).
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
 # Used by the tests only: getfattr/setfattr, python3 for a raw getxattr(2) call, openssl for
 # a throwaway CA, luac to check that every Lua script parses.
 command -v getfattr >/dev/null 2>&1 || missing+=(attr)
@@ -27,4 +30,5 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-fund --no-audit >&2
 fi
+node scripts/fuse-native-caller.js >&2
 npm run --silent build

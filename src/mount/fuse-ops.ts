@@ -2,6 +2,7 @@ import type Fuse from 'fuse-native'
 import { brief, fuseLog } from '../log'
 import { isTimeout, withDeadline } from '../util/deadline'
 import type { PageGarbage } from '../util/page-garbage'
+import { Caller, currentCaller } from './caller'
 import { Errno, errnoName, toErrno } from './errno'
 import { DnpipesFilesystem } from './filesystem'
 import type { Metrics } from './metrics'
@@ -15,6 +16,11 @@ export interface OperationOptions {
   onTimeout?: () => void
   /** Told how many bytes of buffers each read and write went through, to free them early. */
   garbage?: PageGarbage
+}
+
+/** " by pid 123 uid 1000": who made the request, in the debug log. */
+function callerNote (caller: Caller | undefined): string {
+  return caller ? ` by pid ${caller.pid} uid ${caller.uid}` : ''
 }
 
 const STATFS: Fuse.Statfs = {
@@ -38,12 +44,13 @@ const STATFS: Fuse.Statfs = {
 export function buildOperations (fs: DnpipesFilesystem, options: OperationOptions): Fuse.Operations {
   function run<T> (op: string, detail: string, work: () => Promise<T>, reply: (code: number, value?: T) => void, bounded = true): void {
     const started = process.hrtime.bigint()
+    const by = fuseLog.enabled ? callerNote(currentCaller()) : ''
     const working = work()
     const metrics = options.metrics
     const elapsedUs = (): number => Number(process.hrtime.bigint() - started) / 1000
     ;(bounded ? withDeadline(working, options.opTimeoutMs, op) : working).then(value => {
       const us = elapsedUs()
-      if (fuseLog.enabled) fuseLog('%s %s -> ok (%d us)', op, detail, us)
+      if (fuseLog.enabled) fuseLog('%s %s -> ok (%d us)%s', op, detail, us, by)
       metrics?.operations.inc({ op })
       metrics?.duration.observe({ op }, us / 1e6)
       reply(0, value)
@@ -51,7 +58,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
       if (isTimeout(err)) options.onTimeout?.()
       const code = toErrno(err)
       const us = elapsedUs()
-      if (fuseLog.enabled) fuseLog('%s %s -> %s: %s', op, detail, errnoName(code), (err as Error).message)
+      if (fuseLog.enabled) fuseLog('%s %s -> %s: %s%s', op, detail, errnoName(code), (err as Error).message, by)
       metrics?.operations.inc({ op })
       metrics?.errors.inc({ op, errno: errnoName(code) })
       metrics?.duration.observe({ op }, us / 1e6)

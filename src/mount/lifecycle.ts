@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import Fuse from 'fuse-native'
 import { mountLog } from '../log'
+import { loadCallerFunction, withCaller } from './caller'
 import { Errno } from './errno'
 import { pollUntil, withDeadline } from '../util/deadline'
 
@@ -30,9 +31,19 @@ const BINDING_BACKSTOP_MS = 30_000
 const EXTRA_OPTIONS = ['direct_io', 'atomic_o_trunc', 'entry_timeout=1', 'attr_timeout=0',
   'negative_timeout=0', 'big_writes']
 
+type RequestHandler = (nativeHandler: unknown, opCode: number, ...args: unknown[]) => unknown
+
 class DnpipesFuse extends Fuse {
   constructor (mnt: string, ops: Fuse.Operations, opts: Fuse.Options, private readonly extra: string[]) {
     super(mnt, ops, opts)
+  }
+
+  // Every request's handler is wrapped so that the operation can ask who called (caller.ts).
+  protected override _makeHandlerArray (): Array<RequestHandler | undefined> {
+    const readCaller = loadCallerFunction()
+    return super._makeHandlerArray().map(handler => handler &&
+      ((nativeHandler: unknown, opCode: number, ...args: unknown[]) =>
+        withCaller(readCaller, nativeHandler, () => handler(nativeHandler, opCode, ...args))))
   }
 
   protected override _fuseOptions (): string {

@@ -74,6 +74,8 @@ declare module 'fuse-native' {
     unmount (cb: (err: Error | null) => void): void
     protected readonly ops: Fuse.Operations
     protected _fuseOptions (): string
+    /** One handler per opcode, called by the addon with its request handle first. */
+    protected _makeHandlerArray (): Array<((nativeHandler: unknown, opCode: number, ...args: unknown[]) => unknown) | undefined>
     protected _op_getxattr (signal: (code: number, buffer: ArrayBuffer) => void, path: string, name: string, valueBuf: Buffer, position: number): void
     protected _op_listxattr (signal: (code: number, buffer: ArrayBuffer) => void, path: string, listBuf: Buffer): void
     static unmount (mnt: string, cb: (err: Error | null) => void): void

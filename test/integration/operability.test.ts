@@ -113,14 +113,19 @@ t.test('mount -t fuse "dnpipes#URL" (an /etc/fstab line) mounts in the backgroun
   t.match(refused.stderr, /unknown mount option "bogus"/)
 })
 
-t.test('DEBUG=dnpipes:* logs one line per operation with its result, payloads cut', async t => {
+t.test('DEBUG=dnpipes:* logs one line per operation with its result and caller, payloads cut', async t => {
   const server = await redisFor(t)
-  const mounted = await mountFor(t, server, { env: { ...process.env, DEBUG: 'dnpipes:fuse' } })
+  const mounted = await mountFor(t, server, { args: ['--allow-other'], env: { ...process.env, DEBUG: 'dnpipes:fuse' } })
   await sh(`printf '%0200d\\n' 7 >> ${mounted.dir}/logged; cat ${mounted.dir}/nothing-here`)
+  // The shell prints its pid and becomes cat: the read comes from that pid, as user nobody.
+  const reader = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', `echo $$; exec cat ${mounted.dir}/logged`])
+  const [pid, content] = reader.stdout.toString().split('\n')
+  t.equal(content, '0'.repeat(199) + '7', 'nobody reads the topic')
   await new Promise(resolve => setTimeout(resolve, 100))
   const log = mounted.output()
-  t.match(log, /dnpipes:fuse write \/logged fd=\d+ 201@0 "0{64}"\.\.\. \(201 bytes\) -> ok \(\d+(\.\d+)? us\)/)
-  t.match(log, /dnpipes:fuse getattr \/nothing-here -> ENOENT: no such file/)
+  t.match(log, new RegExp(`dnpipes:fuse write /logged fd=\\d+ 201@0 "0{64}"\\.\\.\\. \\(201 bytes\\) -> ok \\(\\d+(\\.\\d+)? us\\) by pid \\d+ uid ${process.getuid!()}`))
+  t.match(log, /dnpipes:fuse getattr \/nothing-here -> ENOENT: no such file.* by pid \d+ uid 0/)
+  t.match(log, new RegExp(`dnpipes:fuse read /logged fd=\\d+ \\d+@0 -> ok \\(\\d+(\\.\\d+)? us\\) by pid ${pid} uid 65534`), 'the reader\'s own pid and uid')
 })
 
 t.test('push shows progress on a terminal for large inputs', async t => {

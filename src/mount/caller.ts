@@ -1,0 +1,48 @@
+import path from 'node:path'
+
+/**
+ * Who made the FUSE request being served: libfuse's fuse_get_context(), which fuse-native keeps
+ * to itself. scripts/fuse-native-caller.js adds `fuse_native_caller(handler)` to the addon at
+ * setup; the binding hands that handler to every operation. JavaScript serves one request at a
+ * time up to its first await, so the caller is read there, synchronously, as C reads its
+ * thread's context.
+ */
+export interface Caller {
+  uid: number
+  gid: number
+  /** The calling thread's id (the process id for a single-threaded process). */
+  pid: number
+  umask: number
+}
+
+type CallerFunction = (handler: unknown) => [number, number, number, number]
+
+let current: Caller | undefined
+
+/** The caller of the request being dispatched now; undefined outside a request. */
+export function currentCaller (): Caller | undefined {
+  return current
+}
+
+/** Runs `dispatch` with `handler`'s caller as the current one. */
+export function withCaller<T> (read: CallerFunction, handler: unknown, dispatch: () => T): T {
+  const [uid, gid, pid, umask] = read(handler)
+  const outer = current
+  current = { uid, gid, pid, umask }
+  try {
+    return dispatch()
+  } finally {
+    current = outer
+  }
+}
+
+/** The addon's caller function; a clear error when setup has not rebuilt the addon. */
+export function loadCallerFunction (): CallerFunction {
+  // fuse-native's own node-gyp-build, which caches the addon: the very binding it loaded.
+  const dir = path.dirname(require.resolve('fuse-native/package.json'))
+  const binding = require(require.resolve('node-gyp-build', { paths: [dir] }))(dir)
+  if (typeof binding.fuse_native_caller !== 'function') {
+    throw new Error('fuse-native was installed without the caller context dnpipes adds to it; run `npm run setup` (scripts/fuse-native-caller.js)')
+  }
+  return binding.fuse_native_caller as CallerFunction
+}

@@ -1,0 +1,22 @@
+import t from 'tap'
+import { currentCaller, loadCallerFunction, withCaller } from '../../../src/mount/caller'
+
+// The request's caller is current while its handler runs synchronously, and only then.
+
+t.test("withCaller makes the handler's caller current for the dispatch, and restores the outer one", async t => {
+  const callers = new Map<string, [number, number, number, number]>([['outer', [1, 2, 3, 0o22]], ['inner', [1000, 1000, 42, 0o77]]])
+  const read = (handler: unknown) => callers.get(handler as string)!
+  t.equal(currentCaller(), undefined)
+  withCaller(read, 'outer', () => {
+    t.same(currentCaller(), { uid: 1, gid: 2, pid: 3, umask: 0o22 })
+    withCaller(read, 'inner', () => t.same(currentCaller(), { uid: 1000, gid: 1000, pid: 42, umask: 0o77 }))
+    t.equal(currentCaller()?.pid, 3)
+  })
+  t.equal(currentCaller(), undefined)
+  t.throws(() => withCaller(read, 'outer', () => { throw new Error('op failed') }), /op failed/)
+  t.equal(currentCaller(), undefined, 'restored when the dispatch throws')
+})
+
+t.test('setup rebuilt the addon with the caller function', async t => {
+  t.type(loadCallerFunction(), 'function')
+})
