@@ -53,6 +53,15 @@ export interface MountSettings {
   debug: boolean
   /** PORT or HOST:PORT of the Prometheus endpoint; none when absent. */
   metrics?: string
+  /** Owner shown for entries (numeric); the daemon's uid when absent. */
+  uid?: number
+  /** Group shown for entries (numeric); the daemon's gid when absent. */
+  gid?: number
+  /**
+   * Permission bits taken away from 0666 (topics) and 0777 (directories).
+   * @default 0o022
+   */
+  umask: number
 }
 
 export const DEFAULTS = {
@@ -63,7 +72,8 @@ export const DEFAULTS = {
     framing: 'line' as Framing,
     otrunc: 'ignore' as OTruncMode,
     allowOther: false,
-    readOnly: false
+    readOnly: false,
+    umask: 0o022
   },
   redis: {
     opTimeout: 5000,
@@ -88,7 +98,7 @@ export const DEFAULTS = {
 } as const
 
 /** The defaults of a mount's settings, as the CLI and fstab options show them. */
-export const MOUNT_DEFAULTS: Omit<MountSettings, 'metrics'> = {
+export const MOUNT_DEFAULTS: Omit<MountSettings, 'metrics' | 'uid' | 'gid'> = {
   ...DEFAULTS.keys,
   ...DEFAULTS.files,
   opTimeout: DEFAULTS.redis.opTimeout,

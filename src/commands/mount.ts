@@ -42,6 +42,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     framing: options.framing,
     otrunc: options.otrunc,
     readOnly: options.readOnly,
+    shownAs: { uid: options.uid, gid: options.gid, umask: options.umask },
     onMessages: (direction, count) => (direction === 'pushed' ? metrics?.messagesPushed : metrics?.messagesRead)?.inc(count)
   })
   let metricsNote = ''

@@ -13,6 +13,8 @@ export interface OptionDescriptor {
   /** The `-o` name in an fstab line; none for options fstab does not take. */
   fstab?: string
   default?: string | number | boolean
+  /** How --help shows the default, when not as the value itself: '022' for a mask. */
+  defaultText?: string
   choices?: readonly string[]
   parse?: (value: string) => number
 }
@@ -27,6 +29,11 @@ function positiveInteger (value: string): number {
   const parsed = Number(value)
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number')
   return parsed
+}
+
+function octalMask (value: string): number {
+  if (!/^[0-7]{1,4}$/.test(value)) throw new InvalidArgumentError('expected an octal mask such as 022 or 0002')
+  return parseInt(value, 8) & 0o777
 }
 
 /** How to reach Redis: the same for every command. */
@@ -48,6 +55,9 @@ export const MOUNT_OPTIONS: readonly OptionDescriptor[] = [
   { flag: '--framing <mode>', fstab: 'framing', description: 'line: one message per line; write: one message per write(2)', choices: FRAMINGS, default: MOUNT_DEFAULTS.framing },
   { flag: '--otrunc <mode>', fstab: 'otrunc', description: 'what open(O_TRUNC), as in `echo x > t`, does', choices: ['ignore', 'reset'], default: MOUNT_DEFAULTS.otrunc },
   { flag: '--allow-other', fstab: 'allow_other', description: 'let other users use the mount (needs user_allow_other in /etc/fuse.conf for non-root)', default: MOUNT_DEFAULTS.allowOther },
+  { flag: '--uid <uid>', fstab: 'uid', description: 'owner (numeric uid) shown for every topic and directory; default: the daemon\'s uid', parse: nonNegativeInteger },
+  { flag: '--gid <gid>', fstab: 'gid', description: 'group (numeric gid) shown for every topic and directory; default: the daemon\'s gid', parse: nonNegativeInteger },
+  { flag: '--umask <mask>', fstab: 'umask', description: 'octal bits taken from 0666 (topics) and 0777 (directories); with --allow-other the kernel enforces the result', parse: octalMask, default: MOUNT_DEFAULTS.umask, defaultText: '022' },
   { flag: '--read-only', fstab: 'ro', description: 'refuse every change with EROFS', default: MOUNT_DEFAULTS.readOnly },
   { flag: '--op-timeout <ms>', fstab: 'op_timeout', description: 'longest any file operation (and so any Redis command) waits for Redis before failing with EIO', parse: positiveInteger, default: MOUNT_DEFAULTS.opTimeout },
   { flag: '--wait-replicas <n>', fstab: 'wait_replicas', description: 'a write returns only once N replicas have it (WAIT), so a failover cannot lose it', parse: nonNegativeInteger, default: MOUNT_DEFAULTS.waitReplicas },
@@ -60,7 +70,7 @@ export function commanderOption (descriptor: OptionDescriptor): Option {
   const option = new Option(descriptor.flag, descriptor.description)
   if (descriptor.choices) option.choices(descriptor.choices)
   if (descriptor.parse) option.argParser(descriptor.parse)
-  if (descriptor.default !== undefined) option.default(descriptor.default)
+  if (descriptor.default !== undefined) option.default(descriptor.default, descriptor.defaultText)
   return option
 }
 

@@ -8,13 +8,22 @@ export interface Owner {
   uid: number
   gid: number
   readOnly: boolean
+  /** Bits taken away from 0666 (topics) and 0777 (directories), as a umask does. @default 0o022 */
+  umask?: number
+}
+
+export const DEFAULT_UMASK = 0o022
+
+function permissions (full: number, owner: Owner): number {
+  const bits = full & ~(owner.umask ?? DEFAULT_UMASK)
+  return owner.readOnly ? bits & ~0o222 : bits
 }
 
 /** The stat(2) answer for a topic or directory: size exact, mtime the newest message. */
 export function buildAttr (stat: PathStat, owner: Owner, mountedAtMs: number): Fuse.Stat {
   if (stat.kind === 'directory') {
     return {
-      mode: S_IFDIR | (owner.readOnly ? 0o555 : 0o755),
+      mode: S_IFDIR | permissions(0o777, owner),
       uid: owner.uid,
       gid: owner.gid,
       size: 4096,
@@ -27,7 +36,7 @@ export function buildAttr (stat: PathStat, owner: Owner, mountedAtMs: number): F
     }
   }
   return {
-    mode: S_IFREG | (owner.readOnly ? 0o444 : 0o644),
+    mode: S_IFREG | permissions(0o666, owner),
     uid: owner.uid,
     gid: owner.gid,
     size: stat.size,

@@ -5,7 +5,7 @@ import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
 import type { TopicStat } from '../topics/types'
-import { buildAttr, Owner } from './attrs'
+import { buildAttr, DEFAULT_UMASK, Owner } from './attrs'
 import { Followers } from './followers'
 import { Handle, Handles } from './handles'
 import { OpenFile } from './open-file'
@@ -13,10 +13,21 @@ import { changeablePath, changedSinceLookup, isHiddenName, requireWritable, reso
 import { VIEW_DIRECTORIES } from './views'
 import { getXattr, isDnpipesXattr, listXattrs, refuseXattrChange } from './xattrs'
 
+export interface ShownOwner {
+  uid: number
+  gid: number
+  umask: number
+}
+
 export interface FilesystemOptions {
   framing: Framing
   otrunc: OTruncMode
   readOnly: boolean
+  /**
+   * Owner, group and umask shown for every entry (no entry has stored ownership yet); the
+   * daemon's own uid and gid and 022 when absent (--uid, --gid, --umask).
+   */
+  shownAs?: Partial<ShownOwner>
   /** Told how many messages were pushed and fetched, for metrics. */
   onMessages?: (direction: 'pushed' | 'read', count: number) => void
 }
@@ -41,9 +52,13 @@ export class DnpipesFilesystem {
   private readonly mountedAtMs = Date.now()
 
   constructor (readonly engine: TopicEngine, readonly options: FilesystemOptions) {
-    const ids = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
-    this.owner = { ...ids, readOnly: options.readOnly }
-    this.viewOwner = { ...ids, readOnly: true }
+    const shown = {
+      uid: options.shownAs?.uid ?? process.getuid?.() ?? 0,
+      gid: options.shownAs?.gid ?? process.getgid?.() ?? 0,
+      umask: options.shownAs?.umask ?? DEFAULT_UMASK
+    }
+    this.owner = { ...shown, readOnly: options.readOnly }
+    this.viewOwner = { ...shown, readOnly: true }
   }
 
   async getattr (fusePath: string): Promise<Fuse.Stat> {
@@ -63,7 +78,7 @@ export class DnpipesFilesystem {
   async access (fusePath: string, mode: number): Promise<void> {
     const attr = await this.getattr(fusePath)
     if ((mode & X_OK) !== 0 && (attr.mode & 0o111) === 0) throw new TopicError('EACCES', 'topics are not executable')
-    if ((mode & W_OK) !== 0 && (attr.mode & 0o222) === 0 && this.owner.uid !== 0) throw new TopicError('EACCES', 'read-only')
+    if ((mode & W_OK) !== 0 && (attr.mode & 0o222) === 0 && process.getuid?.() !== 0) throw new TopicError('EACCES', 'read-only')
   }
 
   /**

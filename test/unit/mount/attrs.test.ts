@@ -41,3 +41,14 @@ t.test('a directory is dated by the mount and has the usual size', async t => {
   t.equal(attr.mode & constants.S_IFMT, constants.S_IFDIR)
   t.equal(buildAttr({ kind: 'directory' }, { uid: 0, gid: 0, readOnly: true }, MOUNTED).mode, constants.S_IFDIR | 0o555)
 })
+
+t.test('the umask takes bits from 0666 and 0777; read-only takes the write bits too', async t => {
+  const mode = (stat: Parameters<typeof buildAttr>[0], umask: number, readOnly = false) => buildAttr(stat, { ...owner, umask, readOnly }, MOUNTED).mode & 0o7777
+  const file = topic(1, MOUNTED, MOUNTED)
+  const dir = { kind: 'directory' as const }
+  t.same([mode(file, 0o022), mode(dir, 0o022)], [0o644, 0o755], 'the default, as without a umask')
+  t.same([mode(file, 0o002), mode(dir, 0o002)], [0o664, 0o775])
+  t.same([mode(file, 0o000), mode(dir, 0o000)], [0o666, 0o777])
+  t.same([mode(file, 0o077), mode(dir, 0o077)], [0o600, 0o700])
+  t.same([mode(file, 0o000, true), mode(dir, 0o000, true)], [0o444, 0o555])
+})
