@@ -38,3 +38,35 @@ t.test('a mount made after the container started appears inside it, both ways', 
   t.equal(result.stdout.toString(), 'from-host\n', 'the container reads what the host pushed')
   t.equal((await sh(`cat ${volume}/jobs`)).stdout.toString(), 'from-host\nfrom-container\n', 'and the host reads what it pushed')
 })
+
+t.test('a non-root application in the container pushes when the mount shows its uid (--allow-other --uid --gid)', { skip }, async t => {
+  const server = await startRedis()
+  t.teardown(() => server.stop())
+  const root = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-ctr-' }).name
+  const mnt = `${root}/mnt`
+  // tmp makes its directories 0700: the application's user must be able to pass through.
+  await sh(`chmod 755 ${root} && mkdir -p ${mnt} && mount --bind ${root} ${root} && mount --make-shared ${root}`)
+  t.teardown(async () => {
+    await run('umount', ['-l', root])
+    await run('rm', ['-rf', root])
+  })
+  const mounted = await mount(server.url, { dir: mnt, args: ['--allow-other', '--uid', '1000', '--gid', '1000'] })
+  t.teardown(() => mounted.stop())
+  await sh(`mkdir ${mnt}/app && echo from-host >> ${mnt}/app/events`)
+  // The application container: its own mount namespace, the mount bound in as its volume
+  // /pipes, and the application running as uid 1000, as images usually run it.
+  const pipes = `${root}/pipes`
+  await sh(`mkdir -p ${pipes}`)
+  const app = await run('unshare', ['-m', '--propagation', 'slave', 'sh', '-c', `
+    mount --bind ${mnt} ${pipes} &&
+    exec setpriv --reuid=1000 --regid=1000 --clear-groups sh -c '
+      id -u; cat ${pipes}/app/events; echo from-app >> ${pipes}/app/events && mkdir ${pipes}/app/out && echo done > ${pipes}/app/out/status'`], { timeoutMs: 30_000 })
+  t.equal(app.code, 0, app.stderr.toString())
+  t.equal(app.stdout.toString(), '1000\nfrom-host\n', 'uid 1000 reads what the host pushed')
+  t.equal((await sh(`cat ${mnt}/app/events ${mnt}/app/out/status`)).stdout.toString(), 'from-host\nfrom-app\ndone\n', 'and the host reads what it pushed')
+
+  const other = await run('unshare', ['-m', '--propagation', 'slave', 'sh', '-c', `
+    mount --bind ${mnt} ${pipes} &&
+    exec setpriv --reuid=1001 --regid=1001 --clear-groups sh -c 'echo intruder >> ${pipes}/app/events'`], { timeoutMs: 30_000 })
+  t.match(other.stderr.toString(), /Permission denied/, 'a uid the mount does not show as owner reads only')
+})
