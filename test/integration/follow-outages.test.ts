@@ -6,7 +6,11 @@ import { run, sh } from '../../scripts/support/processes'
 import { startRedis, waitFor } from '../../scripts/support/redis-server'
 
 // Followers survive Redis going away while messages flow: killed and restarted, frozen, or
-// restarted empty. Everything else keeps failing fast (faults.test.ts).
+// restarted empty. Everything else keeps failing fast (faults.test.ts); Ctrl-C and unmounts
+// during an outage are in follow-outage-signals.test.ts, which runs beside this file.
+
+// The two outages take about 20 s on an idle machine: the bound is for a test that hangs.
+t.setTimeout(90_000)
 
 const pause = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
@@ -64,28 +68,4 @@ t.test('Redis restarted empty: a follower goes on with the topic of that name, a
   await sh(`rm ${a.dir}/t`)
   await waitFor(async () => follower.child.exitCode !== null, 5000, 'a removal to end it')
   t.equal(follower.child.exitCode, 0, 'a removal still ends it')
-})
-
-t.test('while Redis is down, Ctrl-C ends a follower at once, and an unmount gives the others end of file', async t => {
-  const server = await redisFor(t)
-  const a = await mountFor(t, server, { args: ['--op-timeout', '1000'] })
-  await sh(`echo one > ${a.dir}/t`)
-  const interrupted = startFollower('.follow/', 'env', ['--default-signal=INT', 'cat', `${a.dir}/.follow/t`])
-  const waiting = startFollower('.live/', 'cat', [`${a.dir}/.live/t`])
-  t.teardown(() => { interrupted.child.kill('SIGKILL'); waiting.child.kill('SIGKILL') })
-  await waitFor(async () => interrupted.output() === 'one\n', 5000, 'the replay')
-  await server.stop('SIGKILL')
-  await pause(1500) // the followers are waiting out the outage now
-  t.equal(interrupted.child.exitCode, null, 'still waiting, no error')
-  const exited = new Promise(resolve => interrupted.child.once('exit', (code, signal) => resolve(signal ?? code)))
-  const started = Date.now()
-  interrupted.child.kill('SIGINT')
-  t.equal(await exited, 'SIGINT')
-  t.ok(Date.now() - started < 2000, `Ctrl-C ended it in ${Date.now() - started} ms`)
-  const ended = new Promise(resolve => waiting.child.once('exit', code => resolve(code)))
-  const unmounting = Date.now()
-  await a.stop()
-  t.equal(await ended, 0, 'end of file at the unmount')
-  t.ok(Date.now() - unmounting < 5000, `the unmount took ${Date.now() - unmounting} ms`)
-  await server.start()
 })

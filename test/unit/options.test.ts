@@ -50,6 +50,7 @@ t.test('the mount defaults come from DEFAULTS', async t => {
     otrunc: DEFAULTS.files.otrunc,
     allowOther: DEFAULTS.files.allowOther,
     readOnly: DEFAULTS.files.readOnly,
+    umask: DEFAULTS.files.umask,
     opTimeout: DEFAULTS.redis.opTimeout,
     waitReplicas: DEFAULTS.redis.waitReplicas,
     debug: DEFAULTS.logging.debug
