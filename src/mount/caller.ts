@@ -17,18 +17,26 @@ export interface Caller {
 
 type CallerFunction = (handler: unknown) => [number, number, number, number]
 
-let current: Caller | undefined
+interface Dispatch { read: CallerFunction, handler: unknown }
+
+/**
+ * The request being dispatched. Its caller is read only when asked for: every request passes
+ * through here, few need to know who made it, and the handler's fields stay this request's
+ * until it is answered (its FUSE thread waits for the answer).
+ */
+let current: Dispatch | undefined
 
 /** The caller of the request being dispatched now; undefined outside a request. */
 export function currentCaller (): Caller | undefined {
-  return current
+  if (!current) return undefined
+  const [uid, gid, pid, umask] = current.read(current.handler)
+  return { uid, gid, pid, umask }
 }
 
-/** Runs `dispatch` with `handler`'s caller as the current one. */
+/** Runs `dispatch` with `handler`'s request as the current one. */
 export function withCaller<T> (read: CallerFunction, handler: unknown, dispatch: () => T): T {
-  const [uid, gid, pid, umask] = read(handler)
   const outer = current
-  current = { uid, gid, pid, umask }
+  current = { read, handler }
   try {
     return dispatch()
   } finally {
