@@ -3,7 +3,7 @@
 // at FLUSH whether a work-queue reader closed its file or was killed) and, for ownership, its
 // uid, gid and umask. This adds one native function, fuse_native_caller(handler), that returns
 // [uid, gid, pid, umask] of the request being served, and rebuilds the addon from source.
-// Idempotent: it does nothing when the installed addon already has the function.
+// Idempotent: it does nothing when the addon was already built from the patched source.
 'use strict'
 const fs = require('fs')
 const path = require('path')
@@ -13,6 +13,13 @@ const MARKER = '/* dnpipes: caller context */'
 const dir = path.dirname(require.resolve('fuse-native/package.json'))
 const source = path.join(dir, 'fuse-native.c')
 const built = path.join(dir, 'build', 'Release', 'fuse.node')
+
+// Only this script builds the addon (the package ships prebuilds elsewhere): a build newer than
+// the patched source is done. Checked without starting Node, since setup runs on every command.
+function builtFromPatchedSource () {
+  if (!fs.existsSync(built) || !fs.readFileSync(source, 'utf8').includes(MARKER)) return false
+  return fs.statSync(built).mtimeMs >= fs.statSync(source).mtimeMs
+}
 
 function hasCaller () {
   if (!fs.existsSync(built)) return false
@@ -80,7 +87,7 @@ function nodeGyp () {
   return found
 }
 
-if (!hasCaller()) {
+if (!builtFromPatchedSource()) {
   patch()
   const args = [nodeGyp(), 'rebuild']
   // Node's own headers, where its installation has them (Debian's /usr, the node image's

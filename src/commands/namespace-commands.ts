@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs'
-import { buildAttr } from '../mount/attrs'
+import { buildAttr, processIds } from '../mount/attrs'
 import { TopicError } from '../topics/errors'
-import { fromFusePath } from '../topics/paths'
+import { fromFusePath, joinPath } from '../topics/paths'
 import { makeDirectories, moveTree, removeTree } from '../topics/tree'
 import { IdNames, ListedEntry, longListing, parseIdFile } from './long-listing'
 import { writeOut } from './output'
@@ -67,13 +67,14 @@ export async function lsCommand (dir: string | undefined, options: LsOptions): P
       return
     }
     // What a mount run by this user shows for entries without stored ownership (see README).
-    const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, readOnly: false }
+    const owner = { ...processIds(), readOnly: false }
     const now = Date.now()
+    // All at once: the client pipelines them, one round trip for the lot rather than one each.
+    const stats = await Promise.all(entries.map(entry => store.stat(stat.kind === 'topic' ? path : joinPath(path, entry.name))))
     const listed: ListedEntry[] = []
-    for (const entry of entries) {
-      const full = stat.kind === 'topic' ? path : (path === '' ? entry.name : `${path}/${entry.name}`)
-      const entryStat = await store.stat(full)
-      if (!entryStat) continue // removed since the listing
+    entries.forEach((entry, i) => {
+      const entryStat = stats[i]
+      if (!entryStat) return // removed since the listing
       const attr = buildAttr(entryStat, owner, now)
       listed.push({
         name: entry.name,
@@ -86,7 +87,7 @@ export async function lsCommand (dir: string | undefined, options: LsOptions): P
         mtimeMs: Number(attr.mtime),
         directory: entryStat.kind === 'directory'
       })
-    }
+    })
     await writeOut(longListing(listed, await systemIdNames(), now))
   })
 }

@@ -14,6 +14,11 @@ export interface Owner {
 
 export const DEFAULT_UMASK = 0o022
 
+/** The uid and gid of this process: what entries show unless a mount says otherwise. */
+export function processIds (): { uid: number, gid: number } {
+  return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
+}
+
 function permissions (full: number, owner: Owner): number {
   const bits = full & ~(owner.umask ?? DEFAULT_UMASK)
   return owner.readOnly ? bits & ~0o222 : bits

@@ -17,30 +17,33 @@ export interface Caller {
 
 type CallerFunction = (handler: unknown) => [number, number, number, number]
 
-interface Dispatch { read: CallerFunction, handler: unknown }
-
 /**
- * The request being dispatched. Its caller is read only when asked for: every request passes
- * through here, few need to know who made it, and the handler's fields stay this request's
- * until it is answered (its FUSE thread waits for the answer).
+ * The request being dispatched, as the addon's handle of it. Its caller is read only when asked
+ * for: every request passes through here, few need to know who made it, and the handle's fields
+ * stay this request's until it is answered (its FUSE thread waits for the answer).
  */
-let current: Dispatch | undefined
+let currentHandler: unknown
+let readCaller: CallerFunction | undefined
 
 /** The caller of the request being dispatched now; undefined outside a request. */
 export function currentCaller (): Caller | undefined {
-  if (!current) return undefined
-  const [uid, gid, pid, umask] = current.read(current.handler)
+  if (currentHandler === undefined || !readCaller) return undefined
+  const [uid, gid, pid, umask] = readCaller(currentHandler)
   return { uid, gid, pid, umask }
 }
 
-/** Runs `dispatch` with `handler`'s request as the current one. */
-export function withCaller<T> (read: CallerFunction, handler: unknown, dispatch: () => T): T {
-  const outer = current
-  current = { read, handler }
+/**
+ * Calls `dispatch` with `args` (the binding's own, handle first) while `handler`'s request is the
+ * current one. Nothing is allocated: this runs for every request.
+ */
+export function withCaller<T> (read: CallerFunction, handler: unknown, dispatch: (...args: never[]) => T, args: ArrayLike<unknown>): T {
+  const outer = currentHandler
+  readCaller = read
+  currentHandler = handler
   try {
-    return dispatch()
+    return Reflect.apply(dispatch, undefined, args) as T
   } finally {
-    current = outer
+    currentHandler = outer
   }
 }
 

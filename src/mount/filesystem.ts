@@ -5,7 +5,7 @@ import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
 import type { TopicStat } from '../topics/types'
-import { buildAttr, DEFAULT_UMASK, Owner } from './attrs'
+import { buildAttr, DEFAULT_UMASK, Owner, processIds } from './attrs'
 import { Followers } from './followers'
 import { Handle, Handles } from './handles'
 import { OpenFile } from './open-file'
@@ -52,9 +52,10 @@ export class DnpipesFilesystem {
   private readonly mountedAtMs = Date.now()
 
   constructor (readonly engine: TopicEngine, readonly options: FilesystemOptions) {
+    const ids = processIds()
     const shown = {
-      uid: options.shownAs?.uid ?? process.getuid?.() ?? 0,
-      gid: options.shownAs?.gid ?? process.getgid?.() ?? 0,
+      uid: options.shownAs?.uid ?? ids.uid,
+      gid: options.shownAs?.gid ?? ids.gid,
       umask: options.shownAs?.umask ?? DEFAULT_UMASK
     }
     this.owner = { ...shown, readOnly: options.readOnly }

@@ -41,9 +41,11 @@ class DnpipesFuse extends Fuse {
   // Every request's handler is wrapped so that the operation can ask who called (caller.ts).
   protected override _makeHandlerArray (): Array<RequestHandler | undefined> {
     const readCaller = loadCallerFunction()
-    return super._makeHandlerArray().map(handler => handler &&
-      ((nativeHandler: unknown, opCode: number, ...args: unknown[]) =>
-        withCaller(readCaller, nativeHandler, () => handler(nativeHandler, opCode, ...args))))
+    return super._makeHandlerArray().map(handler => handler && function (nativeHandler: unknown): unknown {
+      // `arguments` as it is: no array, no closure per request.
+      // eslint-disable-next-line prefer-rest-params
+      return withCaller(readCaller, nativeHandler, handler, arguments)
+    })
   }
 
   protected override _fuseOptions (): string {

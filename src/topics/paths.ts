@@ -15,6 +15,11 @@ export function splitPath (path: string): { parent: string, name: string } {
 }
 
 /** "/team-a/orders" (a FUSE path) -> "team-a/orders"; "/" -> "". */
+/** The path of `name` in the directory `dir` ("" for the root). */
+export function joinPath (dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`
+}
+
 export function fromFusePath (fusePath: string): string {
   return fusePath.replace(/^\/+/, '').replace(/\/+$/, '')
 }

@@ -1,6 +1,6 @@
 import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
-import { splitPath } from './paths'
+import { joinPath as join, splitPath } from './paths'
 import type { TopicStat } from './types'
 
 /**
@@ -8,10 +8,6 @@ import type { TopicStat } from './types'
  * compose mkdir(2), unlink(2), rmdir(2) and rename(2): for the CLI, where there is no kernel and
  * no coreutils to do the composing.
  */
-
-function join (dir: string, name: string): string {
-  return dir === '' ? name : `${dir}/${name}`
-}
 
 /** Every directory on the way to `path`, outermost first: "a/b/c" gives "a", "a/b", "a/b/c". */
 export function ancestry (path: string): string[] {

@@ -7,13 +7,14 @@ t.test("withCaller makes the handler's caller current for the dispatch, and rest
   const callers = new Map<string, [number, number, number, number]>([['outer', [1, 2, 3, 0o22]], ['inner', [1000, 1000, 42, 0o77]]])
   const read = (handler: unknown) => callers.get(handler as string)!
   t.equal(currentCaller(), undefined)
-  withCaller(read, 'outer', () => {
+  withCaller(read, 'outer', (handler: string, op: number) => {
+    t.same([handler, op], ['outer', 7], 'the binding\'s arguments, passed on as they came')
     t.same(currentCaller(), { uid: 1, gid: 2, pid: 3, umask: 0o22 })
-    withCaller(read, 'inner', () => t.same(currentCaller(), { uid: 1000, gid: 1000, pid: 42, umask: 0o77 }))
+    withCaller(read, 'inner', () => t.same(currentCaller(), { uid: 1000, gid: 1000, pid: 42, umask: 0o77 }), ['inner'])
     t.equal(currentCaller()?.pid, 3)
-  })
+  }, ['outer', 7])
   t.equal(currentCaller(), undefined)
-  t.throws(() => withCaller(read, 'outer', () => { throw new Error('op failed') }), /op failed/)
+  t.throws(() => withCaller(read, 'outer', () => { throw new Error('op failed') }, ['outer']), /op failed/)
   t.equal(currentCaller(), undefined, 'restored when the dispatch throws')
 })
 
