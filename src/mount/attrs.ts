@@ -1,5 +1,7 @@
 import type Fuse from 'fuse-native'
-import type { PathStat } from '../topics/types'
+import { MODE_BITS } from '../topics/ownership'
+import type { Creator, PathStat } from '../topics/types'
+import type { Caller } from './caller'
 
 const S_IFREG = 0o100000
 const S_IFDIR = 0o040000
@@ -19,31 +21,37 @@ export function processIds (): { uid: number, gid: number } {
   return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
 }
 
-function permissions (full: number, owner: Owner): number {
-  const bits = full & ~(owner.umask ?? DEFAULT_UMASK)
+/** The stored mode, else `full` less the mount's umask; no write bits on a read-only mount. */
+function permissions (stored: number | undefined, full: number, owner: Owner): number {
+  const bits = stored ?? (full & ~(owner.umask ?? DEFAULT_UMASK))
   return owner.readOnly ? bits & ~0o222 : bits
 }
 
-/** The stat(2) answer for a topic or directory: size exact, mtime the newest message. */
+/**
+ * The stat(2) answer for a topic or directory: the stored owner, group and mode, else the
+ * mount's (`owner`); a topic's size exact and its mtime the newest message's; a directory's
+ * mtime when an entry was last added, removed or renamed in it, else the mount's start.
+ */
 export function buildAttr (stat: PathStat, owner: Owner, mountedAtMs: number): Fuse.Stat {
   if (stat.kind === 'directory') {
+    const mtime = stat.mtimeMs ?? mountedAtMs
     return {
-      mode: S_IFDIR | permissions(0o777, owner),
-      uid: owner.uid,
-      gid: owner.gid,
+      mode: S_IFDIR | permissions(stat.mode, 0o777, owner),
+      uid: stat.owner ?? owner.uid,
+      gid: stat.group ?? owner.gid,
       size: 4096,
       nlink: 2,
       blocks: 8,
       blksize: 4096,
-      mtime: mountedAtMs,
-      atime: mountedAtMs,
-      ctime: mountedAtMs
+      mtime,
+      atime: mtime,
+      ctime: Math.max(mtime, stat.ctimeMs ?? mtime)
     }
   }
   return {
-    mode: S_IFREG | permissions(0o666, owner),
-    uid: owner.uid,
-    gid: owner.gid,
+    mode: S_IFREG | permissions(stat.mode, 0o666, owner),
+    uid: stat.owner ?? owner.uid,
+    gid: stat.group ?? owner.gid,
     size: stat.size,
     nlink: 1,
     blocks: Math.ceil(stat.size / 512),
@@ -51,5 +59,19 @@ export function buildAttr (stat: PathStat, owner: Owner, mountedAtMs: number): F
     mtime: stat.mtimeMs,
     atime: stat.mtimeMs,
     ctime: Math.max(stat.mtimeMs, stat.ctimeMs)
+  }
+}
+
+/**
+ * The owner and mode of a new topic or directory: the calling process's uid and gid, and the
+ * mode it asked for less its umask (the kernel may have applied it already; twice is the same).
+ * Without a caller (the daemon acting on its own) the mount's --uid, --gid and --umask.
+ */
+export function creatorOf (requestedMode: number, caller: Caller | undefined, defaults: Omit<Owner, 'readOnly'>): Creator {
+  const umask = caller?.umask ?? defaults.umask ?? DEFAULT_UMASK
+  return {
+    owner: caller?.uid ?? defaults.uid,
+    group: caller?.gid ?? defaults.gid,
+    mode: requestedMode & MODE_BITS & ~umask
   }
 }

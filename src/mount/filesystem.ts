@@ -4,8 +4,10 @@ import type { OTruncMode } from '../options'
 import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
-import type { TopicStat } from '../topics/types'
-import { buildAttr, DEFAULT_UMASK, Owner, processIds } from './attrs'
+import { isId, MODE_BITS } from '../topics/ownership'
+import type { OwnershipChange, TopicStat } from '../topics/types'
+import { buildAttr, creatorOf, DEFAULT_UMASK, Owner, processIds } from './attrs'
+import type { Caller } from './caller'
 import { Followers } from './followers'
 import { Handle, Handles } from './handles'
 import { OpenFile } from './open-file'
@@ -24,8 +26,9 @@ export interface FilesystemOptions {
   otrunc: OTruncMode
   readOnly: boolean
   /**
-   * Owner, group and umask shown for every entry (no entry has stored ownership yet); the
-   * daemon's own uid and gid and 022 when absent (--uid, --gid, --umask).
+   * Owner, group and umask shown for entries without stored ownership (made before it was
+   * stored), and given to what the daemon makes on its own; the daemon's own uid and gid and
+   * 022 when absent (--uid, --gid, --umask).
    */
   shownAs?: Partial<ShownOwner>
   /** Told how many messages were pushed and fetched, for metrics. */
@@ -38,6 +41,8 @@ const O_WRONLY = 1
 const O_TRUNC = 0o1000
 const W_OK = 2
 const X_OK = 1
+/** What chown(2) passes, as a 32-bit id, for an owner or group it leaves as it is. */
+const UNCHANGED_ID = 0xffffffff
 
 /**
  * The file semantics of dnpipes over a topic engine: open files, appends, replays, resets.
@@ -116,11 +121,12 @@ export class DnpipesFilesystem {
     return this.handles.add(this.openFile(path, uid, writable))
   }
 
-  async create (fusePath: string): Promise<number> {
+  /** A new topic, owned by `caller` (the process that made the request) with `mode` less its umask. */
+  async create (fusePath: string, mode = 0o666, caller?: Caller): Promise<number> {
     const path = changeablePath(fusePath, this.options.readOnly)
     let stat: TopicStat
     try {
-      stat = await this.engine.create(path)
+      stat = await this.engine.create(path, creatorOf(mode, caller, this.owner))
     } catch (err) {
       // Another host created it between the kernel's lookup and this create: open it.
       if (!(err instanceof TopicError && err.code === 'EEXIST')) throw err
@@ -192,8 +198,8 @@ export class DnpipesFilesystem {
     await this.engine.remove(path)
   }
 
-  async mkdir (fusePath: string): Promise<void> {
-    await this.engine.mkdir(changeablePath(fusePath, this.options.readOnly))
+  async mkdir (fusePath: string, mode = 0o777, caller?: Caller): Promise<void> {
+    await this.engine.mkdir(changeablePath(fusePath, this.options.readOnly), creatorOf(mode, caller, this.owner))
   }
 
   async rmdir (fusePath: string): Promise<void> {
@@ -208,10 +214,40 @@ export class DnpipesFilesystem {
     this.handles.renamed(from, to)
   }
 
-  /** chmod, chown and utimens: accepted on anything that exists, so cp -p and touch work. */
-  async acceptAttributeChange (fusePath: string): Promise<void> {
+  /**
+   * chmod, stored with the entry for every host. Who may change what is the kernel's to check
+   * (default_permissions, with allow_other); without allow_other only the mounting user gets in.
+   */
+  async chmod (fusePath: string, mode: number): Promise<void> {
+    await this.changeOwnership(fusePath, { mode: mode & MODE_BITS })
+  }
+
+  /** chown and chgrp; an id of -1 leaves that one as it is, as chown(2) does. */
+  async chown (fusePath: string, uid: number, gid: number): Promise<void> {
+    const change: OwnershipChange = {}
+    const given = (id: number): boolean => id !== -1 && id !== UNCHANGED_ID
+    if (given(uid)) change.owner = uid
+    if (given(gid)) change.group = gid
+    for (const id of [change.owner, change.group]) if (id !== undefined && !isId(id)) throw new TopicError('EINVAL', `bad id ${id}`)
+    await this.changeOwnership(fusePath, change)
+  }
+
+  /**
+   * utimens: accepted on anything that exists, so that cp -p, rsync -a and touch work; a topic's
+   * mtime stays its newest message's, a directory's its last change's.
+   */
+  async utimens (fusePath: string): Promise<void> {
     changeablePath(fusePath, this.options.readOnly)
     await this.getattr(fusePath)
+  }
+
+  private async changeOwnership (fusePath: string, change: OwnershipChange): Promise<void> {
+    const path = changeablePath(fusePath, this.options.readOnly)
+    if (change.owner === undefined && change.group === undefined && change.mode === undefined) {
+      await this.getattr(fusePath)
+      return
+    }
+    await this.engine.changeOwnership(path, change)
   }
 
   async listxattr (fusePath: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 import type { Message } from '../framing/message'
-import type { DirectoryEntry, FollowPage, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+import type { Creator, DirectoryEntry, FollowPage, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
 
 /**
  * What the filesystem and the CLI need of a topic store, in paths relative to the mount root
@@ -16,8 +16,11 @@ export interface TopicEngine {
   topicUid (path: string): Promise<string | undefined>
   /** Resolves when `path` is a directory; ENOENT or ENOTDIR otherwise. */
   requireDirectory (path: string): Promise<void>
-  /** Creates an empty topic; EEXIST when something is at `path`, ENOENT/ENOTDIR for the parent. */
-  create (path: string): Promise<TopicStat>
+  /**
+   * Creates an empty topic, owned by `creator` when given; EEXIST when something is at `path`,
+   * ENOENT/ENOTDIR for the parent.
+   */
+  create (path: string, creator?: Creator): Promise<TopicStat>
   /** Appends messages atomically to the topic `uid` (ESTALE when it is gone); returns its new size. */
   append (path: string, uid: string, messages: Message[]): Promise<number>
   /** Whole entries covering bytes from `request.offset`; undefined when the topic is gone. */
@@ -41,8 +44,10 @@ export interface TopicEngine {
   reset (path: string): Promise<void>
   /** Deletes a topic and its messages; ENOENT when there is none, EISDIR for a directory. */
   remove (path: string): Promise<void>
-  /** Creates a directory; EEXIST when something is at `path`. */
-  mkdir (path: string): Promise<void>
+  /** Creates a directory, owned by `creator` when given; EEXIST when something is at `path`. */
+  mkdir (path: string, creator?: Creator): Promise<void>
+  /** chmod, chown, chgrp of a topic or directory (the root too); ENOENT when nothing is there. */
+  changeOwnership (path: string, change: OwnershipChange): Promise<void>
   /** Removes an empty directory (ENOTEMPTY, ENOTDIR, ENOENT, EPERM for the root). */
   rmdir (path: string): Promise<void>
   /** Children of a directory, sorted by name. */

@@ -6,7 +6,8 @@
  *   {P}{T}:meta     Hash       uid (identity, so a removed-and-recreated topic is a new file),
  *                              bytes (rendered size), count (entries accounted), last (last
  *                              accounted entry id), mark (next offset to index), gen (reset
- *                              generation), mtime and ctime (ms)
+ *                              generation), mtime and ctime (ms), and owner, group and
+ *                              mode (absent for topics made before they were stored)
  *   {P}{T}:idx      Sorted set byte offset -> entry id, one entry about every 64 KiB, so a read at
  *                              any offset starts near it instead of at the first message
  *   {P}{T}:moved    Hash       uid -> new path, for topics renamed away from T (standalone
@@ -14,6 +15,9 @@
  *                              renamed topic by it
  *   {P}{D}:dir      Hash       child name -> "f" (topic) or "d" (directory), for directory D;
  *                              the root directory is {P}{/}:dir
+ *   {P}{D}:attrs    Hash       directory D's owner, group, mode, mtime and ctime (ms); absent
+ *                              (or some fields absent) for directories made before they were
+ *                              stored; the root's is {P}{/}:attrs
  *
  * {P} is the prefix (default "dnpipes:"); {T} and {D} are paths relative to the mount root,
  * "team-a/orders", inside braces. "%", "{" and "}" in a path are written %25, %7B and %7D so
@@ -48,5 +52,10 @@ export class KeyLayout {
 
   directory (path: string): string {
     return this.prefix + tag(path === ROOT ? '/' : path) + ':dir'
+  }
+
+  /** Directory `path`'s own attributes (same slot as its listing). */
+  directoryAttributes (path: string): string {
+    return this.prefix + tag(path === ROOT ? '/' : path) + ':attrs'
   }
 }

@@ -1,9 +1,21 @@
 import { topicsLog } from '../log'
 import { TopicError } from './errors'
 import { KeyLayout, ROOT, TopicKeys } from './keys'
+import { parseOwnership } from './ownership'
 import { splitPath } from './paths'
 import type { ScriptRunner } from './script-runner'
-import type { PathStat, TopicStat } from './types'
+import type { DirectoryStat, PathStat, TopicStat } from './types'
+
+type StatReply = ['t', string, string, string, string, string, string, number, string, string | null, string | null, string | null] |
+['d', string | null, string | null, string | null, string | null, string | null]
+
+/** A directory's stat from its stored attributes (each may be absent: older directories). */
+function directoryStat (owner: unknown, group: unknown, mode: unknown, mtime: unknown, ctime: unknown): DirectoryStat {
+  const stat: DirectoryStat = { kind: 'directory', ...parseOwnership(owner, group, mode) }
+  if (mtime !== null && mtime !== undefined) stat.mtimeMs = Number(mtime)
+  if (ctime !== null && ctime !== undefined) stat.ctimeMs = Number(ctime)
+  return stat
+}
 
 /** Entries accounted per reconcile script call: bounds how long one call holds Redis. */
 const RECONCILE_BATCH = 1000
@@ -16,11 +28,17 @@ export class Lookup {
 
   /** What is at `path`: a topic (with exact, current size), a directory, or nothing. */
   async stat (path: string): Promise<PathStat | undefined> {
-    if (path === ROOT) return { kind: 'directory' }
-    // Both questions at once (one round trip): path walks stat every ancestor directory.
-    const [topic, kind] = await Promise.all([this.statTopic(path), this.childKind(path)])
-    if (topic) return topic
-    return kind === 'd' ? { kind: 'directory' } : undefined
+    if (path === ROOT) {
+      const [owner, group, mode, mtime, ctime] = await this.runner.command(redis =>
+        redis.hmget(this.keys.directoryAttributes(ROOT), 'owner', 'group', 'mode', 'mtime', 'ctime'))
+      return directoryStat(owner, group, mode, mtime, ctime)
+    }
+    // Both questions at once (one round trip): path walks stat every ancestor directory. The
+    // script answers with a directory's attributes too; its parent says whether it is one.
+    const [found, kind] = await Promise.all([this.statPath(path), this.childKind(path)])
+    if (found?.kind === 'topic') return found
+    if (kind !== 'd') return undefined
+    return found ?? { kind: 'directory' }
   }
 
   /** One HGET, which neither runs a script nor accounts other clients' entries (appends do that). */
@@ -30,13 +48,31 @@ export class Lookup {
 
   /** The topic at `path`, or undefined; one round trip unless other clients changed it. */
   async statTopic (path: string): Promise<TopicStat | undefined> {
+    const found = await this.statPath(path)
+    return found?.kind === 'topic' ? found : undefined
+  }
+
+  /** The topic at `path`, else the attributes stored for a directory there (which may be gone). */
+  private async statPath (path: string): Promise<PathStat | undefined> {
     const keys = this.keys.topic(path)
+    const attrs = this.keys.directoryAttributes(path)
     for (let round = 0; ; round++) {
-      const reply = await this.runner.run('stat', [keys.stream, keys.meta], []) as string[] | null
+      const reply = await this.runner.run('stat', [keys.stream, keys.meta, attrs], []) as StatReply | null
       if (!reply) return undefined
-      const [uid, bytes, count, mtime, ctime, gen, fresh, lastId] = reply as [string, string, string, string, string, string, number, string]
+      if (reply[0] === 'd') return directoryStat(reply[1], reply[2], reply[3], reply[4], reply[5])
+      const [, uid, bytes, count, mtime, ctime, gen, fresh, lastId, owner, group, mode] = reply
       if (fresh === 1 || round > 0) {
-        return { kind: 'topic', uid, size: Number(bytes), entries: Number(count), mtimeMs: Number(mtime), ctimeMs: Number(ctime), gen, lastId }
+        return {
+          kind: 'topic',
+          uid,
+          size: Number(bytes),
+          entries: Number(count),
+          mtimeMs: Number(mtime),
+          ctimeMs: Number(ctime),
+          gen,
+          lastId,
+          ...parseOwnership(owner, group, mode)
+        }
       }
       await this.reconcile(keys)
     }

@@ -2,10 +2,11 @@ import type { Message } from '../framing/message'
 import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
 import { MemoryTopic } from './memory-topic'
+import { MODE_BITS } from './ownership'
 import { splitPath, validateNewPath } from './paths'
 import { checkTopicRename } from './rename-rules'
 import { Waiters } from './waiters'
-import type { DirectoryEntry, FollowPage, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+import type { Creator, DirectoryEntry, DirectoryStat, FollowPage, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
 
 type Kind = DirectoryEntry['kind']
 
@@ -33,6 +34,8 @@ export class MemoryEngine implements TopicEngine {
   private readonly topics = new Map<string, MemoryTopic>()
   /** Children of each directory by its path ("" for the root); absent when it has none. */
   private readonly listings = new Map<string, Map<string, Kind>>()
+  /** What each directory has stored of its own ("" for the root): ownership and times. */
+  private readonly directories = new Map<string, Omit<DirectoryStat, 'kind'>>()
   /**
    * Forwarding addresses left by renames: old path -> (topic uid -> new path). Redis keeps them
    * a day; here they last as long as the engine.
@@ -47,10 +50,12 @@ export class MemoryEngine implements TopicEngine {
   }
 
   async stat (path: string): Promise<PathStat | undefined> {
-    if (path === '') return { kind: 'directory' }
-    const topic = this.topics.get(path)
-    if (topic) return topic.stat()
-    return this.childKind(path) === 'directory' ? { kind: 'directory' } : undefined
+    if (path !== '') {
+      const topic = this.topics.get(path)
+      if (topic) return topic.stat()
+      if (this.childKind(path) !== 'directory') return undefined
+    }
+    return { kind: 'directory', ...this.directories.get(path) }
   }
 
   async statTopic (path: string): Promise<TopicStat | undefined> {
@@ -71,15 +76,15 @@ export class MemoryEngine implements TopicEngine {
     if (kind !== 'directory') throw new TopicError('ENOTDIR', `${path} is a topic`)
   }
 
-  async create (path: string): Promise<TopicStat> {
+  async create (path: string, creator?: Creator): Promise<TopicStat> {
     validateNewPath(path)
     const { parent, name } = splitPath(path)
     await this.requireDirectory(parent)
     if (this.childKind(path) === 'directory') throw new TopicError('EEXIST', `${path} is a directory`)
     if (this.topics.has(path)) throw new TopicError('EEXIST', `${path} exists`)
-    const topic = new MemoryTopic()
+    const topic = new MemoryTopic(creator)
     this.topics.set(path, topic)
-    this.listing(parent, true).set(name, 'topic')
+    this.enlist(parent, name, 'topic')
     return topic.stat()
   }
 
@@ -137,6 +142,7 @@ export class MemoryEngine implements TopicEngine {
   loseEverything (): void {
     this.topics.clear()
     this.listings.clear()
+    this.directories.clear()
     this.forwards.clear()
     this.server++
     this.wake(() => true, 'gone')
@@ -160,12 +166,28 @@ export class MemoryEngine implements TopicEngine {
     if (!existed && !listed) throw new TopicError('ENOENT', `no topic ${path}`)
   }
 
-  async mkdir (path: string): Promise<void> {
+  async mkdir (path: string, creator?: Creator): Promise<void> {
     validateNewPath(path)
     const { parent, name } = splitPath(path)
     await this.requireDirectory(parent)
     if (this.topics.has(path) || this.childKind(path) !== undefined) throw new TopicError('EEXIST', `${path} exists`)
-    this.listing(parent, true).set(name, 'directory')
+    this.enlist(parent, name, 'directory')
+    const now = Date.now()
+    const stored: Omit<DirectoryStat, 'kind'> = { mtimeMs: now, ctimeMs: now }
+    if (creator) Object.assign(stored, { owner: creator.owner, group: creator.group, mode: creator.mode & MODE_BITS })
+    this.directories.set(path, stored)
+  }
+
+  async changeOwnership (path: string, change: OwnershipChange): Promise<void> {
+    const topic = path === '' ? undefined : this.topics.get(path)
+    if (topic) return topic.changeOwnership(change)
+    if (path !== '' && this.childKind(path) !== 'directory') throw new TopicError('ENOENT', `no topic or directory ${path}`)
+    const stored = this.directories.get(path) ?? {}
+    if (change.owner !== undefined) stored.owner = change.owner
+    if (change.group !== undefined) stored.group = change.group
+    if (change.mode !== undefined) stored.mode = change.mode & MODE_BITS
+    stored.ctimeMs = Date.now()
+    this.directories.set(path, stored)
   }
 
   async rmdir (path: string): Promise<void> {
@@ -176,6 +198,7 @@ export class MemoryEngine implements TopicEngine {
     if (kind !== 'directory') throw new TopicError('ENOTDIR', `${path} is a topic`)
     if (this.listing(path).size > 0) throw new TopicError('ENOTEMPTY', `${path} is not empty`)
     this.unlist(parent, name)
+    this.directories.delete(path)
   }
 
   async list (path: string): Promise<DirectoryEntry[]> {
@@ -199,7 +222,8 @@ export class MemoryEngine implements TopicEngine {
     this.dropTopic(from)
     this.topics.set(to, topic)
     this.unlist(src.parent, src.name)
-    this.listing(dst.parent, true).set(dst.name, 'topic')
+    this.enlist(dst.parent, dst.name, 'topic')
+    topic.touch()
     const forwards = this.forwards.get(from) ?? new Map<string, string>()
     this.forwards.set(from, forwards.set(topic.uid, to))
   }
@@ -225,11 +249,23 @@ export class MemoryEngine implements TopicEngine {
     return listing
   }
 
+  /** Lists `name` in `parent` as `kind`; the parent's mtime and ctime are now. */
+  private enlist (parent: string, name: string, kind: Kind): void {
+    this.listing(parent, true).set(name, kind)
+    this.touchDirectory(parent)
+  }
+
   private unlist (parent: string, name: string): boolean {
     const listing = this.listings.get(parent)
     const listed = listing?.delete(name) ?? false
     if (listing?.size === 0) this.listings.delete(parent)
+    if (listed) this.touchDirectory(parent)
     return listed
+  }
+
+  private touchDirectory (path: string): void {
+    const now = Date.now()
+    this.directories.set(path, { ...this.directories.get(path), mtimeMs: now, ctimeMs: now })
   }
 
   /** Forgets the topic at `path`, waking its followers ('gone'); whether there was one. */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { EntryFields, messageFields, render, renderedLength } from '../framing/entry'
 import type { Message } from '../framing/message'
 import { compareIds } from './stream-id'
-import type { TopicStat } from './types'
+import { MODE_BITS } from './ownership'
+import type { Ownership, OwnershipChange, TopicStat } from './types'
 
 interface Entry {
   id: string
@@ -33,8 +34,9 @@ const NO_ID = '0-0'
 export class MemoryTopic {
   /** Identity of this incarnation: a topic removed and created again gets another. */
   readonly uid = randomBytes(8).toString('hex')
-  readonly ctimeMs: number
+  private ctimeMs: number
   private mtimeMs: number
+  private ownership: Ownership
   private gen = 0
   private entries: Entry[] = []
   private bytes = 0
@@ -42,9 +44,11 @@ export class MemoryTopic {
   private lastMs = 0
   private lastSeq = 0
 
-  constructor (now = Date.now()) {
+  constructor (ownership: Ownership = {}, now = Date.now()) {
     this.ctimeMs = now
     this.mtimeMs = now
+    this.ownership = { ...ownership }
+    if (this.ownership.mode !== undefined) this.ownership.mode &= MODE_BITS
   }
 
   get generation (): string {
@@ -68,8 +72,22 @@ export class MemoryTopic {
       mtimeMs: this.mtimeMs,
       ctimeMs: this.ctimeMs,
       gen: this.generation,
-      lastId: this.lastId
+      lastId: this.lastId,
+      ...this.ownership
     }
+  }
+
+  /** chmod and chown: the fields given change, and the ctime is now. */
+  changeOwnership (change: OwnershipChange): void {
+    if (change.owner !== undefined) this.ownership.owner = change.owner
+    if (change.group !== undefined) this.ownership.group = change.group
+    if (change.mode !== undefined) this.ownership.mode = change.mode & MODE_BITS
+    this.touch()
+  }
+
+  /** The ctime is now: a rename, as rename(2) marks the inode changed. */
+  touch (): void {
+    this.ctimeMs = Date.now()
   }
 
   /** Stores each message as one entry; returns the new size. */

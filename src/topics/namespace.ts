@@ -5,7 +5,8 @@ import type { Lookup } from './lookup'
 import { splitPath, validateNewPath } from './paths'
 import { checkTopicRename } from './rename-rules'
 import type { ScriptRunner } from './script-runner'
-import type { DirectoryEntry, TopicStat } from './types'
+import { ownershipArgs } from './ownership'
+import type { Creator, DirectoryEntry, OwnershipChange, TopicStat } from './types'
 
 /** How long a renamed topic's forwarding address is kept: far longer than any follower's outage. */
 const FORWARD_SECONDS = 24 * 60 * 60
@@ -23,7 +24,7 @@ export class Namespace {
   ) {}
 
   /** Creates an empty topic. Answers EEXIST when something is already at `path`. */
-  async create (path: string): Promise<TopicStat> {
+  async create (path: string, creator?: Creator): Promise<TopicStat> {
     validateNewPath(path)
     const { parent, name } = splitPath(path)
     const [, kind] = await Promise.all([this.lookup.requireDirectory(parent), this.lookup.childKind(path)])
@@ -32,9 +33,9 @@ export class Namespace {
     const uid = randomBytes(8).toString('hex')
     // The topic first, then its directory entry: a crash in between leaves an invisible topic
     // rather than a listed name that does not exist.
-    const created = await this.runner.run('create', [keys.stream, keys.meta], [uid])
+    const created = await this.runner.run('create', [keys.stream, keys.meta], [uid, ...ownershipArgs(creator)])
     if (created !== 1) throw new TopicError('EEXIST', `${path} exists`)
-    await this.runner.command(redis => redis.hset(this.keys.directory(parent), name, 'f'))
+    await this.link(parent, 'set', name, 'f')
     const stat = await this.lookup.statTopic(path)
     if (!stat) throw new TopicError('ENOENT', `${path} was removed while being created`)
     return stat
@@ -46,17 +47,19 @@ export class Namespace {
     const keys = this.keys.topic(path)
     const existed = await this.runner.run('remove', [keys.stream, keys.meta, keys.index], [])
     if (existed !== 1 && await this.lookup.childKind(path) === 'd') throw new TopicError('EISDIR', `${path} is a directory`)
-    const listed = await this.runner.command(redis => redis.hdel(this.keys.directory(parent), name))
-    if (existed !== 1 && listed === 0) throw new TopicError('ENOENT', `no topic ${path}`)
+    const listed = await this.link(parent, 'drop', name)
+    if (existed !== 1 && !listed) throw new TopicError('ENOENT', `no topic ${path}`)
   }
 
-  async mkdir (path: string): Promise<void> {
+  async mkdir (path: string, creator?: Creator): Promise<void> {
     validateNewPath(path)
     const { parent, name } = splitPath(path)
     await this.lookup.requireDirectory(parent)
     if (await this.lookup.statTopic(path)) throw new TopicError('EEXIST', `${path} exists`)
-    const added = await this.runner.command(redis => redis.hsetnx(this.keys.directory(parent), name, 'd'))
-    if (added !== 1) throw new TopicError('EEXIST', `${path} exists`)
+    if (!await this.link(parent, 'add', name, 'd')) throw new TopicError('EEXIST', `${path} exists`)
+    // Listed first: attributes written before would overwrite those of a directory another
+    // host made by this name meanwhile. Until they are written it shows the mount's defaults.
+    await this.runner.run('own', [this.keys.directoryAttributes(path)], ['new-directory', ...ownershipArgs(creator)])
   }
 
   async rmdir (path: string): Promise<void> {
@@ -66,7 +69,16 @@ export class Namespace {
     if (kind === undefined) throw new TopicError('ENOENT', `no directory ${path}`)
     if (kind !== 'd') throw new TopicError('ENOTDIR', `${path} is a topic`)
     if (await this.runner.command(redis => redis.hlen(this.keys.directory(path))) > 0) throw new TopicError('ENOTEMPTY', `${path} is not empty`)
-    await this.runner.command(redis => redis.hdel(this.keys.directory(parent), name))
+    await this.link(parent, 'drop', name)
+    await this.runner.command(redis => redis.del(this.keys.directoryAttributes(path)))
+  }
+
+  /** chmod, chown, chgrp: of the topic at `path`, else of the directory there. */
+  async changeOwnership (path: string, change: OwnershipChange): Promise<void> {
+    const args = ownershipArgs(change)
+    if (path !== ROOT && await this.runner.run('own', [this.keys.topic(path).meta], ['topic', ...args]) === 1) return
+    if (path !== ROOT && await this.lookup.childKind(path) !== 'd') throw new TopicError('ENOENT', `no topic or directory ${path}`)
+    await this.runner.run('own', [this.keys.directoryAttributes(path)], ['directory', ...args])
   }
 
   /** Children of a directory, sorted by name. */
@@ -89,7 +101,16 @@ export class Namespace {
     const a = this.keys.topic(from)
     const b = this.keys.topic(to)
     await this.runner.run('rename', [a.stream, a.meta, a.index, b.stream, b.meta, b.index,
-      this.keys.directory(src.parent), this.keys.directory(dst.parent), this.keys.moved(from)], [src.name, dst.name, to, FORWARD_SECONDS])
+      this.keys.directory(src.parent), this.keys.directory(dst.parent), this.keys.moved(from),
+      this.keys.directoryAttributes(src.parent), this.keys.directoryAttributes(dst.parent)], [src.name, dst.name, to, FORWARD_SECONDS])
+  }
+
+  /**
+   * Lists or unlists `name` in directory `dir` (see link.lua), which then has a new mtime;
+   * whether the listing changed.
+   */
+  private async link (dir: string, op: 'set' | 'add' | 'drop', name: string, kind = ''): Promise<boolean> {
+    return await this.runner.run('link', [this.keys.directory(dir), this.keys.directoryAttributes(dir)], [op, name, kind]) === 1
   }
 
   /** Where the topic `uid`, last seen at `path`, is now: there, where renames took it, or nowhere. */

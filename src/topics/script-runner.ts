@@ -8,14 +8,16 @@ import { toTopicFailure } from './errors'
 /** Each script, with the number of its arguments that are keys (its .lua file names them). */
 const SCRIPT_KEYS = {
   create: 2,
-  stat: 2,
+  stat: 3,
   append: 3,
   reconcile: 3,
   read: 3,
   follow: 2,
   reset: 3,
   remove: 3,
-  rename: 9
+  rename: 11,
+  link: 2,
+  own: 1
 } as const
 
 export type ScriptName = keyof typeof SCRIPT_KEYS

@@ -12,7 +12,7 @@ import { Lookup } from './lookup'
 import { Namespace } from './namespace'
 import { RangedPages } from './ranged-pages'
 import { ScriptRunner } from './script-runner'
-import type { DirectoryEntry, FollowPage, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+import type { Creator, DirectoryEntry, FollowPage, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
 
 export interface TopicStoreOptions {
   /** @default "dnpipes:" */
@@ -103,9 +103,10 @@ export class TopicStore implements TopicEngine {
   statTopic (path: string): Promise<TopicStat | undefined> { return this.lookup.statTopic(path) }
   topicUid (path: string): Promise<string | undefined> { return this.lookup.topicUid(path) }
   requireDirectory (path: string): Promise<void> { return this.lookup.requireDirectory(path) }
-  create (path: string): Promise<TopicStat> { return this.namespace.create(path) }
+  create (path: string, creator?: Creator): Promise<TopicStat> { return this.namespace.create(path, creator) }
   remove (path: string): Promise<void> { return this.namespace.remove(path) }
-  mkdir (path: string): Promise<void> { return this.namespace.mkdir(path) }
+  mkdir (path: string, creator?: Creator): Promise<void> { return this.namespace.mkdir(path, creator) }
+  changeOwnership (path: string, change: OwnershipChange): Promise<void> { return this.namespace.changeOwnership(path, change) }
   rmdir (path: string): Promise<void> { return this.namespace.rmdir(path) }
   list (path: string): Promise<DirectoryEntry[]> { return this.namespace.list(path) }
   locate (path: string, uid: string): Promise<string | undefined> { return this.namespace.locate(path, uid) }

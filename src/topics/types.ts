@@ -1,6 +1,27 @@
 /** The values the topic layer hands out and takes, shared by its modules and by its engines. */
 
-export interface TopicStat {
+/**
+ * Owner, group and permission bits (with setuid, setgid and sticky: mode & 0o7777) stored with
+ * a topic or directory. Each is absent for entries made before they were stored: the mount then
+ * shows its defaults (--uid, --gid, --umask).
+ */
+export interface Ownership {
+  owner?: number
+  group?: number
+  mode?: number
+}
+
+/** What chmod, chown and chgrp change: only the fields given. */
+export type OwnershipChange = Ownership
+
+/** Who a new topic or directory belongs to and the permission bits it gets. */
+export interface Creator {
+  owner: number
+  group: number
+  mode: number
+}
+
+export interface TopicStat extends Ownership {
   kind: 'topic'
   /** Identity of this incarnation of the topic: a topic removed and created again differs. */
   uid: string
@@ -14,8 +35,12 @@ export interface TopicStat {
   lastId: string
 }
 
-export interface DirectoryStat {
+export interface DirectoryStat extends Ownership {
   kind: 'directory'
+  /** When an entry was last added, removed or renamed in it; absent for older directories. */
+  mtimeMs?: number
+  /** When that, or its ownership, last changed. */
+  ctimeMs?: number
 }
 
 export type PathStat = TopicStat | DirectoryStat

@@ -5,7 +5,7 @@ import type { TopicEngine } from '../../src/topics/engine'
 import { FollowCursor, FROM_FIRST } from '../../src/topics/follow-cursor'
 import { ReadCursor } from '../../src/topics/read-cursor'
 import { compareIds } from '../../src/topics/stream-id'
-import type { ReadRequest } from '../../src/topics/types'
+import type { DirectoryStat, ReadRequest } from '../../src/topics/types'
 
 /**
  * The contract of a topic engine, through the TopicEngine API and the rendered bytes alone: one
@@ -99,7 +99,7 @@ export function engineContract (t: Test, makeEngine: () => TopicEngine, features
     await store.mkdir('d')
     await t.rejects(store.create('d'), { code: 'EEXIST' })
     await t.rejects(store.mkdir('a'), { code: 'EEXIST' })
-    t.same(await store.stat('d'), { kind: 'directory' })
+    t.equal((await store.stat('d'))?.kind, 'directory')
     t.equal((await store.stat('a'))?.kind, 'topic')
     t.equal(await store.stat('nothing'), undefined)
     await t.rejects(store.create('missing/x'), { code: 'ENOENT' })
@@ -108,7 +108,7 @@ export function engineContract (t: Test, makeEngine: () => TopicEngine, features
 
   t.test('names: the root, empty and dot components, long names, reserved names', async t => {
     const store = freshStore()
-    t.same(await store.stat(''), { kind: 'directory' })
+    t.equal((await store.stat(''))?.kind, 'directory')
     await t.rejects(store.create(''), { code: 'EEXIST' })
     await t.rejects(store.mkdir(''), { code: 'EEXIST' })
     for (const bad of ['a//b', '/a', 'a/', '.', '..', 'x/../y']) await t.rejects(store.create(bad), { code: 'EINVAL' }, `"${bad}"`)
@@ -287,6 +287,89 @@ export function engineContract (t: Test, makeEngine: () => TopicEngine, features
     await store.remove('team/a/orders')
     await store.rmdir('team/a')
     t.same(await store.list('team'), [])
+  })
+
+  t.test('ownership: stored at creation, changed by changeOwnership, absent for entries made without', async t => {
+    const store = freshStore()
+    const made = await store.create('t', { owner: 1000, group: 100, mode: 0o100640 })
+    t.match(made, { owner: 1000, group: 100, mode: 0o640 }, 'the mode keeps its permission bits only')
+    await store.mkdir('d', { owner: 1001, group: 101, mode: 0o41777 })
+    t.match(await store.stat('d'), { kind: 'directory', owner: 1001, group: 101, mode: 0o1777 })
+    await store.create('plain')
+    await store.mkdir('plaindir')
+    const plain = await store.statTopic('plain')
+    t.same([plain?.owner, plain?.group, plain?.mode], [undefined, undefined, undefined], 'a topic made without an owner has none')
+    const plainDir = await store.stat('plaindir') as DirectoryStat
+    t.same([plainDir.owner, plainDir.group, plainDir.mode], [undefined, undefined, undefined], 'nor a directory')
+    const root = await store.stat('') as DirectoryStat
+    t.same([root.kind, root.owner, root.mode], ['directory', undefined, undefined], 'nor the root, until changed')
+
+    await store.changeOwnership('t', { mode: 0o604 })
+    await store.changeOwnership('t', { owner: 5 })
+    t.match(await store.statTopic('t'), { owner: 5, group: 100, mode: 0o604 }, 'only what is given changes')
+    await store.changeOwnership('plaindir', { owner: 7, group: 8, mode: 0o750 })
+    t.match(await store.stat('plaindir'), { kind: 'directory', owner: 7, group: 8, mode: 0o750 })
+    await store.changeOwnership('', { mode: 0o1777, owner: 0, group: 0 })
+    t.match(await store.stat(''), { kind: 'directory', owner: 0, group: 0, mode: 0o1777 }, 'the root keeps its own')
+    await t.rejects(store.changeOwnership('none', { mode: 0o600 }), { code: 'ENOENT' })
+    await t.rejects(store.changeOwnership('d/none', { owner: 1 }), { code: 'ENOENT' })
+
+    const { uid } = await store.create('d/x', { owner: 1, group: 2, mode: 0o600 })
+    await store.append('d/x', uid, lines('kept'))
+    await store.reset('d/x')
+    t.match(await store.statTopic('d/x'), { owner: 1, group: 2, mode: 0o600 }, 'a reset keeps the owner')
+    await store.remove('d/x')
+    await store.create('d/x')
+    t.equal((await store.statTopic('d/x'))?.owner, undefined, 'a topic made again does not inherit the old one\'s owner')
+    await store.remove('d/x')
+    await store.rmdir('d')
+    await store.mkdir('d')
+    t.equal((await store.stat('d') as DirectoryStat).owner, undefined, 'nor a directory made again')
+    if (features.renamesTopics) {
+      await store.rename('t', 'plaindir/t')
+      t.match(await store.statTopic('plaindir/t'), { owner: 5, group: 100, mode: 0o604 }, 'a renamed topic keeps its owner')
+    }
+  })
+
+  t.test('times: a directory\'s mtime and ctime move on each change of its entries; chmod moves a ctime', async t => {
+    const store = freshStore()
+    await store.mkdir('d')
+    const timesOf = async (path: string): Promise<[number, number]> => {
+      const stat = await store.stat(path) as DirectoryStat
+      return [stat.mtimeMs ?? -1, stat.ctimeMs ?? -1]
+    }
+    const later = async (path: string, step: () => Promise<unknown>, what: string): Promise<void> => {
+      const [mtime] = await timesOf(path)
+      await new Promise(resolve => setTimeout(resolve, 3))
+      await step()
+      const [m, c] = await timesOf(path)
+      t.ok(mtime > 0 && m > mtime && c >= m, what)
+    }
+    await later('d', () => store.create('d/t'), 'a topic created')
+    await later('d', () => store.mkdir('d/e'), 'a directory made')
+    await later('d', () => store.rmdir('d/e'), 'a directory removed')
+    if (features.renamesTopics) {
+      await store.mkdir('f')
+      await later('d', () => store.rename('d/t', 'f/t'), 'a topic renamed away')
+      await later('f', () => store.rename('f/t', 'd/t'), 'a topic renamed away from the other side')
+      await later('d', () => store.rename('d/t', 'd/u'), 'a topic renamed within')
+    }
+    const [name] = (await store.list('d')).map(e => e.name)
+    await later('d', () => store.remove(`d/${name!}`), 'a topic removed')
+    await later('', () => store.mkdir('g'), 'the root too')
+
+    const [, ctime] = await timesOf('g')
+    await new Promise(resolve => setTimeout(resolve, 3))
+    await store.changeOwnership('g', { mode: 0o700 })
+    const [m2, c2] = await timesOf('g')
+    t.ok(c2 > ctime && c2 > m2, 'chmod of a directory moves its ctime, not its mtime')
+
+    const made = await store.create('t')
+    await new Promise(resolve => setTimeout(resolve, 3))
+    await store.changeOwnership('t', { owner: 3 })
+    const changed = await store.statTopic('t')
+    t.equal(changed?.mtimeMs, made.mtimeMs, 'chown of a topic leaves its mtime')
+    t.ok(changed!.ctimeMs > made.ctimeMs, 'and moves its ctime')
   })
 
   t.test('directories: lookups and removals answer ENOENT, ENOTDIR and EISDIR', async t => {

@@ -90,3 +90,10 @@ end
 local function id_ms(id)
   return string.match(id, '^(%d+)')
 end
+
+-- Stores the owner, group and mode given ('' leaves one as it is).
+local function set_ownership(hash, owner, group, mode)
+  if owner ~= '' then redis.call('HSET', hash, 'owner', owner) end
+  if group ~= '' then redis.call('HSET', hash, 'group', group) end
+  if mode ~= '' then redis.call('HSET', hash, 'mode', mode) end
+end

@@ -99,9 +99,9 @@ t.test('the runner\'s failures come back typed', async t => {
   await t.rejects(runner.run('reset', ['x:{a}', 'x:{a}:meta', 'x:{a}:idx'], []), { constructor: TopicError, code: 'ENOENT' })
   await client.set('x:string', 'v')
   await t.rejects(runner.command(redis => redis.xadd('x:string', '*', 'data', 'v')), { constructor: RedisReplyError, code: 'WRONGTYPE' })
-  t.equal(await runner.run('create', ['x:{b}', 'x:{b}:meta'], ['uid-b']), 1)
-  const stat = await runner.run('stat', ['x:{b}', 'x:{b}:meta'], [], 'buffer') as unknown[]
-  t.ok(Buffer.isBuffer(stat[0]) && stat[0].toString() === 'uid-b', 'buffer replies are Buffers')
+  t.equal(await runner.run('create', ['x:{b}', 'x:{b}:meta'], ['uid-b', '', '', '']), 1)
+  const stat = await runner.run('stat', ['x:{b}', 'x:{b}:meta', 'x:{b}:attrs'], [], 'buffer') as unknown[]
+  t.ok(Buffer.isBuffer(stat[1]) && stat[1].toString() === 'uid-b', 'buffer replies are Buffers')
   t.equal(await runner.command(redis => redis.hget('x:{b}:meta', 'uid')), 'uid-b')
 })
 

@@ -1,0 +1,32 @@
+import type { Ownership, OwnershipChange } from './types'
+
+/** The permission bits a mode may hold: rwx for each class, setuid, setgid and sticky. */
+export const MODE_BITS = 0o7777
+
+/** Stored owner, group and mode, as Redis hands them back (null or absent when not stored). */
+export function parseOwnership (owner: unknown, group: unknown, mode: unknown): Ownership {
+  const result: Ownership = {}
+  const number = (value: unknown): number | undefined => {
+    if (value === null || value === undefined || value === '') return undefined
+    const n = Number(value)
+    return Number.isInteger(n) && n >= 0 ? n : undefined
+  }
+  const o = number(owner)
+  const g = number(group)
+  const m = number(mode)
+  if (o !== undefined) result.owner = o
+  if (g !== undefined) result.group = g
+  if (m !== undefined) result.mode = m & MODE_BITS
+  return result
+}
+
+/** The script arguments for owner, group and mode: '' for each one not given. */
+export function ownershipArgs (change: OwnershipChange | undefined): [string, string, string] {
+  const text = (value: number | undefined): string => value === undefined ? '' : String(value)
+  return [text(change?.owner), text(change?.group), text(change?.mode === undefined ? undefined : change.mode & MODE_BITS)]
+}
+
+/** Whether `value` can be stored as an owner or group: a 32-bit id. */
+export function isId (value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value < 2 ** 32
+}
