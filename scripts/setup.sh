@@ -13,11 +13,12 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 # Used by the tests only: getfattr/setfattr, python3 for a raw getxattr(2) call, openssl for
-# a throwaway CA, luac to check that every Lua script parses.
+# a throwaway CA, luac to check that every Lua script parses, rsync to copy trees in.
 command -v getfattr >/dev/null 2>&1 || missing+=(attr)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v luac5.1 >/dev/null 2>&1 || missing+=(lua5.1)
+command -v rsync >/dev/null 2>&1 || missing+=(rsync)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

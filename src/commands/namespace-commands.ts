@@ -3,6 +3,7 @@ import { buildAttr, processIds } from '../mount/attrs'
 import { TopicError } from '../topics/errors'
 import { fromFusePath, joinPath } from '../topics/paths'
 import { makeDirectories, moveTree, removeTree } from '../topics/tree'
+import { cliCreators } from './creators'
 import { IdNames, ListedEntry, longListing, parseIdFile } from './long-listing'
 import { writeOut } from './output'
 import { StoreOptions, withStore } from './session'
@@ -17,10 +18,11 @@ export interface MkdirOptions extends StoreOptions {
 }
 
 export async function mkdirCommand (dirs: string[], options: MkdirOptions): Promise<void> {
+  const { directory } = cliCreators()
   await withStore(options, async store => {
     for (const dir of dirs.map(fromFusePath)) {
-      if (options.parents) await makeDirectories(store, dir)
-      else await store.mkdir(dir)
+      if (options.parents) await makeDirectories(store, dir, directory)
+      else await store.mkdir(dir, directory)
     }
   })
 }

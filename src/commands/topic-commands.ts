@@ -7,6 +7,7 @@ import { ReadCursor } from '../topics/read-cursor'
 import type { TopicEngine } from '../topics/engine'
 import { ensureTopic } from '../topics/tree'
 import type { TopicStat } from '../topics/types'
+import { cliCreators } from './creators'
 import { writeOut } from './output'
 import { StoreOptions, withStore } from './session'
 
@@ -45,7 +46,7 @@ export interface PushOptions extends StoreOptions {
 export async function pushCommand (topic: string, words: string[], options: PushOptions): Promise<void> {
   const path = topicPath(topic)
   await withStore(options, async store => {
-    const { uid } = await ensureTopic(store, path)
+    const { uid } = await ensureTopic(store, path, cliCreators())
     if (words.length > 0) {
       await store.append(path, uid, [{ payload: Buffer.from(words.join(' ')), verbatim: false }])
       return

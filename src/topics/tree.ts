@@ -1,7 +1,13 @@
 import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
 import { joinPath as join, splitPath } from './paths'
-import type { TopicStat } from './types'
+import type { Creator, Ownership, TopicStat } from './types'
+
+/** Who new topics and directories belong to, and their modes (the CLI's user and umask). */
+export interface Creators {
+  topic: Creator
+  directory: Creator
+}
 
 /**
  * Whole-tree operations composed of the engine's single-name ones, as mkdir -p, rm -r and mv
@@ -16,12 +22,12 @@ export function ancestry (path: string): string[] {
 }
 
 /** mkdir -p: makes `path` and the directories above it; a topic on the way is ENOTDIR. */
-export async function makeDirectories (engine: TopicEngine, path: string): Promise<void> {
+export async function makeDirectories (engine: TopicEngine, path: string, creator?: Creator): Promise<void> {
   for (const dir of ancestry(path)) {
     const existing = await engine.stat(dir)
     if (existing?.kind === 'directory') continue
     if (existing?.kind === 'topic') throw new TopicError('ENOTDIR', `${dir} is a topic`)
-    await engine.mkdir(dir).catch(async err => {
+    await engine.mkdir(dir, creator).catch(async err => {
       // Another client made it meanwhile: as good as made here, if it is a directory.
       if (err instanceof TopicError && err.code === 'EEXIST' && (await engine.stat(dir))?.kind === 'directory') return
       throw err
@@ -30,12 +36,12 @@ export async function makeDirectories (engine: TopicEngine, path: string): Promi
 }
 
 /** The topic at `path`, created (with missing directories, as mkdir -p) when there is none. */
-export async function ensureTopic (engine: TopicEngine, path: string): Promise<TopicStat> {
+export async function ensureTopic (engine: TopicEngine, path: string, creators?: Creators): Promise<TopicStat> {
   const existing = await engine.stat(path)
   if (existing?.kind === 'topic') return existing
   if (existing?.kind === 'directory') throw new TopicError('EISDIR', `${path} is a directory`)
-  await makeDirectories(engine, splitPath(path).parent)
-  return engine.create(path).catch(async err => {
+  await makeDirectories(engine, splitPath(path).parent, creators?.directory)
+  return engine.create(path, creators?.topic).catch(async err => {
     const now = err instanceof TopicError && err.code === 'EEXIST' ? await engine.stat(path) : undefined
     if (now?.kind === 'topic') return now
     throw err
@@ -84,7 +90,12 @@ async function moveDirectory (engine: TopicEngine, from: string, to: string): Pr
   if (existing?.kind === 'topic') throw new TopicError('ENOTDIR', `${to} is a topic`)
   if (existing && (await engine.list(to)).length > 0) throw new TopicError('ENOTEMPTY', `${to} is not empty`)
   const made = !existing
-  if (made) await engine.mkdir(to)
+  if (made) {
+    await engine.mkdir(to)
+    // mv keeps a directory's owner and mode, as mv(1) does across filesystems.
+    const stored = storedOwnership(await engine.stat(from))
+    if (stored) await engine.changeOwnership(to, stored)
+  }
   let moved = 0
   try {
     for (const entry of await engine.list(from)) {
@@ -99,6 +110,16 @@ async function moveDirectory (engine: TopicEngine, from: string, to: string): Pr
     throw err
   }
   await engine.rmdir(from)
+}
+
+/** What `stat` has stored of its ownership, or undefined when nothing. */
+function storedOwnership (stat: Ownership | undefined): Ownership | undefined {
+  if (!stat) return undefined
+  const stored: Ownership = {}
+  if (stat.owner !== undefined) stored.owner = stat.owner
+  if (stat.group !== undefined) stored.group = stat.group
+  if (stat.mode !== undefined) stored.mode = stat.mode
+  return Object.keys(stored).length > 0 ? stored : undefined
 }
 
 function explainExdev (err: unknown, from: string): unknown {

@@ -76,6 +76,7 @@ t.test('push makes missing namespaces; mkdir, rm, mv and ls -l as coreutils do t
   t.equal(exists.code, 1, 'mkdir of an existing directory fails without -p')
 
   await sh(`printf 'a\\nbb\\n' >> ${dir}/team/a/orders && touch ${dir}/team/a/empty && echo x >> ${dir}/team/a/other`)
+  await sh(`mkdir ${dir}/team/a/sub && chmod 1770 ${dir}/team/a/sub && chown 65534:1 ${dir}/team/a/other && chmod 604 ${dir}/team/a/other && chmod 600 ${dir}/team/a/empty`)
   const ours = (await cli('ls', '-l', 'team/a')).stdout.toString()
   const theirs = (await sh(`ls -l ${dir}/team/a`)).stdout.toString()
   t.equal(ours, theirs, 'dnpipes ls -l prints what ls -l prints on the mount')
@@ -88,6 +89,7 @@ t.test('push makes missing namespaces; mkdir, rm, mv and ls -l as coreutils do t
   t.equal((await sh(`ls ${dir}/team`)).stdout.toString(), 'a\n', 'rm -r removed the tree')
   t.equal((await cli('rm', 'team/a/empty')).code, 0)
 
+  t.equal((await cli('rm', '-r', 'team/a/sub')).code, 0)
   t.equal((await cli('mv', 'team/a/other', 'team/a/renamed')).code, 0)
   t.equal((await sh(`cat ${dir}/team/a/renamed`)).stdout.toString(), 'x\n')
   t.equal((await cli('mkdir', 'archive')).code, 0)
@@ -95,6 +97,7 @@ t.test('push makes missing namespaces; mkdir, rm, mv and ls -l as coreutils do t
   t.equal((await sh(`cd ${dir} && find archive team 2>/dev/null | sort`)).stdout.toString(),
     ['archive', 'archive/team', 'archive/team/a', 'archive/team/a/orders', 'archive/team/a/renamed'].join('\n') + '\n')
   t.equal((await sh(`cat ${dir}/archive/team/a/orders`)).stdout.toString(), 'first\na\nbb\n', 'messages moved with their topic')
+  t.equal((await sh(`stat -c '%u:%g %a' ${dir}/archive/team/a/renamed`)).stdout.toString(), '65534:1 604\n', 'and their owner and mode')
   t.match((await cli('mv', 'archive', 'archive/team/x')).stderr, /into itself/)
   t.match((await cli('rm', '-r', '/')).stderr, /root cannot be removed/)
 })

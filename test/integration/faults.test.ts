@@ -129,22 +129,23 @@ t.test('isolation: --prefix keeps mounts apart; without --allow-other other user
   t.match((await asNobody(`echo x >> ${shared.dir}/pub`)).stderr, /Permission denied/, 'and the modes keep them from writing')
 })
 
-t.test('--uid, --gid and --umask decide what other users may do through --allow-other; the kernel enforces it', async t => {
+t.test('--uid, --gid and --umask: what entries without stored ownership show (the root, until changed); the kernel enforces it', async t => {
   const server = await redisFor(t)
   const asNobody = (command: string) => run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', command])
   const theirs = await mountFor(t, server, { args: ['--allow-other', '--uid', '65534', '--gid', '65534'] })
-  await sh(`mkdir ${theirs.dir}/app && echo first > ${theirs.dir}/app/events`)
+  t.equal((await sh(`stat -c '%u:%g %a' ${theirs.dir}`)).stdout.toString(), '65534:65534 755\n')
+  const pushed = await asNobody(`umask 022 && mkdir ${theirs.dir}/app && echo first > ${theirs.dir}/app/events && mkdir ${theirs.dir}/app/sub && echo x > ${theirs.dir}/app/sub/t && echo ok`)
+  t.equal(pushed.stdout.toString(), 'ok\n', `the shown owner of the root makes directories and topics in it: ${pushed.stderr}`)
   t.equal((await sh(`stat -c '%u:%g %a' ${theirs.dir}/app ${theirs.dir}/app/events`)).stdout.toString(), '65534:65534 755\n65534:65534 644\n')
-  const pushed = await asNobody(`echo from-nobody >> ${theirs.dir}/app/events && mkdir ${theirs.dir}/app/sub && echo x > ${theirs.dir}/app/sub/t && echo ok`)
-  t.equal(pushed.stdout.toString(), 'ok\n', `the shown owner pushes and makes directories: ${pushed.stderr}`)
-  t.equal((await sh(`cat ${theirs.dir}/app/events`)).stdout.toString(), 'first\nfrom-nobody\n')
   const asDaemon = (command: string) => run('setpriv', ['--reuid=1', '--regid=1', '--clear-groups', 'sh', '-c', command])
   t.match((await asDaemon(`echo no >> ${theirs.dir}/app/events`)).stderr, /Permission denied/, 'another user is held to the 644')
+  t.match((await asDaemon(`echo no > ${theirs.dir}/mine`)).stderr, /Permission denied/, 'and to the root\'s 755')
 
   const open = await mountFor(t, server, { args: ['--allow-other', '--umask', '000', '--prefix', 'open:'] })
-  await sh(`echo first > ${open.dir}/shared`)
-  t.equal((await sh(`stat -c '%a' ${open.dir} ${open.dir}/shared`)).stdout.toString(), '777\n666\n')
-  t.equal((await asNobody(`echo from-nobody >> ${open.dir}/shared && echo ok`)).stdout.toString(), 'ok\n', 'umask 000: anybody pushes')
+  await sh(`umask 000 && echo first > ${open.dir}/shared && umask 022 && echo first > ${open.dir}/guarded`)
+  t.equal((await sh(`stat -c '%a' ${open.dir} ${open.dir}/shared ${open.dir}/guarded`)).stdout.toString(), '777\n666\n644\n',
+    'the root shows the mount\'s umask; a new topic its maker\'s')
+  t.equal((await asNobody(`echo from-nobody >> ${open.dir}/shared && echo x > ${open.dir}/nobodys && echo ok`)).stdout.toString(), 'ok\n', 'anybody pushes and makes topics')
   t.equal((await sh(`cat ${open.dir}/shared`)).stdout.toString(), 'first\nfrom-nobody\n')
 
   const bad = await run(process.execPath, [CLI, 'mount', open.dir, '--umask', '0o22', '--redis', server.url])

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import fc from 'fast-check'
 import t from 'tap'
-import { buildAttr } from '../../../src/mount/attrs'
+import { buildAttr, creatorOf } from '../../../src/mount/attrs'
 import type { TopicStat } from '../../../src/topics/types'
 
 const seed = Number(process.env.FC_SEED ?? 20261123)
@@ -51,4 +51,24 @@ t.test('the umask takes bits from 0666 and 0777; read-only takes the write bits 
   t.same([mode(file, 0o000), mode(dir, 0o000)], [0o666, 0o777])
   t.same([mode(file, 0o077), mode(dir, 0o077)], [0o600, 0o700])
   t.same([mode(file, 0o000, true), mode(dir, 0o000, true)], [0o444, 0o555])
+})
+
+t.test('stored owner, group and mode win over the mount\'s; read-only still takes the write bits', async t => {
+  const stored = { ...topic(1, MOUNTED, MOUNTED), owner: 7, group: 8, mode: 0o4751 }
+  const attr = buildAttr(stored, { ...owner, umask: 0o077 }, MOUNTED)
+  t.same([attr.mode, attr.uid, attr.gid], [constants.S_IFREG | 0o4751, 7, 8])
+  t.equal(buildAttr(stored, { ...owner, readOnly: true }, MOUNTED).mode, constants.S_IFREG | 0o4551)
+  const partly = buildAttr({ ...topic(1, MOUNTED, MOUNTED), mode: 0o600 }, owner, MOUNTED)
+  t.same([partly.mode & 0o7777, partly.uid, partly.gid], [0o600, 1000, 100], 'each field on its own')
+  const dir = buildAttr({ kind: 'directory', owner: 0, group: 0, mode: 0o1777, mtimeMs: MOUNTED + 9, ctimeMs: MOUNTED + 12 }, owner, MOUNTED)
+  t.same([dir.mode, dir.uid, dir.gid, dir.mtime, dir.atime, dir.ctime], [constants.S_IFDIR | 0o1777, 0, 0, MOUNTED + 9, MOUNTED + 9, MOUNTED + 12],
+    'a directory is dated by its last change')
+})
+
+t.test('a new entry is its caller\'s, with the mode asked for less the caller\'s umask; the mount\'s without a caller', async t => {
+  const caller = { uid: 1000, gid: 1001, pid: 4, umask: 0o027 }
+  t.same(creatorOf(0o100666, caller, owner), { owner: 1000, group: 1001, mode: 0o640 }, 'the file type bits go')
+  t.same(creatorOf(0o41777, { ...caller, umask: 0 }, owner), { owner: 1000, group: 1001, mode: 0o1777 }, 'the sticky bit stays')
+  t.same(creatorOf(0o666, undefined, { uid: 3, gid: 4, umask: 0o002 }), { owner: 3, group: 4, mode: 0o664 })
+  t.same(creatorOf(0o777, undefined, { uid: 3, gid: 4 }), { owner: 3, group: 4, mode: 0o755 }, 'the default umask')
 })

@@ -80,6 +80,20 @@ t.test('moveTree renames a topic, moves into an existing directory, and moves wh
   t.same(await tree(engine, 'src'), [])
 })
 
+t.test('the creators given own what mkdir -p and ensureTopic make; a moved directory keeps its owner and mode', async t => {
+  const engine = new MemoryEngine()
+  const creators = { topic: { owner: 5, group: 6, mode: 0o640 }, directory: { owner: 5, group: 6, mode: 0o750 } }
+  await ensureTopic(engine, 'a/b/t', creators)
+  t.match(await engine.stat('a'), { kind: 'directory', owner: 5, group: 6, mode: 0o750 })
+  t.match(await engine.stat('a/b'), { kind: 'directory', owner: 5, group: 6, mode: 0o750 })
+  t.match(await engine.stat('a/b/t'), { kind: 'topic', owner: 5, group: 6, mode: 0o640 })
+  await engine.changeOwnership('a/b', { mode: 0o1700 })
+  await moveTree(engine, 'a', 'z')
+  t.match(await engine.stat('z'), { owner: 5, group: 6, mode: 0o750 })
+  t.match(await engine.stat('z/b'), { owner: 5, group: 6, mode: 0o1700 })
+  t.match(await engine.stat('z/b/t'), { owner: 5, mode: 0o640 })
+})
+
 t.test('where topics cannot be renamed, a directory move is refused before anything changed', async t => {
   const engine = new MemoryEngine()
   await topicWith(engine, 'src/a', 'x')
