@@ -1,8 +1,8 @@
 import path from 'node:path'
 
 /**
- * Who made the FUSE request being served: libfuse's fuse_get_context(), which fuse-native keeps
- * to itself. scripts/fuse-native-caller.js adds `fuse_native_caller(handler)` to the addon at
+ * Who made the FUSE request being served, and which request it is: libfuse's
+ * fuse_get_context(), which fuse-native keeps to itself, and the opcode of the request's header. scripts/fuse-native-caller.js adds `fuse_native_caller(handler)` to the addon at
  * setup; the binding hands that handler to every operation. JavaScript serves one request at a
  * time up to its first await, so the caller is read there, synchronously, as C reads its
  * thread's context.
@@ -13,9 +13,17 @@ export interface Caller {
   /** The calling thread's id (the process id for a single-threaded process). */
   pid: number
   umask: number
+  /**
+   * The kernel's opcode of the request (FUSE_LOOKUP, FUSE_GETATTR, …): libfuse 2 serves a
+   * lookup and a getattr with the same getattr operation.
+   */
+  opcode: number
 }
 
-type CallerFunction = (handler: unknown) => [number, number, number, number]
+/** Opcodes of the kernel's FUSE protocol (linux/fuse.h) that dnpipes tells apart. */
+export const FUSE_LOOKUP = 1
+
+type CallerFunction = (handler: unknown) => [number, number, number, number, number]
 
 /**
  * The request being dispatched, as the addon's handle of it. Its caller is read only when asked
@@ -28,8 +36,8 @@ let readCaller: CallerFunction | undefined
 /** The caller of the request being dispatched now; undefined outside a request. */
 export function currentCaller (): Caller | undefined {
   if (currentHandler === undefined || !readCaller) return undefined
-  const [uid, gid, pid, umask] = readCaller(currentHandler)
-  return { uid, gid, pid, umask }
+  const [uid, gid, pid, umask, opcode] = readCaller(currentHandler)
+  return { uid, gid, pid, umask, opcode }
 }
 
 /**

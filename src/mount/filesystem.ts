@@ -10,6 +10,7 @@ import { buildAttr, creatorOf, DEFAULT_UMASK, Owner, processIds } from './attrs'
 import type { Caller } from './caller'
 import { Followers } from './followers'
 import { Handle, Handles } from './handles'
+import { ListedNames } from './listed-names'
 import { OpenFile } from './open-file'
 import { changeablePath, changedSinceLookup, isHiddenName, requireWritable, resolve } from './path-rules'
 import { VIEW_DIRECTORIES } from './views'
@@ -39,6 +40,9 @@ const O_ACCMODE = 0o3
 const O_RDONLY = 0
 const O_WRONLY = 1
 const O_TRUNC = 0o1000
+/** What a lookup answered from a listing says of a topic: the kernel asks for the real one before use. */
+const LISTED_TOPIC: TopicStat = { kind: 'topic', uid: '', size: 0, entries: 0, mtimeMs: 0, ctimeMs: 0, gen: '', lastId: '' }
+
 const W_OK = 2
 const X_OK = 1
 /** What chown(2) passes, as a 32-bit id, for an owner or group it leaves as it is. */
@@ -55,6 +59,7 @@ export class DnpipesFilesystem {
   private readonly owner: Owner
   private readonly viewOwner: Owner
   private readonly mountedAtMs = Date.now()
+  private readonly listed = new ListedNames()
 
   constructor (readonly engine: TopicEngine, readonly options: FilesystemOptions) {
     const ids = processIds()
@@ -67,8 +72,15 @@ export class DnpipesFilesystem {
     this.viewOwner = { ...shown, readOnly: true }
   }
 
-  async getattr (fusePath: string): Promise<Fuse.Stat> {
+  /**
+   * stat(2), and the kernel's lookups. A lookup of a name the last readdir listed is answered
+   * from that listing (see listed-names.ts); the kernel keeps no attributes, so it asks again,
+   * and that getattr is answered from Redis.
+   */
+  async getattr (fusePath: string, lookup = false): Promise<Fuse.Stat> {
     const { view, path } = resolve(fusePath)
+    const listed = lookup && view === 'plain' ? this.listed.take(path, Date.now()) : undefined
+    if (listed) return buildAttr(listed === 'topic' ? LISTED_TOPIC : { kind: 'directory' }, this.owner, this.mountedAtMs)
     const stat = await this.engine.stat(path)
     if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
     if (view === 'plain') return buildAttr(stat, this.owner, this.mountedAtMs)
@@ -97,7 +109,9 @@ export class DnpipesFilesystem {
       await this.engine.requireDirectory(path)
       return ['.', '..']
     }
-    const names = (await this.engine.list(path)).map(entry => entry.name)
+    const entries = await this.engine.list(path)
+    this.listed.remember(path, entries, Date.now())
+    const names = entries.map(entry => entry.name)
     if (path === '') names.unshift(...Object.keys(VIEW_DIRECTORIES))
     return ['.', '..', ...names]
   }
@@ -124,6 +138,7 @@ export class DnpipesFilesystem {
   /** A new topic, owned by `caller` (the process that made the request) with `mode` less its umask. */
   async create (fusePath: string, mode = 0o666, caller?: Caller): Promise<number> {
     const path = changeablePath(fusePath, this.options.readOnly)
+    this.listed.forget(path)
     let stat: TopicStat
     try {
       stat = await this.engine.create(path, creatorOf(mode, caller, this.owner))
@@ -194,21 +209,28 @@ export class DnpipesFilesystem {
 
   async unlink (fusePath: string): Promise<void> {
     const path = changeablePath(fusePath, this.options.readOnly)
+    this.listed.forget(path)
     if (isHiddenName(path)) return
     await this.engine.remove(path)
   }
 
   async mkdir (fusePath: string, mode = 0o777, caller?: Caller): Promise<void> {
-    await this.engine.mkdir(changeablePath(fusePath, this.options.readOnly), creatorOf(mode, caller, this.owner))
+    const path = changeablePath(fusePath, this.options.readOnly)
+    this.listed.forget(path)
+    await this.engine.mkdir(path, creatorOf(mode, caller, this.owner))
   }
 
   async rmdir (fusePath: string): Promise<void> {
-    await this.engine.rmdir(changeablePath(fusePath, this.options.readOnly))
+    const path = changeablePath(fusePath, this.options.readOnly)
+    this.listed.forget(path)
+    await this.engine.rmdir(path)
   }
 
   async rename (fromFusePath: string, toFusePath: string): Promise<void> {
     const from = changeablePath(fromFusePath, this.options.readOnly)
     const to = changeablePath(toFusePath, this.options.readOnly)
+    this.listed.forget(from)
+    this.listed.forget(to)
     if (isHiddenName(to) && !isHiddenName(from)) return this.engine.remove(from)
     await this.engine.rename(from, to)
     this.handles.renamed(from, to)

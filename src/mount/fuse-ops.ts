@@ -2,7 +2,7 @@ import type Fuse from 'fuse-native'
 import { brief, fuseLog } from '../log'
 import { isTimeout, withDeadline } from '../util/deadline'
 import type { PageGarbage } from '../util/page-garbage'
-import { Caller, currentCaller } from './caller'
+import { Caller, currentCaller, FUSE_LOOKUP } from './caller'
 import { Errno, errnoName, toErrno } from './errno'
 import { DnpipesFilesystem } from './filesystem'
 import type { Metrics } from './metrics'
@@ -78,7 +78,11 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
     init: cb => cb(0),
     statfs: (_path, cb) => cb(0, STATFS),
     access: (path, mode, cb) => run('access', `${path} mode=${mode}`, () => fs.access(path, mode), done(cb)),
-    getattr: (path, cb) => run('getattr', path, () => fs.getattr(path), (code, stat) => cb(code, stat)),
+    getattr: (path, cb) => {
+      // libfuse 2 serves the kernel's lookups with getattr too; they may be answered from the last listing.
+      const lookup = currentCaller()?.opcode === FUSE_LOOKUP
+      run(lookup ? 'lookup' : 'getattr', path, () => fs.getattr(path, lookup), (code, stat) => cb(code, stat))
+    },
     fgetattr: (path, _fd, cb) => run('fgetattr', path, () => fs.getattr(path), (code, stat) => cb(code, stat)),
     readdir: (path, cb) => run('readdir', path, () => fs.readdir(path), (code, names) => cb(code, names)),
     open: (path, flags, cb) => run('open', `${path} flags=0x${flags.toString(16)}`, () => fs.open(path, flags), (code, fd) => cb(code, fd)),

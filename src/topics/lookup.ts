@@ -6,14 +6,15 @@ import { splitPath } from './paths'
 import type { ScriptRunner } from './script-runner'
 import type { DirectoryStat, PathStat, TopicStat } from './types'
 
-type StatReply = ['t', string, string, string, string, string, string, number, string, string | null, string | null, string | null] |
-['d', string | null, string | null, string | null, string | null, string | null]
+/** What the stat script found: a topic, or a directory's attributes with the parent's listing of the name. */
+type Found = TopicStat | { kind: 'other', attributes: DirectoryStat, listed: string | undefined }
 
 /** A directory's stat from its stored attributes (each may be absent: older directories). */
 function directoryStat (owner: unknown, group: unknown, mode: unknown, mtime: unknown, ctime: unknown): DirectoryStat {
   const stat: DirectoryStat = { kind: 'directory', ...parseOwnership(owner, group, mode) }
-  if (mtime !== null && mtime !== undefined) stat.mtimeMs = Number(mtime)
-  if (ctime !== null && ctime !== undefined) stat.ctimeMs = Number(ctime)
+  const given = (value: unknown): boolean => value !== null && value !== undefined && value !== ''
+  if (given(mtime)) stat.mtimeMs = Number(mtime)
+  if (given(ctime)) stat.ctimeMs = Number(ctime)
   return stat
 }
 
@@ -24,7 +25,13 @@ const MAX_RECONCILE_ROUNDS = 100_000
 
 /** What a path is (topic, directory, nothing) and a topic's counters, each in one round trip. */
 export class Lookup {
-  constructor (private readonly runner: ScriptRunner, private readonly keys: KeyLayout, private readonly indexEvery: number) {}
+  constructor (
+    private readonly runner: ScriptRunner,
+    private readonly keys: KeyLayout,
+    private readonly indexEvery: number,
+    /** On a Redis Cluster a parent's listing is in another slot, out of a script's reach. */
+    private readonly cluster: boolean
+  ) {}
 
   /** What is at `path`: a topic (with exact, current size), a directory, or nothing. */
   async stat (path: string): Promise<PathStat | undefined> {
@@ -33,12 +40,13 @@ export class Lookup {
         redis.hmget(this.keys.directoryAttributes(ROOT), 'owner', 'group', 'mode', 'mtime', 'ctime'))
       return directoryStat(owner, group, mode, mtime, ctime)
     }
-    // Both questions at once (one round trip): path walks stat every ancestor directory. The
-    // script answers with a directory's attributes too; its parent says whether it is one.
-    const [found, kind] = await Promise.all([this.statPath(path), this.childKind(path)])
-    if (found?.kind === 'topic') return found
-    if (kind !== 'd') return undefined
-    return found ?? { kind: 'directory' }
+    // One script call answers it all on one server: every ls -l pays it once per name. On a
+    // Cluster the parent's listing is asked at the same time (one round trip still).
+    const [found, kind] = this.cluster
+      ? await Promise.all([this.find(path, false), this.childKind(path)])
+      : await this.find(path, true).then(found => [found, found.kind === 'other' ? found.listed : undefined] as const)
+    if (found.kind === 'topic') return found
+    return kind === 'd' ? found.attributes : undefined
   }
 
   /** One HGET, which neither runs a script nor accounts other clients' entries (appends do that). */
@@ -48,20 +56,27 @@ export class Lookup {
 
   /** The topic at `path`, or undefined; one round trip unless other clients changed it. */
   async statTopic (path: string): Promise<TopicStat | undefined> {
-    const found = await this.statPath(path)
-    return found?.kind === 'topic' ? found : undefined
+    const found = await this.find(path, false)
+    return found.kind === 'topic' ? found : undefined
   }
 
-  /** The topic at `path`, else the attributes stored for a directory there (which may be gone). */
-  private async statPath (path: string): Promise<PathStat | undefined> {
+  /**
+   * The topic at `path`, else the attributes stored for a directory there (which may be gone)
+   * and, when `listed` is asked for, how the parent lists the name.
+   */
+  private async find (path: string, listed: boolean): Promise<Found> {
     const keys = this.keys.topic(path)
     const attrs = this.keys.directoryAttributes(path)
+    const { parent, name } = splitPath(path)
+    const listing = listed ? this.keys.directory(parent) : attrs
     for (let round = 0; ; round++) {
-      const reply = await this.runner.run('stat', [keys.stream, keys.meta, attrs], []) as StatReply | null
-      if (!reply) return undefined
-      if (reply[0] === 'd') return directoryStat(reply[1], reply[2], reply[3], reply[4], reply[5])
-      const [, uid, bytes, count, mtime, ctime, gen, fresh, lastId, owner, group, mode] = reply
-      if (fresh === 1 || round > 0) {
+      // Fields as stat.lua lists them, '' for each not stored.
+      const reply = (await this.runner.run('stat', [keys.stream, keys.meta, attrs, listing], [listed ? name : '']) as string).split(' ')
+      if (reply[0] === 'd') {
+        return { kind: 'other', attributes: directoryStat(reply[1], reply[2], reply[3], reply[4], reply[5]), listed: reply[6] || undefined }
+      }
+      const [, uid = '', bytes, count, mtime, ctime, gen = '', fresh, lastId = '', owner, group, mode] = reply
+      if (fresh === '1' || round > 0) {
         return {
           kind: 'topic',
           uid,

@@ -8,7 +8,7 @@ import { toTopicFailure } from './errors'
 /** Each script, with the number of its arguments that are keys (its .lua file names them). */
 const SCRIPT_KEYS = {
   create: 2,
-  stat: 3,
+  stat: 4,
   append: 3,
   reconcile: 3,
   read: 3,

@@ -74,7 +74,7 @@ export class TopicStore implements TopicEngine {
     this.cluster = this.options.cluster
     this.notifyChannel = this.cluster ? this.keys.prefix + 'notify' : ''
     this.runner = new ScriptRunner(redis)
-    this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery)
+    this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery, this.cluster)
     this.namespace = new Namespace(this.runner, this.keys, this.lookup, this.cluster)
     this.ranged = this.options.rangedPageBytes > 0
       ? new RangedPages(redis, this.cluster, this.options.rangedPageBytes, commandTimeoutOf(redis), this.options.onReplyBytes)

@@ -82,6 +82,31 @@ t.test('a name the kernel still holds after another mount removed it: no stale a
   t.match(gone.stderr.toString(), /cat: .*u: No such file or directory/)
 })
 
+t.test('names a listing just gave the kernel, changed by another mount before they are looked up: no stale answers', async t => {
+  const server = await redisFor(t)
+  const a = await mountFor(t, server)
+  const b = await mountFor(t, server)
+  await sh(`mkdir ${a.dir}/d && echo old > ${a.dir}/d/gone && echo old > ${a.dir}/d/kept && echo old > ${a.dir}/d/retyped && echo old > ${a.dir}/d/appended`)
+  // ls lists d/ on a (its lookups of these names are answered from that listing), then b changes
+  // them, all well inside the listing's few seconds and before a looks any of them up again.
+  await sh('sleep 1.1') // the kernel's own hold on the names from their creation ends
+  const script = [
+    `ls ${a.dir}/d > /dev/null`,
+    `rm ${b.dir}/d/gone && rm ${b.dir}/d/retyped && mkdir ${b.dir}/d/retyped && echo more >> ${b.dir}/d/appended && echo new > ${b.dir}/d/fresh`,
+    `stat -c %s ${a.dir}/d/gone; echo "stat=$?"`,
+    `cat ${a.dir}/d/appended`,
+    `stat -c %s ${a.dir}/d/appended`,
+    `cat ${a.dir}/d/fresh`,
+    `echo again >> ${a.dir}/d/gone && cat ${a.dir}/d/gone`,
+    `ls ${a.dir}/d`
+  ].join('; ')
+  const seen = await sh(script)
+  t.equal(seen.stdout.toString(), 'stat=1\nold\nmore\n9\nnew\nagain\nappended\nfresh\ngone\nkept\nretyped\n', seen.stderr.toString())
+  t.match(seen.stderr.toString(), /stat: cannot statx? '.*gone': No such file or directory/)
+  t.equal((await sh(`stat -c %F ${a.dir}/d/retyped || stat -c %F ${a.dir}/d/retyped`)).stdout.toString().trim().split('\n').pop(), 'directory',
+    'a name that became a directory reads as one (at worst after one EIO, as for any name the kernel holds)')
+})
+
 t.test('access(2) answers as permission checks would: topics not executable, directories searchable', async t => {
   const server = await redisFor(t)
   const { dir } = await mountFor(t, server)

@@ -4,13 +4,13 @@ import { currentCaller, loadCallerFunction, withCaller } from '../../../src/moun
 // The request's caller is current while its handler runs synchronously, and only then.
 
 t.test("withCaller makes the handler's caller current for the dispatch, and restores the outer one", async t => {
-  const callers = new Map<string, [number, number, number, number]>([['outer', [1, 2, 3, 0o22]], ['inner', [1000, 1000, 42, 0o77]]])
+  const callers = new Map<string, [number, number, number, number, number]>([['outer', [1, 2, 3, 0o22, 3]], ['inner', [1000, 1000, 42, 0o77, 1]]])
   const read = (handler: unknown) => callers.get(handler as string)!
   t.equal(currentCaller(), undefined)
   withCaller(read, 'outer', (handler: string, op: number) => {
     t.same([handler, op], ['outer', 7], 'the binding\'s arguments, passed on as they came')
-    t.same(currentCaller(), { uid: 1, gid: 2, pid: 3, umask: 0o22 })
-    withCaller(read, 'inner', () => t.same(currentCaller(), { uid: 1000, gid: 1000, pid: 42, umask: 0o77 }), ['inner'])
+    t.same(currentCaller(), { uid: 1, gid: 2, pid: 3, umask: 0o22, opcode: 3 })
+    withCaller(read, 'inner', () => t.same(currentCaller(), { uid: 1000, gid: 1000, pid: 42, umask: 0o77, opcode: 1 }), ['inner'])
     t.equal(currentCaller()?.pid, 3)
   }, ['outer', 7])
   t.equal(currentCaller(), undefined)

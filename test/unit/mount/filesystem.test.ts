@@ -348,14 +348,14 @@ t.test('xattrs: user.dnpipes.* values; other names undefined without the engine;
 
 t.test('a new topic or directory belongs to its caller, with the mode it asked for less its umask', async t => {
   const fs = filesystem()
-  await fs.release('/t', await fs.create('/t', 0o100666, { uid: 1000, gid: 100, pid: 1, umask: 0o027 }))
-  await fs.mkdir('/d', 0o40777, { uid: 1001, gid: 101, pid: 1, umask: 0o002 })
+  await fs.release('/t', await fs.create('/t', 0o100666, { uid: 1000, gid: 100, pid: 1, umask: 0o027, opcode: 35 }))
+  await fs.mkdir('/d', 0o40777, { uid: 1001, gid: 101, pid: 1, umask: 0o002, opcode: 35 })
   const topic = await fs.getattr('/t')
   t.same([topic.mode, topic.uid, topic.gid], [S_IFREG | 0o640, 1000, 100])
   const dir = await fs.getattr('/d')
   t.same([dir.mode, dir.uid, dir.gid], [S_IFDIR | 0o775, 1001, 101])
   t.equal((await fs.getattr('/.follow/t')).mode, S_IFREG | 0o440, 'a view shows the stored mode without its write bits')
-  await fs.mkdir('/s', 0o1777, { uid: 0, gid: 0, pid: 1, umask: 0o022 })
+  await fs.mkdir('/s', 0o1777, { uid: 0, gid: 0, pid: 1, umask: 0o022, opcode: 35 })
   t.equal((await fs.getattr('/s')).mode, S_IFDIR | 0o1755, 'the sticky bit is kept')
 })
 
@@ -425,6 +425,42 @@ t.test('a directory\'s mtime and ctime change when an entry is added, removed or
   await later(() => fs.unlink('/d/u'), 'unlink')
   await later(() => fs.mkdir('/d/e'), 'mkdir')
   await later(() => fs.rmdir('/d/e'), 'rmdir')
+})
+
+t.test('a lookup of a name the last readdir listed asks nothing of the engine, once; a getattr always asks', async t => {
+  const spy = spyEngine()
+  const fs = filesystem({}, spy.engine)
+  await put(fs, '/t', '')
+  await fs.mkdir('/sub')
+  await put(fs, '/sub/x', 'hello\n')
+  await fs.readdir('/sub')
+  spy.calls.length = 0
+  const looked = await fs.getattr('/sub/x', true)
+  t.equal(looked.mode & 0o170000, S_IFREG, 'the listed kind')
+  t.same(spy.calls, [], 'answered from the listing')
+  t.equal((await fs.getattr('/sub/x')).size, 6, 'the getattr that follows is the engine\'s')
+  t.same(spy.calls, ['stat'])
+  spy.calls.length = 0
+  await fs.getattr('/sub/x', true)
+  t.same(spy.calls, ['stat'], 'a second lookup of the name asks the engine')
+
+  await fs.readdir('/')
+  spy.calls.length = 0
+  t.equal((await fs.getattr('/sub', true)).mode & 0o170000, S_IFDIR)
+  await t.rejects(fs.getattr('/none', true), { code: 'ENOENT' }, 'a name not listed is looked up in the engine')
+  t.same(spy.calls, ['stat'])
+
+  await fs.readdir('/')
+  await fs.unlink('/t')
+  spy.calls.length = 0
+  await t.rejects(fs.getattr('/t', true), { code: 'ENOENT' }, 'what this mount removed is forgotten')
+  await fs.readdir('/')
+  await fs.rename('/sub/x', '/y')
+  await t.rejects(fs.getattr('/sub/x', true), { code: 'ENOENT' })
+  await fs.readdir('/.follow')
+  spy.calls.length = 0
+  await fs.getattr('/.follow/y', true)
+  t.same(spy.calls, ['stat'], 'views are always looked up in the engine')
 })
 
 t.test('.follow replays the topic, then blocks until the next message', async t => {
