@@ -3,7 +3,7 @@ import { Errno } from '../src/mount/errno'
 import { mountFilesystem } from '../src/mount/lifecycle'
 
 /**
- * `node dist/scripts/null-fuse.js DIR`: a filesystem kept in this process's memory, mounted
+ * `node dist/scripts/null-fuse.js DIR [--allow-other]`: a filesystem kept in this process's memory, mounted
  * through the same binding with the same options as dnpipes, answering every request at once.
  * The benchmark's floor for request-bound workloads (W3, S2): what the binding and the kernel
  * cost before any Redis round trip. Prints "mounted" when ready; SIGTERM unmounts.
@@ -75,8 +75,9 @@ const operations: Fuse.Operations = {
 
 async function main (): Promise<void> {
   const dir = process.argv[2]
-  if (!dir) throw new Error('usage: null-fuse.js DIR')
-  const mounted = await mountFilesystem(dir, operations, { allowOther: false, readOnly: false, debug: false })
+  if (!dir) throw new Error('usage: null-fuse.js DIR [--allow-other]')
+  const allowOther = process.argv.includes('--allow-other')
+  const mounted = await mountFilesystem(dir, operations, { allowOther, readOnly: false, debug: false })
   console.log('mounted')
   const stop = (): void => { mounted.unmount().then(() => process.exit(0), () => process.exit(1)) }
   process.once('SIGTERM', stop)

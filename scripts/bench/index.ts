@@ -1,9 +1,8 @@
-import path from 'node:path'
-import tmp from 'tmp'
-import { mount, MountedDir, serveMount } from '../support/mount'
+import { mount } from '../support/mount'
 import { startRedis } from '../support/redis-server'
 import { writeBigTopic } from './big-topic'
 import { Bench } from './context'
+import { mountNullFilesystem } from './floor'
 import { l1 } from './l1'
 import { m1 } from './m1'
 import { r1 } from './r1'
@@ -25,32 +24,41 @@ import { w3 } from './w3'
  * Redis's own ceiling, a local named pipe and a tmpfs file for the local limit, and, for the
  * workloads made of many small requests, the same FUSE binding serving from memory
  * (scripts/null-fuse.ts). Ratios are what count on a shared, noisy machine. Prints medians of
- * several runs. `--quick` runs small sizes once (the test suite's smoke run).
+ * several runs. `--quick` runs small sizes once (the test suite's smoke run); `--only S2,W3`
+ * runs the rows named (with what they need: R1 runs W1, R2 and S1 write the big topic).
  */
 
-/** The in-memory filesystem of scripts/null-fuse.ts, for the binding's floor. */
-function mountNullFilesystem (): Promise<MountedDir> {
-  const dir = tmp.dirSync({ prefix: 'dnpipes-null-' }).name
-  return serveMount(dir, [process.execPath, path.join(__dirname, '..', 'null-fuse.js'), dir], 'mounted')
+/** Rows asked for with --only, upper case; undefined for all of them. */
+function onlyRows (): Set<string> | undefined {
+  const at = process.argv.indexOf('--only')
+  if (at < 0) return undefined
+  const list = process.argv[at + 1]
+  if (!list) throw new Error('--only needs row ids, such as --only S2,W3')
+  return new Set(list.split(',').map(id => id.trim().toUpperCase()))
 }
 
 /** The workloads in order: later ones run on mounts the earlier ones have used. */
-async function runWorkloads (bench: Bench): Promise<void> {
-  const w1Topics = await w1(bench)
-  await r1(bench, w1Topics)
-  await w3(bench)
-  await l1(bench)
-  const big = await writeBigTopic(bench)
-  try {
-    await s1(bench, big)
-    await r2(bench, big)
-  } finally {
-    await bench.rss.stop(big.fresh)
+async function runWorkloads (bench: Bench, only: Set<string> | undefined): Promise<void> {
+  const want = (...ids: string[]): boolean => !only || ids.some(id => only.has(id))
+  if (want('W1', 'R1')) {
+    const w1Topics = await w1(bench)
+    if (want('R1')) await r1(bench, w1Topics)
   }
-  await w2(bench)
-  await r1Growth(bench)
-  await s2(bench)
-  await m1(bench)
+  if (want('W3')) await w3(bench)
+  if (want('L1')) await l1(bench)
+  if (want('S1', 'R2')) {
+    const big = await writeBigTopic(bench)
+    try {
+      if (want('S1')) await s1(bench, big)
+      if (want('R2')) await r2(bench, big)
+    } finally {
+      await bench.rss.stop(big.fresh)
+    }
+  }
+  if (want('W2')) await w2(bench)
+  if (want('R1')) await r1Growth(bench)
+  if (want('S2')) await s2(bench)
+  if (want('M1')) await m1(bench)
 }
 
 async function main (): Promise<void> {
@@ -63,7 +71,7 @@ async function main (): Promise<void> {
   const floor = await mountNullFilesystem()
   const table = new Table()
   try {
-    await runWorkloads({ sizes, server, redis, a, b, floor, scratch, rss: new PeakRss(), table })
+    await runWorkloads({ sizes, server, redis, a, b, floor, scratch, rss: new PeakRss(), table }, onlyRows())
     table.print(sizes.runs)
   } finally {
     await a.stop()
