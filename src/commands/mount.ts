@@ -33,6 +33,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     waitReplicas: options.waitReplicas,
     waitTimeoutMs: derived.waitTimeoutMs,
     cluster: target.kind === 'cluster',
+    holdDirectories: true,
     onReplyBytes: bytes => garbage.note(bytes)
   })
   // Not fatal: ioredis sends a script the server lacks when it is first run.

@@ -2,7 +2,8 @@ import path from 'node:path'
 
 /**
  * Who made the FUSE request being served, and which request it is: libfuse's
- * fuse_get_context(), which fuse-native keeps to itself, and the opcode of the request's header. scripts/fuse-native-caller.js adds `fuse_native_caller(handler)` to the addon at
+ * fuse_get_context(), which fuse-native keeps to itself, and the opcode of the request's
+ * header. scripts/fuse-native-caller.js adds `fuse_native_caller(handler)` to the addon at
  * setup; the binding hands that handler to every operation. JavaScript serves one request at a
  * time up to its first await, so the caller is read there, synchronously, as C reads its
  * thread's context.

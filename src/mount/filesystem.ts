@@ -40,13 +40,12 @@ const O_ACCMODE = 0o3
 const O_RDONLY = 0
 const O_WRONLY = 1
 const O_TRUNC = 0o1000
-/** What a lookup answered from a listing says of a topic: the kernel asks for the real one before use. */
-const LISTED_TOPIC: TopicStat = { kind: 'topic', uid: '', size: 0, entries: 0, mtimeMs: 0, ctimeMs: 0, gen: '', lastId: '' }
-
 const W_OK = 2
 const X_OK = 1
 /** What chown(2) passes, as a 32-bit id, for an owner or group it leaves as it is. */
 const UNCHANGED_ID = 0xffffffff
+/** What a lookup answered from a listing says of a topic: the kernel asks for the real one before use. */
+const LISTED_TOPIC: TopicStat = { kind: 'topic', uid: '', size: 0, entries: 0, mtimeMs: 0, ctimeMs: 0, gen: '', lastId: '' }
 
 /**
  * The file semantics of dnpipes over a topic engine: open files, appends, replays, resets.

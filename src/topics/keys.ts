@@ -19,6 +19,9 @@
  *                              (or some fields absent) for directories made before they were
  *                              stored; the root's is {P}{/}:attrs
  *
+ *   {P}directories Pub/sub    the path of every directory whose attributes or entries change
+ *                              (standalone Redis), for the mounts that hold directories
+ *
  * {P} is the prefix (default "dnpipes:"); {T} and {D} are paths relative to the mount root,
  * "team-a/orders", inside braces. "%", "{" and "}" in a path are written %25, %7B and %7D so
  * that the hash tag always spans the whole path.
@@ -52,6 +55,11 @@ export class KeyLayout {
 
   directory (path: string): string {
     return this.prefix + tag(path === ROOT ? '/' : path) + ':dir'
+  }
+
+  /** Where scripts announce the path of every directory they change (see directory-watch.ts). */
+  directoriesChannel (): string {
+    return this.prefix + 'directories'
   }
 
   /** Directory `path`'s own attributes (same slot as its listing). */

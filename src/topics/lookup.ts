@@ -1,4 +1,5 @@
 import { topicsLog } from '../log'
+import type { DirectoryCache } from './directory-cache'
 import { TopicError } from './errors'
 import { KeyLayout, ROOT, TopicKeys } from './keys'
 import { parseOwnership } from './ownership'
@@ -30,11 +31,22 @@ export class Lookup {
     private readonly keys: KeyLayout,
     private readonly indexEvery: number,
     /** On a Redis Cluster a parent's listing is in another slot, out of a script's reach. */
-    private readonly cluster: boolean
+    private readonly cluster: boolean,
+    /** Directories held between changes, when the store holds them. */
+    private readonly directories?: DirectoryCache
   ) {}
 
   /** What is at `path`: a topic (with exact, current size), a directory, or nothing. */
   async stat (path: string): Promise<PathStat | undefined> {
+    const held = this.directories?.get(path)
+    if (held) return held
+    const epoch = this.directories?.epoch ?? 0
+    const stat = await this.fetchStat(path)
+    if (stat?.kind === 'directory') this.directories?.put(path, stat, epoch)
+    return stat
+  }
+
+  private async fetchStat (path: string): Promise<PathStat | undefined> {
     if (path === ROOT) {
       const [owner, group, mode, mtime, ctime] = await this.runner.command(redis =>
         redis.hmget(this.keys.directoryAttributes(ROOT), 'owner', 'group', 'mode', 'mtime', 'ctime'))

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { TopicError } from './errors'
 import { KeyLayout, ROOT } from './keys'
+import type { DirectoryWatch } from './directory-watch'
 import type { Lookup } from './lookup'
-import { splitPath, validateNewPath } from './paths'
+import { joinPath, splitPath, validateNewPath } from './paths'
 import { checkTopicRename } from './rename-rules'
 import type { ScriptRunner } from './script-runner'
 import { ownershipArgs } from './ownership'
@@ -20,7 +21,9 @@ export class Namespace {
     private readonly keys: KeyLayout,
     private readonly lookup: Lookup,
     /** On a Redis Cluster, moves between hash slots answer EXDEV. */
-    private readonly cluster: boolean
+    private readonly cluster: boolean,
+    /** When directories are held, every change to one is announced, and forgotten here at once. */
+    private readonly directories?: DirectoryWatch
   ) {}
 
   /** Creates an empty topic. Answers EEXIST when something is already at `path`. */
@@ -59,7 +62,8 @@ export class Namespace {
     if (!await this.link(parent, 'add', name, 'd')) throw new TopicError('EEXIST', `${path} exists`)
     // Listed first: attributes written before would overwrite those of a directory another
     // host made by this name meanwhile. Until they are written it shows the mount's defaults.
-    await this.runner.run('own', [this.keys.directoryAttributes(path)], ['new-directory', ...ownershipArgs(creator)])
+    await this.runner.run('own', [this.keys.directoryAttributes(path)], ['new-directory', ...ownershipArgs(creator), this.channel, path])
+    this.changed(path)
   }
 
   async rmdir (path: string): Promise<void> {
@@ -71,14 +75,16 @@ export class Namespace {
     if (await this.runner.command(redis => redis.hlen(this.keys.directory(path))) > 0) throw new TopicError('ENOTEMPTY', `${path} is not empty`)
     await this.link(parent, 'drop', name)
     await this.runner.command(redis => redis.del(this.keys.directoryAttributes(path)))
+    this.changed(path)
   }
 
   /** chmod, chown, chgrp: of the topic at `path`, else of the directory there. */
   async changeOwnership (path: string, change: OwnershipChange): Promise<void> {
     const args = ownershipArgs(change)
-    if (path !== ROOT && await this.runner.run('own', [this.keys.topic(path).meta], ['topic', ...args]) === 1) return
+    if (path !== ROOT && await this.runner.run('own', [this.keys.topic(path).meta], ['topic', ...args, '', '']) === 1) return
     if (path !== ROOT && await this.lookup.childKind(path) !== 'd') throw new TopicError('ENOENT', `no topic or directory ${path}`)
-    await this.runner.run('own', [this.keys.directoryAttributes(path)], ['directory', ...args])
+    await this.runner.run('own', [this.keys.directoryAttributes(path)], ['directory', ...args, this.channel, path])
+    this.changed(path)
   }
 
   /** Children of a directory, sorted by name. */
@@ -102,7 +108,10 @@ export class Namespace {
     const b = this.keys.topic(to)
     await this.runner.run('rename', [a.stream, a.meta, a.index, b.stream, b.meta, b.index,
       this.keys.directory(src.parent), this.keys.directory(dst.parent), this.keys.moved(from),
-      this.keys.directoryAttributes(src.parent), this.keys.directoryAttributes(dst.parent)], [src.name, dst.name, to, FORWARD_SECONDS])
+      this.keys.directoryAttributes(src.parent), this.keys.directoryAttributes(dst.parent)],
+    [src.name, dst.name, to, FORWARD_SECONDS, this.channel, src.parent, dst.parent])
+    this.changed(src.parent)
+    this.changed(dst.parent)
   }
 
   /**
@@ -110,7 +119,26 @@ export class Namespace {
    * whether the listing changed.
    */
   private async link (dir: string, op: 'set' | 'add' | 'drop', name: string, kind = ''): Promise<boolean> {
-    return await this.runner.run('link', [this.keys.directory(dir), this.keys.directoryAttributes(dir)], [op, name, kind]) === 1
+    const linked = await this.runner.run('link', [this.keys.directory(dir), this.keys.directoryAttributes(dir)], [op, name, kind, this.channel, dir]) === 1
+    if (linked) {
+      this.changed(dir)
+      this.changed(joinPath(dir, name))
+    }
+    return linked
+  }
+
+  /**
+   * Where changes to directories are announced: every writer announces, whether or not it
+   * holds directories itself (the CLI does not, the mounts do). '' on a Cluster, where no
+   * mount holds them.
+   */
+  private get channel (): string {
+    return this.cluster ? '' : this.keys.directoriesChannel()
+  }
+
+  /** This store's own change: its cache forgets at once, without waiting for the announcement. */
+  private changed (path: string): void {
+    this.directories?.cache.changed(path)
   }
 
   /** Where the topic `uid`, last seen at `path`, is now: there, where renames took it, or nowhere. */

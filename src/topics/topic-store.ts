@@ -5,6 +5,7 @@ import { commandTimeoutOf, RedisClient } from '../redis/connect'
 import { RedisUnavailableError } from '../redis/errors'
 import type { TopicEngine } from './engine'
 import { TopicError, UnreconciledError } from './errors'
+import { DirectoryWatch } from './directory-watch'
 import { FollowHub, Hub, NotifyHub } from './follow-hub'
 import { slotMaster } from './key-slot'
 import { KeyLayout } from './keys'
@@ -35,6 +36,12 @@ export interface TopicStoreOptions {
   rangedPageBytes: number
   /** Hears of the bytes of every page reply received on that connection (they become garbage). */
   onReplyBytes?: (bytes: number) => void
+  /**
+   * Directories' attributes are held between changes, which every host announces (see
+   * directory-watch.ts); standalone Redis and Sentinel only. For a mount: the kernel asks for
+   * them on every path it resolves. @default false
+   */
+  holdDirectories: boolean
 }
 
 const STORE_DEFAULTS: TopicStoreOptions = {
@@ -43,7 +50,8 @@ const STORE_DEFAULTS: TopicStoreOptions = {
   cluster: false,
   waitReplicas: DEFAULTS.redis.waitReplicas,
   waitTimeoutMs: DEFAULTS.redis.waitTimeoutMs,
-  rangedPageBytes: DEFAULTS.topics.rangedPageBytes
+  rangedPageBytes: DEFAULTS.topics.rangedPageBytes,
+  holdDirectories: false
 }
 
 /** How often a Cluster's followers poll for entries other clients added (NotifyHub). */
@@ -66,6 +74,7 @@ export class TopicStore implements TopicEngine {
   /** On a Cluster, appends announce their stream here for followers (see NotifyHub). */
   private readonly notifyChannel: string
   private readonly ranged: RangedPages | undefined
+  private readonly directories: DirectoryWatch | undefined
   private hub: Hub | undefined
 
   constructor (readonly redis: RedisClient, options: Partial<TopicStoreOptions> = {}) {
@@ -74,8 +83,9 @@ export class TopicStore implements TopicEngine {
     this.cluster = this.options.cluster
     this.notifyChannel = this.cluster ? this.keys.prefix + 'notify' : ''
     this.runner = new ScriptRunner(redis)
-    this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery, this.cluster)
-    this.namespace = new Namespace(this.runner, this.keys, this.lookup, this.cluster)
+    this.directories = this.options.holdDirectories && !this.cluster ? new DirectoryWatch(redis as Redis, this.keys.directoriesChannel()) : undefined
+    this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery, this.cluster, this.directories?.cache)
+    this.namespace = new Namespace(this.runner, this.keys, this.lookup, this.cluster, this.directories)
     this.ranged = this.options.rangedPageBytes > 0
       ? new RangedPages(redis, this.cluster, this.options.rangedPageBytes, commandTimeoutOf(redis), this.options.onReplyBytes)
       : undefined
@@ -86,6 +96,7 @@ export class TopicStore implements TopicEngine {
     this.hub?.close()
     this.hub = undefined
     this.ranged?.close()
+    this.directories?.close()
   }
 
   /** Loads the scripts into Redis ahead of the first operation (see ScriptRunner.preload). */

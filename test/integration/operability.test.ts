@@ -55,7 +55,7 @@ t.test('--metrics serves Prometheus metrics', async t => {
   const { status, body } = await get(url!)
   t.equal(status, 200)
   t.match(body, /^dnpipes_operations_total\{op="write"\} 1$/m)
-  t.match(body, /^dnpipes_errors_total\{op="getattr",errno="ENOENT"\} [1-9]/m)
+  t.match(body, /^dnpipes_errors_total\{op="lookup",errno="ENOENT"\} [1-9]/m, 'the kernel\'s lookup of the missing name')
   t.match(body, /^dnpipes_bytes_written_total 6$/m)
   t.match(body, /^dnpipes_bytes_read_total 6$/m)
   t.match(body, /^dnpipes_messages_pushed_total 3$/m)
@@ -126,7 +126,7 @@ t.test('DEBUG=dnpipes:* logs one line per operation with its result and caller, 
   await new Promise(resolve => setTimeout(resolve, 100))
   const log = mounted.output()
   t.match(log, new RegExp(`dnpipes:fuse write /logged fd=\\d+ 201@0 "0{64}"\\.\\.\\. \\(201 bytes\\) -> ok \\(\\d+(\\.\\d+)? us\\) by pid \\d+ uid ${process.getuid!()}`))
-  t.match(log, /dnpipes:fuse getattr \/nothing-here -> ENOENT: no such file.* by pid \d+ uid 0/)
+  t.match(log, /dnpipes:fuse lookup \/nothing-here -> ENOENT: no such file.* by pid \d+ uid 0/)
   t.match(log, new RegExp(`dnpipes:fuse read /logged fd=\\d+ \\d+@0 -> ok \\(\\d+(\\.\\d+)? us\\) by pid ${pid} uid 65534`), 'the reader\'s own pid and uid')
 })
 

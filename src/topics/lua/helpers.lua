@@ -97,3 +97,15 @@ local function set_ownership(hash, owner, group, mode)
   if group ~= '' then redis.call('HSET', hash, 'group', group) end
   if mode ~= '' then redis.call('HSET', hash, 'mode', mode) end
 end
+
+-- Tells every mount that holds directories (see directory-cache.ts) that the directory at
+-- `path` changed; '' for `channel` when none does.
+local function announce_directory(channel, path)
+  if channel ~= '' then redis.call('PUBLISH', channel, path) end
+end
+
+-- The path of `name` in the directory `dir` ('' for the root).
+local function child_path(dir, name)
+  if dir == '' then return name end
+  return dir .. '/' .. name
+end

@@ -1,6 +1,7 @@
 -- KEYS src stream, meta, idx, dst stream, meta, idx, src dir, dst dir, src moved, src dir
 -- attrs, dst dir attrs.
--- ARGV src name, dst name, dst path, seconds the forwarding address is kept.
+-- ARGV src name, dst name, dst path, seconds the forwarding address is kept, channel, src dir
+-- path, dst dir path (both directories are announced on `channel`).
 -- Standalone Redis only: moves a topic atomically, replacing a topic at the destination, and
 -- leaves a forwarding address (topic uid -> new path) at the old name, by which followers on
 -- other mounts find the topic again. The topic's ctime and both directories' mtime and ctime
@@ -19,4 +20,6 @@ local now = now_ms()
 redis.call('HSET', KEYS[5], 'ctime', now)
 redis.call('HSET', KEYS[10], 'mtime', now, 'ctime', now)
 redis.call('HSET', KEYS[11], 'mtime', now, 'ctime', now)
+announce_directory(ARGV[5], ARGV[6])
+announce_directory(ARGV[5], ARGV[7])
 return 1
