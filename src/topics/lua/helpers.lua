@@ -99,9 +99,10 @@ local function set_ownership(hash, owner, group, mode)
 end
 
 -- Tells every mount that holds directories (see directory-cache.ts) that the directory at
--- `path` changed; '' for `channel` when none does.
+-- `path` changed; '' for `channel` when none does. A user whose ACL forbids the channel still
+-- makes its change (pcall); the README says what holders then miss.
 local function announce_directory(channel, path)
-  if channel ~= '' then redis.call('PUBLISH', channel, path) end
+  if channel ~= '' then redis.pcall('PUBLISH', channel, path) end
 end
 
 -- The path of `name` in the directory `dir` ('' for the root).
