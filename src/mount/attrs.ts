@@ -5,6 +5,7 @@ import type { Caller } from './caller'
 
 const S_IFREG = 0o100000
 const S_IFDIR = 0o040000
+const S_ISGID = 0o2000
 
 export interface Owner {
   uid: number
@@ -73,5 +74,18 @@ export function creatorOf (requestedMode: number, caller: Caller | undefined, de
     owner: caller?.uid ?? defaults.uid,
     group: caller?.gid ?? defaults.gid,
     mode: requestedMode & MODE_BITS & ~umask
+  }
+}
+
+/**
+ * What a new entry takes from its directory, as Linux filesystems do: in a directory with the
+ * setgid bit, the directory's group, and a new directory the bit too.
+ */
+export function inheritFrom (parent: PathStat | undefined, creator: Creator, directory: boolean, owner: Owner): Creator {
+  if (parent?.kind !== 'directory' || ((parent.mode ?? 0) & S_ISGID) === 0) return creator
+  return {
+    owner: creator.owner,
+    group: parent.group ?? owner.gid,
+    mode: directory ? creator.mode | S_ISGID : creator.mode
   }
 }

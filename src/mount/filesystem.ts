@@ -5,8 +5,9 @@ import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
 import { isId, MODE_BITS } from '../topics/ownership'
-import type { OwnershipChange, TopicStat } from '../topics/types'
-import { buildAttr, creatorOf, DEFAULT_UMASK, Owner, processIds } from './attrs'
+import type { Creator, OwnershipChange, TopicStat } from '../topics/types'
+import { splitPath } from '../topics/paths'
+import { buildAttr, creatorOf, DEFAULT_UMASK, inheritFrom, Owner, processIds } from './attrs'
 import type { Caller } from './caller'
 import { Followers } from './followers'
 import { Handle, Handles } from './handles'
@@ -140,7 +141,7 @@ export class DnpipesFilesystem {
     this.listed.forget(path)
     let stat: TopicStat
     try {
-      stat = await this.engine.create(path, creatorOf(mode, caller, this.owner))
+      stat = await this.engine.create(path, await this.creator(path, mode, caller, false))
     } catch (err) {
       // Another host created it between the kernel's lookup and this create: open it.
       if (!(err instanceof TopicError && err.code === 'EEXIST')) throw err
@@ -216,7 +217,7 @@ export class DnpipesFilesystem {
   async mkdir (fusePath: string, mode = 0o777, caller?: Caller): Promise<void> {
     const path = changeablePath(fusePath, this.options.readOnly)
     this.listed.forget(path)
-    await this.engine.mkdir(path, creatorOf(mode, caller, this.owner))
+    await this.engine.mkdir(path, await this.creator(path, mode, caller, true))
   }
 
   async rmdir (fusePath: string): Promise<void> {
@@ -283,6 +284,12 @@ export class DnpipesFilesystem {
   async setxattr (fusePath: string, name: string): Promise<void> {
     resolve(fusePath)
     refuseXattrChange(name)
+  }
+
+  /** Who a new entry at `path` belongs to: its caller, or the group of a setgid directory. */
+  private async creator (path: string, mode: number, caller: Caller | undefined, directory: boolean): Promise<Creator> {
+    const parent = await this.engine.stat(splitPath(path).parent)
+    return inheritFrom(parent, creatorOf(mode, caller, this.owner), directory, this.owner)
   }
 
   private openFile (path: string, uid: string, writable: boolean): OpenFile {

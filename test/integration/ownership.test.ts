@@ -88,6 +88,20 @@ t.test('the sticky bit keeps others from removing or renaming what they do not o
   t.equal((await as(NOBODY, `rm -f ${a.dir}/tmp/renamed && echo ok`)).out, 'ok\n', 'without the sticky bit a writable directory lets anybody remove')
 })
 
+t.test('a setgid directory gives what is made in it its group, as Linux filesystems do', async t => {
+  const server = await redisFor(t)
+  const a = await mountFor(t, server, { args: ['--allow-other'] })
+  const b = await mountFor(t, server, { args: ['--allow-other'] })
+  await sh(`chmod 1777 ${a.dir} && mkdir -m 2777 ${a.dir}/team && chgrp ${DAEMON} ${a.dir}/team && chmod 2777 ${a.dir}/team`)
+  const made = await as(NOBODY, `echo x > ${a.dir}/team/notes && mkdir ${a.dir}/team/sub && echo ok`)
+  t.equal(made.out, 'ok\n', made.err)
+  t.equal(await statOf('%u:%g %A %n', `${b.dir}/team/notes`, `${b.dir}/team/sub`),
+    `${NOBODY}:${DAEMON} -rw-r--r-- ${b.dir}/team/notes\n${NOBODY}:${DAEMON} drwxr-sr-x ${b.dir}/team/sub\n`,
+    'the group is the directory\'s; a new directory keeps the bit')
+  await as(NOBODY, `echo y > ${a.dir}/mine`)
+  t.equal(await statOf('%g', `${b.dir}/mine`), `${NOBODY}\n`, 'elsewhere the maker\'s group')
+})
+
 t.test('a directory\'s mtime and ctime change when an entry is added, removed or renamed; chmod changes a ctime only', async t => {
   const server = await redisFor(t)
   const a = await mountFor(t, server)

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import fc from 'fast-check'
 import t from 'tap'
-import { buildAttr, creatorOf } from '../../../src/mount/attrs'
+import { buildAttr, creatorOf, inheritFrom } from '../../../src/mount/attrs'
 import type { TopicStat } from '../../../src/topics/types'
 
 const seed = Number(process.env.FC_SEED ?? 20261123)
@@ -71,4 +71,15 @@ t.test('a new entry is its caller\'s, with the mode asked for less the caller\'s
   t.same(creatorOf(0o41777, { ...caller, umask: 0 }, owner), { owner: 1000, group: 1001, mode: 0o1777 }, 'the sticky bit stays')
   t.same(creatorOf(0o666, undefined, { uid: 3, gid: 4, umask: 0o002 }), { owner: 3, group: 4, mode: 0o664 })
   t.same(creatorOf(0o777, undefined, { uid: 3, gid: 4 }), { owner: 3, group: 4, mode: 0o755 }, 'the default umask')
+})
+
+t.test('a setgid directory gives new entries its group, and new directories its setgid bit', async t => {
+  const creator = { owner: 1000, group: 1000, mode: 0o755 }
+  const setgid = { kind: 'directory' as const, owner: 0, group: 50, mode: 0o2775 }
+  t.same(inheritFrom(setgid, creator, false, owner), { owner: 1000, group: 50, mode: 0o755 })
+  t.same(inheritFrom(setgid, creator, true, owner), { owner: 1000, group: 50, mode: 0o2755 })
+  t.same(inheritFrom({ kind: 'directory', mode: 0o2777 }, creator, false, owner).group, owner.gid, 'a stored mode without a stored group: the shown group')
+  t.same(inheritFrom({ kind: 'directory', group: 50, mode: 0o775 }, creator, true, owner), creator, 'no setgid bit: the caller\'s')
+  t.same(inheritFrom({ kind: 'directory' }, creator, true, owner), creator, 'nothing stored: the caller\'s')
+  t.same(inheritFrom(undefined, creator, true, owner), creator)
 })
