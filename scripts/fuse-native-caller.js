@@ -7,13 +7,15 @@
 // request being served, and rebuilds the addon from source. The opcode is read where the
 // request is received: a channel of our own on the kernel channel's descriptor, whose receive
 // is the kernel channel's (read(2) and the same errors) plus a look at the request's header.
+// And fuse_native_own_xattrs(prefix): getxattr of any other name is answered ENODATA in the
+// addon, without waking JavaScript (ls -l asks for two such names of every file).
 // Idempotent: it does nothing when the addon was already built from the patched source.
 'use strict'
 const fs = require('fs')
 const path = require('path')
 const { execFileSync } = require('child_process')
 
-const MARKER = '/* dnpipes: caller context and opcode */'
+const MARKER = '/* dnpipes: caller context, opcode, own xattrs */'
 /** The first version of the patch (caller context only), taken out again before patching. */
 const MARKER_V1 = '/* dnpipes: caller context */'
 const dir = path.dirname(require.resolve('fuse-native/package.json'))
@@ -29,8 +31,8 @@ function builtFromPatchedSource () {
 
 function hasCaller () {
   if (!fs.existsSync(built)) return false
-  const probe = `process.stdout.write(typeof require(${JSON.stringify(built)}).fuse_native_caller)`
-  return execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }) === 'function'
+  const probe = `const b = require(${JSON.stringify(built)}); process.stdout.write(typeof b.fuse_native_caller + typeof b.fuse_native_own_xattrs)`
+  return execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }) === 'functionfunction'
 }
 
 // Each edit names the text it goes after; a missing anchor means another fuse-native version,
@@ -59,6 +61,9 @@ const CHANNEL = `
 #include <sys/uio.h>
 
 static __thread uint32_t dnpipes_opcode;
+
+/* Only extended attributes under this prefix reach JavaScript; '' lets every one through. */
+static char dnpipes_xattr_prefix[64] = "";
 
 static int dnpipes_chan_receive (struct fuse_chan **chp, char *buf, size_t size) {
   struct fuse_chan *ch = *chp;
@@ -111,6 +116,24 @@ static struct fuse_chan_ops dnpipes_chan_ops = {
 
 const EDITS = [
   {
+    after: 'FUSE_METHOD(getxattr, 4, 1, (const char *path, const char *name, char *value, size_t size), {\n',
+    text: '  if (dnpipes_xattr_prefix[0] != \'\\0\' && strncmp(name, dnpipes_xattr_prefix, strlen(dnpipes_xattr_prefix)) != 0) return -ENODATA;\n'
+  },
+  {
+    after: 'static void fuse_native_async_init (uv_async_t* handle) {\n',
+    before: true,
+    text: 'NAPI_METHOD(fuse_native_own_xattrs) {\n' +
+      '  NAPI_ARGV(1)\n' +
+      '  NAPI_ARGV_UTF8(prefix, 64, 0)\n' +
+      '  snprintf(dnpipes_xattr_prefix, sizeof(dnpipes_xattr_prefix), "%s", prefix);\n' +
+      '  return NULL;\n' +
+      '}\n\n'
+  },
+  {
+    after: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n',
+    text: '  NAPI_EXPORT_FUNCTION(fuse_native_own_xattrs)\n'
+  },
+  {
     after: '  // Internal bookkeeping\n',
     text: `  ${MARKER}\n  uint32_t caller_uid;\n  uint32_t caller_gid;\n  uint32_t caller_pid;\n  uint32_t caller_umask;\n  uint32_t caller_opcode;\n\n`
   },
@@ -141,7 +164,10 @@ const EDITS = [
   }
 ]
 
-/** What the first version inserted: removed again to get fuse-native's own source back. */
+/**
+ * What the first version inserted (caller context only), which kept no copy of fuse-native's
+ * own source: removed again to get it back. Later versions keep the copy (see patch()).
+ */
 const EDITS_V1 = [
   `  ${MARKER_V1}\n  uint32_t caller_uid;\n  uint32_t caller_gid;\n  uint32_t caller_pid;\n  uint32_t caller_umask;\n\n`,
   '  struct fuse_context *caller = fuse_get_context();\\\n' +
@@ -151,15 +177,23 @@ const EDITS_V1 = [
   '  NAPI_EXPORT_FUNCTION(fuse_native_caller)\n'
 ]
 
+/** fuse-native's own source, kept beside it the first time it is patched. */
+const pristine = source + '.orig'
+
 function patch () {
   let text = fs.readFileSync(source, 'utf8')
   if (text.includes(MARKER)) return
-  if (text.includes(MARKER_V1)) {
+  if (fs.existsSync(pristine)) {
+    // Patched by an earlier version of this script: start again from fuse-native's own source.
+    text = fs.readFileSync(pristine, 'utf8')
+  } else if (text.includes(MARKER_V1)) {
     for (const inserted of EDITS_V1) {
       if (!text.includes(inserted)) throw new Error('fuse-native.c was patched by an unknown version; reinstall it (npm ci)')
       text = text.replace(inserted, '')
     }
   }
+  if (text.includes('/* dnpipes:')) throw new Error('fuse-native.c was patched by an unknown version; reinstall it (npm ci)')
+  if (!fs.existsSync(pristine)) fs.writeFileSync(pristine, text)
   for (const edit of EDITS) {
     const anchor = edit.replace ?? edit.after
     const at = text.indexOf(anchor)
@@ -196,6 +230,6 @@ if (!builtFromPatchedSource()) {
   if (configured && configured !== 'undefined' && configured !== 'null') args.push(`--nodedir=${configured}`)
   else if (fs.existsSync(path.join(beside, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${beside}`)
   execFileSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] })
-  if (!hasCaller()) throw new Error(`rebuilt ${built} but it has no fuse_native_caller`)
-  process.stderr.write('dnpipes setup: rebuilt fuse-native with the caller context and opcode\n')
+  if (!hasCaller()) throw new Error(`rebuilt ${built} but it has no fuse_native_caller or fuse_native_own_xattrs`)
+  process.stderr.write('dnpipes setup: rebuilt fuse-native with the caller context, the opcode and its own xattrs\n')
 }

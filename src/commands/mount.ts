@@ -3,6 +3,7 @@ import { buildOperations } from '../mount/fuse-ops'
 import { DnpipesFilesystem } from '../mount/filesystem'
 import { mountFilesystem } from '../mount/lifecycle'
 import { Metrics, parseListen } from '../mount/metrics'
+import { XATTR_PREFIX } from '../mount/xattrs'
 import { connectRedis, describeTarget } from '../redis/connect'
 import { ConnectionWatch } from '../redis/health'
 import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
@@ -65,7 +66,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   })
   let mounted
   try {
-    mounted = await mountFilesystem(mountpoint, ops, { allowOther: options.allowOther, readOnly: options.readOnly, debug: false })
+    mounted = await mountFilesystem(mountpoint, ops, { allowOther: options.allowOther, readOnly: options.readOnly, debug: false, ownXattrs: XATTR_PREFIX })
   } catch (err) {
     await release()
     throw new Error(`cannot mount ${mountpoint}: ${(err as Error).message}`)

@@ -56,13 +56,21 @@ export function withCaller<T> (read: CallerFunction, handler: unknown, dispatch:
   }
 }
 
-/** The addon's caller function; a clear error when setup has not rebuilt the addon. */
-export function loadCallerFunction (): CallerFunction {
+/**
+ * A function that scripts/fuse-native-caller.js adds to the addon; a clear error when setup has
+ * not rebuilt it.
+ */
+export function addonFunction<F> (name: 'fuse_native_caller' | 'fuse_native_own_xattrs'): F {
   // fuse-native's own node-gyp-build, which caches the addon: the very binding it loaded.
   const dir = path.dirname(require.resolve('fuse-native/package.json'))
   const binding = require(require.resolve('node-gyp-build', { paths: [dir] }))(dir)
-  if (typeof binding.fuse_native_caller !== 'function') {
-    throw new Error('fuse-native was installed without the caller context dnpipes adds to it; run `npm run setup` (scripts/fuse-native-caller.js)')
+  if (typeof binding[name] !== 'function') {
+    throw new Error(`fuse-native was installed without the ${name} dnpipes adds to it; run \`npm run setup\` (scripts/fuse-native-caller.js)`)
   }
-  return binding.fuse_native_caller as CallerFunction
+  return binding[name] as F
+}
+
+/** The addon's caller function. */
+export function loadCallerFunction (): CallerFunction {
+  return addonFunction<CallerFunction>('fuse_native_caller')
 }

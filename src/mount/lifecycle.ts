@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import Fuse from 'fuse-native'
 import { mountLog } from '../log'
-import { loadCallerFunction, withCaller } from './caller'
+import { addonFunction, loadCallerFunction, withCaller } from './caller'
 import { Errno } from './errno'
 import { pollUntil, withDeadline } from '../util/deadline'
 
@@ -83,6 +83,12 @@ export interface MountOptions {
   allowOther: boolean
   readOnly: boolean
   debug: boolean
+  /**
+   * The only extended attributes the operations know of: getxattr of any other name answers
+   * ENODATA in the addon itself, without a request to JavaScript. '' (the default) sends every
+   * name on.
+   */
+  ownXattrs?: string
 }
 
 export interface Mounted {
@@ -133,6 +139,8 @@ export async function mountFilesystem (mountpoint: string, ops: Fuse.Operations,
   // path component of every syscall while protecting nothing (see access() for access(2)).
   if (options.allowOther) extra.push('default_permissions')
   if (options.readOnly) extra.push('ro')
+  // Set once for the process, before any request: the addon answers other names itself.
+  addonFunction<(prefix: string) => void>('fuse_native_own_xattrs')(options.ownXattrs ?? '')
   const fuse = new DnpipesFuse(mnt, ops, {
     allowOther: options.allowOther,
     debug: options.debug,

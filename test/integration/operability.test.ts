@@ -127,6 +127,14 @@ t.test('DEBUG=dnpipes:* logs one line per operation with its result and caller, 
   const log = mounted.output()
   t.match(log, new RegExp(`dnpipes:fuse write /logged fd=\\d+ 201@0 "0{64}"\\.\\.\\. \\(201 bytes\\) -> ok \\(\\d+(\\.\\d+)? us\\) by pid \\d+ uid ${process.getuid!()}`))
   t.match(log, /dnpipes:fuse lookup \/nothing-here -> ENOENT: no such file.* by pid \d+ uid 0/)
+  // ls -l asks for these of every file: the addon answers them without JavaScript.
+  const foreign = await sh(`getfattr -n security.selinux ${mounted.dir}/logged; getfattr -n system.posix_acl_access ${mounted.dir}/logged; getfattr --only-values -n user.dnpipes.entries ${mounted.dir}/logged`)
+  t.match(foreign.stderr.toString(), /security\.selinux: No such attribute[\s\S]*system\.posix_acl_access: No such attribute/)
+  t.equal(foreign.stdout.toString(), '1', 'a user.dnpipes.* name is answered')
+  await new Promise(resolve => setTimeout(resolve, 100))
+  const later = mounted.output()
+  t.match(later, /dnpipes:fuse getxattr \/logged user\.dnpipes\.entries -> ok/)
+  t.notMatch(later, /getxattr \/logged (security\.selinux|system\.posix_acl_access)/, 'other names never reach the operations')
   t.match(log, new RegExp(`dnpipes:fuse read /logged fd=\\d+ \\d+@0 -> ok \\(\\d+(\\.\\d+)? us\\) by pid ${pid} uid 65534`), 'the reader\'s own pid and uid')
 })
 

@@ -67,6 +67,13 @@ t.test('chmod, chown and chgrp on one mount take effect on the other at once; th
   await sh(`chgrp ${DAEMON} ${a.dir}/app/events`)
   t.equal((await as(DAEMON, `cat ${b.dir}/app/events`)).out, 'first\nfrom-nobody\n', 'chgrp: the group reads it (640)')
   t.equal(await statOf('%u:%g %a', `${b.dir}/app/events`), `${NOBODY}:${DAEMON} 640\n`)
+  // The kernel checks b's held attributes of app/out on every path through it: a's chmod of
+  // that directory must reach b before the next check.
+  t.match((await as(DAEMON, `ls ${b.dir}/app/out > /dev/null && echo x > ${b.dir}/app/out/t`)).err, /Permission denied/, 'b holds app/out as 755')
+  await as(NOBODY, `chmod 777 ${a.dir}/app/out`)
+  t.equal((await as(DAEMON, `echo x > ${b.dir}/app/out/t && echo ok`)).out, 'ok\n', 'a directory\'s chmod on a holds on b at once')
+  await as(NOBODY, `chmod 755 ${a.dir}/app/out`)
+  t.match((await as(DAEMON, `echo y > ${b.dir}/app/out/u`)).err, /Permission denied/, 'and back')
   t.match((await as(NOBODY, `chmod 600 ${a.dir}/app/out && echo nope > ${a.dir}/.follow/app/events`)).err, /Read-only file system|Permission denied/, 'views stay read-only')
   t.equal(await statOf('%a', `${b.dir}/.follow/app/events`), '440\n', 'a view shows the mode without write bits')
 })
