@@ -18,3 +18,19 @@ export async function repeat (runs: number, work: (run: number) => Promise<numbe
   for (let i = 0; i < runs; i++) results.push(await work(i))
   return median(results)
 }
+
+/**
+ * The median of each of `works` over `runs` rounds, after one round that is not counted; each
+ * round runs every work once, in turn, so that a machine whose speed drifts during the run
+ * weighs on all of them alike (a ratio between them is what counts).
+ */
+export async function alternate (runs: number, works: Array<() => Promise<number>>): Promise<number[]> {
+  const results: number[][] = works.map(() => [])
+  for (let round = -1; round < runs; round++) {
+    for (const [i, work] of works.entries()) {
+      const value = await work()
+      if (round >= 0) results[i]!.push(value)
+    }
+  }
+  return results.map(median)
+}

@@ -5,7 +5,7 @@ import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
 import { isId, MODE_BITS } from '../topics/ownership'
-import type { Creator, OwnershipChange, TopicStat } from '../topics/types'
+import type { Creator, OwnershipChange, PathStat, TopicStat } from '../topics/types'
 import { splitPath } from '../topics/paths'
 import { buildAttr, creatorOf, DEFAULT_UMASK, inheritFrom, Owner, processIds } from './attrs'
 import type { Caller } from './caller'
@@ -78,12 +78,29 @@ export class DnpipesFilesystem {
    * and that getattr is answered from Redis.
    */
   async getattr (fusePath: string, lookup = false): Promise<Fuse.Stat> {
+    const known = this.knownAttr(fusePath, lookup)
+    if (known) return known
+    const { view, path } = resolve(fusePath)
+    const stat = await this.engine.stat(path)
+    if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
+    return this.attrOf(stat, view === 'plain')
+  }
+
+  /**
+   * The getattr answer when it needs no I/O: a lookup of a name just listed, or a directory the
+   * engine holds. The kernel asks for directories on every path it resolves with --allow-other,
+   * so these are answered at once, without a promise. Throws what resolve() refuses.
+   */
+  knownAttr (fusePath: string, lookup = false): Fuse.Stat | undefined {
     const { view, path } = resolve(fusePath)
     const listed = lookup && view === 'plain' ? this.listed.take(path, Date.now()) : undefined
     if (listed) return buildAttr(listed === 'topic' ? LISTED_TOPIC : { kind: 'directory' }, this.owner, this.mountedAtMs)
-    const stat = await this.engine.stat(path)
-    if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
-    if (view === 'plain') return buildAttr(stat, this.owner, this.mountedAtMs)
+    const held = this.engine.heldDirectory?.(path)
+    return held ? this.attrOf(held, view === 'plain') : undefined
+  }
+
+  private attrOf (stat: PathStat, plain: boolean): Fuse.Stat {
+    if (plain) return buildAttr(stat, this.owner, this.mountedAtMs)
     // A view file is a stream, like a pipe: it has no size of its own.
     return buildAttr(stat.kind === 'topic' ? { ...stat, size: 0 } : stat, this.viewOwner, this.mountedAtMs)
   }

@@ -74,6 +74,14 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
 
   const done = (cb: Fuse.Done) => (code: number): void => cb(code)
 
+  /** An answer that needed no I/O: given at once, with the log line and metrics of run(). */
+  const answerAtOnce = (op: string, detail: string, stat: Fuse.Stat, cb: (code: number, stat?: Fuse.Stat) => void): void => {
+    if (fuseLog.enabled) fuseLog('%s %s -> ok (held)%s', op, detail, callerNote(currentCaller()))
+    options.metrics?.operations.inc({ op })
+    options.metrics?.duration.observe({ op }, 0)
+    cb(0, stat)
+  }
+
   return {
     init: cb => cb(0),
     statfs: (_path, cb) => cb(0, STATFS),
@@ -81,7 +89,15 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
     getattr: (path, cb) => {
       // libfuse 2 serves the kernel's lookups with getattr too; they may be answered from the last listing.
       const lookup = currentCaller()?.opcode === FUSE_LOOKUP
-      run(lookup ? 'lookup' : 'getattr', path, () => fs.getattr(path, lookup), (code, stat) => cb(code, stat))
+      const op = lookup ? 'lookup' : 'getattr'
+      let known: Fuse.Stat | undefined
+      try {
+        known = fs.knownAttr(path, lookup)
+      } catch {
+        known = undefined // run() answers the refusal, with its log line and metrics
+      }
+      if (known) return answerAtOnce(op, path, known, cb)
+      run(op, path, () => fs.getattr(path, lookup), (code, stat) => cb(code, stat))
     },
     fgetattr: (path, _fd, cb) => run('fgetattr', path, () => fs.getattr(path), (code, stat) => cb(code, stat)),
     readdir: (path, cb) => run('readdir', path, () => fs.readdir(path), (code, names) => cb(code, names)),

@@ -1,5 +1,5 @@
 import type { Message } from '../framing/message'
-import type { Creator, DirectoryEntry, FollowPage, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+import type { Creator, DirectoryEntry, DirectoryStat, FollowPage, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
 
 /**
  * What the filesystem and the CLI need of a topic store, in paths relative to the mount root
@@ -10,6 +10,11 @@ import type { Creator, DirectoryEntry, FollowPage, OwnershipChange, PathStat, Re
 export interface TopicEngine {
   /** What is at `path`: a topic with its exact current size, a directory, or undefined. */
   stat (path: string): Promise<PathStat | undefined>
+  /**
+   * The directory at `path` as the engine holds it between changes (see directory-cache.ts),
+   * without I/O; undefined when it holds nothing of `path`. Engines that hold nothing omit it.
+   */
+  heldDirectory? (path: string): DirectoryStat | undefined
   /** The topic at `path`, or undefined (also for a directory). */
   statTopic (path: string): Promise<TopicStat | undefined>
   /** The identity of the topic at `path`, or undefined: all an open for writing needs. */

@@ -13,7 +13,7 @@ import { Lookup } from './lookup'
 import { Namespace } from './namespace'
 import { RangedPages } from './ranged-pages'
 import { ScriptRunner } from './script-runner'
-import type { Creator, DirectoryEntry, FollowPage, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+import type { Creator, DirectoryEntry, DirectoryStat, FollowPage, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
 
 export interface TopicStoreOptions {
   /** @default "dnpipes:" */
@@ -111,6 +111,7 @@ export class TopicStore implements TopicEngine {
   }
 
   stat (path: string): Promise<PathStat | undefined> { return this.lookup.stat(path) }
+  heldDirectory (path: string): DirectoryStat | undefined { return this.directories?.cache.get(path) }
   statTopic (path: string): Promise<TopicStat | undefined> { return this.lookup.statTopic(path) }
   topicUid (path: string): Promise<string | undefined> { return this.lookup.topicUid(path) }
   requireDirectory (path: string): Promise<void> { return this.lookup.requireDirectory(path) }

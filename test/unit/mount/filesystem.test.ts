@@ -463,6 +463,30 @@ t.test('a lookup of a name the last readdir listed asks nothing of the engine, o
   t.same(spy.calls, ['stat'], 'views are always looked up in the engine')
 })
 
+t.test('knownAttr answers without I/O what needs none: a listed name\'s lookup, a directory the engine holds', async t => {
+  const inner = new MemoryEngine()
+  await inner.mkdir('held', { owner: 7, group: 8, mode: 0o1777 })
+  const { uid } = await inner.create('held/t')
+  await inner.append('held/t', uid, [{ payload: Buffer.from('x'), verbatim: false }])
+  const holding = Object.assign(Object.create(inner) as MemoryEngine, {
+    heldDirectory: (path: string) => path === 'held' ? { kind: 'directory' as const, owner: 7, group: 8, mode: 0o1777 } : undefined
+  })
+  const spy = spyEngine(holding)
+  const fs = filesystem({}, spy.engine)
+  spy.calls.length = 0
+  const held = fs.knownAttr('/held')
+  t.same([held?.mode, held?.uid], [S_IFDIR | 0o1777, 7])
+  t.equal(fs.knownAttr('/.follow/held')?.mode, S_IFDIR | 0o1555, 'through a view, without write bits')
+  t.equal(fs.knownAttr('/held/t'), undefined, 'a topic is never held: its size must be now')
+  t.equal(fs.knownAttr('/held/t', true), undefined, 'nor looked up from a listing not made')
+  await fs.readdir('/held')
+  spy.calls.length = 0
+  t.equal((fs.knownAttr('/held/t', true)?.mode ?? 0) & 0o170000, S_IFREG, 'the lookup of a listed name')
+  t.equal((await fs.getattr('/held/t')).size, 2, 'and the getattr after it asks the engine')
+  t.same(spy.calls.filter(call => call !== 'heldDirectory'), ['stat'])
+  t.throws(() => fs.knownAttr('/bad\uFFFDname'), { code: 'EILSEQ' }, 'what resolve() refuses it refuses')
+})
+
 t.test('.follow replays the topic, then blocks until the next message', async t => {
   const fs = filesystem()
   await put(fs, '/t', 'old 1\nold 2\n')
