@@ -48,8 +48,11 @@ export class DirectoryWatch {
     this.subscriber.subscribe(this.channel).then(() => {
       if (!this.closed) this.cache.up()
     }, err => {
-      topicsLog('directory watch: subscribe failed: %s', (err as Error).message)
-      this.subscriber.disconnect(true)
+      const message = (err as Error).message
+      topicsLog('directory watch: subscribe failed: %s', message)
+      // A user whose ACL forbids the channel never gets it: hold nothing, and stop asking.
+      if (/NOPERM/.test(message)) this.close()
+      else this.subscriber.disconnect(true)
     })
   }
 
