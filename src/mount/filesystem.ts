@@ -5,23 +5,17 @@ import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
 import { isId, MODE_BITS } from '../topics/ownership'
-import type { Creator, OwnershipChange, PathStat, TopicStat } from '../topics/types'
+import type { Creator, OwnershipChange, TopicStat } from '../topics/types'
 import { splitPath } from '../topics/paths'
-import { buildAttr, creatorOf, DEFAULT_UMASK, inheritFrom, Owner, processIds } from './attrs'
+import { creatorOf, inheritFrom } from './attrs'
 import type { Caller } from './caller'
 import { Followers } from './followers'
 import { Handle, Handles } from './handles'
-import { ListedNames } from './listed-names'
 import { OpenFile } from './open-file'
 import { changeablePath, changedSinceLookup, isHiddenName, requireWritable, resolve } from './path-rules'
 import { VIEW_DIRECTORIES } from './views'
+import { ShownAttributes, ShownOwner } from './shown-attributes'
 import { getXattr, isDnpipesXattr, listXattrs, refuseXattrChange } from './xattrs'
-
-export interface ShownOwner {
-  uid: number
-  gid: number
-  umask: number
-}
 
 export interface FilesystemOptions {
   framing: Framing
@@ -45,8 +39,6 @@ const W_OK = 2
 const X_OK = 1
 /** What chown(2) passes, as a 32-bit id, for an owner or group it leaves as it is. */
 const UNCHANGED_ID = 0xffffffff
-/** What a lookup answered from a listing says of a topic: the kernel asks for the real one before use. */
-const LISTED_TOPIC: TopicStat = { kind: 'topic', uid: '', size: 0, entries: 0, mtimeMs: 0, ctimeMs: 0, gen: '', lastId: '' }
 
 /**
  * The file semantics of dnpipes over a topic engine: open files, appends, replays, resets.
@@ -56,20 +48,10 @@ const LISTED_TOPIC: TopicStat = { kind: 'topic', uid: '', size: 0, entries: 0, m
 export class DnpipesFilesystem {
   private readonly handles = new Handles()
   readonly followers = new Followers()
-  private readonly owner: Owner
-  private readonly viewOwner: Owner
-  private readonly mountedAtMs = Date.now()
-  private readonly listed = new ListedNames()
+  private readonly shown: ShownAttributes
 
   constructor (readonly engine: TopicEngine, readonly options: FilesystemOptions) {
-    const ids = processIds()
-    const shown = {
-      uid: options.shownAs?.uid ?? ids.uid,
-      gid: options.shownAs?.gid ?? ids.gid,
-      umask: options.shownAs?.umask ?? DEFAULT_UMASK
-    }
-    this.owner = { ...shown, readOnly: options.readOnly }
-    this.viewOwner = { ...shown, readOnly: true }
+    this.shown = new ShownAttributes(options.shownAs, options.readOnly)
   }
 
   /**
@@ -78,12 +60,12 @@ export class DnpipesFilesystem {
    * and that getattr is answered from Redis.
    */
   async getattr (fusePath: string, lookup = false): Promise<Fuse.Stat> {
-    const known = this.knownAttr(fusePath, lookup)
+    const at = resolve(fusePath)
+    const known = this.shown.known(this.engine, at, lookup)
     if (known) return known
-    const { view, path } = resolve(fusePath)
-    const stat = await this.engine.stat(path)
+    const stat = await this.engine.stat(at.path)
     if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
-    return this.attrOf(stat, view === 'plain')
+    return this.shown.of(stat, at.view === 'plain')
   }
 
   /**
@@ -92,17 +74,7 @@ export class DnpipesFilesystem {
    * so these are answered at once, without a promise. Throws what resolve() refuses.
    */
   knownAttr (fusePath: string, lookup = false): Fuse.Stat | undefined {
-    const { view, path } = resolve(fusePath)
-    const listed = lookup && view === 'plain' ? this.listed.take(path, Date.now()) : undefined
-    if (listed) return buildAttr(listed === 'topic' ? LISTED_TOPIC : { kind: 'directory' }, this.owner, this.mountedAtMs)
-    const held = this.engine.heldDirectory?.(path)
-    return held ? this.attrOf(held, view === 'plain') : undefined
-  }
-
-  private attrOf (stat: PathStat, plain: boolean): Fuse.Stat {
-    if (plain) return buildAttr(stat, this.owner, this.mountedAtMs)
-    // A view file is a stream, like a pipe: it has no size of its own.
-    return buildAttr(stat.kind === 'topic' ? { ...stat, size: 0 } : stat, this.viewOwner, this.mountedAtMs)
+    return this.shown.known(this.engine, resolve(fusePath), lookup)
   }
 
   /**
@@ -127,7 +99,7 @@ export class DnpipesFilesystem {
       return ['.', '..']
     }
     const entries = await this.engine.list(path)
-    this.listed.remember(path, entries, Date.now())
+    this.shown.listed.remember(path, entries, Date.now())
     const names = entries.map(entry => entry.name)
     if (path === '') names.unshift(...Object.keys(VIEW_DIRECTORIES))
     return ['.', '..', ...names]
@@ -155,7 +127,7 @@ export class DnpipesFilesystem {
   /** A new topic, owned by `caller` (the process that made the request) with `mode` less its umask. */
   async create (fusePath: string, mode = 0o666, caller?: Caller): Promise<number> {
     const path = changeablePath(fusePath, this.options.readOnly)
-    this.listed.forget(path)
+    this.shown.listed.forget(path)
     let stat: TopicStat
     try {
       stat = await this.engine.create(path, await this.creator(path, mode, caller, false))
@@ -226,28 +198,28 @@ export class DnpipesFilesystem {
 
   async unlink (fusePath: string): Promise<void> {
     const path = changeablePath(fusePath, this.options.readOnly)
-    this.listed.forget(path)
+    this.shown.listed.forget(path)
     if (isHiddenName(path)) return
     await this.engine.remove(path)
   }
 
   async mkdir (fusePath: string, mode = 0o777, caller?: Caller): Promise<void> {
     const path = changeablePath(fusePath, this.options.readOnly)
-    this.listed.forget(path)
+    this.shown.listed.forget(path)
     await this.engine.mkdir(path, await this.creator(path, mode, caller, true))
   }
 
   async rmdir (fusePath: string): Promise<void> {
     const path = changeablePath(fusePath, this.options.readOnly)
-    this.listed.forget(path)
+    this.shown.listed.forget(path)
     await this.engine.rmdir(path)
   }
 
   async rename (fromFusePath: string, toFusePath: string): Promise<void> {
     const from = changeablePath(fromFusePath, this.options.readOnly)
     const to = changeablePath(toFusePath, this.options.readOnly)
-    this.listed.forget(from)
-    this.listed.forget(to)
+    this.shown.listed.forget(from)
+    this.shown.listed.forget(to)
     if (isHiddenName(to) && !isHiddenName(from)) return this.engine.remove(from)
     await this.engine.rename(from, to)
     this.handles.renamed(from, to)
@@ -306,7 +278,7 @@ export class DnpipesFilesystem {
   /** Who a new entry at `path` belongs to: its caller, or the group of a setgid directory. */
   private async creator (path: string, mode: number, caller: Caller | undefined, directory: boolean): Promise<Creator> {
     const parent = await this.engine.stat(splitPath(path).parent)
-    return inheritFrom(parent, creatorOf(mode, caller, this.owner), directory, this.owner)
+    return inheritFrom(parent, creatorOf(mode, caller, this.shown.owner), directory, this.shown.owner)
   }
 
   private openFile (path: string, uid: string, writable: boolean): OpenFile {

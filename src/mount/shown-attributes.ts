@@ -1,0 +1,55 @@
+import type Fuse from 'fuse-native'
+import type { TopicEngine } from '../topics/engine'
+import type { PathStat, TopicStat } from '../topics/types'
+import { buildAttr, DEFAULT_UMASK, Owner, processIds } from './attrs'
+import { ListedNames } from './listed-names'
+import type { ViewPath } from './views'
+
+export interface ShownOwner {
+  uid: number
+  gid: number
+  umask: number
+}
+
+/** What a lookup answered from a listing says of a topic: the kernel asks for the real one before use. */
+const LISTED_TOPIC: TopicStat = { kind: 'topic', uid: '', size: 0, entries: 0, mtimeMs: 0, ctimeMs: 0, gen: '', lastId: '' }
+
+/**
+ * What getattr answers for an entry, given its stat: the mount's owner for entries without
+ * stored ownership, no write bits in the views or on a read-only mount, and the answers that
+ * need no I/O (a lookup of a name the last readdir listed, a directory the engine holds).
+ */
+export class ShownAttributes {
+  /** For entries without stored ownership, and for what the daemon makes on its own. */
+  readonly owner: Owner
+  private readonly viewOwner: Owner
+  private readonly mountedAtMs = Date.now()
+  /** The names the last readdirs listed (see listed-names.ts). */
+  readonly listed = new ListedNames()
+
+  constructor (shownAs: Partial<ShownOwner> | undefined, readOnly: boolean) {
+    const ids = processIds()
+    const shown = {
+      uid: shownAs?.uid ?? ids.uid,
+      gid: shownAs?.gid ?? ids.gid,
+      umask: shownAs?.umask ?? DEFAULT_UMASK
+    }
+    this.owner = { ...shown, readOnly }
+    this.viewOwner = { ...shown, readOnly: true }
+  }
+
+  /** The answer for `at` when it needs no I/O; undefined when the engine must be asked. */
+  known (engine: TopicEngine, at: ViewPath, lookup: boolean): Fuse.Stat | undefined {
+    const listed = lookup && at.view === 'plain' ? this.listed.take(at.path, Date.now()) : undefined
+    if (listed) return buildAttr(listed === 'topic' ? LISTED_TOPIC : { kind: 'directory' }, this.owner, this.mountedAtMs)
+    const held = engine.heldDirectory?.(at.path)
+    return held ? this.of(held, at.view === 'plain') : undefined
+  }
+
+  /** The answer for `stat`, seen through the mount (`plain`) or through a view. */
+  of (stat: PathStat, plain: boolean): Fuse.Stat {
+    if (plain) return buildAttr(stat, this.owner, this.mountedAtMs)
+    // A view file is a stream, like a pipe: it has no size of its own.
+    return buildAttr(stat.kind === 'topic' ? { ...stat, size: 0 } : stat, this.viewOwner, this.mountedAtMs)
+  }
+}
