@@ -41,6 +41,12 @@ export function currentCaller (): Caller | undefined {
   return { uid, gid, pid, umask, opcode }
 }
 
+/** The opcode of the request being dispatched now (0 outside one), without building a Caller: every getattr asks. */
+export function currentOpcode (): number {
+  if (currentHandler === undefined || !readCaller) return 0
+  return readCaller(currentHandler)[4]
+}
+
 /**
  * Calls `dispatch` with `args` (the binding's own, handle first) while `handler`'s request is the
  * current one. Nothing is allocated: this runs for every request.

@@ -2,7 +2,7 @@ import type Fuse from 'fuse-native'
 import { brief, fuseLog } from '../log'
 import { isTimeout, withDeadline } from '../util/deadline'
 import type { PageGarbage } from '../util/page-garbage'
-import { Caller, currentCaller, FUSE_LOOKUP } from './caller'
+import { Caller, currentCaller, currentOpcode, FUSE_LOOKUP } from './caller'
 import { Errno, errnoName, toErrno } from './errno'
 import { DnpipesFilesystem } from './filesystem'
 import type { Metrics } from './metrics'
@@ -88,7 +88,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
     access: (path, mode, cb) => run('access', `${path} mode=${mode}`, () => fs.access(path, mode), done(cb)),
     getattr: (path, cb) => {
       // libfuse 2 serves the kernel's lookups with getattr too; they may be answered from the last listing.
-      const lookup = currentCaller()?.opcode === FUSE_LOOKUP
+      const lookup = currentOpcode() === FUSE_LOOKUP
       const op = lookup ? 'lookup' : 'getattr'
       let known: Fuse.Stat | undefined
       try {

@@ -2,7 +2,7 @@ import type { Message } from '../framing/message'
 import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
 import { MemoryTopic } from './memory-topic'
-import { MODE_BITS } from './ownership'
+import { applyOwnership } from './ownership'
 import { splitPath, validateNewPath } from './paths'
 import { checkTopicRename } from './rename-rules'
 import { Waiters } from './waiters'
@@ -174,7 +174,7 @@ export class MemoryEngine implements TopicEngine {
     this.enlist(parent, name, 'directory')
     const now = Date.now()
     const stored: Omit<DirectoryStat, 'kind'> = { mtimeMs: now, ctimeMs: now }
-    if (creator) Object.assign(stored, { owner: creator.owner, group: creator.group, mode: creator.mode & MODE_BITS })
+    if (creator) applyOwnership(stored, creator)
     this.directories.set(path, stored)
   }
 
@@ -183,9 +183,7 @@ export class MemoryEngine implements TopicEngine {
     if (topic) return topic.changeOwnership(change)
     if (path !== '' && this.childKind(path) !== 'directory') throw new TopicError('ENOENT', `no topic or directory ${path}`)
     const stored = this.directories.get(path) ?? {}
-    if (change.owner !== undefined) stored.owner = change.owner
-    if (change.group !== undefined) stored.group = change.group
-    if (change.mode !== undefined) stored.mode = change.mode & MODE_BITS
+    applyOwnership(stored, change)
     stored.ctimeMs = Date.now()
     this.directories.set(path, stored)
   }

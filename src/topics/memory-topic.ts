@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { EntryFields, messageFields, render, renderedLength } from '../framing/entry'
 import type { Message } from '../framing/message'
 import { compareIds } from './stream-id'
-import { MODE_BITS } from './ownership'
+import { applyOwnership } from './ownership'
 import type { Ownership, OwnershipChange, TopicStat } from './types'
 
 interface Entry {
@@ -47,8 +47,8 @@ export class MemoryTopic {
   constructor (ownership: Ownership = {}, now = Date.now()) {
     this.ctimeMs = now
     this.mtimeMs = now
-    this.ownership = { ...ownership }
-    if (this.ownership.mode !== undefined) this.ownership.mode &= MODE_BITS
+    this.ownership = {}
+    applyOwnership(this.ownership, ownership)
   }
 
   get generation (): string {
@@ -79,9 +79,7 @@ export class MemoryTopic {
 
   /** chmod and chown: the fields given change, and the ctime is now. */
   changeOwnership (change: OwnershipChange): void {
-    if (change.owner !== undefined) this.ownership.owner = change.owner
-    if (change.group !== undefined) this.ownership.group = change.group
-    if (change.mode !== undefined) this.ownership.mode = change.mode & MODE_BITS
+    applyOwnership(this.ownership, change)
     this.touch()
   }
 

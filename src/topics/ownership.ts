@@ -30,3 +30,14 @@ export function ownershipArgs (change: OwnershipChange | undefined): [string, st
 export function isId (value: number): boolean {
   return Number.isInteger(value) && value >= 0 && value < 2 ** 32
 }
+
+/**
+ * Copies onto `target` the owner, group and mode that `change` gives (a mode keeps its
+ * permission bits only); returns whether it gave any.
+ */
+export function applyOwnership (target: Ownership, change: OwnershipChange): boolean {
+  if (change.owner !== undefined) target.owner = change.owner
+  if (change.group !== undefined) target.group = change.group
+  if (change.mode !== undefined) target.mode = change.mode & MODE_BITS
+  return change.owner !== undefined || change.group !== undefined || change.mode !== undefined
+}

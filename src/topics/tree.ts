@@ -1,6 +1,7 @@
 import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
 import { joinPath as join, splitPath } from './paths'
+import { applyOwnership } from './ownership'
 import type { Creator, Ownership, TopicStat } from './types'
 
 /** Who new topics and directories belong to, and their modes (the CLI's user and umask). */
@@ -114,12 +115,8 @@ async function moveDirectory (engine: TopicEngine, from: string, to: string): Pr
 
 /** What `stat` has stored of its ownership, or undefined when nothing. */
 function storedOwnership (stat: Ownership | undefined): Ownership | undefined {
-  if (!stat) return undefined
   const stored: Ownership = {}
-  if (stat.owner !== undefined) stored.owner = stat.owner
-  if (stat.group !== undefined) stored.group = stat.group
-  if (stat.mode !== undefined) stored.mode = stat.mode
-  return Object.keys(stored).length > 0 ? stored : undefined
+  return stat && applyOwnership(stored, stat) ? stored : undefined
 }
 
 function explainExdev (err: unknown, from: string): unknown {

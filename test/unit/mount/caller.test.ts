@@ -1,5 +1,5 @@
 import t from 'tap'
-import { currentCaller, loadCallerFunction, withCaller } from '../../../src/mount/caller'
+import { currentCaller, currentOpcode, loadCallerFunction, withCaller } from '../../../src/mount/caller'
 
 // The request's caller is current while its handler runs synchronously, and only then.
 
@@ -10,10 +10,12 @@ t.test("withCaller makes the handler's caller current for the dispatch, and rest
   withCaller(read, 'outer', (handler: string, op: number) => {
     t.same([handler, op], ['outer', 7], 'the binding\'s arguments, passed on as they came')
     t.same(currentCaller(), { uid: 1, gid: 2, pid: 3, umask: 0o22, opcode: 3 })
+    t.equal(currentOpcode(), 3)
     withCaller(read, 'inner', () => t.same(currentCaller(), { uid: 1000, gid: 1000, pid: 42, umask: 0o77, opcode: 1 }), ['inner'])
     t.equal(currentCaller()?.pid, 3)
   }, ['outer', 7])
   t.equal(currentCaller(), undefined)
+  t.equal(currentOpcode(), 0, 'no request, no opcode')
   t.throws(() => withCaller(read, 'outer', () => { throw new Error('op failed') }, ['outer']), /op failed/)
   t.equal(currentCaller(), undefined, 'restored when the dispatch throws')
 })
