@@ -5,6 +5,8 @@ export interface WriterOptions {
   count?: number
   /** …or after this long. */
   durationMs?: number
+  /** Once durationMs is over, go on while the last write failed, for at most this long more. */
+  untilRecoveredMs?: number
   pauseMs: number
   /** Stop at the first failed write (the mount is gone). */
   stopOnError?: boolean
@@ -30,12 +32,16 @@ export async function numberedWriter (file: string, options: WriterOptions): Pro
     const fs = require('fs')
     const fd = fs.openSync(process.env.FILE, 'a')
     const until = Date.now() + ${options.durationMs ?? 1e9}
+    const recoveredBy = until + ${options.untilRecoveredMs ?? 0}
     let i = 0
+    let lastFailed = false
+    const over = () => Date.now() > (lastFailed ? recoveredBy : until)
     const next = () => {
-      if (i === ${options.count ?? -1} || Date.now() > until) { try { fs.closeSync(fd) } catch (e) {} ; return }
+      if (i === ${options.count ?? -1} || over()) { try { fs.closeSync(fd) } catch (e) {} ; return }
       const n = i++
-      try { fs.writeSync(fd, ${JSON.stringify(options.prefix ?? 'line')} + ' ' + n + '\\n'); console.log('ok ' + n) } catch (e) {
+      try { fs.writeSync(fd, ${JSON.stringify(options.prefix ?? 'line')} + ' ' + n + '\\n'); console.log('ok ' + n); lastFailed = false } catch (e) {
         console.log('err ' + n + ' ' + e.code)
+        lastFailed = true
         if (${options.stopOnError ?? false}) return
       }
       setTimeout(next, ${options.pauseMs})
