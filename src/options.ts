@@ -62,6 +62,17 @@ export interface MountSettings {
    * @default 0o022
    */
   umask: number
+  /**
+   * Seconds a `.group/` message handed out stays unacknowledged, its reader gone, before
+   * another reader gets it.
+   * @default 30
+   */
+  visibilityTimeout: number
+  /**
+   * Deliveries without an acknowledgement after which a message moves to TOPIC.dead.
+   * @default 5
+   */
+  maxDeliveries: number
 }
 
 export const DEFAULTS = {
@@ -92,6 +103,10 @@ export const DEFAULTS = {
     /** Sequential pages of about this size are read with plain XRANGE (ranged-pages.ts); 0: never. */
     rangedPageBytes: 512 * 1024
   },
+  groups: {
+    visibilityTimeout: 30,
+    maxDeliveries: 5
+  },
   logging: {
     debug: false
   }
@@ -103,6 +118,7 @@ export const MOUNT_DEFAULTS: Omit<MountSettings, 'metrics' | 'uid' | 'gid'> = {
   ...DEFAULTS.files,
   opTimeout: DEFAULTS.redis.opTimeout,
   waitReplicas: DEFAULTS.redis.waitReplicas,
+  ...DEFAULTS.groups,
   ...DEFAULTS.logging
 }
 
@@ -134,6 +150,13 @@ export function deriveSettings (settings: Pick<MountSettings, 'opTimeout' | 'wai
     waitTimeoutMs: Math.min(DEFAULTS.redis.waitTimeoutMs, Math.max(1, settings.opTimeout - WAIT_MARGIN_MS)),
     connectTimeoutMs: DEFAULTS.redis.connectTimeoutMs
   }
+}
+
+/** A group policy (types.ts) from the settings, which give the visibility timeout in seconds. */
+export function groupPolicyOf (settings: Pick<MountSettings, 'visibilityTimeout' | 'maxDeliveries'>): { visibilityMs: number, maxDeliveries: number } {
+  if (!(settings.visibilityTimeout > 0 && Number.isFinite(settings.visibilityTimeout))) throw new RangeError(`the visibility timeout must be a positive number of seconds, not ${settings.visibilityTimeout}`)
+  if (!(Number.isInteger(settings.maxDeliveries) && settings.maxDeliveries > 0)) throw new RangeError(`the deliveries before a dead letter must be 1 or more, not ${settings.maxDeliveries}`)
+  return { visibilityMs: Math.round(settings.visibilityTimeout * 1000), maxDeliveries: settings.maxDeliveries }
 }
 
 /** `defaults` with the fields of `given` that are defined. */

@@ -7,7 +7,9 @@ import { XATTR_PREFIX } from '../mount/xattrs'
 import { connectRedis, describeTarget } from '../redis/connect'
 import { ConnectionWatch } from '../redis/health'
 import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
-import { deriveSettings, MountSettings } from '../options'
+import { hostname } from 'node:os'
+import { GroupFiles } from '../mount/group-files'
+import { deriveSettings, groupPolicyOf, MountSettings } from '../options'
 import { TopicStore } from '../topics/topic-store'
 import { PageGarbage, v8Collector } from '../util/page-garbage'
 import { resolveTarget, TargetOptions } from './target'
@@ -16,6 +18,14 @@ import { resolveTarget, TargetOptions } from './target'
 const GARBAGE_EVERY_BYTES = 8 * 1024 * 1024
 
 export type MountCommandOptions = TargetOptions & MountSettings
+
+/**
+ * The consumer name of this process in every group it reads: "mount@HOST:PID" or "work@…",
+ * so that `XINFO CONSUMERS` and `dnpipes stat` say where a message is held.
+ */
+export function consumerName (role: 'mount' | 'work'): string {
+  return `${role}@${hostname()}:${process.pid}`
+}
 
 /** Runs in the foreground until SIGINT, SIGTERM or an unmount from outside. */
 export async function mountCommand (mountpoint: string, options: MountCommandOptions): Promise<void> {
@@ -40,12 +50,22 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   // Not fatal: ioredis sends a script the server lacks when it is first run.
   await store.preload().catch(err => mountLog('loading the scripts: %s', err.message))
   let metrics: Metrics | undefined
+  const groups = new GroupFiles(store, {
+    policy: groupPolicyOf(options),
+    consumer: consumerName('mount'),
+    events: {
+      delivered: (group, delivery) => metrics?.groupEvents.delivered(group, delivery),
+      acknowledged: group => metrics?.groupEvents.acknowledged(group),
+      deadLettered: group => metrics?.groupEvents.deadLettered(group)
+    }
+  })
   const filesystem: DnpipesFilesystem = new DnpipesFilesystem(store, {
     framing: options.framing,
     otrunc: options.otrunc,
     readOnly: options.readOnly,
     shownAs: { uid: options.uid, gid: options.gid, umask: options.umask },
-    onMessages: (direction, count) => (direction === 'pushed' ? metrics?.messagesPushed : metrics?.messagesRead)?.inc(count)
+    onMessages: (direction, count) => (direction === 'pushed' ? metrics?.messagesPushed : metrics?.messagesRead)?.inc(count),
+    groups
   })
   let metricsNote = ''
   if (options.metrics) {

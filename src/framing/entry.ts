@@ -77,3 +77,14 @@ export function render (fields: EntryFields): Buffer {
   renderInto(fields, out)
   return Buffer.concat(out)
 }
+
+/**
+ * The message an entry holds, to store it again elsewhere (a dead letter): its payload, or for
+ * an entry another client added without one, its rendered line.
+ */
+export function messageOf (fields: EntryFields): Message {
+  const { payload, verbatim } = shapeOf(fields)
+  if (payload !== undefined) return { payload, verbatim }
+  const line = render(fields)
+  return { payload: line.subarray(0, line.length - 1), verbatim: false }
+}

@@ -10,6 +10,7 @@ import { splitPath } from '../topics/paths'
 import { creatorOf, inheritFrom } from './attrs'
 import type { Caller } from './caller'
 import { Followers } from './followers'
+import type { GroupFiles } from './group-files'
 import { Handle, Handles } from './handles'
 import { OpenFile } from './open-file'
 import { changeablePath, changedSinceLookup, isHiddenName, requireWritable, resolve } from './path-rules'
@@ -29,6 +30,8 @@ export interface FilesystemOptions {
   shownAs?: Partial<ShownOwner>
   /** Told how many messages were pushed and fetched, for metrics. */
   onMessages?: (direction: 'pushed' | 'read', count: number) => void
+  /** How `.group/` readers take messages (see group-files.ts); none without. */
+  groups?: GroupFiles
 }
 
 const O_ACCMODE = 0o3
@@ -106,12 +109,14 @@ export class DnpipesFilesystem {
   }
 
   async open (fusePath: string, flags: number): Promise<number> {
-    const { view, path } = resolve(fusePath)
+    const { view, path, group } = resolve(fusePath)
+    if (view === 'group' && group === undefined) throw new TopicError('EISDIR', '.group holds one directory per group')
     const writable = (flags & O_ACCMODE) !== O_RDONLY
     if (view !== 'plain') {
-      if (writable) throw new TopicError('EROFS', 'the .follow and .live views are read-only')
+      if (writable) throw new TopicError('EROFS', 'the .follow, .live and .group views are read-only')
       const stat = await this.engine.statTopic(path)
       if (!stat) throw changedSinceLookup(path)
+      if (view === 'group') return this.handles.add(this.groupFiles().open(path, stat.uid, group!))
       const afterId = view === 'follow' ? FROM_FIRST : stat.lastId
       return this.handles.add({ kind: 'follow', cursor: new FollowCursor(this.engine, path, stat.uid, afterId, this.options.onMessages) })
     }
@@ -139,11 +144,13 @@ export class DnpipesFilesystem {
     return this.handles.add(this.openFile(path, stat.uid, true))
   }
 
-  async read (fusePath: string, handle: number, length: number, offset: number): Promise<Buffer> {
+  /** `caller` matters to `.group/` files: a message is the reading process's to acknowledge. */
+  async read (fusePath: string, handle: number, length: number, offset: number, caller?: Caller): Promise<Buffer> {
     const file = this.handles.get(handle)
     if (!file) throw new TopicError('EBADF', `no open file ${handle}`)
     // A view file keeps the path it was opened by; its cursor follows the topic (renames too).
-    if (file.kind === 'follow') return this.followers.read(file, fusePath, length, offset)
+    if (file.kind === 'follow') return this.followers.read(fusePath, offset, signal => file.cursor.read(length, signal))
+    if (file.kind === 'group') return this.followers.read(fusePath, offset, signal => file.read(offset, length, signal, caller?.pid))
     this.track(file, fusePath)
     return file.cursor.read(offset, length)
   }
@@ -151,6 +158,11 @@ export class DnpipesFilesystem {
   /** Whether reads of this handle may block (and so must not have a deadline). */
   isFollowing (handle: number): boolean {
     return this.handles.isFollowing(handle)
+  }
+
+  /** Whether the handle is a `.group/` file, whose reads and closes need their caller. */
+  readsForGroup (handle: number): boolean {
+    return this.handles.get(handle)?.kind === 'group'
   }
 
   /** Watches for killed followers while any read is blocked (see reaper.ts). */
@@ -164,6 +176,7 @@ export class DnpipesFilesystem {
    */
   async releaseFollowers (graceMs?: number): Promise<void> {
     const released = this.followers.release(() => this.handles.followers, graceMs)
+    this.options.groups?.close()
     this.engine.close()
     await released
   }
@@ -176,15 +189,18 @@ export class DnpipesFilesystem {
     return data.length
   }
 
-  async flush (fusePath: string, handle: number): Promise<void> {
+  /** close(2); `caller` is who closed (see GroupFile.flush). */
+  async flush (fusePath: string, handle: number, caller?: Caller): Promise<void> {
     const file = this.handles.get(handle)
     if (!file || file.kind === 'follow') return
+    if (file.kind === 'group') return file.flush(caller?.pid)
     await this.track(file, fusePath).flush()
   }
 
   async release (fusePath: string, handle: number): Promise<void> {
     const file = this.handles.take(handle)
     if (!file || file.kind === 'follow') return
+    if (file.kind === 'group') return file.release()
     await this.track(file, fusePath).flush()
   }
 
@@ -281,12 +297,17 @@ export class DnpipesFilesystem {
     return inheritFrom(parent, creatorOf(mode, caller, this.shown.owner), directory, this.shown.owner)
   }
 
+  private groupFiles (): GroupFiles {
+    if (!this.options.groups) throw new TopicError('ENOTSUP', 'this mount serves no consumer groups')
+    return this.options.groups
+  }
+
   private openFile (path: string, uid: string, writable: boolean): OpenFile {
     return new OpenFile(this.engine, path, uid, writable, this.options.framing, this.options.onMessages)
   }
 
   /** FUSE hands every operation the file's path of today: a renamed file goes on under it. */
-  private track<T extends Exclude<Handle, { kind: 'follow' }>> (file: T, fusePath: string): T {
+  private track<T extends Extract<Handle, { kind: 'plain' }>> (file: T, fusePath: string): T {
     file.path = resolve(fusePath).path
     return file
   }

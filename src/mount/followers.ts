@@ -1,6 +1,5 @@
 import { fuseLog } from '../log'
 import { pollUntil } from '../util/deadline'
-import type { FollowFile } from './handles'
 import { BlockedRead, findDyingHolders, readsToRelease } from './reaper'
 
 /** How often blocked followers are checked for having been killed: well under a user's patience. */
@@ -16,7 +15,7 @@ interface PendingRead {
 }
 
 /**
- * The reads of `.follow/` and `.live/` files that block for new messages: each can be cut
+ * The reads of `.follow/`, `.live/` and `.group/` files that block for new messages: each can be cut
  * short, when its process was killed (the reaper, see reaper.ts) or when the mount goes away.
  */
 export class Followers {
@@ -30,14 +29,17 @@ export class Followers {
     return this.pending.size
   }
 
-  /** The next bytes of `file` (`path` as the kernel names it); empty once the mount is going away. */
-  async read (file: FollowFile, fusePath: string, length: number, offset: number): Promise<Buffer> {
+  /**
+   * A read that may block, of the file the kernel names `fusePath`, at `offset`: `read` gets a
+   * signal that aborts when its process was killed or the mount goes away. Empty once it is going.
+   */
+  async read (fusePath: string, offset: number, read: (signal: AbortSignal) => Promise<Buffer>): Promise<Buffer> {
     if (this.closing) return Buffer.alloc(0)
     const id = this.nextId++
     const pending: PendingRead = { read: { id, path: fusePath.replace(/^\/+/, ''), offset }, abort: new AbortController() }
     this.pending.set(id, pending)
     try {
-      return await file.cursor.read(length, pending.abort.signal)
+      return await read(pending.abort.signal)
     } finally {
       this.pending.delete(id)
     }

@@ -105,7 +105,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
     // The caller is read before the first await (see caller.ts): run() calls work() at once.
     create: (path, mode, cb) => run('create', `${path} mode=0${mode.toString(8)}`, () => fs.create(path, mode, currentCaller()), (code, fd) => cb(code, fd)),
     read: (path, fd, buffer, length, position, cb) => run('read', `${path} fd=${fd} ${length}@${position}`,
-      () => fs.read(path, fd, length, position),
+      () => fs.read(path, fd, length, position, fs.readsForGroup(fd) ? currentCaller() : undefined),
       (code, data) => {
         if (code !== 0 || !data) return cb(code)
         data.copy(buffer, 0, 0, Math.min(length, data.length))
@@ -125,7 +125,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
           cb(code !== 0 ? code : written ?? 0)
         })
     },
-    flush: (path, fd, cb) => run('flush', `${path} fd=${fd}`, () => fs.flush(path, fd), done(cb)),
+    flush: (path, fd, cb) => run('flush', `${path} fd=${fd}`, () => fs.flush(path, fd, fs.readsForGroup(fd) ? currentCaller() : undefined), done(cb)),
     fsync: (_path, _datasync, _fd, cb) => cb(0), // every acknowledged write is already in Redis
     release: (path, fd, cb) => run('release', `${path} fd=${fd}`, () => fs.release(path, fd), done(cb)),
     truncate: (path, size, cb) => run('truncate', `${path} ${size}`, () => fs.truncate(path, size), done(cb)),

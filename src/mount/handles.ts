@@ -1,5 +1,6 @@
 import { TopicError } from '../topics/errors'
 import type { FollowCursor } from '../topics/follow-cursor'
+import type { GroupFile } from './group-file'
 import type { OpenFile } from './open-file'
 
 /** An open `.follow/` or `.live/` file: reads block for new messages. */
@@ -8,7 +9,7 @@ export interface FollowFile {
   cursor: FollowCursor
 }
 
-export type Handle = OpenFile | FollowFile
+export type Handle = OpenFile | FollowFile | GroupFile
 
 /** The open files of a mount, by the number FUSE knows them by. */
 export class Handles {
@@ -29,7 +30,7 @@ export class Handles {
   plain (handle: number): OpenFile {
     const file = this.open.get(handle)
     if (!file) throw new TopicError('EBADF', `no open file ${handle}`)
-    if (file.kind === 'follow') throw new TopicError('EBADF', 'the file is not open for writing')
+    if (file.kind !== 'plain') throw new TopicError('EBADF', 'the file is not open for writing')
     return file
   }
 
@@ -42,24 +43,28 @@ export class Handles {
 
   /** Whether reads of this handle may block (and so must not have a deadline). */
   isFollowing (handle: number): boolean {
-    return this.open.get(handle)?.kind === 'follow'
+    const kind = this.open.get(handle)?.kind
+    return kind !== undefined && kind !== 'plain'
   }
 
+  /** Open files whose reads may block (views). */
   get followers (): number {
     let count = 0
-    for (const file of this.open.values()) if (file.kind === 'follow') count++
+    for (const file of this.open.values()) if (file.kind !== 'plain') count++
     return count
   }
 
   /**
    * A topic renamed through this mount: its open files now read and write it under `to`. FUSE
-   * tells plain files of their new path itself, but a `.follow/` file keeps the view path it was
+   * tells plain files of their new path itself, but a view's file keeps the view path it was
    * opened by.
    */
   renamed (from: string, to: string): void {
     for (const file of this.open.values()) {
       if (file.kind === 'follow') {
         if (file.cursor.path === from) file.cursor.path = to
+      } else if (file.kind === 'group') {
+        if (file.reader.path === from) file.reader.path = to
       } else if (file.path === from) {
         file.path = to
       }

@@ -21,6 +21,21 @@ export class Metrics {
   readonly messagesPushed = new Counter({ name: 'dnpipes_messages_pushed_total', help: 'Messages appended to topics', registers: [this.registry] })
   readonly messagesRead = new Counter({ name: 'dnpipes_messages_read_total', help: 'Messages fetched for readers and followers', registers: [this.registry] })
 
+  readonly groupDeliveries = new Counter({ name: 'dnpipes_group_deliveries_total', help: 'Messages handed to .group/ readers, redeliveries included, by group', labelNames: ['group'], registers: [this.registry] })
+  readonly groupRedeliveries = new Counter({ name: 'dnpipes_group_redeliveries_total', help: 'Messages handed out again after their reader let them go unacknowledged, by group', labelNames: ['group'], registers: [this.registry] })
+  readonly groupAcknowledged = new Counter({ name: 'dnpipes_group_acknowledged_total', help: 'Messages acknowledged by .group/ readers, by group', labelNames: ['group'], registers: [this.registry] })
+  readonly groupDeadLetters = new Counter({ name: 'dnpipes_group_dead_letters_total', help: 'Messages moved to TOPIC.dead after too many deliveries, by group', labelNames: ['group'], registers: [this.registry] })
+
+  /** What group readers report (GroupEvents of group-reader.ts), counted. */
+  readonly groupEvents = {
+    delivered: (group: string, delivery: { deliveries: number }): void => {
+      this.groupDeliveries.inc({ group })
+      if (delivery.deliveries > 1) this.groupRedeliveries.inc({ group })
+    },
+    acknowledged: (group: string): void => { this.groupAcknowledged.inc({ group }) },
+    deadLettered: (group: string): void => { this.groupDeadLetters.inc({ group }) }
+  }
+
   constructor (sources: { blockedFollowers: () => number, redisStatus: () => string }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dnpipes_process_' })
     new Gauge({ // eslint-disable-line no-new

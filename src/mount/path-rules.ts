@@ -24,7 +24,8 @@ export function resolve (fusePath: string): ViewPath {
   // could never be found again under the bytes it was created with.
   if (fusePath.includes('\uFFFD')) throw new TopicError('EILSEQ', 'names must be valid UTF-8')
   const resolved = parseViewPath(fusePath)
-  for (const component of resolved.path.split('/')) {
+  const components = resolved.group === undefined ? resolved.path.split('/') : [resolved.group, ...resolved.path.split('/')]
+  for (const component of components) {
     if (Buffer.byteLength(component) > NAME_MAX) throw new TopicError('ENAMETOOLONG', `name longer than ${NAME_MAX} bytes`)
   }
   return resolved
@@ -37,7 +38,7 @@ export function requireWritable (readOnly: boolean): void {
 /** The topic path for an operation that changes something: never inside a view. */
 export function changeablePath (fusePath: string, readOnly: boolean): string {
   const { view, path } = resolve(fusePath)
-  if (view !== 'plain') throw new TopicError('EROFS', 'the .follow and .live views are read-only')
+  if (view !== 'plain') throw new TopicError('EROFS', 'the .follow, .live and .group views are read-only')
   requireWritable(readOnly)
   return path
 }

@@ -1,5 +1,5 @@
 import type { Message } from '../framing/message'
-import type { Creator, DirectoryEntry, DirectoryStat, FollowPage, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
 
 /**
  * What the filesystem and the CLI need of a topic store, in paths relative to the mount root
@@ -59,6 +59,23 @@ export interface TopicEngine {
   list (path: string): Promise<DirectoryEntry[]>
   /** Renames a topic, replacing one at `to`; EXDEV where the engine cannot move it atomically. */
   rename (from: string, to: string): Promise<void>
+  /**
+   * Hands `consumer` the next message of consumer group `group` of the topic (made at its first
+   * message when new): one another consumer left unacknowledged for `policy.visibilityMs` first,
+   * else the next new one. Undefined when the topic is gone.
+   */
+  claim (path: string, group: string, consumer: string, policy: GroupPolicy): Promise<Claim | undefined>
+  /** Acknowledges message `id` for `group`: it is never handed out again. */
+  acknowledge (path: string, group: string, id: string): Promise<void>
+  /**
+   * Keeps message `id`, the `deliveries`th delivery of it to `consumer`, from going to another
+   * consumer for another visibility timeout; false when it is no longer that consumer's.
+   */
+  holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number): Promise<boolean>
+  /** Forgets `consumer` in `group` when it holds no message. */
+  leaveGroup (path: string, group: string, consumer: string): Promise<void>
+  /** The consumer groups of the topic; undefined when there is no topic at `path`. */
+  groups (path: string): Promise<GroupInfo[] | undefined>
   /** Ends every wait and lets go of what the engine holds of its own. */
   close (): void
 }

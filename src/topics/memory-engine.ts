@@ -6,7 +6,7 @@ import { applyOwnership } from './ownership'
 import { splitPath, validateNewPath } from './paths'
 import { checkTopicRename } from './rename-rules'
 import { Waiters } from './waiters'
-import type { Creator, DirectoryEntry, DirectoryStat, FollowPage, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
 
 type Kind = DirectoryEntry['kind']
 
@@ -125,6 +125,26 @@ export class MemoryEngine implements TopicEngine {
       seen.add(at)
     }
     return undefined
+  }
+
+  async claim (path: string, group: string, consumer: string, policy: GroupPolicy): Promise<Claim | undefined> {
+    return this.topics.get(path)?.groups.claim(group, consumer, policy)
+  }
+
+  async acknowledge (path: string, group: string, id: string): Promise<void> {
+    this.topics.get(path)?.groups.acknowledge(group, id)
+  }
+
+  async holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number): Promise<boolean> {
+    return this.topics.get(path)?.groups.hold(group, consumer, id, deliveries) ?? false
+  }
+
+  async leaveGroup (path: string, group: string, consumer: string): Promise<void> {
+    this.topics.get(path)?.groups.leave(group, consumer)
+  }
+
+  async groups (path: string): Promise<GroupInfo[] | undefined> {
+    return this.topics.get(path)?.groups.list()
   }
 
   async firstId (path: string): Promise<string | undefined> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { EntryFields, messageFields, render, renderedLength } from '../framing/entry'
 import type { Message } from '../framing/message'
+import { GroupEntry, MemoryGroups } from './memory-groups'
 import { compareIds } from './stream-id'
 import { applyOwnership } from './ownership'
 import type { Ownership, OwnershipChange, TopicStat } from './types'
@@ -43,6 +44,8 @@ export class MemoryTopic {
   /** The last id made: a reset keeps it, as a stream keeps its last id through XTRIM. */
   private lastMs = 0
   private lastSeq = 0
+  /** Its consumer groups: they stay through resets and renames, as a stream's do. */
+  readonly groups = new MemoryGroups(this)
 
   constructor (ownership: Ownership = {}, now = Date.now()) {
     this.ctimeMs = now
@@ -122,6 +125,19 @@ export class MemoryTopic {
   /** Entries after the id `afterId`, until about `maxBytes` are taken. */
   readAfter (afterId: string, maxBytes: number): MemoryPage {
     return this.take(this.search(entry => compareIds(entry.id, afterId) > 0), maxBytes)
+  }
+
+  entryAfter (afterId: string): GroupEntry | undefined {
+    return this.entries[this.search(entry => compareIds(entry.id, afterId) > 0)]
+  }
+
+  entry (id: string): GroupEntry | undefined {
+    const found = this.entries[this.search(entry => compareIds(entry.id, id) >= 0)]
+    return found?.id === id ? found : undefined
+  }
+
+  countAfter (afterId: string): number {
+    return this.entries.length - this.search(entry => compareIds(entry.id, afterId) > 0)
   }
 
   /** Index of the first entry for which `past` holds (it holds for every later one too). */

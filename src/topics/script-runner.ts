@@ -17,7 +17,10 @@ const SCRIPT_KEYS = {
   remove: 3,
   rename: 11,
   link: 2,
-  own: 1
+  own: 1,
+  claim: 2,
+  hold: 1,
+  leave: 1
 } as const
 
 export type ScriptName = keyof typeof SCRIPT_KEYS

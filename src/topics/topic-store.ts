@@ -7,13 +7,14 @@ import type { TopicEngine } from './engine'
 import { TopicError, UnreconciledError } from './errors'
 import { DirectoryWatch } from './directory-watch'
 import { FollowHub, Hub, NotifyHub } from './follow-hub'
+import { GroupStore } from './group-store'
 import { slotMaster } from './key-slot'
 import { KeyLayout } from './keys'
 import { Lookup } from './lookup'
 import { Namespace } from './namespace'
 import { RangedPages } from './ranged-pages'
 import { ScriptRunner } from './script-runner'
-import type { Creator, DirectoryEntry, DirectoryStat, FollowPage, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
 
 export interface TopicStoreOptions {
   /** @default "dnpipes:" */
@@ -71,6 +72,7 @@ export class TopicStore implements TopicEngine {
   private readonly runner: ScriptRunner
   private readonly lookup: Lookup
   private readonly namespace: Namespace
+  private readonly groupStore: GroupStore
   /** On a Cluster, appends announce their stream here for followers (see NotifyHub). */
   private readonly notifyChannel: string
   private readonly ranged: RangedPages | undefined
@@ -85,6 +87,7 @@ export class TopicStore implements TopicEngine {
     this.runner = new ScriptRunner(redis)
     this.directories = this.options.holdDirectories && !this.cluster ? new DirectoryWatch(redis as Redis, this.keys.directoriesChannel()) : undefined
     this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery, this.cluster, this.directories?.cache)
+    this.groupStore = new GroupStore(this.runner)
     this.namespace = new Namespace(this.runner, this.keys, this.lookup, this.cluster, this.directories)
     this.ranged = this.options.rangedPageBytes > 0
       ? new RangedPages(redis, this.cluster, this.options.rangedPageBytes, commandTimeoutOf(redis), this.options.onReplyBytes)
@@ -122,6 +125,15 @@ export class TopicStore implements TopicEngine {
   rmdir (path: string): Promise<void> { return this.namespace.rmdir(path) }
   list (path: string): Promise<DirectoryEntry[]> { return this.namespace.list(path) }
   locate (path: string, uid: string): Promise<string | undefined> { return this.namespace.locate(path, uid) }
+  claim (path: string, group: string, consumer: string, policy: GroupPolicy): Promise<Claim | undefined> { return this.groupStore.claim(this.keys.topic(path), group, consumer, policy) }
+  acknowledge (path: string, group: string, id: string): Promise<void> { return this.groupStore.acknowledge(this.keys.topic(path), group, id) }
+  holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number): Promise<boolean> { return this.groupStore.hold(this.keys.topic(path), group, consumer, id, deliveries) }
+  leaveGroup (path: string, group: string, consumer: string): Promise<void> { return this.groupStore.leave(this.keys.topic(path), group, consumer) }
+
+  async groups (path: string): Promise<GroupInfo[] | undefined> {
+    if (!await this.lookup.topicUid(path)) return undefined
+    return await this.groupStore.list(this.keys.topic(path))
+  }
 
   async rename (from: string, to: string): Promise<void> {
     await this.namespace.rename(from, to)

@@ -1,5 +1,7 @@
 /** The values the topic layer hands out and takes, shared by its modules and by its engines. */
 
+import type { Message } from '../framing/message'
+
 /**
  * Owner, group and permission bits (with setuid, setgid and sticky: mode & 0o7777) stored with
  * a topic or directory. Each is absent for entries made before they were stored: the mount then
@@ -94,3 +96,34 @@ export interface FollowPage {
 
 /** Why a wait for new entries ended: there may be some, the topic was removed or replaced, or the wait was cancelled. */
 export type WakeReason = 'data' | 'gone' | 'aborted'
+
+/** How a consumer group hands out a topic's messages (see group-reader.ts). */
+export interface GroupPolicy {
+  /** A message handed out and neither acknowledged nor held this long goes to another reader. */
+  visibilityMs: number
+  /** After this many deliveries without an acknowledgement a message moves to TOPIC.dead. */
+  maxDeliveries: number
+}
+
+/** What one claim of a consumer group's next message found. */
+export type Claim =
+  /** A message for this consumer: its id, its rendered bytes and how often it was handed out. */
+  | { kind: 'message', uid: string, id: string, data: Buffer, deliveries: number }
+  /** A message handed out too often: to be moved to TOPIC.dead, then acknowledged. */
+  | { kind: 'dead', uid: string, id: string, deliveries: number, message: Message }
+  /**
+   * Nothing to hand out: wait for an entry after `lastId`, or until `retryInMs` has passed,
+   * when a message another reader holds may become claimable (absent when none is held).
+   */
+  | { kind: 'none', uid: string, lastId: string, retryInMs?: number }
+
+/** A consumer group of a topic, as `dnpipes stat` shows it (XINFO GROUPS). */
+export interface GroupInfo {
+  name: string
+  consumers: number
+  /** Messages handed out and not acknowledged yet. */
+  pending: number
+  /** Messages not handed out yet; undefined when Redis cannot tell (after a reset or an XDEL). */
+  lag: number | undefined
+  lastDeliveredId: string
+}

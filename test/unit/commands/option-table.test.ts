@@ -15,7 +15,7 @@ const TARGET_KEYS: Record<keyof TargetOptions | 'prefix', true> = {
   redis: true, dataDir: true, cluster: true, sentinels: true, sentinelName: true, tlsCa: true, tlsCert: true, tlsKey: true, redisPasswordFile: true, prefix: true
 }
 const MOUNT_KEYS: Record<Exclude<keyof MountSettings, 'prefix'>, true> = {
-  framing: true, otrunc: true, allowOther: true, readOnly: true, opTimeout: true, waitReplicas: true, debug: true, metrics: true, uid: true, gid: true, umask: true
+  framing: true, otrunc: true, allowOther: true, readOnly: true, opTimeout: true, waitReplicas: true, debug: true, metrics: true, uid: true, gid: true, umask: true, visibilityTimeout: true, maxDeliveries: true
 }
 
 t.test('flagName and takesValue', async t => {
@@ -81,7 +81,7 @@ function parse (args: string[]): Record<string, unknown> {
 
 t.test('parsed values: numbers checked, choices enforced, defaults filled in', async t => {
   const defaults = parse([])
-  t.same(defaults, { prefix: 'dnpipes:', framing: 'line', otrunc: 'ignore', allowOther: false, readOnly: false, opTimeout: 5000, waitReplicas: 0, debug: false, umask: 0o022 })
+  t.same(defaults, { prefix: 'dnpipes:', framing: 'line', otrunc: 'ignore', allowOther: false, readOnly: false, opTimeout: 5000, waitReplicas: 0, debug: false, umask: 0o022, visibilityTimeout: 30, maxDeliveries: 5 })
   const given = parse(['--op-timeout', '250', '--wait-replicas', '0', '--framing', 'write', '--read-only', '--metrics', '9464', '--cluster', 'a:1,b:2'])
   t.equal(given.opTimeout, 250)
   t.equal(given.waitReplicas, 0)
@@ -95,6 +95,14 @@ t.test('parsed values: numbers checked, choices enforced, defaults filled in', a
   }
   for (const bad of ['-1', '0.5', 'two']) {
     t.throws(() => parse(['--wait-replicas', bad]), { code: 'commander.invalidArgument' }, `--wait-replicas ${bad}`)
+  }
+  t.equal(parse(['--visibility-timeout', '0.5']).visibilityTimeout, 0.5)
+  t.equal(parse(['--max-deliveries', '1']).maxDeliveries, 1)
+  for (const bad of ['0', '-2', 'soon', '']) {
+    t.throws(() => parse(['--visibility-timeout', bad]), { code: 'commander.invalidArgument' }, `--visibility-timeout ${JSON.stringify(bad)}`)
+  }
+  for (const bad of ['0', '1.5']) {
+    t.throws(() => parse(['--max-deliveries', bad]), { code: 'commander.invalidArgument' }, `--max-deliveries ${bad}`)
   }
   t.equal(parse(['--umask', '0002']).umask, 0o002)
   t.equal(parse(['--umask', '77']).umask, 0o077)

@@ -1,0 +1,109 @@
+import { fuseLog } from '../log'
+import type { Delivery, GroupReader } from '../topics/group-reader'
+import type { HeldMessage, HeldMessages } from '../topics/held-messages'
+import { dyingOfSignal, processOf } from './processes'
+
+const EMPTY = Buffer.alloc(0)
+
+/** How the mount tells who made a request and how that process is ending (processes.ts). */
+export interface ProcessProbe {
+  processOf (tid: number): Promise<number | undefined>
+  dyingOfSignal (tid: number): Promise<boolean>
+}
+
+const PROC: ProcessProbe = { processOf, dyingOfSignal }
+
+/**
+ * An open `.group/G/TOPIC`: each read(2) returns bytes of one message only, claimed for this
+ * file, so that `read -r`, `head -n 1` and `xargs -n 1` never take more than they use. A
+ * message is acknowledged when the file reads on past it, or when the process that read it
+ * closes the file alive or exiting normally. When that process dies of a signal, or the file
+ * goes away otherwise, the message is let go unacknowledged: another reader gets it after the
+ * visibility timeout. While it is held here, no other reader gets it (see held-messages.ts).
+ */
+export class GroupFile {
+  readonly kind = 'group'
+  /** The message being read, and the file offset its first byte was handed out at. */
+  private current: { held: HeldMessage, start: number, holder: number | undefined } | undefined
+  /** Reads run one after another; closes do not wait for them. */
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor (
+    readonly reader: GroupReader,
+    private readonly held: HeldMessages,
+    private readonly probe: ProcessProbe = PROC
+  ) {}
+
+  /**
+   * Up to `length` bytes at `offset` for thread `tid`: more of the current message while the
+   * offset is inside it (a reader that seeks back gets the same bytes again); past its end, the
+   * next message, once it is acknowledged. Empty when the topic is gone or `signal` aborted.
+   */
+  read (offset: number, length: number, signal: AbortSignal, tid: number | undefined): Promise<Buffer> {
+    return this.serially(async () => {
+      const current = this.current
+      if (current) {
+        const data = current.held.delivery.data
+        if (offset < current.start + data.length) {
+          const from = Math.max(0, offset - current.start)
+          return data.subarray(from, from + length)
+        }
+        await this.finish(true)
+      }
+      const delivery = await this.reader.next(signal)
+      if (!delivery) return EMPTY
+      this.hold(delivery, offset, tid === undefined ? undefined : await this.probe.processOf(tid))
+      return delivery.data.subarray(0, length)
+    })
+  }
+
+  /**
+   * A close(2) of this file by thread `tid` (FUSE's FLUSH). Only the process that read the
+   * current message decides about it: a command run by a `while read` loop closes its inherited
+   * copy without having read anything.
+   */
+  async flush (tid: number | undefined): Promise<void> {
+    // Not queued behind reads: a read may wait for a message indefinitely, and the close of a
+    // child's copy must not wait with it.
+    const current = this.current
+    if (!current || tid === undefined) return
+    if (await this.probe.processOf(tid) !== current.holder) return
+    const killed = await this.probe.dyingOfSignal(tid)
+    if (this.current !== current) return
+    if (killed) fuseLog('message %s of group %s: its reader died of a signal; it goes back', current.held.delivery.id, this.reader.group)
+    await this.finish(!killed)
+  }
+
+  /** The last close: a message still held was not acknowledged; it goes back after the timeout. */
+  async release (): Promise<void> {
+    await this.finish(false)
+    await this.reader.leave().catch(() => undefined)
+  }
+
+  private hold (delivery: Delivery, start: number, holder: number | undefined): void {
+    const held = { reader: this.reader, delivery }
+    this.held.add(held)
+    this.current = { held, start, holder }
+  }
+
+  /** Done with the current message: acknowledged, or let go for another reader. */
+  private async finish (acknowledge: boolean): Promise<void> {
+    const current = this.current
+    if (!current) return
+    this.current = undefined
+    this.held.delete(current.held)
+    if (!acknowledge) return
+    try {
+      await this.reader.acknowledge(current.held.delivery)
+    } catch (err) {
+      // Not acknowledged, so not lost: it goes to a reader again after the visibility timeout.
+      fuseLog('acknowledging message %s of group %s failed: %s', current.held.delivery.id, this.reader.group, (err as Error).message)
+    }
+  }
+
+  private serially<T> (work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+}

@@ -1,0 +1,158 @@
+import { topicsLog } from '../log'
+import { isTransient } from '../redis/errors'
+import { sleep } from '../util/deadline'
+import type { TopicEngine } from './engine'
+import { TopicError } from './errors'
+import type { Claim, Creator, GroupPolicy } from './types'
+
+/** Where the messages a group gave up on go: the ordinary topic TOPIC.dead beside it. */
+export const DEAD_LETTER_SUFFIX = '.dead'
+/** While Redis cannot answer, tries again after 100 ms, 200 ms, … at most 1 s apart. */
+const RETRY_STEP_MS = 100
+const MAX_RETRY_MS = 1000
+/** Shortest pause before claiming again when a held message may be free: no busy loop. */
+const MIN_RETRY_MS = 20
+
+/** A message handed to this reader: acknowledge it, or let it go back after the visibility timeout. */
+export interface Delivery {
+  id: string
+  /** The message's rendered bytes (a line with its newline). */
+  data: Buffer
+  /** How many times it has been handed out, this time included. */
+  deliveries: number
+}
+
+/** What a group reader tells about its work, for metrics. */
+export interface GroupEvents {
+  delivered? (group: string, delivery: Delivery): void
+  acknowledged? (group: string): void
+  deadLettered? (group: string): void
+}
+
+/**
+ * One reader of a consumer group of one topic: claims the group's next message (a message other
+ * readers left unacknowledged past the visibility timeout first), waits when there is none, moves
+ * messages handed out too often to TOPIC.dead, and acknowledges what it was given. Waits on the
+ * engine's follow hub, so any number of readers share one connection. Redis being away is waited
+ * out, as a follower waits.
+ */
+export class GroupReader {
+  constructor (
+    private readonly engine: TopicEngine,
+    /** Where the topic is now; moves with renames. */
+    public path: string,
+    /** The topic's identity when the reader began: a topic created in its place is another. */
+    readonly uid: string,
+    readonly group: string,
+    readonly consumer: string,
+    readonly policy: GroupPolicy,
+    private readonly events: GroupEvents = {}
+  ) {}
+
+  /**
+   * The next message for this reader, waiting for one as long as it takes; undefined when the
+   * topic is gone, or `signal` aborted before a message was claimed (a claim that was under way
+   * is never dropped: its message is returned).
+   */
+  async next (signal: AbortSignal): Promise<Delivery | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.claimNext(signal)
+      } catch (err) {
+        if (!isTransient(err)) throw err
+        if (attempt === 0) topicsLog('reader of group %s of %s waits for Redis: %s', this.group, this.path, (err as Error).message)
+        await sleep(Math.min(RETRY_STEP_MS * (attempt + 1), MAX_RETRY_MS), signal)
+        if (signal.aborted) return undefined
+      }
+    }
+  }
+
+  /** The message is done: it is never handed out again. */
+  async acknowledge (delivery: Delivery): Promise<void> {
+    await this.engine.acknowledge(this.path, this.group, delivery.id)
+    this.events.acknowledged?.(this.group)
+  }
+
+  /** Keeps `delivery` from going to another reader for another visibility timeout; false when it is gone from us. */
+  hold (delivery: Delivery): Promise<boolean> {
+    return this.engine.holdClaim(this.path, this.group, this.consumer, delivery.id, delivery.deliveries)
+  }
+
+  /** This reader is done: its consumer is dropped from the group unless it holds messages. */
+  leave (): Promise<void> {
+    return this.engine.leaveGroup(this.path, this.group, this.consumer)
+  }
+
+  private async claimNext (signal: AbortSignal): Promise<Delivery | undefined> {
+    for (;;) {
+      if (signal.aborted) return undefined
+      const claim = await this.engine.claim(this.path, this.group, this.consumer, this.policy)
+      if (!claim || claim.uid !== this.uid) {
+        if (await this.relocate()) continue
+        return undefined
+      }
+      if (claim.kind === 'message') {
+        const delivery = { id: claim.id, data: claim.data, deliveries: claim.deliveries }
+        this.events.delivered?.(this.group, delivery)
+        return delivery
+      }
+      if (claim.kind === 'dead') {
+        await this.deadLetter(claim)
+        continue
+      }
+      await this.wait(claim, signal)
+    }
+  }
+
+  /** Until an entry after the last one comes, or a held message may have become free. */
+  private async wait (claim: Extract<Claim, { kind: 'none' }>, signal: AbortSignal): Promise<void> {
+    const waking = new AbortController()
+    const onAbort = (): void => waking.abort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    // A message handed to another client and never acknowledged may turn up at any time, even with
+    // none pending now (a service's XREADGROUP): look at least once per visibility timeout.
+    const retryMs = Math.max(MIN_RETRY_MS, Math.min(claim.retryInMs ?? this.policy.visibilityMs, this.policy.visibilityMs))
+    const timer = setTimeout(() => waking.abort(), retryMs)
+    try {
+      await this.engine.waitForEntries(this.path, claim.lastId, this.uid, waking.signal)
+    } finally {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** Pushes the message to TOPIC.dead (made like the topic when missing), then acknowledges it. */
+  private async deadLetter (claim: Extract<Claim, { kind: 'dead' }>): Promise<void> {
+    const deadPath = this.path + DEAD_LETTER_SUFFIX
+    const uid = await this.deadTopic(deadPath)
+    await this.engine.append(deadPath, uid, [claim.message])
+    await this.engine.acknowledge(this.path, this.group, claim.id)
+    topicsLog('group %s of %s: message %s moved to %s after %d deliveries', this.group, this.path, claim.id, deadPath, claim.deliveries - 1)
+    this.events.deadLettered?.(this.group)
+  }
+
+  private async deadTopic (deadPath: string): Promise<string> {
+    const existing = await this.engine.topicUid(deadPath)
+    if (existing) return existing
+    const topic = await this.engine.statTopic(this.path)
+    const creator: Creator | undefined = topic?.owner !== undefined && topic.group !== undefined && topic.mode !== undefined
+      ? { owner: topic.owner, group: topic.group, mode: topic.mode }
+      : undefined
+    try {
+      return (await this.engine.create(deadPath, creator)).uid
+    } catch (err) {
+      if (!(err instanceof TopicError && err.code === 'EEXIST')) throw err
+      const made = await this.engine.topicUid(deadPath)
+      if (!made) throw new TopicError('EISDIR', `${deadPath} is a directory: no place for dead letters`)
+      return made
+    }
+  }
+
+  /** Whether the topic, not found at this.path, is now under another name (then this.path). */
+  private async relocate (): Promise<boolean> {
+    const at = await this.engine.locate(this.path, this.uid)
+    if (at === undefined || at === this.path) return false
+    this.path = at
+    return true
+  }
+}

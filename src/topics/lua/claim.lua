@@ -1,0 +1,62 @@
+-- KEYS stream, meta. ARGV group, consumer, visibility (ms), max deliveries.
+-- Hands one message of the topic to `consumer` of consumer group `group`, creating the group at
+-- the topic's first message if it is new. A message another consumer was given and has not
+-- acknowledged for `visibility` ms goes first (XAUTOCLAIM), then a new one (XREADGROUP).
+-- Returns nil when the topic is gone, else {uid, kind, ...}:
+--   'message', id, deliveries, rendered bytes
+--   'dead', id, deliveries, payload, '1' when verbatim: delivered more than max deliveries
+--     times; still pending (the caller moves it to TOPIC.dead, then acknowledges it)
+--   'none', last id of the stream, ms until a pending message may be claimed ('' for none known)
+local uid = redis.call('HGET', KEYS[2], 'uid')
+if not uid then return nil end
+local stream, group, consumer = KEYS[1], ARGV[1], ARGV[2]
+local visibility, max_deliveries = tonumber(ARGV[3]), tonumber(ARGV[4])
+
+local made = redis.pcall('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
+if type(made) == 'table' and made.err and not string.find(made.err, 'BUSYGROUP', 1, true) then
+  return made
+end
+
+local function deliveries_of(id)
+  local p = redis.call('XPENDING', stream, group, id, id, 1)
+  if p[1] then return tonumber(p[1][4]) end
+  return 1
+end
+
+local function handed(entry, deliveries)
+  if deliveries > max_deliveries then
+    local data, raw = shape(entry[2])
+    if data == nil then
+      local parts = {}
+      emit(parts, 0, entry[2])
+      data = string.sub(parts[1], 1, -2)
+    end
+    return {uid, 'dead', entry[1], tostring(deliveries), data, raw and '1' or ''}
+  end
+  local parts = {}
+  emit(parts, 0, entry[2])
+  return {uid, 'message', entry[1], tostring(deliveries), table.concat(parts)}
+end
+
+-- XAUTOCLAIM looks at about ten pending entries per call: walk the whole list, which holds
+-- about one entry per live reader. Entries a reset deleted leave the list as it passes them.
+local cursor = '0-0'
+repeat
+  local r = redis.call('XAUTOCLAIM', stream, group, consumer, visibility, cursor, 'COUNT', 1)
+  cursor = r[1]
+  local entry = r[2][1]
+  if entry then return handed(entry, deliveries_of(entry[1])) end
+until cursor == '0-0'
+
+local fresh = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'STREAMS', stream, '>')
+if fresh and fresh[1] and fresh[1][2][1] then return handed(fresh[1][2][1], 1) end
+
+-- Nothing to hand out: when will the longest-idle pending message become claimable?
+local retry = ''
+local pending = redis.call('XPENDING', stream, group, '-', '+', 100)
+for _, p in ipairs(pending) do
+  local left = visibility - tonumber(p[3])
+  if left < 0 then left = 0 end
+  if retry == '' or left < retry then retry = left end
+end
+return {uid, 'none', last_id(stream), tostring(retry)}

@@ -1,0 +1,119 @@
+import { messageOf, render, EntryFields } from '../framing/entry'
+import { compareIds } from './stream-id'
+import type { Claim, GroupInfo, GroupPolicy } from './types'
+
+/** An entry of a topic, as the groups see it. */
+export interface GroupEntry {
+  id: string
+  fields: EntryFields
+}
+
+/** What the groups need of their topic (memory-topic.ts). */
+export interface GroupSource {
+  readonly uid: string
+  readonly lastId: string
+  /** The first entry after `afterId`, if any. */
+  entryAfter (afterId: string): GroupEntry | undefined
+  /** The entry `id`, unless a reset deleted it. */
+  entry (id: string): GroupEntry | undefined
+  /** How many entries come after `afterId`. */
+  countAfter (afterId: string): number
+}
+
+interface Delivered {
+  consumer: string
+  deliveries: number
+  /** When it was handed out or last held. */
+  since: number
+}
+
+interface Group {
+  lastDelivered: string
+  consumers: Set<string>
+  /** Handed out and not acknowledged, by id. */
+  pending: Map<string, Delivered>
+}
+
+/**
+ * The consumer groups of one topic held in memory, as a stream's consumer groups behave in
+ * Redis (claim.lua, hold.lua, leave.lua): a group starts at the first entry, a message left
+ * unacknowledged for the visibility timeout goes to the next claimer (oldest first), and
+ * pending messages a reset deleted are dropped as the claims pass them.
+ */
+export class MemoryGroups {
+  private readonly groups = new Map<string, Group>()
+
+  constructor (private readonly source: GroupSource, private readonly clock: () => number = Date.now) {}
+
+  claim (name: string, consumer: string, policy: GroupPolicy): Claim {
+    const group = this.group(name)
+    group.consumers.add(consumer)
+    const now = this.clock()
+    for (const id of [...group.pending.keys()].sort(compareIds)) {
+      const delivered = group.pending.get(id)!
+      if (now - delivered.since < policy.visibilityMs) continue
+      const entry = this.source.entry(id)
+      if (!entry) {
+        group.pending.delete(id)
+        continue
+      }
+      Object.assign(delivered, { consumer, deliveries: delivered.deliveries + 1, since: now })
+      return this.handed(entry, delivered.deliveries, policy)
+    }
+    const next = this.source.entryAfter(group.lastDelivered)
+    if (next) {
+      group.lastDelivered = next.id
+      group.pending.set(next.id, { consumer, deliveries: 1, since: now })
+      return this.handed(next, 1, policy)
+    }
+    let retryInMs: number | undefined
+    for (const delivered of [...group.pending.values()].slice(0, 100)) {
+      const left = Math.max(0, policy.visibilityMs - (now - delivered.since))
+      retryInMs = retryInMs === undefined ? left : Math.min(retryInMs, left)
+    }
+    return { kind: 'none', uid: this.source.uid, lastId: this.source.lastId, ...(retryInMs === undefined ? {} : { retryInMs }) }
+  }
+
+  acknowledge (name: string, id: string): void {
+    this.groups.get(name)?.pending.delete(id)
+  }
+
+  hold (name: string, consumer: string, id: string, deliveries: number): boolean {
+    const delivered = this.groups.get(name)?.pending.get(id)
+    if (!delivered || delivered.consumer !== consumer || delivered.deliveries !== deliveries) return false
+    delivered.since = this.clock()
+    return true
+  }
+
+  leave (name: string, consumer: string): void {
+    const group = this.groups.get(name)
+    if (!group) return
+    for (const delivered of group.pending.values()) if (delivered.consumer === consumer) return
+    group.consumers.delete(consumer)
+  }
+
+  list (): GroupInfo[] {
+    return [...this.groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, group]) => ({
+      name,
+      consumers: group.consumers.size,
+      pending: group.pending.size,
+      lag: this.source.countAfter(group.lastDelivered),
+      lastDeliveredId: group.lastDelivered
+    }))
+  }
+
+  private group (name: string): Group {
+    let group = this.groups.get(name)
+    if (!group) {
+      group = { lastDelivered: '0-0', consumers: new Set(), pending: new Map() }
+      this.groups.set(name, group)
+    }
+    return group
+  }
+
+  private handed (entry: GroupEntry, deliveries: number, policy: GroupPolicy): Claim {
+    const uid = this.source.uid
+    if (deliveries > policy.maxDeliveries) return { kind: 'dead', uid, id: entry.id, deliveries, message: messageOf(entry.fields) }
+    return { kind: 'message', uid, id: entry.id, deliveries, data: render(entry.fields) }
+  }
+}
