@@ -6,6 +6,7 @@ import { FollowCursor, FROM_FIRST } from '../../src/topics/follow-cursor'
 import { ReadCursor } from '../../src/topics/read-cursor'
 import { compareIds } from '../../src/topics/stream-id'
 import type { DirectoryStat, ReadRequest } from '../../src/topics/types'
+import { groupContract } from './group-contract'
 
 /**
  * The contract of a topic engine, through the TopicEngine API and the rendered bytes alone: one
@@ -67,6 +68,8 @@ export async function messagesOf (engine: TopicEngine, path: string): Promise<st
 }
 
 export function engineContract (t: Test, makeEngine: () => TopicEngine, features: EngineFeatures): void {
+  groupContract(t, makeEngine)
+
   const engines: TopicEngine[] = []
   const freshStore = (): TopicEngine => {
     const engine = makeEngine()

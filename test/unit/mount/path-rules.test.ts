@@ -22,6 +22,7 @@ t.test('resolve refuses names the binding could not decode, and names too long',
   t.throws(() => resolve('/' + 'n'.repeat(256)), { code: 'ENAMETOOLONG' })
   t.throws(() => resolve('/d/' + 'é'.repeat(128)), { code: 'ENAMETOOLONG' }, 'bytes, not characters')
   t.throws(() => resolve('/.follow/' + 'n'.repeat(256)), { code: 'ENAMETOOLONG' }, 'in the views too')
+  t.throws(() => resolve('/.group/' + 'g'.repeat(256) + '/t'), { code: 'ENAMETOOLONG' }, 'and in group names')
   t.same(resolve('/' + 'n'.repeat(255)), { view: 'plain', path: 'n'.repeat(255) })
   t.same(resolve('/' + 'é'.repeat(127)).path, 'é'.repeat(127), '254 bytes')
 })

@@ -10,6 +10,10 @@ t.test('view paths mirror the namespace', async t => {
   t.same(parseViewPath('/.live/x'), { view: 'live', path: 'x' })
   t.same(parseViewPath('/team/.follow/x'), { view: 'plain', path: 'team/.follow/x' })
   t.same(parseViewPath('/'), { view: 'plain', path: '' })
+  t.same(parseViewPath('/.group'), { view: 'group', path: '' }, '.group itself names no group')
+  t.same(parseViewPath('/.group/workers'), { view: 'group', group: 'workers', path: '' })
+  t.same(parseViewPath('/.group/workers/team/a/orders'), { view: 'group', group: 'workers', path: 'team/a/orders' })
+  t.same(parseViewPath('/.group/.follow/x'), { view: 'group', group: '.follow', path: 'x' }, 'any name is a group name')
 })
 
 t.test('a process is dying in the kernel when in state D with SIGKILL pending', async t => {

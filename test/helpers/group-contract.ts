@@ -1,0 +1,125 @@
+import { Test } from 'tap'
+import type { TopicEngine } from '../../src/topics/engine'
+import type { Claim, GroupPolicy } from '../../src/topics/types'
+import { sleep } from '../../src/util/deadline'
+
+/**
+ * The consumer-group part of the engine contract (engine-contract.ts runs it on every engine):
+ * what claim, acknowledge, holdClaim, leaveGroup and groups promise, as the Redis engine's
+ * claim.lua, hold.lua and leave.lua keep it with XAUTOCLAIM and XREADGROUP.
+ */
+
+const line = (text: string) => ({ payload: Buffer.from(text), verbatim: false })
+/** Long enough that nothing expires within a test. */
+const NEVER: GroupPolicy = { visibilityMs: 60_000, maxDeliveries: 5 }
+/** Everything handed out and not acknowledged may be claimed again at once. */
+const AT_ONCE: GroupPolicy = { visibilityMs: 0, maxDeliveries: 5 }
+
+function text (claim: Claim | undefined): string {
+  if (claim?.kind === 'message') return claim.data.toString()
+  return claim?.kind ?? 'gone'
+}
+
+export function groupContract (t: Test, makeEngine: () => TopicEngine): void {
+  const topicWith = async (...messages: string[]): Promise<{ engine: TopicEngine, uid: string }> => {
+    const engine = makeEngine()
+    const { uid } = await engine.create('jobs')
+    if (messages.length > 0) await engine.append('jobs', uid, messages.map(line))
+    return { engine, uid }
+  }
+
+  t.test('groups: each message to one consumer, in order; a new group starts at the first message', async t => {
+    const { engine, uid } = await topicWith('a', 'b', 'c')
+    const first = await engine.claim('jobs', 'w', 'one', NEVER)
+    t.match(first, { kind: 'message', uid, deliveries: 1 })
+    t.equal(text(first), 'a\n')
+    t.equal(text(await engine.claim('jobs', 'w', 'two', NEVER)), 'b\n')
+    t.equal(text(await engine.claim('jobs', 'w', 'one', NEVER)), 'c\n')
+    const none = await engine.claim('jobs', 'w', 'two', NEVER)
+    t.match(none, { kind: 'none', uid })
+    t.equal(none?.kind === 'none' && none.lastId, (await engine.statTopic('jobs'))!.lastId, 'wait after the last entry')
+    t.equal(text(await engine.claim('jobs', 'audit', 'x', NEVER)), 'a\n', 'another group gets every message too')
+    await engine.append('jobs', uid, [line('d')])
+    t.equal(text(await engine.claim('jobs', 'w', 'two', NEVER)), 'd\n')
+    t.equal((await engine.statTopic('jobs'))!.entries, 4, 'a pull never removes')
+    t.equal(await engine.claim('none', 'w', 'one', NEVER), undefined, 'no topic')
+  })
+
+  t.test('groups: unacknowledged past the visibility timeout, a message goes to the next claimer; acknowledged, never', async t => {
+    const { engine } = await topicWith('a', 'b')
+    const a = await engine.claim('jobs', 'w', 'one', NEVER)
+    const b = await engine.claim('jobs', 'w', 'one', NEVER)
+    t.equal(text(await engine.claim('jobs', 'w', 'two', NEVER)), 'none', 'not before its timeout')
+    if (a?.kind !== 'message' || b?.kind !== 'message') throw new Error('expected messages')
+    await engine.acknowledge('jobs', 'w', a.id)
+    const again = await engine.claim('jobs', 'w', 'two', AT_ONCE)
+    t.match(again, { kind: 'message', id: b.id, deliveries: 2 }, 'b, handed out a second time')
+    t.equal(text(await engine.claim('jobs', 'w', 'three', NEVER)), 'none', 'a, acknowledged, never again')
+    const none = await engine.claim('jobs', 'w', 'three', { visibilityMs: 60_000, maxDeliveries: 5 })
+    t.ok(none?.kind === 'none' && none.retryInMs !== undefined && none.retryInMs > 50_000 && none.retryInMs <= 60_000, 'says when the held message may be free')
+  })
+
+  t.test('groups: a held message stays its holder\'s past the timeout; holding fails once it is another\'s', async t => {
+    const { engine } = await topicWith('a')
+    const policy: GroupPolicy = { visibilityMs: 1000, maxDeliveries: 5 }
+    const a = await engine.claim('jobs', 'w', 'one', policy)
+    if (a?.kind !== 'message') throw new Error('expected a message')
+    await sleep(1100)
+    t.equal(await engine.holdClaim('jobs', 'w', 'one', a.id, a.deliveries), true)
+    t.equal(text(await engine.claim('jobs', 'w', 'two', policy)), 'none', 'held: nobody else gets it')
+    const taken = await engine.claim('jobs', 'w', 'two', AT_ONCE)
+    t.match(taken, { kind: 'message', id: a.id, deliveries: 2 })
+    t.equal(await engine.holdClaim('jobs', 'w', 'one', a.id, a.deliveries), false, 'no longer the first holder\'s')
+    t.equal(await engine.holdClaim('jobs', 'w', 'two', a.id, 1), false, 'not that delivery of it')
+    t.equal(await engine.holdClaim('jobs', 'w', 'two', a.id, 2), true)
+    await engine.acknowledge('jobs', 'w', a.id)
+    t.equal(await engine.holdClaim('jobs', 'w', 'two', a.id, 2), false, 'acknowledged')
+    t.equal(await engine.holdClaim('jobs', 'nogroup', 'two', a.id, 2), false, 'no such group')
+  })
+
+  t.test('groups: past max deliveries a message is dead, with its payload as stored', async t => {
+    const engine = makeEngine()
+    const { uid } = await engine.create('jobs')
+    await engine.append('jobs', uid, [{ payload: Buffer.from([0, 1, 2, 0xff]), verbatim: true }])
+    const policy: GroupPolicy = { visibilityMs: 0, maxDeliveries: 2 }
+    t.match(await engine.claim('jobs', 'w', 'one', policy), { kind: 'message', deliveries: 1 })
+    t.match(await engine.claim('jobs', 'w', 'one', policy), { kind: 'message', deliveries: 2 })
+    const dead = await engine.claim('jobs', 'w', 'one', policy)
+    if (dead?.kind !== 'dead') throw new Error(`expected a dead letter, got ${dead?.kind}`)
+    t.equal(dead.deliveries, 3)
+    t.same(dead.message, { payload: Buffer.from([0, 1, 2, 0xff]), verbatim: true })
+    t.match(await engine.claim('jobs', 'w', 'one', policy), { kind: 'dead' }, 'dead until acknowledged')
+    await engine.acknowledge('jobs', 'w', dead.id)
+    t.equal(text(await engine.claim('jobs', 'w', 'one', policy)), 'none')
+  })
+
+  t.test('groups: a reset keeps them; pending messages it deleted are skipped', async t => {
+    const { engine, uid } = await topicWith('a', 'b')
+    await engine.claim('jobs', 'w', 'one', NEVER)
+    await engine.reset('jobs')
+    t.equal(text(await engine.claim('jobs', 'w', 'two', AT_ONCE)), 'none', 'the deleted pending message is not handed out')
+    await engine.append('jobs', uid, [line('c')])
+    t.equal(text(await engine.claim('jobs', 'w', 'two', AT_ONCE)), 'c\n', 'messages pushed after the reset')
+    const [group] = (await engine.groups('jobs'))!
+    t.equal(group?.pending, 1, 'only c is pending')
+  })
+
+  t.test('groups: listed with consumers, pending, lag and last delivered id; leaveGroup drops an idle consumer', async t => {
+    const { engine } = await topicWith('a', 'b', 'c')
+    t.same(await engine.groups('jobs'), [])
+    t.equal(await engine.groups('none'), undefined)
+    const a = await engine.claim('jobs', 'w', 'one', NEVER)
+    await engine.claim('jobs', 'w', 'two', NEVER)
+    if (a?.kind !== 'message') throw new Error('expected a message')
+    await engine.acknowledge('jobs', 'w', a.id)
+    await engine.claim('jobs', 'audit', 'x', NEVER)
+    const listed = await engine.groups('jobs')
+    t.match(listed, [
+      { name: 'audit', consumers: 1, pending: 1, lag: 2, lastDeliveredId: a.id },
+      { name: 'w', consumers: 2, pending: 1, lag: 1 }
+    ])
+    await engine.leaveGroup('jobs', 'w', 'one')
+    await engine.leaveGroup('jobs', 'w', 'two')
+    t.match((await engine.groups('jobs'))!.find(group => group.name === 'w'), { consumers: 1, pending: 1 }, 'two holds a message: it stays')
+  })
+}
