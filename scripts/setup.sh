@@ -19,6 +19,9 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v luac5.1 >/dev/null 2>&1 || missing+=(lua5.1)
 command -v rsync >/dev/null 2>&1 || missing+=(rsync)
+# A Python service sharing a consumer group with file readers (the work-queue tests); Debian's
+# python3, not whichever python3 comes first on PATH.
+/usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || missing+=(python3-redis)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

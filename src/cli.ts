@@ -7,6 +7,7 @@ import { commanderOption, OptionDescriptor, MOUNT_OPTIONS, TARGET_OPTIONS } from
 import { mountCommand } from './commands/mount'
 import { lsCommand, mkdirCommand, mvCommand, rmCommand } from './commands/namespace-commands'
 import { pullCommand, pushCommand, resetCommand, statCommand } from './commands/topic-commands'
+import { WORK_OPTIONS, workCommand } from './commands/work'
 import { FRAMINGS } from './framing/message'
 import { unmountFilesystem } from './mount/lifecycle'
 import { DEFAULTS } from './options'
@@ -137,6 +138,14 @@ withRedisOptions(program.command('stat')
   .option('--json', 'one JSON object: topic, key, entries, bytes, firstId, lastId, mtime', false)
   .addHelpText('after', '\nExample:\n  dnpipes stat jobs --json')
   .action((topic: string, options) => act(() => statCommand(topic, options)))
+
+withOptions(withRedisOptions(program.command('work')
+  .description('run COMMAND once per message of consumer group GROUP of TOPIC, the message on its stdin ($DNPIPES_MESSAGE_ID, $DNPIPES_DELIVERY): exit 0 acknowledges it, any other exit hands it out again after the visibility timeout; SIGINT/SIGTERM stops taking messages and waits for the running commands, a second one kills them')
+  .argument('<group>', 'consumer group: the workers of a group share its messages (a mount\'s .group/GROUP/TOPIC readers too)')
+  .argument('<topic>', 'topic path')
+  .argument('<command...>', 'the command and its arguments, after --')), WORK_OPTIONS)
+  .addHelpText('after', '\nExamples:\n  dnpipes work builders jobs -- sh -c \'make "$(cat)"\'\n  dnpipes work resize images --concurrency 4 --visibility-timeout 120 -- ./resize.sh')
+  .action((group: string, topic: string, command: string[], options) => workCommand(group, topic, command, options).then(code => process.exit(code), fatal))
 
 // mount.fuse and /etc/fstab run `dnpipes SOURCE MOUNTPOINT -o OPTIONS` (see src/commands/fstab.ts).
 let fstab

@@ -25,7 +25,7 @@ function nonNegativeInteger (value: string): number {
   return parsed
 }
 
-function positiveInteger (value: string): number {
+export function positiveInteger (value: string): number {
   const parsed = Number(value)
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number')
   return parsed
@@ -67,8 +67,8 @@ export const MOUNT_OPTIONS: readonly OptionDescriptor[] = [
   { flag: '--read-only', fstab: 'ro', description: 'refuse every change with EROFS', default: MOUNT_DEFAULTS.readOnly },
   { flag: '--op-timeout <ms>', fstab: 'op_timeout', description: 'longest any file operation (and so any Redis command) waits for Redis before failing with EIO', parse: positiveInteger, default: MOUNT_DEFAULTS.opTimeout },
   { flag: '--wait-replicas <n>', fstab: 'wait_replicas', description: 'a write returns only once N replicas have it (WAIT), so a failover cannot lose it', parse: nonNegativeInteger, default: MOUNT_DEFAULTS.waitReplicas },
-  { flag: '--visibility-timeout <seconds>', fstab: 'visibility_timeout', description: 'a .group/ message whose reader died goes to another reader after this long unacknowledged', parse: positiveSeconds, default: MOUNT_DEFAULTS.visibilityTimeout },
-  { flag: '--max-deliveries <n>', fstab: 'max_deliveries', description: 'a .group/ message handed out this often without an acknowledgement moves to TOPIC.dead', parse: positiveInteger, default: MOUNT_DEFAULTS.maxDeliveries },
+  { flag: '--visibility-timeout <seconds>', fstab: 'visibility_timeout', description: 'a consumer-group message (.group/ files, dnpipes work) whose reader stopped holding it without an acknowledgement goes to another reader after this long', parse: positiveSeconds, default: MOUNT_DEFAULTS.visibilityTimeout },
+  { flag: '--max-deliveries <n>', fstab: 'max_deliveries', description: 'a consumer-group message handed out this often without an acknowledgement moves to TOPIC.dead', parse: positiveInteger, default: MOUNT_DEFAULTS.maxDeliveries },
   { flag: '--metrics <[host:]port>', fstab: 'metrics', description: 'serve Prometheus metrics at http://HOST:PORT/metrics (host default 127.0.0.1)' },
   { flag: '--debug', fstab: 'debug', description: 'log every operation (same as DEBUG=dnpipes:*)', default: MOUNT_DEFAULTS.debug }
 ]

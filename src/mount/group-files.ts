@@ -1,6 +1,6 @@
 import { GroupEvents, GroupReader } from '../topics/group-reader'
 import type { TopicEngine } from '../topics/engine'
-import { HeldMessages } from '../topics/held-messages'
+import { heartbeatInterval, HeldMessages } from '../topics/held-messages'
 import type { GroupPolicy } from '../topics/types'
 import { GroupFile } from './group-file'
 
@@ -11,15 +11,12 @@ export interface GroupFilesOptions {
   events?: GroupEvents
 }
 
-/** Beats per visibility timeout that keep a message held: two may fail before it runs out. */
-const BEATS_PER_TIMEOUT = 3
-
 /** The `.group/` files of a mount: how they claim, and the messages they hold. */
 export class GroupFiles {
   private readonly held: HeldMessages
 
   constructor (private readonly engine: TopicEngine, readonly options: GroupFilesOptions) {
-    this.held = new HeldMessages(Math.max(1, Math.floor(options.policy.visibilityMs / BEATS_PER_TIMEOUT)))
+    this.held = new HeldMessages(heartbeatInterval(options.policy.visibilityMs))
   }
 
   open (path: string, uid: string, group: string): GroupFile {

@@ -106,6 +106,8 @@ export class GroupReader {
 
   /** Until an entry after the last one comes, or a held message may have become free. */
   private async wait (claim: Extract<Claim, { kind: 'none' }>, signal: AbortSignal): Promise<void> {
+    // Aborted during the claim: an abort listener added now would never fire.
+    if (signal.aborted) return
     const waking = new AbortController()
     const onAbort = (): void => waking.abort()
     signal.addEventListener('abort', onAbort, { once: true })

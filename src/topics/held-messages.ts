@@ -1,6 +1,14 @@
 import { topicsLog } from '../log'
 import type { Delivery, GroupReader } from './group-reader'
 
+/** Beats per visibility timeout that keep a message held: two may fail before it runs out. */
+const BEATS_PER_TIMEOUT = 3
+
+/** How often held messages are beaten for a group's visibility timeout. */
+export function heartbeatInterval (visibilityMs: number): number {
+  return Math.max(1, Math.floor(visibilityMs / BEATS_PER_TIMEOUT))
+}
+
 /** A message a reader is working on. */
 export interface HeldMessage {
   reader: GroupReader
@@ -9,8 +17,8 @@ export interface HeldMessage {
 
 /**
  * The messages this process's readers are working on, kept from other readers for as long as
- * the work takes: every `intervalMs` (a third of the visibility timeout, so that two beats may
- * fail before it runs out) each one's idle time is reset in Redis. A message that is no longer
+ * the work takes: every `intervalMs` (see heartbeatInterval) each one's idle time is reset in
+ * Redis. A message that is no longer
  * ours (the beats failed past the timeout and another reader claimed it) is let go.
  */
 export class HeldMessages {
