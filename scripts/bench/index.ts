@@ -5,6 +5,8 @@ import { Bench } from './context'
 import { mountNullFilesystem } from './floor'
 import { l1 } from './l1'
 import { m1 } from './m1'
+import { q1 } from './q1'
+import { q2 } from './q2'
 import { r1 } from './r1'
 import { r1Growth } from './r1-growth'
 import { r2 } from './r2'
@@ -58,6 +60,8 @@ async function runWorkloads (bench: Bench, only: Set<string> | undefined): Promi
   if (want('W2')) await w2(bench)
   if (want('R1')) await r1Growth(bench)
   if (want('S2')) await s2(bench)
+  if (want('Q1')) await q1(bench)
+  if (want('Q2')) await q2(bench)
   if (want('M1')) await m1(bench)
 }
 

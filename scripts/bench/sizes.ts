@@ -20,6 +20,10 @@ export interface Sizes {
   randomReads: number
   /** S2: topics in the directory that `ls -l` lists. */
   directoryTopics: number
+  /** Q1: messages in the topic that four group readers share out. */
+  queueMessages: number
+  /** Q2: pushes timed to a group reader waiting for them. */
+  handoffSamples: number
 }
 
 /** `npm run bench`: the sizes of the README's Performance table. */
@@ -33,7 +37,9 @@ const FULL: Sizes = {
   binaryMiB: 256,
   bigMiB: 1024,
   randomReads: 100,
-  directoryTopics: 10_000
+  directoryTopics: 10_000,
+  queueMessages: 100_000,
+  handoffSamples: 200
 }
 
 /** `--quick`, the test suite's smoke run: every workload and row, once, well within its timeout. */
@@ -47,7 +53,9 @@ const QUICK: Sizes = {
   binaryMiB: 4,
   bigMiB: 8,
   randomReads: 10,
-  directoryTopics: 200
+  directoryTopics: 200,
+  queueMessages: 2000,
+  handoffSamples: 20
 }
 
 export function sizesFor (quick: boolean): Sizes {

@@ -125,11 +125,20 @@ export interface StatOptions extends StoreOptions {
   json: boolean
 }
 
+/** The consumer groups under the topic's fields: a header line and one line each, as columns. */
+function groupTable (groups: Array<{ name: string, consumers: number, pending: number, lag: number | null, lastDeliveredId: string }>): string[] {
+  if (groups.length === 0) return []
+  const rows = [['group', 'consumers', 'pending', 'lag', 'last-delivered'], ...groups.map(group =>
+    [group.name, String(group.consumers), String(group.pending), group.lag === null ? '?' : String(group.lag), group.lastDeliveredId])]
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map(row => row[column]!.length)))
+  return ['', ...rows.map(row => row.map((cell, column) => column === row.length - 1 ? cell : cell.padEnd(widths[column]!)).join('  '))]
+}
+
 export async function statCommand (topic: string, options: StatOptions): Promise<void> {
   const path = topicPath(topic)
   await withStore(options, async store => {
     const stat = await requireTopic(store, path)
-    const firstId = await store.firstId(path)
+    const [firstId, groups] = await Promise.all([store.firstId(path), store.groups(path)])
     const info = {
       topic: path,
       key: store.keyOf(path),
@@ -139,8 +148,10 @@ export async function statCommand (topic: string, options: StatOptions): Promise
       lastId: stat.entries > 0 ? stat.lastId : null,
       mtime: new Date(stat.mtimeMs).toISOString()
     }
-    if (options.json) return writeOut(JSON.stringify(info) + '\n')
+    const groupList = (groups ?? []).map(group => ({ ...group, lag: group.lag ?? null }))
+    if (options.json) return writeOut(JSON.stringify({ ...info, groups: groupList }) + '\n')
     const width = Math.max(...Object.keys(info).map(k => k.length))
-    await writeOut(Object.entries(info).map(([k, v]) => `${k.padEnd(width)}  ${v ?? '-'}`).join('\n') + '\n')
+    const lines = Object.entries(info).map(([k, v]) => `${k.padEnd(width)}  ${v ?? '-'}`)
+    await writeOut([...lines, ...groupTable(groupList)].join('\n') + '\n')
   })
 }

@@ -3,8 +3,7 @@ import type { Framing } from '../framing/message'
 import type { OTruncMode } from '../options'
 import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
-import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
-import { isId, MODE_BITS } from '../topics/ownership'
+import { chownChange, MODE_BITS } from '../topics/ownership'
 import type { Creator, OwnershipChange, TopicStat } from '../topics/types'
 import { splitPath } from '../topics/paths'
 import { creatorOf, inheritFrom } from './attrs'
@@ -16,6 +15,7 @@ import { OpenFile } from './open-file'
 import { changeablePath, changedSinceLookup, isHiddenName, requireWritable, resolve } from './path-rules'
 import { VIEW_DIRECTORIES } from './views'
 import { ShownAttributes, ShownOwner } from './shown-attributes'
+import { openView, readView } from './view-files'
 import { getXattr, isDnpipesXattr, listXattrs, refuseXattrChange } from './xattrs'
 
 export interface FilesystemOptions {
@@ -40,8 +40,6 @@ const O_WRONLY = 1
 const O_TRUNC = 0o1000
 const W_OK = 2
 const X_OK = 1
-/** What chown(2) passes, as a 32-bit id, for an owner or group it leaves as it is. */
-const UNCHANGED_ID = 0xffffffff
 
 /**
  * The file semantics of dnpipes over a topic engine: open files, appends, replays, resets.
@@ -109,17 +107,10 @@ export class DnpipesFilesystem {
   }
 
   async open (fusePath: string, flags: number): Promise<number> {
-    const { view, path, group } = resolve(fusePath)
-    if (view === 'group' && group === undefined) throw new TopicError('EISDIR', '.group holds one directory per group')
+    const at = resolve(fusePath)
+    const { path } = at
     const writable = (flags & O_ACCMODE) !== O_RDONLY
-    if (view !== 'plain') {
-      if (writable) throw new TopicError('EROFS', 'the .follow, .live and .group views are read-only')
-      const stat = await this.engine.statTopic(path)
-      if (!stat) throw changedSinceLookup(path)
-      if (view === 'group') return this.handles.add(this.groupFiles().open(path, stat.uid, group!))
-      const afterId = view === 'follow' ? FROM_FIRST : stat.lastId
-      return this.handles.add({ kind: 'follow', cursor: new FollowCursor(this.engine, path, stat.uid, afterId, this.options.onMessages) })
-    }
+    if (at.view !== 'plain') return this.handles.add(await openView(this.engine, at, writable, this.options))
     if (writable) requireWritable(this.options.readOnly)
     // A writer needs only the topic's identity: appends account other clients' entries
     // themselves. A reader gets them accounted now, so that its first read at an offset is exact.
@@ -144,13 +135,11 @@ export class DnpipesFilesystem {
     return this.handles.add(this.openFile(path, stat.uid, true))
   }
 
-  /** `caller` matters to `.group/` files: a message is the reading process's to acknowledge. */
+  /** `caller` matters to `.group/` files (see readView). */
   async read (fusePath: string, handle: number, length: number, offset: number, caller?: Caller): Promise<Buffer> {
     const file = this.handles.get(handle)
     if (!file) throw new TopicError('EBADF', `no open file ${handle}`)
-    // A view file keeps the path it was opened by; its cursor follows the topic (renames too).
-    if (file.kind === 'follow') return this.followers.read(fusePath, offset, signal => file.cursor.read(length, signal))
-    if (file.kind === 'group') return this.followers.read(fusePath, offset, signal => file.read(offset, length, signal, caller?.pid))
+    if (file.kind !== 'plain') return readView(file, this.followers, fusePath, length, offset, caller)
     this.track(file, fusePath)
     return file.cursor.read(offset, length)
   }
@@ -161,9 +150,7 @@ export class DnpipesFilesystem {
   }
 
   /** Whether the handle is a `.group/` file, whose reads and closes need their caller. */
-  readsForGroup (handle: number): boolean {
-    return this.handles.get(handle)?.kind === 'group'
-  }
+  readsForGroup (handle: number): boolean { return this.handles.get(handle)?.kind === 'group' }
 
   /** Watches for killed followers while any read is blocked (see reaper.ts). */
   startReaper (mountpoint: string): void {
@@ -251,12 +238,7 @@ export class DnpipesFilesystem {
 
   /** chown and chgrp; an id of -1 leaves that one as it is, as chown(2) does. */
   async chown (fusePath: string, uid: number, gid: number): Promise<void> {
-    const change: OwnershipChange = {}
-    const given = (id: number): boolean => id !== -1 && id !== UNCHANGED_ID
-    if (given(uid)) change.owner = uid
-    if (given(gid)) change.group = gid
-    for (const id of [change.owner, change.group]) if (id !== undefined && !isId(id)) throw new TopicError('EINVAL', `bad id ${id}`)
-    await this.changeOwnership(fusePath, change)
+    await this.changeOwnership(fusePath, chownChange(uid, gid))
   }
 
   /**
@@ -278,12 +260,14 @@ export class DnpipesFilesystem {
   }
 
   async listxattr (fusePath: string): Promise<string[]> {
-    return listXattrs(this.engine, resolve(fusePath).path)
+    const { path, group } = resolve(fusePath)
+    return listXattrs(this.engine, path, group)
   }
 
   async getxattr (fusePath: string, name: string): Promise<Buffer | undefined> {
     if (!isDnpipesXattr(name)) return undefined
-    return getXattr(this.engine, resolve(fusePath).path, name)
+    const { path, group } = resolve(fusePath)
+    return getXattr(this.engine, path, name, group)
   }
 
   async setxattr (fusePath: string, name: string): Promise<void> {
@@ -295,11 +279,6 @@ export class DnpipesFilesystem {
   private async creator (path: string, mode: number, caller: Caller | undefined, directory: boolean): Promise<Creator> {
     const parent = await this.engine.stat(splitPath(path).parent)
     return inheritFrom(parent, creatorOf(mode, caller, this.shown.owner), directory, this.shown.owner)
-  }
-
-  private groupFiles (): GroupFiles {
-    if (!this.options.groups) throw new TopicError('ENOTSUP', 'this mount serves no consumer groups')
-    return this.options.groups
   }
 
   private openFile (path: string, uid: string, writable: boolean): OpenFile {

@@ -1,3 +1,4 @@
+import { TopicError } from './errors'
 import type { Ownership, OwnershipChange } from './types'
 
 /** The permission bits a mode may hold: rwx for each class, setuid, setgid and sticky. */
@@ -40,4 +41,17 @@ export function applyOwnership (target: Ownership, change: OwnershipChange): boo
   if (change.group !== undefined) target.group = change.group
   if (change.mode !== undefined) target.mode = change.mode & MODE_BITS
   return change.owner !== undefined || change.group !== undefined || change.mode !== undefined
+}
+
+/** What chown(2) passes, as a 32-bit id, for an owner or group it leaves as it is. */
+const UNCHANGED_ID = 0xffffffff
+
+/** The change chown(2) with `uid` and `gid` asks for: an id of -1 leaves that one as it is. */
+export function chownChange (uid: number, gid: number): OwnershipChange {
+  const change: OwnershipChange = {}
+  const given = (id: number): boolean => id !== -1 && id !== UNCHANGED_ID
+  if (given(uid)) change.owner = uid
+  if (given(gid)) change.group = gid
+  for (const id of [change.owner, change.group]) if (id !== undefined && !isId(id)) throw new TopicError('EINVAL', `bad id ${id}`)
+  return change
 }

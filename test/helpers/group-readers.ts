@@ -19,7 +19,8 @@ export function groupReader (file: string, script: string): GroupReaderProcess {
   let output = ''
   child.stdout!.on('data', chunk => { output += chunk })
   child.stderr!.on('data', chunk => { output += chunk })
-  const exited = new Promise<number | string>(resolve => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+  // 'close', not 'exit': the output may still be on its way when the process has exited.
+  const exited = new Promise<number | string>(resolve => child.once('close', (code, signal) => resolve(code ?? signal ?? -1)))
   return { child, output: () => output, exited }
 }
 

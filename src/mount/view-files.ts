@@ -1,0 +1,44 @@
+import type { TopicEngine } from '../topics/engine'
+import { TopicError } from '../topics/errors'
+import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
+import type { Caller } from './caller'
+import type { Followers } from './followers'
+import type { GroupFiles } from './group-files'
+import type { FollowFile, Handle } from './handles'
+import { changedSinceLookup } from './path-rules'
+import type { ViewPath } from './views'
+
+export type ViewFile = Exclude<Handle, { kind: 'plain' }>
+
+export interface ViewOptions {
+  onMessages?: (direction: 'read', count: number) => void
+  groups?: GroupFiles
+}
+
+/**
+ * Opens a file of a view for reading: `.follow/` from the first message, `.live/` after the
+ * last, `.group/G/` as a reader of group G. The views are read-only.
+ */
+export async function openView (engine: TopicEngine, at: ViewPath, writable: boolean, options: ViewOptions): Promise<ViewFile> {
+  if (at.view === 'group' && at.group === undefined) throw new TopicError('EISDIR', '.group holds one directory per group')
+  if (writable) throw new TopicError('EROFS', 'the .follow, .live and .group views are read-only')
+  const stat = await engine.statTopic(at.path)
+  if (!stat) throw changedSinceLookup(at.path)
+  if (at.view === 'group') {
+    if (!options.groups) throw new TopicError('ENOTSUP', 'this mount serves no consumer groups')
+    return options.groups.open(at.path, stat.uid, at.group!)
+  }
+  const afterId = at.view === 'follow' ? FROM_FIRST : stat.lastId
+  const file: FollowFile = { kind: 'follow', cursor: new FollowCursor(engine, at.path, stat.uid, afterId, options.onMessages) }
+  return file
+}
+
+/**
+ * A read of a view's file, which may block for the next message; `caller` matters to `.group/`
+ * files, where a message is the reading process's to acknowledge. A view file keeps the path it
+ * was opened by; what it reads follows the topic (renames too).
+ */
+export function readView (file: ViewFile, followers: Followers, fusePath: string, length: number, offset: number, caller?: Caller): Promise<Buffer> {
+  if (file.kind === 'follow') return followers.read(fusePath, offset, signal => file.cursor.read(length, signal))
+  return followers.read(fusePath, offset, signal => file.read(offset, length, signal, caller?.pid))
+}
