@@ -5,6 +5,8 @@ export const fuseLog = createDebug('dnpipes:fuse')
 export const topicsLog = createDebug('dnpipes:topics')
 export const redisLog = createDebug('dnpipes:redis')
 export const mountLog = createDebug('dnpipes:mount')
+/** Consumer groups: messages let go, acknowledgements that failed, dead letters. */
+export const groupsLog = createDebug('dnpipes:groups')
 
 const MAX_SHOWN = 64
 

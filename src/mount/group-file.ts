@@ -1,4 +1,4 @@
-import { fuseLog } from '../log'
+import { groupsLog } from '../log'
 import type { Delivery, GroupReader } from '../topics/group-reader'
 import type { HeldMessage, HeldMessages } from '../topics/held-messages'
 import { dyingOfSignal, processOf } from './processes'
@@ -70,7 +70,7 @@ export class GroupFile {
     if (await this.probe.processOf(tid) !== current.holder) return
     const killed = await this.probe.dyingOfSignal(tid)
     if (this.current !== current) return
-    if (killed) fuseLog('message %s of group %s: its reader died of a signal; it goes back', current.held.delivery.id, this.reader.group)
+    if (killed) groupsLog('message %s of group %s: its reader died of a signal; it goes back', current.held.delivery.id, this.reader.group)
     await this.finish(!killed)
   }
 
@@ -97,7 +97,7 @@ export class GroupFile {
       await this.reader.acknowledge(current.held.delivery)
     } catch (err) {
       // Not acknowledged, so not lost: it goes to a reader again after the visibility timeout.
-      fuseLog('acknowledging message %s of group %s failed: %s', current.held.delivery.id, this.reader.group, (err as Error).message)
+      groupsLog('acknowledging message %s of group %s failed: %s', current.held.delivery.id, this.reader.group, (err as Error).message)
     }
   }
 

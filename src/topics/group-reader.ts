@@ -1,4 +1,4 @@
-import { topicsLog } from '../log'
+import { groupsLog } from '../log'
 import { isTransient } from '../redis/errors'
 import { sleep } from '../util/deadline'
 import type { TopicEngine } from './engine'
@@ -60,7 +60,7 @@ export class GroupReader {
         return await this.claimNext(signal)
       } catch (err) {
         if (!isTransient(err)) throw err
-        if (attempt === 0) topicsLog('reader of group %s of %s waits for Redis: %s', this.group, this.path, (err as Error).message)
+        if (attempt === 0) groupsLog('reader of group %s of %s waits for Redis: %s', this.group, this.path, (err as Error).message)
         await sleep(Math.min(RETRY_STEP_MS * (attempt + 1), MAX_RETRY_MS), signal)
         if (signal.aborted) return undefined
       }
@@ -129,7 +129,7 @@ export class GroupReader {
     const uid = await this.deadTopic(deadPath)
     await this.engine.append(deadPath, uid, [claim.message])
     await this.engine.acknowledge(this.path, this.group, claim.id)
-    topicsLog('group %s of %s: message %s moved to %s after %d deliveries', this.group, this.path, claim.id, deadPath, claim.deliveries - 1)
+    groupsLog('group %s of %s: message %s moved to %s after %d deliveries', this.group, this.path, claim.id, deadPath, claim.deliveries - 1)
     this.events.deadLettered?.(this.group)
   }
 

@@ -1,4 +1,4 @@
-import { topicsLog } from '../log'
+import { groupsLog } from '../log'
 import type { Delivery, GroupReader } from './group-reader'
 
 /** Beats per visibility timeout that keep a message held: two may fail before it runs out. */
@@ -52,10 +52,10 @@ export class HeldMessages {
     for (const message of this.held) {
       message.reader.hold(message.delivery).then(ours => {
         if (ours || !this.held.has(message)) return
-        topicsLog('message %s of group %s is no longer held by this reader', message.delivery.id, message.reader.group)
+        groupsLog('message %s of group %s is no longer held by this reader', message.delivery.id, message.reader.group)
         this.held.delete(message)
         this.onLost?.(message)
-      }, err => topicsLog('holding message %s of group %s: %s', message.delivery.id, message.reader.group, (err as Error).message))
+      }, err => groupsLog('holding message %s of group %s: %s', message.delivery.id, message.reader.group, (err as Error).message))
     }
   }
 

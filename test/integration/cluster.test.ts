@@ -69,6 +69,31 @@ t.test('following on a cluster: delivery across mounts, other clients\' entries,
   t.pass('delivered')
 })
 
+t.test('work queues on a cluster: each message to one reader across mounts; dead letters land in another slot', async t => {
+  const [a, b] = mounts as [MountedDir, MountedDir]
+  t.not(keySlot('dnpipes:{q}'), keySlot('dnpipes:{q.dead}'), 'the topic and its dead letters live in different slots')
+  await sh(`seq 1 300 > ${a.dir}/q`)
+  const readers = [a, b].map(m => track(spawn('bash', ['-c', `while read -r job; do echo "$job"; done < ${m.dir}/.group/w/q`], { stdio: ['ignore', 'pipe', 'ignore'] })))
+  t.teardown(() => { for (const reader of readers) reader.kill('SIGKILL') })
+  const outputs = readers.map(() => '')
+  readers.forEach((reader, i) => reader.stdout!.on('data', chunk => { outputs[i] += chunk }))
+  const got = (): number[] => outputs.flatMap(out => out.split('\n').filter(Boolean).map(Number))
+  await waitFor(async () => got().length >= 300, 60_000, 'every job to be taken')
+  t.same([...got()].sort((x, y) => x - y), Array.from({ length: 300 }, (_, i) => i + 1), 'each once')
+  t.ok(outputs.every(out => out.length > 0), 'both mounts took some')
+  for (const reader of readers) reader.kill('SIGKILL')
+  // A service takes a message and never acknowledges it: with --max-deliveries 1 it is dead at its next claim.
+  await sh(`echo poison >> ${a.dir}/q`)
+  const client = cluster.client()
+  await client.xreadgroup('GROUP', 'w', 'service', 'COUNT', 1, 'STREAMS', 'dnpipes:{q}', '>')
+  const strict = await mount(undefined, { args: ['--cluster', cluster.seeds, '--visibility-timeout', '0.2', '--max-deliveries', '1'] })
+  t.teardown(() => strict.stop())
+  await new Promise(resolve => setTimeout(resolve, 300))
+  await sh(`echo after >> ${a.dir}/q`)
+  t.equal((await sh(`timeout 10 head -n 1 ${strict.dir}/.group/w/q`)).stdout.toString(), 'after\n')
+  t.equal((await sh(`cat ${b.dir}/q.dead`)).stdout.toString(), 'poison\n')
+})
+
 t.test('the namespace commands on a Cluster: push makes directories; mv of a directory is refused before anything changed', async t => {
   const cli = (...args: string[]) => run(process.execPath, [CLI, ...args, '--cluster', cluster.seeds])
   t.equal((await cli('push', 'ns/a/t1', 'one')).code, 0)
