@@ -48,11 +48,14 @@ export class GroupFile {
           const from = Math.max(0, offset - current.start)
           return data.subarray(from, from + length)
         }
-        await this.finish(true)
       }
-      const delivery = await this.reader.next(signal)
+      // Reading on past a message acknowledges it, with the claim of the next one.
+      const finished = this.takeCurrent()
+      // Who is reading is looked up while the claim is under way: it is the reader's to close.
+      const holder = tid === undefined ? Promise.resolve(undefined) : this.probe.processOf(tid)
+      const delivery = await this.reader.next(signal, finished)
       if (!delivery) return EMPTY
-      this.hold(delivery, offset, tid === undefined ? undefined : await this.probe.processOf(tid))
+      this.hold(delivery, offset, await holder)
       return delivery.data.subarray(0, length)
     })
   }
@@ -84,6 +87,15 @@ export class GroupFile {
     const held = { reader: this.reader, delivery }
     this.held.add(held)
     this.current = { held, start, holder }
+  }
+
+  /** The current message, no longer held here; undefined when there is none. */
+  private takeCurrent (): Delivery | undefined {
+    const current = this.current
+    if (!current) return undefined
+    this.current = undefined
+    this.held.delete(current.held)
+    return current.held.delivery
   }
 
   /** Done with the current message: acknowledged, or let go for another reader. */

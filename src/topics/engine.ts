@@ -62,9 +62,10 @@ export interface TopicEngine {
   /**
    * Hands `consumer` the next message of consumer group `group` of the topic (made at its first
    * message when new): one another consumer left unacknowledged for `policy.visibilityMs` first,
-   * else the next new one. Undefined when the topic is gone.
+   * else the next new one. `done`, the id of a message the consumer finished, is acknowledged in
+   * the same step. Undefined when the topic is gone (nothing is acknowledged then).
    */
-  claim (path: string, group: string, consumer: string, policy: GroupPolicy): Promise<Claim | undefined>
+  claim (path: string, group: string, consumer: string, policy: GroupPolicy, done?: string): Promise<Claim | undefined>
   /** Acknowledges message `id` for `group`: it is never handed out again. */
   acknowledge (path: string, group: string, id: string): Promise<void>
   /**

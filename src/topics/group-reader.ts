@@ -37,6 +37,9 @@ export interface GroupEvents {
  * out, as a follower waits.
  */
 export class GroupReader {
+  /** A message finished and not acknowledged yet: the next claim acknowledges it. */
+  private finished: Delivery | undefined
+
   constructor (
     private readonly engine: TopicEngine,
     /** Where the topic is now; moves with renames. */
@@ -52,9 +55,12 @@ export class GroupReader {
   /**
    * The next message for this reader, waiting for one as long as it takes; undefined when the
    * topic is gone, or `signal` aborted before a message was claimed (a claim that was under way
-   * is never dropped: its message is returned).
+   * is never dropped: its message is returned). `done`, a message this reader finished, is
+   * acknowledged with the first claim (one round trip for both), or alone if none is made.
    */
-  async next (signal: AbortSignal): Promise<Delivery | undefined> {
+  async next (signal: AbortSignal, done?: Delivery): Promise<Delivery | undefined> {
+    // A message left from a call that failed is acknowledged with this one's claim.
+    if (done) this.finished = done
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.claimNext(signal)
@@ -85,8 +91,16 @@ export class GroupReader {
 
   private async claimNext (signal: AbortSignal): Promise<Delivery | undefined> {
     for (;;) {
-      if (signal.aborted) return undefined
-      const claim = await this.engine.claim(this.path, this.group, this.consumer, this.policy)
+      if (signal.aborted) {
+        if (this.finished) await this.acknowledge(this.finished)
+        this.finished = undefined
+        return undefined
+      }
+      const claim = await this.engine.claim(this.path, this.group, this.consumer, this.policy, this.finished?.id)
+      if (claim && this.finished) {
+        this.finished = undefined
+        this.events.acknowledged?.(this.group)
+      }
       if (!claim || claim.uid !== this.uid) {
         if (await this.relocate()) continue
         return undefined

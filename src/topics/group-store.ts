@@ -11,8 +11,8 @@ import type { Claim, GroupInfo, GroupPolicy } from './types'
 export class GroupStore {
   constructor (private readonly runner: ScriptRunner) {}
 
-  async claim (keys: TopicKeys, group: string, consumer: string, policy: GroupPolicy): Promise<Claim | undefined> {
-    const reply = await this.runner.run('claim', [keys.stream, keys.meta], [group, consumer, policy.visibilityMs, policy.maxDeliveries], 'buffer') as Buffer[] | null
+  async claim (keys: TopicKeys, group: string, consumer: string, policy: GroupPolicy, done = ''): Promise<Claim | undefined> {
+    const reply = await this.runner.run('claim', [keys.stream, keys.meta], [group, consumer, policy.visibilityMs, policy.maxDeliveries, done], 'buffer') as Buffer[] | null
     if (!reply) return undefined
     const [uid, kind, ...rest] = reply
     const text = (value: Buffer | undefined): string => value?.toString() ?? ''

@@ -127,8 +127,8 @@ export class MemoryEngine implements TopicEngine {
     return undefined
   }
 
-  async claim (path: string, group: string, consumer: string, policy: GroupPolicy): Promise<Claim | undefined> {
-    return this.topics.get(path)?.groups.claim(group, consumer, policy)
+  async claim (path: string, group: string, consumer: string, policy: GroupPolicy, done?: string): Promise<Claim | undefined> {
+    return this.topics.get(path)?.groups.claim(group, consumer, policy, done)
   }
 
   async acknowledge (path: string, group: string, id: string): Promise<void> {

@@ -45,8 +45,9 @@ export class MemoryGroups {
 
   constructor (private readonly source: GroupSource, private readonly clock: () => number = Date.now) {}
 
-  claim (name: string, consumer: string, policy: GroupPolicy): Claim {
+  claim (name: string, consumer: string, policy: GroupPolicy, done?: string): Claim {
     const group = this.group(name)
+    if (done !== undefined) group.pending.delete(done)
     group.consumers.add(consumer)
     const now = this.clock()
     for (const id of [...group.pending.keys()].sort(compareIds)) {

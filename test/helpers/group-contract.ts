@@ -59,6 +59,15 @@ export function groupContract (t: Test, makeEngine: () => TopicEngine): void {
     t.ok(none?.kind === 'none' && none.retryInMs !== undefined && none.retryInMs > 50_000 && none.retryInMs <= 60_000, 'says when the held message may be free')
   })
 
+  t.test('groups: a claim acknowledges the message its consumer finished, in the same step', async t => {
+    const { engine } = await topicWith('a', 'b')
+    const a = await engine.claim('jobs', 'w', 'one', NEVER)
+    if (a?.kind !== 'message') throw new Error('expected a message')
+    t.equal(text(await engine.claim('jobs', 'w', 'one', AT_ONCE, a.id)), 'b\n', 'not a again, though it would be free')
+    t.equal((await engine.groups('jobs'))![0]!.pending, 1, 'only b is pending')
+    t.equal(await engine.claim('none', 'w', 'one', NEVER, a.id), undefined)
+  })
+
   t.test('groups: a held message stays its holder\'s past the timeout; holding fails once it is another\'s', async t => {
     const { engine } = await topicWith('a')
     const policy: GroupPolicy = { visibilityMs: 1000, maxDeliveries: 5 }

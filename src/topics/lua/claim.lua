@@ -1,4 +1,5 @@
--- KEYS stream, meta. ARGV group, consumer, visibility (ms), max deliveries.
+-- KEYS stream, meta. ARGV group, consumer, visibility (ms), max deliveries, done ('' or the id
+-- of a message the consumer finished: acknowledged first, in the same step).
 -- Hands one message of the topic to `consumer` of consumer group `group`, creating the group at
 -- the topic's first message if it is new. A message another consumer was given and has not
 -- acknowledged for `visibility` ms goes first (XAUTOCLAIM), then a new one (XREADGROUP).
@@ -16,6 +17,8 @@ local made = redis.pcall('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
 if type(made) == 'table' and made.err and not string.find(made.err, 'BUSYGROUP', 1, true) then
   return made
 end
+
+if ARGV[5] ~= '' then redis.call('XACK', stream, group, ARGV[5]) end
 
 local function deliveries_of(id)
   local p = redis.call('XPENDING', stream, group, id, id, 1)
