@@ -66,6 +66,8 @@ export class GroupReader {
         return await this.claimNext(signal)
       } catch (err) {
         if (!isTransient(err)) throw err
+        // Tried again with the next claim; meanwhile the message may go to another reader.
+        if (this.finished && attempt === 0) groupsLog('acknowledging message %s of group %s failed: %s', this.finished.id, this.group, (err as Error).message)
         if (attempt === 0) groupsLog('reader of group %s of %s waits for Redis: %s', this.group, this.path, (err as Error).message)
         await sleep(Math.min(RETRY_STEP_MS * (attempt + 1), MAX_RETRY_MS), signal)
         if (signal.aborted) return undefined

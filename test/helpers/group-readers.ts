@@ -7,7 +7,10 @@ export interface GroupReaderProcess {
   child: ChildProcess
   /** What it printed so far. */
   output (): string
+  /** Resolves with its exit code (or signal name) when it exits. */
   exited: Promise<number | string>
+  /** Resolves once its output is complete too: when every process that shared its stdout closed it. */
+  finished: Promise<void>
 }
 
 /**
@@ -19,9 +22,10 @@ export function groupReader (file: string, script: string): GroupReaderProcess {
   let output = ''
   child.stdout!.on('data', chunk => { output += chunk })
   child.stderr!.on('data', chunk => { output += chunk })
-  // 'close', not 'exit': the output may still be on its way when the process has exited.
-  const exited = new Promise<number | string>(resolve => child.once('close', (code, signal) => resolve(code ?? signal ?? -1)))
-  return { child, output: () => output, exited }
+  const exited = new Promise<number | string>(resolve => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+  // The output may still be on its way when the process has exited.
+  const finished = new Promise<void>(resolve => child.once('close', () => resolve()))
+  return { child, output: () => output, exited, finished }
 }
 
 /** The usual worker: one line per job, "TAG job". */

@@ -32,7 +32,7 @@ t.test('200 waiting readers on one mount share its follow connection; each messa
   const added = await connections() - before
   t.ok(added <= 1, `${added} connection added for 200 waiting readers (the follow connection, made at the first wait)`)
   await sh(`seq 1 200 > ${mounted.dir}/jobs`)
-  await Promise.all(readers.map(reader => reader.exited))
+  await Promise.all(readers.map(reader => reader.finished))
   const got = readers.map(reader => Number(reader.output().trim()))
   t.same([...got].sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i + 1), 'each message to exactly one reader')
   t.equal((await server.client().xpending(KEY, 'w') as [number])[0], 0)

@@ -85,6 +85,7 @@ t.test('a live reader holding a message past the timeout: nobody else gets it', 
   const other = await sh(`timeout 3 head -n 1 ${b.dir}/.group/w/jobs`)
   t.equal(other.stdout.toString(), '', 'three timeouts later, still nothing for another reader')
   t.equal(await holder.exited, 0)
+  await holder.finished
   t.match(holder.output(), /done/)
   t.equal((await server.client().xpending(KEY, 'w') as [number])[0], 0, 'acknowledged when the holder exited')
 })
