@@ -147,3 +147,16 @@ t.test('Ctrl-C ends a waiting reader at once; a reset keeps the group; a removed
   await until('end of file', () => ending.output() === 'ended 0\n')
   t.pass('the reader of a removed topic got end of file')
 })
+
+t.test('the mount of a reader holding a message goes away: another mount gets it after the timeout', async t => {
+  const server = await redisFor(t)
+  const a = await mountFor(t, server, { args: ['--visibility-timeout', '1'] })
+  const b = await mountFor(t, server, { args: ['--visibility-timeout', '1'] })
+  await sh(`echo orphan >> ${a.dir}/jobs`)
+  const holder = groupReader(`${a.dir}/.group/w/jobs`, TAKE_ONE_AND_WORK(60))
+  t.teardown(() => holder.child.kill('SIGKILL'))
+  await until('the holder to take it', () => holder.output().includes('got orphan'))
+  a.daemon.kill('SIGKILL')
+  await a.exited
+  t.equal((await sh(`timeout 10 head -n 1 ${b.dir}/.group/w/jobs`)).stdout.toString(), 'orphan\n', 'redelivered once its mount stopped holding it')
+})
