@@ -1,6 +1,6 @@
 import { fuseLog } from '../log'
 import { pollUntil } from '../util/deadline'
-import { BlockedRead, findDyingHolders, readsToRelease } from './reaper'
+import { BlockedRead, findDyingHolders, readsOfDyingThreads, readsToRelease } from './reaper'
 
 /** How often blocked followers are checked for having been killed: well under a user's patience. */
 const REAPER_INTERVAL_MS = 200
@@ -30,13 +30,14 @@ export class Followers {
   }
 
   /**
-   * A read that may block, of the file the kernel names `fusePath`, at `offset`: `read` gets a
-   * signal that aborts when its process was killed or the mount goes away. Empty once it is going.
+   * A read that may block, of the file the kernel names `fusePath`, at `offset`, by thread
+   * `tid` when known: `read` gets a signal that aborts when its process was killed or the mount
+   * goes away. Empty once it is going.
    */
-  async read (fusePath: string, offset: number, read: (signal: AbortSignal) => Promise<Buffer>): Promise<Buffer> {
+  async read (fusePath: string, offset: number, tid: number | undefined, read: (signal: AbortSignal) => Promise<Buffer>): Promise<Buffer> {
     if (this.closing) return Buffer.alloc(0)
     const id = this.nextId++
-    const pending: PendingRead = { read: { id, path: fusePath.replace(/^\/+/, ''), offset }, abort: new AbortController() }
+    const pending: PendingRead = { read: { id, path: fusePath.replace(/^\/+/, ''), offset, ...(tid === undefined ? {} : { tid }) }, abort: new AbortController() }
     this.pending.set(id, pending)
     try {
       return await read(pending.abort.signal)
@@ -51,15 +52,26 @@ export class Followers {
     this.reaper = setInterval(() => {
       if (scanning || this.pending.size === 0) return
       scanning = true
-      findDyingHolders(mountpoint).then(dying => {
-        if (dying.length === 0) return
-        for (const id of readsToRelease([...this.pending.values()].map(p => p.read), dying)) {
+      this.dyingReads(mountpoint).then(ids => {
+        for (const id of ids) {
           fuseLog('releasing the blocked read %d of a killed process', id)
           this.pending.get(id)?.abort.abort()
         }
       }).catch(err => fuseLog('reaper: %s', err.message)).finally(() => { scanning = false })
     }, REAPER_INTERVAL_MS)
     this.reaper.unref()
+  }
+
+  /** Blocked reads of killed processes: by their thread where known, else by a scan of /proc. */
+  private async dyingReads (mountpoint: string): Promise<number[]> {
+    const reads = [...this.pending.values()].map(pending => pending.read)
+    const known = reads.filter(read => read.tid !== undefined)
+    const unknown = reads.filter(read => read.tid === undefined)
+    const [byThread, byScan] = await Promise.all([
+      readsOfDyingThreads(known),
+      unknown.length === 0 ? [] : findDyingHolders(mountpoint).then(dying => readsToRelease(unknown, dying))
+    ])
+    return [...byThread, ...byScan]
   }
 
   /**

@@ -105,7 +105,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
     // The caller is read before the first await (see caller.ts): run() calls work() at once.
     create: (path, mode, cb) => run('create', `${path} mode=0${mode.toString(8)}`, () => fs.create(path, mode, currentCaller()), (code, fd) => cb(code, fd)),
     read: (path, fd, buffer, length, position, cb) => run('read', `${path} fd=${fd} ${length}@${position}`,
-      () => fs.read(path, fd, length, position, fs.readsForGroup(fd) ? currentCaller() : undefined),
+      () => fs.read(path, fd, length, position, fs.isFollowing(fd) ? currentCaller() : undefined),
       (code, data) => {
         if (code !== 0 || !data) return cb(code)
         data.copy(buffer, 0, 0, Math.min(length, data.length))

@@ -27,6 +27,8 @@ export class GroupFile {
   private current: { held: HeldMessage, start: number, holder: number | undefined } | undefined
   /** Reads run one after another; closes do not wait for them. */
   private queue: Promise<unknown> = Promise.resolve()
+  /** The last reading thread and its process: a reader reads from the same thread, message after message. */
+  private lastReader: { tid: number, pid: number | undefined } | undefined
 
   constructor (
     readonly reader: GroupReader,
@@ -52,7 +54,7 @@ export class GroupFile {
       // Reading on past a message acknowledges it, with the claim of the next one.
       const finished = this.takeCurrent()
       // Who is reading is looked up while the claim is under way: it is the reader's to close.
-      const holder = tid === undefined ? Promise.resolve(undefined) : this.probe.processOf(tid)
+      const holder = this.processOfReader(tid)
       const delivery = await this.reader.next(signal, finished)
       if (!delivery) return EMPTY
       this.hold(delivery, offset, await holder)
@@ -87,6 +89,14 @@ export class GroupFile {
     const held = { reader: this.reader, delivery }
     this.held.add(held)
     this.current = { held, start, holder }
+  }
+
+  private async processOfReader (tid: number | undefined): Promise<number | undefined> {
+    if (tid === undefined) return undefined
+    if (this.lastReader?.tid === tid) return this.lastReader.pid
+    const pid = await this.probe.processOf(tid)
+    this.lastReader = { tid, pid }
+    return pid
   }
 
   /** The current message, no longer held here; undefined when there is none. */

@@ -4,9 +4,10 @@ import path from 'node:path'
 /**
  * Frees blocked readers that were killed. A process blocked in a FUSE read stays in the kernel
  * (state D) after SIGINT, SIGTERM or even SIGKILL until the daemon answers; once a fatal signal
- * arrived, its /proc/PID/status shows SIGKILL (bit 0x100) pending. FUSE does not tell the daemon
- * which process a read is for, so dying processes are matched to blocked reads by the file they
- * hold and its position (/proc/PID/fdinfo "pos:").
+ * arrived, its /proc/PID/status shows SIGKILL (bit 0x100) pending. A read whose thread the mount
+ * knows (the request's caller, see caller.ts) is checked by that thread's status alone. Without
+ * it, dying processes are matched to blocked reads by the file they hold and its position
+ * (/proc/PID/fdinfo "pos:"), which means reading the status of every process on the host.
  */
 
 export interface BlockedRead {
@@ -14,6 +15,17 @@ export interface BlockedRead {
   /** Path of the open file relative to the mount root, without a leading slash. */
   path: string
   offset: number
+  /** The thread that made the read, when known. */
+  tid?: number
+}
+
+/** The blocked reads whose own thread is dying in the kernel. */
+export async function readsOfDyingThreads (blocked: BlockedRead[]): Promise<number[]> {
+  const dying = await Promise.all(blocked.map(async read => {
+    const status = await fs.readFile(`/proc/${read.tid}/status`, 'utf8').catch(() => '')
+    return isDyingInKernel(status)
+  }))
+  return blocked.filter((_, i) => dying[i]).map(read => read.id)
 }
 
 export interface DyingHolder {

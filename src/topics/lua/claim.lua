@@ -13,12 +13,20 @@ if not uid then return nil end
 local stream, group, consumer = KEYS[1], ARGV[1], ARGV[2]
 local visibility, max_deliveries = tonumber(ARGV[3]), tonumber(ARGV[4])
 
-local made = redis.pcall('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
-if type(made) == 'table' and made.err and not string.find(made.err, 'BUSYGROUP', 1, true) then
-  return made
+-- The group is made when a claim finds none (NOGROUP, also for a stream not made yet), rather
+-- than tried on every claim, where Redis would build a BUSYGROUP error reply each time.
+local function make_group_once(reply)
+  if type(reply) == 'table' and reply.err then
+    if not string.find(reply.err, 'NOGROUP', 1, true) then error(reply) end
+    redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
+    return true
+  end
+  return false
 end
 
-if ARGV[5] ~= '' then redis.call('XACK', stream, group, ARGV[5]) end
+if ARGV[5] ~= '' then
+  make_group_once(redis.pcall('XACK', stream, group, ARGV[5]))
+end
 
 local function deliveries_of(id)
   local p = redis.call('XPENDING', stream, group, id, id, 1)
@@ -45,7 +53,8 @@ end
 -- about one entry per live reader. Entries a reset deleted leave the list as it passes them.
 local cursor = '0-0'
 repeat
-  local r = redis.call('XAUTOCLAIM', stream, group, consumer, visibility, cursor, 'COUNT', 1)
+  local r = redis.pcall('XAUTOCLAIM', stream, group, consumer, visibility, cursor, 'COUNT', 1)
+  if make_group_once(r) then r = redis.call('XAUTOCLAIM', stream, group, consumer, visibility, cursor, 'COUNT', 1) end
   cursor = r[1]
   local entry = r[2][1]
   if entry then return handed(entry, deliveries_of(entry[1])) end

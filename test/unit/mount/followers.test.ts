@@ -22,7 +22,7 @@ t.test('a read waits for the next message and is counted while it blocks', async
   const { engine, uid, file } = await blockedFollower()
   const followers = new Followers()
   t.equal(followers.blocked, 0)
-  const reading = followers.read('/.live/t', 0, signal => file.cursor.read(100, signal))
+  const reading = followers.read('/.live/t', 0, undefined, signal => file.cursor.read(100, signal))
   t.equal(followers.blocked, 1)
   await engine.append('t', uid, [line('new')])
   t.equal((await reading).toString(), 'new\n')
@@ -32,14 +32,14 @@ t.test('a read waits for the next message and is counted while it blocks', async
 t.test('release gives every blocked read end of file, and no read blocks again', async t => {
   const { engine, uid, file } = await blockedFollower()
   const followers = new Followers()
-  const reads = [followers.read('/.live/t', 0, signal => file.cursor.read(100, signal)), followers.read('/.live/t', 0, signal => file.cursor.read(100, signal))]
+  const reads = [followers.read('/.live/t', 0, undefined, signal => file.cursor.read(100, signal)), followers.read('/.live/t', 0, undefined, signal => file.cursor.read(100, signal))]
   t.equal(followers.blocked, 2)
   const released = followers.release(() => 0)
   t.same((await Promise.all(reads)).map(chunk => chunk.length), [0, 0])
   await released
   t.equal(followers.blocked, 0)
   await engine.append('t', uid, [line('after')])
-  t.equal((await followers.read('/.live/t', 0, signal => file.cursor.read(100, signal))).length, 0, 'even with a message there')
+  t.equal((await followers.read('/.live/t', 0, undefined, signal => file.cursor.read(100, signal))).length, 0, 'even with a message there')
 })
 
 t.test('release waits until the followers closed their files', async t => {

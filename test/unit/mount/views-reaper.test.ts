@@ -1,5 +1,5 @@
 import t from 'tap'
-import { isDyingInKernel, readsToRelease } from '../../../src/mount/reaper'
+import { isDyingInKernel, readsOfDyingThreads, readsToRelease } from '../../../src/mount/reaper'
 import { parseViewPath } from '../../../src/mount/views'
 import { compareIds, minId } from '../../../src/topics/stream-id'
 
@@ -46,4 +46,8 @@ t.test('stream ids compare as numbers', async t => {
   t.ok(compareIds('1700000000001-0', '1700000000000-99') > 0)
   t.equal(minId(['10-0', '9-5', '9-10']), '9-5')
   t.equal(minId([]), undefined)
+})
+
+t.test('reads whose thread is known are checked by that thread alone: a live or gone thread is not dying', async t => {
+  t.same(await readsOfDyingThreads([{ id: 1, path: '.follow/a', offset: 0, tid: process.pid }, { id: 2, path: '.follow/a', offset: 0, tid: 2 ** 22 + 7 }]), [])
 })
