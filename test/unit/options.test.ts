@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { DEFAULTS, deriveSettings, MOUNT_DEFAULTS, withDefaults } from '../../src/options'
+import { DEFAULTS, deriveSettings, groupPolicyOf, MOUNT_DEFAULTS, withDefaults } from '../../src/options'
 
 const seed = Number(process.env.FC_SEED ?? 20261123)
 
@@ -53,8 +53,19 @@ t.test('the mount defaults come from DEFAULTS', async t => {
     umask: DEFAULTS.files.umask,
     opTimeout: DEFAULTS.redis.opTimeout,
     waitReplicas: DEFAULTS.redis.waitReplicas,
+    visibilityTimeout: DEFAULTS.groups.visibilityTimeout,
+    maxDeliveries: DEFAULTS.groups.maxDeliveries,
     debug: DEFAULTS.logging.debug
   })
+})
+
+t.test('groupPolicyOf: seconds to ms, and the limits checked', async t => {
+  t.same(groupPolicyOf({ visibilityTimeout: 30, maxDeliveries: 5 }), { visibilityMs: 30_000, maxDeliveries: 5 })
+  t.same(groupPolicyOf({ visibilityTimeout: 0.25, maxDeliveries: 1 }), { visibilityMs: 250, maxDeliveries: 1 })
+  t.throws(() => groupPolicyOf({ visibilityTimeout: 0, maxDeliveries: 5 }), { message: /visibility/ })
+  t.throws(() => groupPolicyOf({ visibilityTimeout: Infinity, maxDeliveries: 5 }), { message: /visibility/ })
+  t.throws(() => groupPolicyOf({ visibilityTimeout: 1, maxDeliveries: 0 }), { message: /deliveries/ })
+  t.throws(() => groupPolicyOf({ visibilityTimeout: 1, maxDeliveries: 1.5 }), { message: /deliveries/ })
 })
 
 t.test('withDefaults takes the defined fields of given, and keeps every other default', async t => {
