@@ -110,16 +110,13 @@ export class GroupFile {
 
   /** Done with the current message: acknowledged, or let go for another reader. */
   private async finish (acknowledge: boolean): Promise<void> {
-    const current = this.current
-    if (!current) return
-    this.current = undefined
-    this.held.delete(current.held)
-    if (!acknowledge) return
+    const delivery = this.takeCurrent()
+    if (!delivery || !acknowledge) return
     try {
-      await this.reader.acknowledge(current.held.delivery)
+      await this.reader.acknowledge(delivery)
     } catch (err) {
       // Not acknowledged, so not lost: it goes to a reader again after the visibility timeout.
-      groupsLog('acknowledging message %s of group %s failed: %s', current.held.delivery.id, this.reader.group, (err as Error).message)
+      groupsLog('acknowledging message %s of group %s failed: %s', delivery.id, this.reader.group, (err as Error).message)
     }
   }
 

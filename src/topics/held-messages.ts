@@ -18,8 +18,8 @@ export interface HeldMessage {
 /**
  * The messages this process's readers are working on, kept from other readers for as long as
  * the work takes: every `intervalMs` (see heartbeatInterval) each one's idle time is reset in
- * Redis. A message that is no longer
- * ours (the beats failed past the timeout and another reader claimed it) is let go.
+ * Redis. A message that is no longer ours (the beats failed past the timeout and another reader
+ * claimed it) is let go.
  */
 export class HeldMessages {
   private readonly held = new Set<HeldMessage>()
