@@ -24,11 +24,6 @@ export class GroupFiles {
     return new GroupFile(reader, this.held)
   }
 
-  /** Messages held now, by every open group file. */
-  get holding (): number {
-    return this.held.size
-  }
-
   /** At unmount: held messages are let go; other readers get them after the visibility timeout. */
   close (): void {
     this.held.close()
