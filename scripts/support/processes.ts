@@ -33,6 +33,9 @@ process.once('exit', cleanUp)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => { cleanUp(); process.exit(1) })
 }
+// tap times a test file out with SIGALRM, and sends SIGKILL half a second later: clean up at
+// once, and leave the reporting to tap (left to the exit, the servers outlived the test).
+process.once('SIGALRM', cleanUp)
 
 export interface Result {
   code: number | null
