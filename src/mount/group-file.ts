@@ -33,6 +33,8 @@ export class GroupFile {
   constructor (
     readonly reader: GroupReader,
     private readonly held: HeldMessages,
+    /** Told at the last close. */
+    private readonly onRelease: () => void = () => undefined,
     private readonly probe: ProcessProbe = PROC
   ) {}
 
@@ -81,6 +83,7 @@ export class GroupFile {
 
   /** The last close: a message still held was not acknowledged; it goes back after the timeout. */
   async release (): Promise<void> {
+    this.onRelease()
     await this.finish(false)
     await this.reader.leave().catch(() => undefined)
   }

@@ -1,6 +1,7 @@
 import { groupsLog } from '../log'
 import { isTransient } from '../redis/errors'
 import { sleep } from '../util/deadline'
+import type { Turns } from '../util/turns'
 import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
 import type { Claim, Creator, GroupPolicy } from './types'
@@ -49,7 +50,13 @@ export class GroupReader {
     readonly group: string,
     readonly consumer: string,
     readonly policy: GroupPolicy,
-    private readonly events: GroupEvents = {}
+    private readonly events: GroupEvents = {},
+    /**
+     * Shared by the readers of this group and topic in one process: only the reader whose turn
+     * it is waits and claims once there was nothing, so a new message costs one claim, not one
+     * per waiting reader.
+     */
+    private readonly waitingTurns?: Turns
   ) {}
 
   /**
@@ -92,6 +99,23 @@ export class GroupReader {
   }
 
   private async claimNext (signal: AbortSignal): Promise<Delivery | undefined> {
+    let endTurn: (() => void) | undefined
+    try {
+      return await this.claimInTurn(signal, async () => {
+        if (endTurn || !this.waitingTurns) return true
+        endTurn = await this.waitingTurns.take(signal)
+        return false
+      })
+    } finally {
+      endTurn?.()
+    }
+  }
+
+  /**
+   * Claims until there is a message; when there is none, `mayWait` says whether to wait now
+   * (true) or claim again first (false: a turn was just given, after other readers' claims).
+   */
+  private async claimInTurn (signal: AbortSignal, mayWait: () => Promise<boolean>): Promise<Delivery | undefined> {
     for (;;) {
       if (signal.aborted) {
         if (this.finished) await this.acknowledge(this.finished)
@@ -116,7 +140,7 @@ export class GroupReader {
         await this.deadLetter(claim)
         continue
       }
-      await this.wait(claim, signal)
+      if (await mayWait()) await this.wait(claim, signal)
     }
   }
 

@@ -48,6 +48,31 @@ t.test('200 waiting readers on one mount share its follow connection; each messa
   t.equal((await sh(`timeout 10 head -n 1 ${mounted.dir}/.group/w/jobs`)).stdout.toString(), '201\n', 'the killed readers claimed nothing')
 })
 
+t.test('waiting readers take turns: a message pushed to 20 waiting readers costs a claim or two, not one per reader', async t => {
+  const server = await redisFor(t)
+  const mounted = await mountFor(t, server, { args: ['--metrics', '127.0.0.1:0'] })
+  const url = /metrics on (http:\/\/\S+\/metrics)/.exec(mounted.output())![1]!
+  await sh(`touch ${mounted.dir}/jobs`)
+  const blocked = async (): Promise<number> => Number(/^dnpipes_blocked_followers (\d+)/m.exec(await metricsOf(url))?.[1] ?? -1)
+  const readers = Array.from({ length: 20 }, () => groupReader(`${mounted.dir}/.group/w/jobs`, 'head -n 1 "$FILE"'))
+  t.teardown(() => { for (const reader of readers) reader.child.kill('SIGKILL') })
+  await until('20 blocked readers', async () => await blocked() === 20, 30_000)
+  const client = server.client()
+  const claims = async (): Promise<number> => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0)
+  const before = await claims()
+  for (let i = 1; i <= 20; i++) {
+    // Another client's XADD: the only scripts run meanwhile are the readers' claims.
+    await client.xadd(KEY, '*', 'data', `job ${i}`)
+    await until(`job ${i} to be taken`, async () => await blocked() === 20 - i)
+  }
+  // Per message: the claim that takes it, the next waiting reader's claim that finds nothing,
+  // and leave.lua when head closes. Without turns, every waiting reader claims: about 11.5.
+  const perMessage = (await claims() - before) / 20
+  t.ok(perMessage <= 4, `${perMessage} scripts per message with 20 readers waiting`)
+  await Promise.all(readers.map(reader => reader.finished))
+  t.same(readers.map(reader => reader.output()).sort(), Array.from({ length: 20 }, (_, i) => `job ${i + 1}\n`).sort(), 'each job to one reader')
+})
+
 t.test('a Python service in the same group shares the work; what it takes and never acknowledges comes back to the files', async t => {
   const server = await redisFor(t)
   const { dir } = await mountFor(t, server, { args: ['--visibility-timeout', '1'] })
