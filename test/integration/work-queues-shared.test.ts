@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process'
-import t from 'tap'
+import t, { Test } from 'tap'
+import type { MountedDir } from '../../scripts/support/mount'
+import type { RedisServer } from '../../scripts/support/redis-server'
 import { mountFor, redisFor } from '../helpers/fixture'
 import { groupReader, GroupReaderProcess, until, WHILE_READ } from '../helpers/group-readers'
 import { run, sh, track } from '../../scripts/support/processes'
@@ -13,16 +15,22 @@ async function metricsOf (url: string): Promise<string> {
   return await (await fetch(url)).text()
 }
 
+/** A mount with metrics and an empty topic `jobs`, and how many reads on it are blocked now. */
+async function mountWithTopic (t: Test, server: RedisServer): Promise<{ mounted: MountedDir, blocked: () => Promise<number> }> {
+  const mounted = await mountFor(t, server, { args: ['--metrics', '127.0.0.1:0'] })
+  const url = /metrics on (http:\/\/\S+\/metrics)/.exec(mounted.output())![1]!
+  await sh(`touch ${mounted.dir}/jobs`)
+  const blocked = async (): Promise<number> => Number(/^dnpipes_blocked_followers (\d+)/m.exec(await metricsOf(url))?.[1] ?? -1)
+  return { mounted, blocked }
+}
+
 function metric (text: string, name: string, group: string): number {
   return Number(new RegExp(`^${name}\\{group="${group}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0)
 }
 
 t.test('200 waiting readers on one mount share its follow connection; each message to one; killed readers end within 1 s', async t => {
   const server = await redisFor(t)
-  const mounted = await mountFor(t, server, { args: ['--metrics', '127.0.0.1:0'] })
-  const url = /metrics on (http:\/\/\S+\/metrics)/.exec(mounted.output())![1]!
-  await sh(`touch ${mounted.dir}/jobs`)
-  const blocked = async (): Promise<number> => Number(/^dnpipes_blocked_followers (\d+)/m.exec(await metricsOf(url))?.[1] ?? -1)
+  const { mounted, blocked } = await mountWithTopic(t, server)
   const connections = async (): Promise<number> => (await server.client().client('LIST') as string).split('\n').filter(line => /name=dnpipes/.test(line)).length
   const before = await connections()
   const readers: GroupReaderProcess[] = []
@@ -50,10 +58,7 @@ t.test('200 waiting readers on one mount share its follow connection; each messa
 
 t.test('waiting readers take turns: a message pushed to 20 waiting readers costs a claim or two, not one per reader', async t => {
   const server = await redisFor(t)
-  const mounted = await mountFor(t, server, { args: ['--metrics', '127.0.0.1:0'] })
-  const url = /metrics on (http:\/\/\S+\/metrics)/.exec(mounted.output())![1]!
-  await sh(`touch ${mounted.dir}/jobs`)
-  const blocked = async (): Promise<number> => Number(/^dnpipes_blocked_followers (\d+)/m.exec(await metricsOf(url))?.[1] ?? -1)
+  const { mounted, blocked } = await mountWithTopic(t, server)
   const readers = Array.from({ length: 20 }, () => groupReader(`${mounted.dir}/.group/w/jobs`, 'head -n 1 "$FILE"'))
   t.teardown(() => { for (const reader of readers) reader.child.kill('SIGKILL') })
   await until('20 blocked readers', async () => await blocked() === 20, 30_000)
