@@ -33,8 +33,8 @@ export class GroupFile {
   constructor (
     readonly reader: GroupReader,
     private readonly held: HeldMessages,
-    /** Told at the last close. */
-    private readonly onRelease: () => void = () => undefined,
+    /** Told at the last close; says whether no other file of this group and topic is open here. */
+    private readonly onRelease: () => boolean = () => true,
     private readonly probe: ProcessProbe = PROC
   ) {}
 
@@ -74,7 +74,7 @@ export class GroupFile {
     // child's copy must not wait with it.
     const current = this.current
     if (!current || tid === undefined) return
-    if (await this.probe.processOf(tid) !== current.holder) return
+    if (await this.processOfReader(tid) !== current.holder) return
     const killed = await this.probe.dyingOfSignal(tid)
     if (this.current !== current) return
     if (killed) groupsLog('message %s of group %s: its reader died of a signal; it goes back', current.held.delivery.id, this.reader.group)
@@ -83,9 +83,10 @@ export class GroupFile {
 
   /** The last close: a message still held was not acknowledged; it goes back after the timeout. */
   async release (): Promise<void> {
-    this.onRelease()
+    const last = this.onRelease()
     await this.finish(false)
-    await this.reader.leave().catch(() => undefined)
+    // The consumer is the mount's: it leaves the group when the mount's last reader of it does.
+    if (last) await this.reader.leave().catch(() => undefined)
   }
 
   private hold (delivery: Delivery, start: number, holder: number | undefined): void {

@@ -29,7 +29,9 @@ export class GroupFiles {
     this.turns.set(key, shared)
     const reader = new GroupReader(this.engine, path, uid, group, this.options.consumer, this.options.policy, this.options.events, shared.turns)
     return new GroupFile(reader, this.held, () => {
-      if (--shared.files === 0) this.turns.delete(key)
+      if (--shared.files > 0) return false
+      this.turns.delete(key)
+      return true
     })
   }
 

@@ -41,7 +41,7 @@ export async function getXattr (engine: TopicEngine, path: string, name: string,
   const stat = await engine.stat(path)
   if (!stat) throw new TopicError('ENOENT', `no such file ${path}`)
   if (stat.kind !== 'topic') return undefined
-  if (own === 'group' || own.startsWith('group.')) return groupXattr(engine, path, own, group)
+  if (own === 'group' || own.startsWith('group.')) return groupXattr(engine, path, own, group, stat.entries)
   switch (own) {
     case 'key': return Buffer.from(engine.keyOf(path))
     case 'entries': return Buffer.from(String(stat.entries))
@@ -50,7 +50,7 @@ export async function getXattr (engine: TopicEngine, path: string, name: string,
   }
 }
 
-async function groupXattr (engine: TopicEngine, path: string, own: XattrName, group: string | undefined): Promise<Buffer | undefined> {
+async function groupXattr (engine: TopicEngine, path: string, own: XattrName, group: string | undefined, entries: number): Promise<Buffer | undefined> {
   if (group === undefined) return undefined
   if (own === 'group') return Buffer.from(group)
   const info = (await engine.groups(path))?.find(candidate => candidate.name === group)
@@ -58,7 +58,7 @@ async function groupXattr (engine: TopicEngine, path: string, own: XattrName, gr
     case 'group.consumers': return Buffer.from(String(info?.consumers ?? 0))
     case 'group.pending': return Buffer.from(String(info?.pending ?? 0))
     // A group not made yet will start at the first message: everything is still to come.
-    case 'group.lag': return Buffer.from(info ? (info.lag === undefined ? '?' : String(info.lag)) : String((await engine.statTopic(path))?.entries ?? 0))
+    case 'group.lag': return Buffer.from(info ? (info.lag === undefined ? '?' : String(info.lag)) : String(entries))
     case 'group.last-delivered-id': return Buffer.from(info?.lastDeliveredId ?? '0-0')
   }
   return undefined

@@ -70,8 +70,8 @@ t.test('waiting readers take turns: a message pushed to 20 waiting readers costs
     await client.xadd(KEY, '*', 'data', `job ${i}`)
     await until(`job ${i} to be taken`, async () => await blocked() === 20 - i)
   }
-  // Per message: the claim that takes it, the next waiting reader's claim that finds nothing,
-  // and leave.lua when head closes. Without turns, every waiting reader claims: about 11.5.
+  // Per message: the claim that takes it and the next waiting reader's claim that finds nothing
+  // (leave.lua runs once, at the last close). Without turns, every waiting reader claims: about 11.5.
   const perMessage = (await claims() - before) / 20
   t.ok(perMessage <= 4, `${perMessage} scripts per message with 20 readers waiting`)
   await Promise.all(readers.map(reader => reader.finished))
