@@ -1,5 +1,5 @@
 import type { Message } from '../framing/message'
-import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, TopicStat, WakeReason } from './types'
 
 /**
  * What the filesystem and the CLI need of a topic store, in paths relative to the mount root
@@ -45,6 +45,11 @@ export interface TopicEngine {
   serverId (path: string): Promise<string>
   /** The name other clients know the topic by (its stream's key). */
   keyOf (path: string): string
+  /**
+   * Sets (a number) or lifts (null) the topic's own retention limits, then trims it to what
+   * applies; ENOENT without a topic, EISDIR for a directory.
+   */
+  retain (path: string, change: RetentionChange): Promise<void>
   /** Deletes every message; the topic stays and later appends go on. ENOENT without a topic. */
   reset (path: string): Promise<void>
   /** Deletes a topic and its messages; ENOENT when there is none, EISDIR for a directory. */

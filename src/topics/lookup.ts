@@ -4,8 +4,9 @@ import { TopicError } from './errors'
 import { KeyLayout, ROOT, TopicKeys } from './keys'
 import { parseOwnership } from './ownership'
 import { splitPath } from './paths'
+import { retentionArgs, retentionOf } from './retention'
 import type { ScriptRunner } from './script-runner'
-import type { DirectoryStat, PathStat, TopicStat } from './types'
+import type { DirectoryStat, PathStat, RetentionLimits, TopicStat } from './types'
 
 /** What the stat script found: a topic, or a directory's attributes with the parent's listing of the name. */
 type Found = TopicStat | { kind: 'other', attributes: DirectoryStat, listed: string | undefined }
@@ -32,9 +33,15 @@ export class Lookup {
     private readonly indexEvery: number,
     /** On a Redis Cluster a parent's listing is in another slot, out of a script's reach. */
     private readonly cluster: boolean,
+    /** The mount's retention for topics without their own: a stat trims to it (stat.lua). */
+    defaultRetention: RetentionLimits,
     /** Directories held between changes, when the store holds them. */
     private readonly directories?: DirectoryCache
-  ) {}
+  ) {
+    this.retentionArgs = retentionArgs(defaultRetention)
+  }
+
+  private readonly retentionArgs: string[]
 
   /** What is at `path`: a topic (with exact, current size), a directory, or nothing. */
   async stat (path: string): Promise<PathStat | undefined> {
@@ -83,11 +90,11 @@ export class Lookup {
     const listing = listed ? this.keys.directory(parent) : attrs
     for (let round = 0; ; round++) {
       // Fields as stat.lua lists them, '' for each not stored.
-      const reply = (await this.runner.run('stat', [keys.stream, keys.meta, attrs, listing], [listed ? name : '']) as string).split(' ')
+      const reply = (await this.runner.run('stat', [keys.stream, keys.meta, attrs, listing, keys.index], [listed ? name : '', ...this.retentionArgs]) as string).split(' ')
       if (reply[0] === 'd') {
         return { kind: 'other', attributes: directoryStat(reply[1], reply[2], reply[3], reply[4], reply[5]), listed: reply[6] || undefined }
       }
-      const [, uid = '', bytes, count, mtime, ctime, gen = '', fresh, lastId = '', owner, group, mode] = reply
+      const [, uid = '', bytes, count, mtime, ctime, gen = '', fresh, lastId = '', owner, group, mode, retainMessages, retainBytes, retainSeconds] = reply
       if (fresh === '1' || round > 0) {
         return {
           kind: 'topic',
@@ -98,6 +105,7 @@ export class Lookup {
           ctimeMs: Number(ctime),
           gen,
           lastId,
+          retention: retentionOf(retainMessages, retainBytes, retainSeconds),
           ...parseOwnership(owner, group, mode)
         }
       }

@@ -6,7 +6,7 @@ import { applyOwnership } from './ownership'
 import { splitPath, validateNewPath } from './paths'
 import { checkTopicRename } from './rename-rules'
 import { Waiters } from './waiters'
-import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, TopicStat, WakeReason } from './types'
 
 type Kind = DirectoryEntry['kind']
 
@@ -20,6 +20,8 @@ interface Waiting {
 export interface MemoryEngineOptions {
   /** Put before a topic's path in the name keyOf gives it. @default "memory:" */
   prefix: string
+  /** Retention for topics without limits of their own (TopicStoreOptions.defaultRetention). @default {} */
+  defaultRetention: RetentionLimits
 }
 
 /**
@@ -31,6 +33,7 @@ export interface MemoryEngineOptions {
  */
 export class MemoryEngine implements TopicEngine {
   private readonly prefix: string
+  private readonly defaultRetention: RetentionLimits
   private readonly topics = new Map<string, MemoryTopic>()
   /** Children of each directory by its path ("" for the root); absent when it has none. */
   private readonly listings = new Map<string, Map<string, Kind>>()
@@ -47,19 +50,20 @@ export class MemoryEngine implements TopicEngine {
 
   constructor (options: Partial<MemoryEngineOptions> = {}) {
     this.prefix = options.prefix ?? 'memory:'
+    this.defaultRetention = options.defaultRetention ?? {}
   }
 
   async stat (path: string): Promise<PathStat | undefined> {
     if (path !== '') {
       const topic = this.topics.get(path)
-      if (topic) return topic.stat()
+      if (topic) return topic.stat(this.defaultRetention)
       if (this.childKind(path) !== 'directory') return undefined
     }
     return { kind: 'directory', ...this.directories.get(path) }
   }
 
   async statTopic (path: string): Promise<TopicStat | undefined> {
-    return this.topics.get(path)?.stat()
+    return this.topics.get(path)?.stat(this.defaultRetention)
   }
 
   async topicUid (path: string): Promise<string | undefined> {
@@ -92,7 +96,7 @@ export class MemoryEngine implements TopicEngine {
     if (messages.length === 0) return 0
     const topic = this.topics.get(path)
     if (topic?.uid !== uid) throw new TopicError('ESTALE', 'ESTALE the topic was removed after it was opened')
-    const size = topic.append(messages)
+    const size = topic.append(messages, this.defaultRetention)
     this.wake(waiter => waiter.path === path && waiter.uid === uid && topic.hasAfter(waiter.afterId), 'data')
     return size
   }
@@ -100,7 +104,13 @@ export class MemoryEngine implements TopicEngine {
   async read (path: string, request: ReadRequest): Promise<ReadPage | undefined> {
     const topic = this.topics.get(path)
     if (!topic) return undefined
-    return { uid: topic.uid, gen: topic.generation, ...topic.read(request.offset, request.maxBytes) }
+    return { uid: topic.uid, gen: topic.generation, ...topic.read(request.offset, request.maxBytes, request.base, request.gen) }
+  }
+
+  async retain (path: string, change: RetentionChange): Promise<void> {
+    const topic = this.topics.get(path)
+    if (!topic) throw new TopicError(this.childKind(path) === 'directory' ? 'EISDIR' : 'ENOENT', `no topic ${path}`)
+    topic.retain(change, this.defaultRetention)
   }
 
   async readAfter (path: string, afterId: string, maxBytes: number): Promise<FollowPage | undefined> {

@@ -4,19 +4,22 @@ import type { Message } from '../framing/message'
 import { GroupEntry, MemoryGroups } from './memory-groups'
 import { compareIds } from './stream-id'
 import { applyOwnership } from './ownership'
-import type { Ownership, OwnershipChange, TopicStat } from './types'
+import { changedLimits, effectiveLimits, entriesToTrim, hasLimits, TrimmedEntry } from './retention'
+import type { Ownership, OwnershipChange, RetentionChange, RetentionLimits, TopicStat } from './types'
 
 interface Entry {
   id: string
   /** The stream entry's field/value pairs, as Redis would hold them. */
   fields: EntryFields
-  /** Byte offset where the entry's rendering starts in the file. */
+  /** Byte offset where the entry's rendering starts, counted from the first entry since the last reset. */
   pos: number
   size: number
 }
 
 /** The entries a page holds, rendered. */
 export interface MemoryPage {
+  /** The reader's offset 0 (ReadRequest.base). */
+  base: number
   firstPos: number
   lastId: string
   data: Buffer
@@ -41,6 +44,9 @@ export class MemoryTopic {
   private gen = 0
   private entries: Entry[] = []
   private bytes = 0
+  /** Where the oldest entry kept starts: the bytes retention deleted since the last reset. */
+  private head = 0
+  private retention: RetentionLimits = {}
   /** The last id made: a reset keeps it, as a stream keeps its last id through XTRIM. */
   private lastMs = 0
   private lastSeq = 0
@@ -66,7 +72,9 @@ export class MemoryTopic {
     return this.entries[0]?.id
   }
 
-  stat (): TopicStat {
+  /** Its counters, once trimmed to its retention limits (else `defaults`). */
+  stat (defaults: RetentionLimits = {}): TopicStat {
+    this.trim(defaults)
     return {
       kind: 'topic',
       uid: this.uid,
@@ -76,6 +84,7 @@ export class MemoryTopic {
       ctimeMs: this.ctimeMs,
       gen: this.generation,
       lastId: this.lastId,
+      retention: { ...this.retention },
       ...this.ownership
     }
   }
@@ -91,23 +100,47 @@ export class MemoryTopic {
     this.ctimeMs = Date.now()
   }
 
-  /** Stores each message as one entry; returns the new size. */
-  append (messages: Message[]): number {
+  /** Stores each message as one entry, then trims to the retention limits; returns the new size. */
+  append (messages: Message[], defaults: RetentionLimits = {}): number {
     for (const message of messages) {
       // Copies: the caller's buffers may be reused once the append has returned.
       const fields = messageFields(message).map(field => Buffer.from(field))
       const size = renderedLength(fields)
-      this.entries.push({ id: this.nextId(), fields, pos: this.bytes, size })
+      this.entries.push({ id: this.nextId(), fields, pos: this.head + this.bytes, size })
       this.bytes += size
     }
     this.mtimeMs = this.lastMs
+    this.trim(defaults)
     return this.bytes
   }
 
-  /** Deletes every entry; the identity and the ids made so far stay. */
+  /** Sets or lifts its own limits (the ctime is now), then trims to what applies. */
+  retain (change: RetentionChange, defaults: RetentionLimits): void {
+    this.retention = changedLimits(this.retention, change)
+    this.touch()
+    this.trim(defaults)
+  }
+
+  /** Deletes the oldest whole entries beyond the limits that apply (see retention.ts). */
+  private trim (defaults: RetentionLimits): void {
+    const limits = effectiveLimits(this.retention, defaults)
+    if (!hasLimits(limits) || this.entries.length === 0) return
+    const entries = this.entries
+    function * oldestFirst (): Iterable<TrimmedEntry> {
+      for (const entry of entries) yield { timeMs: Number(entry.id.slice(0, entry.id.indexOf('-'))), size: entry.size }
+    }
+    const trimmed = entriesToTrim(oldestFirst(), { count: entries.length, bytes: this.bytes }, limits, Date.now())
+    if (trimmed.count === 0) return
+    this.entries = entries.slice(trimmed.count)
+    this.head += trimmed.bytes
+    this.bytes -= trimmed.bytes
+  }
+
+  /** Deletes every entry; the identity, the ids made so far and the limits stay. */
   reset (): void {
     this.entries = []
     this.bytes = 0
+    this.head = 0
     this.gen++
     this.mtimeMs = Date.now()
   }
@@ -117,14 +150,21 @@ export class MemoryTopic {
     return compareIds(this.lastId, afterId) > 0
   }
 
-  /** Whole entries that reach into [offset, offset + maxBytes); firstPos is the end when there are none. */
-  read (offset: number, maxBytes: number): MemoryPage {
-    return this.take(this.search(entry => entry.pos + entry.size > offset), maxBytes)
+  /**
+   * Whole entries that reach into [offset, offset + maxBytes) of a reader whose offset 0 is
+   * `base` (the head when undefined, or after a reset: see read.lua); firstPos is the end when
+   * there are none, and so is it when the reader's next entry was trimmed away.
+   */
+  read (offset: number, maxBytes: number, base: number | undefined, gen: string): MemoryPage {
+    const from = base === undefined || gen !== this.generation ? this.head : base
+    const at = offset + from
+    if (at < this.head) return { base: from, firstPos: offset, lastId: '', data: Buffer.alloc(0), count: 0 }
+    return this.take(this.search(entry => entry.pos + entry.size > at), maxBytes, from)
   }
 
   /** Entries after the id `afterId`, until about `maxBytes` are taken. */
   readAfter (afterId: string, maxBytes: number): MemoryPage {
-    return this.take(this.search(entry => compareIds(entry.id, afterId) > 0), maxBytes)
+    return this.take(this.search(entry => compareIds(entry.id, afterId) > 0), maxBytes, this.head)
   }
 
   entryAfter (afterId: string): GroupEntry | undefined {
@@ -153,7 +193,7 @@ export class MemoryTopic {
   }
 
   /** Entries from index `from` while fewer than `maxBytes` are taken (the last one may go past). */
-  private take (from: number, maxBytes: number): MemoryPage {
+  private take (from: number, maxBytes: number, base: number): MemoryPage {
     const parts: Buffer[] = []
     let lastId = ''
     let taken = 0
@@ -163,8 +203,8 @@ export class MemoryTopic {
       taken += entry.size
       lastId = entry.id
     }
-    const firstPos = parts.length > 0 ? this.entries[from]!.pos : this.bytes
-    return { firstPos, lastId, data: Buffer.concat(parts, taken), count: parts.length }
+    const firstPos = (parts.length > 0 ? this.entries[from]!.pos : this.head + this.bytes) - base
+    return { base, firstPos, lastId, data: Buffer.concat(parts, taken), count: parts.length }
   }
 
   /** The id XADD '*' would give: the clock's ms, or the last ms with the next sequence number. */

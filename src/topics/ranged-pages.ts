@@ -10,6 +10,8 @@ import type { RangeEnd, ReadPage } from './types'
 
 export interface RangedRequest {
   gen: string
+  /** The reader's offset 0 (ReadRequest.base): the index counts from the first entry since the last reset. */
+  base: number
   afterId: string
   afterPos: number
   end: RangeEnd
@@ -47,12 +49,13 @@ export class RangedPages {
     if (page.uid === undefined || page.gen !== request.gen || page.count === 0) return undefined
     // Entries another client deleted leave the index pointing at other offsets: not exact.
     if (page.data.length !== request.end.pos - request.afterPos) return undefined
-    return { uid: page.uid, gen: page.gen, firstPos: request.afterPos, lastId: page.lastId, data: page.data, count: page.count, rangeEnd: page.next }
+    const rangeEnd = page.next && { id: page.next.id, pos: page.next.pos - request.base }
+    return { uid: page.uid, gen: page.gen, base: request.base, firstPos: request.afterPos, lastId: page.lastId, data: page.data, count: page.count, rangeEnd }
   }
 
   /** Why pages of the topic at `keys` cannot be read this way now; undefined when they can. */
   async problem (keys: TopicKeys): Promise<string | undefined> {
-    const page = await this.request(keys, { gen: '', afterId: '0-0', afterPos: 0, end: { id: '0-1', pos: 1 } })
+    const page = await this.request(keys, { gen: '', base: 0, afterId: '0-0', afterPos: 0, end: { id: '0-1', pos: 1 } })
     return typeof page === 'string' ? page : undefined
   }
 
@@ -77,7 +80,7 @@ export class RangedPages {
         ['MULTI'],
         ['HMGET', keys.meta, 'uid', 'gen'],
         ['XRANGE', keys.stream, '(' + request.afterId, '(' + request.end.id],
-        ['ZREVRANGEBYSCORE', keys.index, request.end.pos + this.pageBytes, '(' + request.end.pos, 'WITHSCORES', 'LIMIT', 0, 1],
+        ['ZREVRANGEBYSCORE', keys.index, request.base + request.end.pos + this.pageBytes, '(' + String(request.base + request.end.pos), 'WITHSCORES', 'LIMIT', 0, 1],
         ['EXEC']
       ], [statusVisitor(refused), statusVisitor(refused), statusVisitor(refused), statusVisitor(refused), renderer])
     } catch (err) {

@@ -17,6 +17,12 @@ export class ReadCursor {
   private buffer: Buffer = Buffer.alloc(0)
   private bufferStart = 0
   private gen = ''
+  /**
+   * Where this reader's offset 0 is (ReadPage.base): fixed while it reads on, so that retention
+   * trimming the topic's head cannot shift what its offsets name; a jump starts again at the
+   * oldest message kept.
+   */
+  private base: number | undefined
   private afterId = ''
   private afterPos = 0
   /** Where the page after the buffered one may end (from the store; see ReadPage.rangeEnd). */
@@ -44,6 +50,7 @@ export class ReadCursor {
     // A reader that jumps (rewinds, seeks) gets fresh bytes: the topic may have been reset since.
     const sequential = offset === this.nextOffset
     if (!sequential) {
+      this.base = undefined
       this.buffer = Buffer.alloc(0)
       this.readAhead = undefined
       this.window = Math.min(FIRST_PAGE_BYTES, this.pageBytes)
@@ -61,7 +68,7 @@ export class ReadCursor {
         continue
       }
       const page = await this.fetch({
-        gen: this.gen, offset: at, afterId: this.afterId, afterPos: this.afterPos, maxBytes: Math.max(this.window, wanted), rangeEnd: this.rangeEnd
+        gen: this.gen, base: this.base, offset: at, afterId: this.afterId, afterPos: this.afterPos, maxBytes: Math.max(this.window, wanted), rangeEnd: this.rangeEnd
       })
       if (!page) break
       const resetMeanwhile = this.gen !== '' && page.gen !== this.gen
@@ -84,7 +91,7 @@ export class ReadCursor {
     const ahead = this.readAhead
     this.readAhead = undefined
     if (ahead && ahead.request.offset === request.offset && ahead.request.afterId === request.afterId &&
-        ahead.request.gen === request.gen) {
+        ahead.request.gen === request.gen && ahead.request.base === request.base) {
       const page = await ahead.page.catch(() => undefined)
       // An empty answer may be stale by now (the end of the topic moves): ask again. So may a
       // short one asked with a smaller window, unless it already holds what is wanted now.
@@ -94,17 +101,18 @@ export class ReadCursor {
   }
 
   private startReadAhead (): void {
-    const request = { gen: this.gen, offset: this.afterPos, afterId: this.afterId, afterPos: this.afterPos, maxBytes: this.window, rangeEnd: this.rangeEnd }
+    const request = { gen: this.gen, base: this.base, offset: this.afterPos, afterId: this.afterId, afterPos: this.afterPos, maxBytes: this.window, rangeEnd: this.rangeEnd }
     const page = this.fetchPage(request)
     page.catch(() => undefined) // a failed read-ahead is retried by the read that needs it
     this.readAhead = { request, page }
   }
 
   private load (page: ReadPage): void {
-    if (page.gen !== this.gen) {
+    if (page.gen !== this.gen || page.base !== this.base) {
       this.afterId = ''
       this.afterPos = 0
     }
+    this.base = page.base
     this.buffer = page.data
     this.bufferStart = page.firstPos
     this.gen = page.gen

@@ -8,7 +8,7 @@ import { toTopicFailure } from './errors'
 /** Each script, with the number of its arguments that are keys (its .lua file names them). */
 const SCRIPT_KEYS = {
   create: 2,
-  stat: 4,
+  stat: 5,
   append: 3,
   reconcile: 3,
   read: 3,
@@ -20,7 +20,8 @@ const SCRIPT_KEYS = {
   own: 1,
   claim: 2,
   hold: 1,
-  leave: 1
+  leave: 1,
+  retain: 3
 } as const
 
 export type ScriptName = keyof typeof SCRIPT_KEYS

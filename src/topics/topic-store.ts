@@ -13,8 +13,9 @@ import { KeyLayout } from './keys'
 import { Lookup } from './lookup'
 import { Namespace } from './namespace'
 import { RangedPages } from './ranged-pages'
+import { retentionArgs, retentionChangeArgs } from './retention'
 import { ScriptRunner } from './script-runner'
-import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, TopicStat, WakeReason } from './types'
+import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, TopicStat, WakeReason } from './types'
 
 export interface TopicStoreOptions {
   /** @default "dnpipes:" */
@@ -43,6 +44,8 @@ export interface TopicStoreOptions {
    * them on every path it resolves. @default false
    */
   holdDirectories: boolean
+  /** Retention for topics without limits of their own, applied when this store appends or stats. @default {} */
+  defaultRetention: RetentionLimits
 }
 
 const STORE_DEFAULTS: TopicStoreOptions = {
@@ -52,13 +55,16 @@ const STORE_DEFAULTS: TopicStoreOptions = {
   waitReplicas: DEFAULTS.redis.waitReplicas,
   waitTimeoutMs: DEFAULTS.redis.waitTimeoutMs,
   rangedPageBytes: DEFAULTS.topics.rangedPageBytes,
-  holdDirectories: false
+  holdDirectories: false,
+  defaultRetention: {}
 }
 
 /** How often a Cluster's followers poll for entries other clients added (NotifyHub). */
 const NOTIFY_POLL_MS = 250
 /** Rounds an append retries after accounting another client's entries. */
 const APPEND_ROUNDS = 3
+/** Script calls one retain makes at most: TRIM_MAX entries each, enough for 100 million. */
+const MAX_TRIM_ROUNDS = 10_000
 
 /**
  * The Redis engine: topics as streams (keys.ts lists every key), in terms of paths relative to
@@ -78,6 +84,8 @@ export class TopicStore implements TopicEngine {
   private readonly ranged: RangedPages | undefined
   private readonly directories: DirectoryWatch | undefined
   private hub: Hub | undefined
+  /** The default retention as the scripts take it. */
+  private readonly retentionArgs: string[]
 
   constructor (readonly redis: RedisClient, options: Partial<TopicStoreOptions> = {}) {
     this.options = withDefaults(STORE_DEFAULTS, options)
@@ -86,7 +94,8 @@ export class TopicStore implements TopicEngine {
     this.notifyChannel = this.cluster ? this.keys.prefix + 'notify' : ''
     this.runner = new ScriptRunner(redis)
     this.directories = this.options.holdDirectories && !this.cluster ? new DirectoryWatch(redis as Redis, this.keys.directoriesChannel()) : undefined
-    this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery, this.cluster, this.directories?.cache)
+    this.retentionArgs = retentionArgs(this.options.defaultRetention)
+    this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery, this.cluster, this.options.defaultRetention, this.directories?.cache)
     this.groupStore = new GroupStore(this.runner)
     this.namespace = new Namespace(this.runner, this.keys, this.lookup, this.cluster, this.directories)
     this.ranged = this.options.rangedPageBytes > 0
@@ -159,7 +168,7 @@ export class TopicStore implements TopicEngine {
   async append (path: string, uid: string, messages: Message[]): Promise<number> {
     if (messages.length === 0) return 0
     const keys = this.keys.topic(path)
-    const args: Array<string | number | Buffer> = [uid, this.options.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.notifyChannel]
+    const args: Array<string | number | Buffer> = [uid, this.options.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.notifyChannel, ...this.retentionArgs]
     for (const message of messages) args.push(message.payload)
     for (let round = 0; ; round++) {
       try {
@@ -199,17 +208,18 @@ export class TopicStore implements TopicEngine {
   async read (path: string, request: ReadRequest): Promise<ReadPage | undefined> {
     const keys = this.keys.topic(path)
     const end = request.rangeEnd
-    if (this.ranged && end && request.afterId !== '' && request.offset === request.afterPos && end.pos > request.afterPos) {
-      const page = await this.ranged.read(keys, { gen: request.gen, afterId: request.afterId, afterPos: request.afterPos, end })
+    if (this.ranged && end && request.base !== undefined && request.afterId !== '' && request.offset === request.afterPos && end.pos > request.afterPos) {
+      const page = await this.ranged.read(keys, { gen: request.gen, base: request.base, afterId: request.afterId, afterPos: request.afterPos, end })
       if (page) return page
     }
     const reply = await this.runner.run('read', [keys.stream, keys.meta, keys.index], [
-      request.gen, request.offset, request.afterId, request.afterPos, request.maxBytes, this.options.indexEvery, this.options.rangedPageBytes
-    ], 'buffer') as [Buffer, Buffer, Buffer, Buffer, number, Buffer, Buffer, Buffer] | null
+      request.gen, request.offset, request.afterId, request.afterPos, request.maxBytes, this.options.indexEvery, this.options.rangedPageBytes,
+      request.base ?? ''
+    ], 'buffer') as [Buffer, Buffer, Buffer, Buffer, number, Buffer, Buffer, Buffer, Buffer] | null
     if (!reply) return undefined
-    const [gen, firstPos, lastId, data, count, nextId, nextPos, uid] = reply
+    const [gen, firstPos, lastId, data, count, nextId, nextPos, uid, base] = reply
     const rangeEnd = nextId.length > 0 ? { id: nextId.toString(), pos: Number(nextPos.toString()) } : undefined
-    return { uid: uid.toString(), gen: gen.toString(), firstPos: Number(firstPos.toString()), lastId: lastId.toString(), data, count, rangeEnd }
+    return { uid: uid.toString(), gen: gen.toString(), base: Number(base.toString()), firstPos: Number(firstPos.toString()), lastId: lastId.toString(), data, count, rangeEnd }
   }
 
   /** Entries after `afterId` (by id, not by byte offset), up to about `maxBytes`. */
@@ -232,6 +242,32 @@ export class TopicStore implements TopicEngine {
   async firstId (path: string): Promise<string | undefined> {
     const [first] = await this.runner.command(redis => redis.xrange(this.keys.topic(path).stream, '-', '+', 'COUNT', 1))
     return first?.[0]
+  }
+
+  /**
+   * Sets or lifts the topic's retention limits, then trims it to them (a few script calls for a
+   * long topic, each bounded: see helpers.lua TRIM_MAX).
+   */
+  async retain (path: string, change: RetentionChange): Promise<void> {
+    const keys = this.keys.topic(path)
+    let args = [...retentionChangeArgs(change), ...this.retentionArgs]
+    for (let round = 0; ; round++) {
+      try {
+        if (await this.runner.run('retain', [keys.stream, keys.meta, keys.index], args) === 1) return
+        args = ['', '', '', ...this.retentionArgs]
+      } catch (err) {
+        if (err instanceof TopicError && err.code === 'ENOENT' && (await this.lookup.stat(path))?.kind === 'directory') {
+          throw new TopicError('EISDIR', `${path} is a directory`)
+        }
+        if (round < MAX_TRIM_ROUNDS && err instanceof UnreconciledError) {
+          await this.lookup.reconcile(keys)
+          args = ['', '', '', ...this.retentionArgs]
+          continue
+        }
+        throw err
+      }
+      if (round >= MAX_TRIM_ROUNDS) throw new TopicError('EIO', `could not trim ${path} to its limits`)
+    }
   }
 
   async reset (path: string): Promise<void> {

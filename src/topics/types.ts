@@ -23,6 +23,19 @@ export interface Creator {
   mode: number
 }
 
+/**
+ * How much of a topic is kept: the newest messages, their rendered bytes, their age (from
+ * their ids' time). Each limit is absent when not set; with several, the strictest wins.
+ */
+export interface RetentionLimits {
+  messages?: number
+  bytes?: number
+  seconds?: number
+}
+
+/** What `retain` changes: a number sets a limit, null lifts it, an absent one stays as it is. */
+export type RetentionChange = { [K in keyof RetentionLimits]?: number | null }
+
 export interface TopicStat extends Ownership {
   kind: 'topic'
   /** Identity of this incarnation of the topic: a topic removed and created again differs. */
@@ -35,6 +48,8 @@ export interface TopicStat extends Ownership {
   /** Reset generation: changes whenever the topic is reset. */
   gen: string
   lastId: string
+  /** The topic's own limits (a mount's defaults apply to a topic with none). */
+  retention: RetentionLimits
 }
 
 export interface DirectoryStat extends Ownership {
@@ -60,6 +75,11 @@ export interface RangeEnd {
 
 export interface ReadRequest {
   gen: string
+  /**
+   * Where the reader's offset 0 is, in bytes after the first entry since the last reset
+   * (ReadPage.base); undefined for the oldest entry kept now, which retention moves on.
+   */
+  base?: number
   offset: number
   /** Id of the last entry the reader already has, and the byte offset right after it. */
   afterId: string
@@ -73,6 +93,8 @@ export interface ReadPage {
   /** Identity of the topic the page is from (see TopicStat.uid). */
   uid: string
   gen: string
+  /** The reader's offset 0 the page's offsets count from (ReadRequest.base). */
+  base: number
   /** Byte offset where `data` starts (the end of the topic when it is empty). */
   firstPos: number
   /** Id of the last entry in `data`; "" when there is none. */

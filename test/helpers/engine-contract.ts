@@ -5,8 +5,9 @@ import type { TopicEngine } from '../../src/topics/engine'
 import { FollowCursor, FROM_FIRST } from '../../src/topics/follow-cursor'
 import { ReadCursor } from '../../src/topics/read-cursor'
 import { compareIds } from '../../src/topics/stream-id'
-import type { DirectoryStat, ReadRequest } from '../../src/topics/types'
+import type { DirectoryStat, ReadRequest, RetentionLimits } from '../../src/topics/types'
 import { groupContract } from './group-contract'
+import { retentionContract } from './retention-contract'
 
 /**
  * The contract of a topic engine, through the TopicEngine API and the rendered bytes alone: one
@@ -67,8 +68,10 @@ export async function messagesOf (engine: TopicEngine, path: string): Promise<st
   }
 }
 
-export function engineContract (t: Test, makeEngine: () => TopicEngine, features: EngineFeatures): void {
-  groupContract(t, makeEngine)
+/** `makeEngine` takes the default retention of the mount the engine serves (none when absent). */
+export function engineContract (t: Test, makeEngine: (defaultRetention?: RetentionLimits) => TopicEngine, features: EngineFeatures): void {
+  groupContract(t, () => makeEngine())
+  retentionContract(t, makeEngine)
 
   const engines: TopicEngine[] = []
   const freshStore = (): TopicEngine => {

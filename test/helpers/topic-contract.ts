@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis'
 import { render } from '../../src/framing/entry'
 import { ReadCursor } from '../../src/topics/read-cursor'
 import { TopicStore } from '../../src/topics/topic-store'
+import type { RetentionLimits } from '../../src/topics/types'
 import { checkReadsAtAnyOffset, engineContract, lines, readAll } from './engine-contract'
 
 export { readAll }
@@ -23,12 +24,13 @@ export interface Backend {
 /** Declares the suite's tests on `t`; `backend` is read when they run (after t.before). */
 export function topicContract (t: Test, backend: Backend): void {
   let counter = 0
-  const freshStore = (indexEvery?: number, rangedPageBytes?: number): TopicStore =>
-    new TopicStore(backend.client, { prefix: `t${counter++}:`, indexEvery, cluster: backend.cluster, rangedPageBytes })
+  const freshStore = (indexEvery?: number, rangedPageBytes?: number, defaultRetention?: RetentionLimits): TopicStore =>
+    new TopicStore(backend.client, { prefix: `t${counter++}:`, indexEvery, cluster: backend.cluster, rangedPageBytes, defaultRetention })
   const execCalls = async (store: TopicStore, path: string): Promise<number> =>
     Number(/cmdstat_exec:calls=(\d+)/.exec(await backend.commandStats(store.keys.topic(path).stream))?.[1] ?? 0)
 
-  engineContract(t, () => freshStore(), { renamesTopics: !backend.cluster })
+  // A small index and page size, so that retention's trims cross index points and ranged pages.
+  engineContract(t, defaultRetention => defaultRetention ? freshStore(256, 1024, defaultRetention) : freshStore(), { renamesTopics: !backend.cluster })
 
   t.test('create, append, stat and read back', async t => {
     const store = freshStore()

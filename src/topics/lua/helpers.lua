@@ -110,3 +110,57 @@ local function child_path(dir, name)
   if dir == '' then return name end
   return dir .. '/' .. name
 end
+
+-- The retention limits that apply to a topic, as numbers (nil for none): its own when it has
+-- any (the meta fields retain-messages, -bytes, -seconds), else the defaults of the mount
+-- that runs the script (ARGV strings, '' for none).
+local function limits_of(own_m, own_b, own_s, def_m, def_b, def_s)
+  if own_m or own_b or own_s then return tonumber(own_m), tonumber(own_b), tonumber(own_s) end
+  return tonumber(def_m), tonumber(def_b), tonumber(def_s)
+end
+
+-- The id right after `id`: XTRIM MINID with it deletes `id` and everything before it.
+local function next_id(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return ms .. '-' .. string.format('%.0f', tonumber(seq) + 1)
+end
+
+-- Entries one trim deletes at most: a limit set on a long topic is applied over several calls
+-- (see TopicStore.retain) instead of holding Redis for seconds.
+local TRIM_MAX = 10000
+
+-- Deletes the oldest whole entries beyond the limits (nil for none) and moves the head (the
+-- offset, counted from the first entry since the last reset, where the file now starts) past
+-- them; index points before it go. The counters must be up to date. A bytes limit never
+-- deletes the newest entry. Returns head, bytes, count, and whether it stopped at TRIM_MAX.
+local function trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s)
+  local cutoff = nil
+  if max_s then cutoff = now_ms() - max_s * 1000 end
+  local over = (max_m and count > max_m) or (max_b and bytes > max_b and count > 1)
+  if not over and cutoff then
+    over = #redis.call('XRANGE', stream, '-', '(' .. string.format('%.0f', cutoff) .. '-0', 'COUNT', 1) > 0
+  end
+  if not over then return head, bytes, count, false end
+  local dropped_n, dropped_b, last = 0, 0, nil
+  local start, batch, stopped = '-', 1, false
+  while not stopped do
+    local page = redis.call('XRANGE', stream, start, '+', 'COUNT', batch)
+    for _, e in ipairs(page) do
+      local left_n, left_b = count - dropped_n, bytes - dropped_b
+      local drop = (max_m and left_n > max_m) or (max_b and left_b > max_b and left_n > 1)
+        or (cutoff and tonumber(id_ms(e[1])) < cutoff)
+      if not drop or dropped_n >= TRIM_MAX then stopped = true break end
+      dropped_n, dropped_b, last = dropped_n + 1, dropped_b + entry_size(e[2]), e[1]
+    end
+    if #page < batch then break end
+    start = '(' .. page[#page][1]
+    -- About 1 MiB of entries per XRANGE, at the mean size so far, as pages do (batch_size).
+    batch = batch_size(1048576, dropped_n, dropped_b)
+  end
+  if dropped_n == 0 then return head, bytes, count, false end
+  redis.call('XTRIM', stream, 'MINID', next_id(last))
+  head, bytes, count = head + dropped_b, bytes - dropped_b, count - dropped_n
+  redis.call('ZREMRANGEBYSCORE', idx, '-inf', '(' .. head)
+  redis.call('HSET', meta, 'head', head, 'bytes', bytes, 'count', count)
+  return head, bytes, count, dropped_n >= TRIM_MAX
+end

@@ -1,21 +1,32 @@
--- KEYS stream, meta, idx. ARGV gen, offset, afterId, afterPos, maxBytes, indexEvery, rangedBytes.
--- Returns {gen, firstPos, lastId, bytes, count, nextId, nextPos, uid}: the rendered bytes of
--- `count` entries that reach into [offset, offset + maxBytes), starting at byte firstPos,
+-- KEYS stream, meta, idx. ARGV gen, offset, afterId, afterPos, maxBytes, indexEvery, rangedBytes,
+-- base.
+-- Returns {gen, firstPos, lastId, bytes, count, nextId, nextPos, uid, base}: the rendered bytes
+-- of `count` entries that reach into [offset, offset + maxBytes), starting at byte firstPos,
 -- rendered here so that one bulk reply carries a whole page; nil when the topic is gone.
+-- Offsets are the reader's: `base` bytes after the first entry since the last reset. It is ''
+-- for a reader that starts at the oldest entry kept now (the head, which retention moves), and
+-- is kept by one that reads on, so that its offsets go on naming the same entries.
 -- nextId/nextPos name the last indexed entry within rangedBytes after the page, where a plain
 -- XRANGE of the next page can end (see ranged-pages.ts); "" when there is none.
 -- When (gen, afterId, afterPos) still describe the stream, the scan continues after afterId
--- (a sequential reader costs no seek); otherwise it starts at the nearest indexed entry.
-local m = redis.call('HMGET', KEYS[2], 'uid', 'gen')
+-- (a sequential reader costs no seek); otherwise it starts at the nearest indexed entry. A
+-- reader whose next entry was trimmed away gets no entries (end of file): what it read stays
+-- one run of consecutive messages.
+local m = redis.call('HMGET', KEYS[2], 'uid', 'gen', 'head')
 if not m[1] then return nil end
 local gen = m[2]
-local offset, afterPos, maxBytes, every = tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local head = tonumber(m[3]) or 0
+local base = tonumber(ARGV[8])
+local reading_on = base ~= nil and ARGV[1] == gen
+if not reading_on then base = head end
+local offset, afterPos, maxBytes, every = tonumber(ARGV[2]) + base, tonumber(ARGV[4]) + base, tonumber(ARGV[5]), tonumber(ARGV[6])
+if offset < head then return {gen, tostring(offset - base), '', '', 0, '', '', m[1], tostring(base)} end
 local start, pos
-if ARGV[1] == gen and ARGV[3] ~= '' and afterPos <= offset and offset - afterPos < every then
+if reading_on and ARGV[3] ~= '' and head <= afterPos and afterPos <= offset and offset - afterPos < every then
   start, pos = '(' .. ARGV[3], afterPos
 else
   local hit = redis.call('ZREVRANGEBYSCORE', KEYS[3], offset, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
-  if hit[1] then start, pos = hit[1], tonumber(hit[2]) else start, pos = '-', 0 end
+  if hit[1] then start, pos = hit[1], tonumber(hit[2]) else start, pos = '-', head end
 end
 local parts, n, count = {}, 0, 0
 local first, lastId = nil, ''
@@ -46,6 +57,6 @@ local nextId, nextPos = '', ''
 local ranged = tonumber(ARGV[7])
 if lastId ~= '' and ranged > 0 then
   local point = redis.call('ZREVRANGEBYSCORE', KEYS[3], pos + ranged, '(' .. pos, 'WITHSCORES', 'LIMIT', 0, 1)
-  if point[1] then nextId, nextPos = point[1], point[2] end
+  if point[1] then nextId, nextPos = point[1], tostring(tonumber(point[2]) - base) end
 end
-return {gen, tostring(first or pos), lastId, table.concat(parts), count, nextId, nextPos, m[1]}
+return {gen, tostring((first or pos) - base), lastId, table.concat(parts), count, nextId, nextPos, m[1], tostring(base)}

@@ -1,13 +1,15 @@
 -- KEYS stream, meta, attrs (what a directory at the same path would have stored), listing
--- (the parent directory's). ARGV name in that listing, or '' not to look there: on a Redis
+-- (the parent directory's), idx. ARGV name in that listing, or '' not to look there: on a Redis
 -- Cluster the listing is in another slot, so KEYS[4] repeats KEYS[3] and the caller asks the
--- listing itself.
+-- listing itself; then the mount's default retention (messages, bytes, seconds; '' for none).
+-- A topic is trimmed to its retention limits first, so that an idle topic with an age limit
+-- shrinks too.
 -- Returns one string of fields joined by spaces (an empty field for a value not stored): one
 -- string costs the server and the client less than an array of them, and every ls -l pays
 -- this once per name.
---   't uid bytes count mtime ctime gen fresh lastId owner group mode' for a topic, fresh 0
---     when entries were added or removed by another client since the counters were last
---     brought up to date;
+--   't uid bytes count mtime ctime gen fresh lastId owner group mode retainMessages
+--     retainBytes retainSeconds' for a topic, fresh 0 when entries were added or removed by
+--     another client since the counters were last brought up to date (nothing is trimmed then);
 --   else 'd owner group mode mtime ctime listed': a directory's stored attributes and how the
 --     parent lists the name (empty when it does not, or was not asked). Whether there is a
 --     directory is the listing's to say.
@@ -17,7 +19,7 @@ local function joined(fields, n)
   return table.concat(out, ' ')
 end
 local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'mtime', 'ctime', 'gen', 'last',
-  'owner', 'group', 'mode')
+  'owner', 'group', 'mode', 'retain-messages', 'retain-bytes', 'retain-seconds', 'head')
 if not m[1] then
   local a = redis.call('HMGET', KEYS[3], 'owner', 'group', 'mode', 'mtime', 'ctime')
   local listed = false
@@ -25,5 +27,13 @@ if not m[1] then
   return joined({'d', a[1], a[2], a[3], a[4], a[5], listed}, 7)
 end
 local fresh, last = 1, m[7]
-if changed_since(KEYS[1], m[7], tonumber(m[3])) then fresh, last = 0, last_id(KEYS[1]) end
-return joined({'t', m[1], m[2], m[3], m[4], m[5], m[6], fresh, last, m[8], m[9], m[10]}, 12)
+if changed_since(KEYS[1], m[7], tonumber(m[3])) then
+  fresh, last = 0, last_id(KEYS[1])
+else
+  local max_m, max_b, max_s = limits_of(m[11], m[12], m[13], ARGV[2], ARGV[3], ARGV[4])
+  if max_m or max_b or max_s then
+    local _, bytes, count = trim(KEYS[1], KEYS[2], KEYS[5], tonumber(m[14]) or 0, tonumber(m[2]), tonumber(m[3]), max_m, max_b, max_s)
+    m[2], m[3] = bytes, count
+  end
+end
+return joined({'t', m[1], m[2], m[3], m[4], m[5], m[6], fresh, last, m[8], m[9], m[10], m[11], m[12], m[13]}, 15)

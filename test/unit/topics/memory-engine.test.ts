@@ -7,7 +7,7 @@ import { engineContract, lines } from '../../helpers/engine-contract'
 // only bounds a test whose wait never ends.
 t.setTimeout(30_000)
 
-engineContract(t, () => new MemoryEngine(), { renamesTopics: true })
+engineContract(t, defaultRetention => new MemoryEngine({ defaultRetention }), { renamesTopics: true })
 
 // What is the memory engine's own.
 

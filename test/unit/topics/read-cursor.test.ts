@@ -40,7 +40,7 @@ class MemoryTopic {
       }
       pos += rendered.length
     }
-    return { uid: 'memory', gen: this.gen, firstPos: first ?? pos, lastId, data: Buffer.concat(out), count: out.length }
+    return { uid: 'memory', gen: this.gen, base: 0, firstPos: first ?? pos, lastId, data: Buffer.concat(out), count: out.length }
   }
 }
 
