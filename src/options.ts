@@ -73,6 +73,10 @@ export interface MountSettings {
    * @default 5
    */
   maxDeliveries: number
+  /** Retention for topics without limits of their own (see topics/retention.ts); none by default. */
+  retainMessages?: number
+  retainBytes?: number
+  retainSeconds?: number
 }
 
 export const DEFAULTS = {

@@ -45,6 +45,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     waitTimeoutMs: derived.waitTimeoutMs,
     cluster: target.kind === 'cluster',
     holdDirectories: true,
+    defaultRetention: { messages: options.retainMessages, bytes: options.retainBytes, seconds: options.retainSeconds },
     onReplyBytes: bytes => garbage.note(bytes)
   })
   // Not fatal: ioredis sends a script the server lacks when it is first run.

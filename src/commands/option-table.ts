@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander'
 import { FRAMINGS } from '../framing/message'
 import { MOUNT_DEFAULTS } from '../options'
+import { parseLimit, RetentionKind } from '../topics/retention'
 
 /**
  * The options of the commands, one descriptor each: the commander flag, its fstab `-o` name
@@ -37,6 +38,16 @@ function positiveSeconds (value: string): number {
   return parsed
 }
 
+function limitOf (kind: RetentionKind): (value: string) => number {
+  return value => {
+    try {
+      return parseLimit(kind, value)
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message)
+    }
+  }
+}
+
 function octalMask (value: string): number {
   if (!/^[0-7]{1,4}$/.test(value)) throw new InvalidArgumentError('expected an octal mask such as 022 or 0002')
   return parseInt(value, 8) & 0o777
@@ -69,6 +80,9 @@ export const MOUNT_OPTIONS: readonly OptionDescriptor[] = [
   { flag: '--wait-replicas <n>', fstab: 'wait_replicas', description: 'a write returns only once N replicas have it (WAIT), so a failover cannot lose it', parse: nonNegativeInteger, default: MOUNT_DEFAULTS.waitReplicas },
   { flag: '--visibility-timeout <seconds>', fstab: 'visibility_timeout', description: 'a consumer-group message (.group/ files, dnpipes work) whose reader stopped holding it without an acknowledgement goes to another reader after this long', parse: positiveSeconds, default: MOUNT_DEFAULTS.visibilityTimeout },
   { flag: '--max-deliveries <n>', fstab: 'max_deliveries', description: 'a consumer-group message handed out this often without an acknowledgement moves to TOPIC.dead', parse: positiveInteger, default: MOUNT_DEFAULTS.maxDeliveries },
+  { flag: '--retain-messages <n>', fstab: 'retain_messages', description: 'topics without limits of their own keep only their newest N messages (applied at appends and stats through this mount)', parse: limitOf('messages') },
+  { flag: '--retain-bytes <size>', fstab: 'retain_bytes', description: 'topics without limits of their own keep only their newest messages within SIZE rendered bytes (K, M, G, T: powers of 1024)', parse: limitOf('bytes') },
+  { flag: '--retain-seconds <n>', fstab: 'retain_seconds', description: 'topics without limits of their own keep only messages younger than N seconds', parse: limitOf('seconds') },
   { flag: '--metrics <[host:]port>', fstab: 'metrics', description: 'serve Prometheus metrics at http://HOST:PORT/metrics (host default 127.0.0.1)' },
   { flag: '--debug', fstab: 'debug', description: 'log every operation (same as DEBUG=dnpipes:*)', default: MOUNT_DEFAULTS.debug }
 ]

@@ -16,7 +16,7 @@ import { changeablePath, changedSinceLookup, isHiddenName, requireWritable, reso
 import { VIEW_DIRECTORIES } from './views'
 import { ShownAttributes, ShownOwner } from './shown-attributes'
 import { openView, readView } from './view-files'
-import { getXattr, isDnpipesXattr, listXattrs, refuseXattrChange } from './xattrs'
+import { getXattr, isDnpipesXattr, listXattrs, refuseXattrChange, removeXattr, setXattr } from './xattrs'
 
 export interface FilesystemOptions {
   framing: Framing
@@ -270,9 +270,17 @@ export class DnpipesFilesystem {
     return getXattr(this.engine, path, name, group)
   }
 
-  async setxattr (fusePath: string, name: string): Promise<void> {
+  /** Only the retention limits can be set: see xattrs.ts. */
+  async setxattr (fusePath: string, name: string, value: Buffer): Promise<void> {
     resolve(fusePath)
-    refuseXattrChange(name)
+    if (!isDnpipesXattr(name)) refuseXattrChange(name)
+    return setXattr(this.engine, changeablePath(fusePath, this.options.readOnly), name, value)
+  }
+
+  async removexattr (fusePath: string, name: string): Promise<void> {
+    resolve(fusePath)
+    if (!isDnpipesXattr(name)) refuseXattrChange(name)
+    return removeXattr(this.engine, changeablePath(fusePath, this.options.readOnly), name)
   }
 
   /** Who a new entry at `path` belongs to: its caller, or the group of a setgid directory. */

@@ -1,16 +1,20 @@
 import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
+import { parseLimit, RETENTION_KINDS, RetentionKind } from '../topics/retention'
+import type { TopicStat } from '../topics/types'
 
 /**
- * Read-only metadata of a topic, as extended attributes user.dnpipes.NAME. Names outside that
- * prefix (security.*, system.posix_acl_*), which the kernel and coreutils ask about constantly,
- * are answered without Redis.
+ * Metadata of a topic, as extended attributes user.dnpipes.NAME: read-only facts, and its
+ * retention limits (user.dnpipes.retain-KIND), which setfattr sets and removexattr lifts and
+ * which exist only while set. Names outside that prefix (security.*, system.posix_acl_*), which
+ * the kernel and coreutils ask about constantly, are answered without Redis.
  */
 export const XATTR_PREFIX = 'user.dnpipes.'
 const XATTRS = ['key', 'entries', 'first-id', 'last-id'] as const
 /** What a `.group/G/TOPIC` file adds: its group, as `dnpipes stat` shows it. */
 const GROUP_XATTRS = ['group', 'group.consumers', 'group.pending', 'group.lag', 'group.last-delivered-id'] as const
-type XattrName = typeof XATTRS[number] | typeof GROUP_XATTRS[number]
+const RETENTION_XATTRS = RETENTION_KINDS.map(kind => `retain-${kind}` as const)
+type XattrName = typeof XATTRS[number] | typeof GROUP_XATTRS[number] | typeof RETENTION_XATTRS[number]
 
 /** Whether `name` is one of dnpipes' own attributes (any other is answered without Redis). */
 export function isDnpipesXattr (name: string): boolean {
@@ -20,7 +24,18 @@ export function isDnpipesXattr (name: string): boolean {
 function ownName (name: string): XattrName | undefined {
   if (!name.startsWith(XATTR_PREFIX)) return undefined
   const own = name.slice(XATTR_PREFIX.length)
-  return ([...XATTRS, ...GROUP_XATTRS] as readonly string[]).includes(own) ? own as XattrName : undefined
+  return ([...XATTRS, ...GROUP_XATTRS, ...RETENTION_XATTRS] as readonly string[]).includes(own) ? own as XattrName : undefined
+}
+
+/** The kind of limit a retain-KIND attribute names; undefined for any other name. */
+function retentionKindOf (name: string): RetentionKind | undefined {
+  const own = ownName(name)
+  return own?.startsWith('retain-') ? own.slice('retain-'.length) as RetentionKind : undefined
+}
+
+/** The names of the limits the topic has set. */
+function retentionNames (stat: TopicStat): string[] {
+  return RETENTION_KINDS.filter(kind => stat.retention[kind] !== undefined).map(kind => `${XATTR_PREFIX}retain-${kind}`)
 }
 
 /** Names of the metadata of the topic at `path` (none for directories); with `group`, the group's too. */
@@ -28,7 +43,7 @@ export async function listXattrs (engine: TopicEngine, path: string, group?: str
   const stat = await engine.stat(path)
   if (!stat) throw new TopicError('ENOENT', `no such file ${path}`)
   if (stat.kind !== 'topic') return []
-  return [...XATTRS, ...(group === undefined ? [] : GROUP_XATTRS)].map(name => XATTR_PREFIX + name)
+  return [...[...XATTRS, ...(group === undefined ? [] : GROUP_XATTRS)].map(name => XATTR_PREFIX + name), ...retentionNames(stat)]
 }
 
 /**
@@ -42,6 +57,8 @@ export async function getXattr (engine: TopicEngine, path: string, name: string,
   if (!stat) throw new TopicError('ENOENT', `no such file ${path}`)
   if (stat.kind !== 'topic') return undefined
   if (own === 'group' || own.startsWith('group.')) return groupXattr(engine, path, own, group, stat.entries)
+  const kind = retentionKindOf(name)
+  if (kind) return stat.retention[kind] === undefined ? undefined : Buffer.from(String(stat.retention[kind]))
   switch (own) {
     case 'key': return Buffer.from(engine.keyOf(path))
     case 'entries': return Buffer.from(String(stat.entries))
@@ -64,10 +81,34 @@ async function groupXattr (engine: TopicEngine, path: string, own: XattrName, gr
   return undefined
 }
 
+/** setfattr of a retention limit: EINVAL for a value that is not one (see parseLimit). */
+export async function setXattr (engine: TopicEngine, path: string, name: string, value: Buffer): Promise<void> {
+  const kind = retentionKindOf(name)
+  if (!kind) refuseXattrChange(name)
+  let limit: number
+  try {
+    limit = parseLimit(kind, value.toString())
+  } catch (err) {
+    throw new TopicError('EINVAL', (err as Error).message)
+  }
+  await engine.retain(path, { [kind]: limit })
+}
+
+/** removexattr of a retention limit lifts it; ENODATA when it is not set. */
+export async function removeXattr (engine: TopicEngine, path: string, name: string): Promise<void> {
+  const kind = retentionKindOf(name)
+  if (!kind) refuseXattrChange(name)
+  const stat = await engine.stat(path)
+  if (!stat) throw new TopicError('ENOENT', `no such file ${path}`)
+  if (stat.kind !== 'topic') throw new TopicError('EISDIR', `${path} is a directory`)
+  if (stat.retention[kind] === undefined) throw new TopicError('ENODATA', `${path} has no ${kind} limit`)
+  await engine.retain(path, { [kind]: null })
+}
+
 /**
- * The metadata is read-only and nothing else is stored: ENOTSUP, which cp and mv (copying after
- * EXDEV) take as "this filesystem keeps no attributes" and pass over quietly.
+ * Other metadata is read-only and nothing else is stored: ENOTSUP, which cp and mv (copying
+ * after EXDEV) take as "this filesystem keeps no attributes" and pass over quietly.
  */
 export function refuseXattrChange (name: string): never {
-  throw new TopicError('ENOTSUP', name.startsWith(XATTR_PREFIX) ? 'user.dnpipes.* attributes are read-only' : 'dnpipes stores no extended attributes')
+  throw new TopicError('ENOTSUP', name.startsWith(XATTR_PREFIX) ? `${name} is read-only` : 'dnpipes stores no extended attributes')
 }

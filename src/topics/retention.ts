@@ -78,3 +78,22 @@ export function entriesToTrim (entries: Iterable<TrimmedEntry>, total: { count: 
   }
   return { count, bytes }
 }
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }
+
+/**
+ * A limit as a user writes it (setfattr, --retain-*, dnpipes retain): a positive whole number;
+ * for bytes also with K, M, G or T (powers of 1024, "KiB" and "kB" read the same). RangeError
+ * with what is expected otherwise.
+ */
+export function parseLimit (kind: RetentionKind, text: string): number {
+  const match = /^\s*(\d+)\s*(?:([kmgt])i?b?)?\s*$/i.exec(text)
+  const unit = match?.[2]?.toLowerCase() ?? ''
+  const value = match ? Number(match[1]) * SIZE_UNITS[unit]! : NaN
+  if (!match || (unit !== '' && kind !== 'bytes') || !Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(kind === 'bytes'
+      ? `a bytes limit is a positive whole number, optionally with K, M, G or T, not "${text}"`
+      : `a ${kind} limit is a positive whole number, not "${text}"`)
+  }
+  return value
+}

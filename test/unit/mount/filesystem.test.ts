@@ -60,7 +60,7 @@ t.test('path rules hold in every operation: EILSEQ, ENAMETOOLONG', async t => {
     await t.rejects(fs.truncate(path, 0), { code }, `truncate ${code}`)
     await t.rejects(fs.readdir(path), { code }, `readdir ${code}`)
     await t.rejects(fs.listxattr(path), { code }, `listxattr ${code}`)
-    await t.rejects(fs.setxattr(path, 'user.x'), { code }, `setxattr ${code}`)
+    await t.rejects(fs.setxattr(path, 'user.x', Buffer.from('1')), { code }, `setxattr ${code}`)
   }
   await put(fs, '/' + 'n'.repeat(255), 'ok\n')
   t.equal(await cat(fs, '/' + 'n'.repeat(255)), 'ok\n', '255 bytes is a valid name')
@@ -346,8 +346,33 @@ t.test('xattrs: user.dnpipes.* values; other names undefined without the engine;
     t.equal(await fs.getxattr('/t', name), undefined, name)
   }
   t.same(spy.calls, [], 'the engine was not asked')
-  await t.rejects(fs.setxattr('/t', 'user.dnpipes.key'), { code: 'ENOTSUP' })
-  await t.rejects(fs.setxattr('/t', 'user.comment'), { code: 'ENOTSUP' })
+  await t.rejects(fs.setxattr('/t', 'user.dnpipes.key', Buffer.from('x')), { code: 'ENOTSUP' })
+  await t.rejects(fs.setxattr('/t', 'user.comment', Buffer.from('x')), { code: 'ENOTSUP' })
+  await t.rejects(fs.removexattr('/t', 'user.comment'), { code: 'ENOTSUP' })
+})
+
+t.test('retention limits are extended attributes: set, shown, listed while set, lifted', async t => {
+  const fs = filesystem()
+  await put(fs, '/t', 'a\nb\nc\nd\n')
+  await fs.setxattr('/t', 'user.dnpipes.retain-messages', Buffer.from('2'))
+  t.equal(await cat(fs, '/t'), 'c\nd\n', 'applied at once')
+  await fs.setxattr('/t', 'user.dnpipes.retain-bytes', Buffer.from('1K'))
+  t.equal((await fs.getxattr('/t', 'user.dnpipes.retain-messages'))?.toString(), '2')
+  t.equal((await fs.getxattr('/t', 'user.dnpipes.retain-bytes'))?.toString(), '1024')
+  t.equal(await fs.getxattr('/t', 'user.dnpipes.retain-seconds'), undefined, 'not set: ENODATA')
+  t.same((await fs.listxattr('/t')).filter(name => name.includes('retain')), ['user.dnpipes.retain-messages', 'user.dnpipes.retain-bytes'])
+  for (const bad of ['0', '-1', 'x', '1.5', '']) {
+    await t.rejects(fs.setxattr('/t', 'user.dnpipes.retain-messages', Buffer.from(bad)), { code: 'EINVAL' }, `"${bad}"`)
+  }
+  await t.rejects(fs.setxattr('/t', 'user.dnpipes.retain-seconds', Buffer.from('5M')), { code: 'EINVAL' }, 'units are for bytes')
+  await t.rejects(fs.setxattr('/.follow/t', 'user.dnpipes.retain-messages', Buffer.from('1')), { code: 'EROFS' })
+  await t.rejects(fs.setxattr('/none', 'user.dnpipes.retain-messages', Buffer.from('1')), { code: 'ENOENT' })
+  await fs.mkdir('/d', 0o755)
+  await t.rejects(fs.setxattr('/d', 'user.dnpipes.retain-messages', Buffer.from('1')), { code: 'EISDIR' })
+  await fs.removexattr('/t', 'user.dnpipes.retain-messages')
+  await t.rejects(fs.removexattr('/t', 'user.dnpipes.retain-messages'), { code: 'ENODATA' })
+  await put(fs, '/t', 'e\nf\n')
+  t.equal(await cat(fs, '/t'), 'c\nd\ne\nf\n', 'the bytes limit alone is left')
 })
 
 t.test('a new topic or directory belongs to its caller, with the mode it asked for less its umask', async t => {
