@@ -3,10 +3,11 @@ import createDebug from 'debug'
 import { Command, Option } from 'commander'
 import { doctorCommand } from './commands/doctor'
 import { fstabMount, parseFstabArgs } from './commands/fstab'
-import { commanderOption, OptionDescriptor, MOUNT_OPTIONS, TARGET_OPTIONS } from './commands/option-table'
+import { commanderOption, limitOf, OptionDescriptor, MOUNT_OPTIONS, TARGET_OPTIONS } from './commands/option-table'
 import { mountCommand } from './commands/mount'
 import { lsCommand, mkdirCommand, mvCommand, rmCommand } from './commands/namespace-commands'
 import { pullCommand, pushCommand, resetCommand, statCommand } from './commands/topic-commands'
+import { retainCommand } from './commands/retain-command'
 import { WORK_OPTIONS, workCommand } from './commands/work'
 import { FRAMINGS } from './framing/message'
 import { unmountFilesystem } from './mount/lifecycle'
@@ -138,6 +139,16 @@ withRedisOptions(program.command('stat')
   .option('--json', 'one JSON object: topic, key, entries, bytes, firstId, lastId, mtime', false)
   .addHelpText('after', '\nExample:\n  dnpipes stat jobs --json')
   .action((topic: string, options) => act(() => statCommand(topic, options)))
+
+withRedisOptions(program.command('retain')
+  .description('set or lift the retention limits of TOPIC (as setfattr user.dnpipes.retain-* on a mount), trim it to them, and print them; without options, print them')
+  .argument('<topic>', 'topic path'))
+  .addOption(new Option('--messages <n>', 'keep only the newest N messages').argParser(limitOf('messages')))
+  .addOption(new Option('--bytes <size>', 'keep only the newest messages within SIZE rendered bytes (K, M, G, T: powers of 1024)').argParser(limitOf('bytes')))
+  .addOption(new Option('--seconds <n>', 'keep only messages younger than N seconds').argParser(limitOf('seconds')))
+  .option('--none', 'lift every limit (with other options: lift the others)', false)
+  .addHelpText('after', '\nExamples:\n  dnpipes retain jobs --messages 100000 --seconds 86400\n  dnpipes retain jobs --none')
+  .action((topic: string, options) => act(() => retainCommand(topic, options)))
 
 withOptions(withRedisOptions(program.command('work')
   .description('run COMMAND once per message of consumer group GROUP of TOPIC, the message on its stdin ($DNPIPES_MESSAGE_ID, $DNPIPES_DELIVERY): exit 0 acknowledges it, any other exit hands it out again after the visibility timeout; SIGINT/SIGTERM stops taking messages and waits for the running commands, a second one kills them')

@@ -38,7 +38,8 @@ function positiveSeconds (value: string): number {
   return parsed
 }
 
-function limitOf (kind: RetentionKind): (value: string) => number {
+/** A commander parser of a retention limit (see parseLimit). */
+export function limitOf (kind: RetentionKind): (value: string) => number {
   return value => {
     try {
       return parseLimit(kind, value)

@@ -5,6 +5,7 @@ import { FollowCursor, FROM_FIRST } from '../topics/follow-cursor'
 import { fromFusePath } from '../topics/paths'
 import { ReadCursor } from '../topics/read-cursor'
 import type { TopicEngine } from '../topics/engine'
+import { describeLimits } from '../topics/retention'
 import { ensureTopic } from '../topics/tree'
 import type { TopicStat } from '../topics/types'
 import { cliCreators } from './creators'
@@ -22,13 +23,13 @@ const CHUNK_BYTES = 512 * 1024
 const PROGRESS_AFTER_BYTES = 4 * 1024 * 1024
 const PROGRESS_EVERY_BYTES = 1024 * 1024
 
-function topicPath (topic: string): string {
+export function topicPath (topic: string): string {
   const path = fromFusePath(topic)
   if (path === '') throw new TopicError('EINVAL', 'a topic name is needed')
   return path
 }
 
-async function requireTopic (store: TopicEngine, path: string): Promise<TopicStat> {
+export async function requireTopic (store: TopicEngine, path: string): Promise<TopicStat> {
   const stat = await store.stat(path)
   if (!stat) throw new TopicError('ENOENT', `no topic ${path}`)
   if (stat.kind !== 'topic') throw new TopicError('EISDIR', `${path} is a directory`)
@@ -146,10 +147,14 @@ export async function statCommand (topic: string, options: StatOptions): Promise
       bytes: stat.size,
       firstId: firstId ?? null,
       lastId: stat.entries > 0 ? stat.lastId : null,
-      mtime: new Date(stat.mtimeMs).toISOString()
+      mtime: new Date(stat.mtimeMs).toISOString(),
+      retain: describeLimits(stat.retention)
     }
     const groupList = (groups ?? []).map(group => ({ ...group, lag: group.lag ?? null }))
-    if (options.json) return writeOut(JSON.stringify({ ...info, groups: groupList }) + '\n')
+    if (options.json) {
+      const { retain: _, ...json } = info
+      return writeOut(JSON.stringify({ ...json, retention: stat.retention, groups: groupList }) + '\n')
+    }
     const width = Math.max(...Object.keys(info).map(k => k.length))
     const lines = Object.entries(info).map(([k, v]) => `${k.padEnd(width)}  ${v ?? '-'}`)
     await writeOut([...lines, ...groupTable(groupList)].join('\n') + '\n')

@@ -9,6 +9,12 @@ export function hasLimits (limits: RetentionLimits): boolean {
   return RETENTION_KINDS.some(kind => limits[kind] !== undefined)
 }
 
+/** "messages=100 seconds=60", or "none" (a mount's defaults then apply), as `dnpipes stat` shows them. */
+export function describeLimits (limits: RetentionLimits): string {
+  const set = RETENTION_KINDS.filter(kind => limits[kind] !== undefined).map(kind => `${kind}=${limits[kind]!}`)
+  return set.length > 0 ? set.join(' ') : 'none'
+}
+
 /** A topic's own limits when it has any, else the mount's defaults (a topic with its own is not mixed with them). */
 export function effectiveLimits (own: RetentionLimits, defaults: RetentionLimits): RetentionLimits {
   return hasLimits(own) ? own : defaults

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { mount, MountedDir } from '../../scripts/support/mount'
-import { bash } from '../../scripts/support/processes'
+import { CLI, mount, MountedDir } from '../../scripts/support/mount'
+import { bash, run } from '../../scripts/support/processes'
 import { startRedis, RedisServer } from '../../scripts/support/redis-server'
 
 // Retention through real mounts of one real Redis: limits set with setfattr on one mount apply
@@ -87,4 +87,23 @@ t.test('replays and a follower during trimming see consecutive whole messages', 
   const followed = (await follower).stdout.toString().slice(0, -1).split('\n').map(Number)
   t.same(followed, Array.from({ length: 6000 }, (_, i) => i + 1), 'the follower got every message once, in order')
   t.equal(await sh(`wc -l < ${a.dir}/busy`), '2000\n')
+})
+
+t.test('dnpipes retain sets, shows and lifts limits without FUSE; dnpipes stat shows them', async t => {
+  const cli = (...args: string[]) => run(process.execPath, [CLI, ...args, '--redis', `redis://127.0.0.1:${server.port}`])
+  await sh(`for i in $(seq 1 10); do echo $i; done >> ${a.dir}/cli`)
+  t.equal((await cli('retain', 'cli', '--messages', '4', '--bytes', '2K')).stdout.toString(), 'cli: messages=4 bytes=2048\n')
+  t.equal(await sh(`cat ${b.dir}/cli`), '7\n8\n9\n10\n', 'trimmed at once')
+  t.equal(await sh(`getfattr --absolute-names --only-values -n user.dnpipes.retain-bytes ${b.dir}/cli`), '2048')
+  t.match((await cli('stat', 'cli')).stdout.toString(), /retain +messages=4 bytes=2048\n/)
+  t.match(JSON.parse((await cli('stat', 'cli', '--json')).stdout.toString()), { entries: 4, retention: { messages: 4, bytes: 2048 } })
+  t.equal((await cli('retain', 'cli')).stdout.toString(), 'cli: messages=4 bytes=2048\n', 'without options it only shows them')
+  t.equal((await cli('retain', 'cli', '--none', '--seconds', '60')).stdout.toString(), 'cli: seconds=60\n')
+  t.equal((await cli('retain', 'cli', '--none')).stdout.toString(), 'cli: none\n')
+  const bad = await cli('retain', 'cli', '--messages', '0')
+  t.not(bad.code, 0)
+  t.match(bad.stderr.toString(), /positive whole number/)
+  const missing = await cli('retain', 'nothing', '--messages', '3')
+  t.not(missing.code, 0)
+  t.match(missing.stderr.toString(), /no topic nothing/)
 })
