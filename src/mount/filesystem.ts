@@ -16,7 +16,7 @@ import { changeablePath, changedSinceLookup, isHiddenName, requireWritable, reso
 import { VIEW_DIRECTORIES } from './views'
 import { ShownAttributes, ShownOwner } from './shown-attributes'
 import { openView, readView } from './view-files'
-import { getXattr, isDnpipesXattr, listXattrs, refuseXattrChange, removeXattr, setXattr } from './xattrs'
+import { changeXattr, getXattr, isDnpipesXattr, listXattrs } from './xattrs'
 
 export interface FilesystemOptions {
   framing: Framing
@@ -270,18 +270,9 @@ export class DnpipesFilesystem {
     return getXattr(this.engine, path, name, group)
   }
 
-  /** Only the retention limits can be set: see xattrs.ts. */
-  async setxattr (fusePath: string, name: string, value: Buffer): Promise<void> {
-    resolve(fusePath)
-    if (!isDnpipesXattr(name)) refuseXattrChange(name)
-    return setXattr(this.engine, changeablePath(fusePath, this.options.readOnly), name, value)
-  }
-
-  async removexattr (fusePath: string, name: string): Promise<void> {
-    resolve(fusePath)
-    if (!isDnpipesXattr(name)) refuseXattrChange(name)
-    return removeXattr(this.engine, changeablePath(fusePath, this.options.readOnly), name)
-  }
+  /** Only the retention limits can be set and removed: see xattrs.ts. */
+  setxattr (fusePath: string, name: string, value: Buffer): Promise<void> { return changeXattr(this.engine, fusePath, name, value, this.options.readOnly) }
+  removexattr (fusePath: string, name: string): Promise<void> { return changeXattr(this.engine, fusePath, name, undefined, this.options.readOnly) }
 
   /** Who a new entry at `path` belongs to: its caller, or the group of a setgid directory. */
   private async creator (path: string, mode: number, caller: Caller | undefined, directory: boolean): Promise<Creator> {

@@ -2,6 +2,7 @@ import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import { parseLimit, RETENTION_KINDS, RetentionKind } from '../topics/retention'
 import type { TopicStat } from '../topics/types'
+import { changeablePath, resolve } from './path-rules'
 
 /**
  * Metadata of a topic, as extended attributes user.dnpipes.NAME: read-only facts, and its
@@ -81,10 +82,20 @@ async function groupXattr (engine: TopicEngine, path: string, own: XattrName, gr
   return undefined
 }
 
-/** setfattr of a retention limit: EINVAL for a value that is not one (see parseLimit). */
-export async function setXattr (engine: TopicEngine, path: string, name: string, value: Buffer): Promise<void> {
+/**
+ * setfattr (`value` given) or removexattr of `name` on the file at `fusePath`: only the retention
+ * limits change (anything else is ENOTSUP, after the path's own errors; EROFS in the views).
+ */
+export async function changeXattr (engine: TopicEngine, fusePath: string, name: string, value: Buffer | undefined, readOnly: boolean): Promise<void> {
+  resolve(fusePath)
   const kind = retentionKindOf(name)
   if (!kind) refuseXattrChange(name)
+  const path = changeablePath(fusePath, readOnly)
+  return value === undefined ? removeLimit(engine, path, kind) : setLimit(engine, path, kind, value)
+}
+
+/** EINVAL for a value that is not a limit (see parseLimit). */
+async function setLimit (engine: TopicEngine, path: string, kind: RetentionKind, value: Buffer): Promise<void> {
   let limit: number
   try {
     limit = parseLimit(kind, value.toString())
@@ -94,10 +105,8 @@ export async function setXattr (engine: TopicEngine, path: string, name: string,
   await engine.retain(path, { [kind]: limit })
 }
 
-/** removexattr of a retention limit lifts it; ENODATA when it is not set. */
-export async function removeXattr (engine: TopicEngine, path: string, name: string): Promise<void> {
-  const kind = retentionKindOf(name)
-  if (!kind) refuseXattrChange(name)
+/** Lifts the limit; ENODATA when it is not set. */
+async function removeLimit (engine: TopicEngine, path: string, kind: RetentionKind): Promise<void> {
   const stat = await engine.stat(path)
   if (!stat) throw new TopicError('ENOENT', `no such file ${path}`)
   if (stat.kind !== 'topic') throw new TopicError('EISDIR', `${path} is a directory`)
