@@ -2,13 +2,11 @@ import type { Message } from '../framing/message'
 import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
 import { MemoryTopic } from './memory-topic'
-import { applyOwnership } from './ownership'
+import { MemoryNamespace } from './memory-namespace'
 import { splitPath, validateNewPath } from './paths'
 import { checkTopicRename } from './rename-rules'
 import { Waiters } from './waiters'
-import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, TopicStat, WakeReason } from './types'
-
-type Kind = DirectoryEntry['kind']
+import type { Claim, Creator, DirectoryEntry, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, TopicStat, WakeReason } from './types'
 
 /** What one blocked follower waits for. */
 interface Waiting {
@@ -25,8 +23,8 @@ export interface MemoryEngineOptions {
 }
 
 /**
- * The memory engine: every topic (memory-topic.ts) and directory listing in this process, for
- * tests and for running the mount layer without Redis. It answers as the Redis engine does
+ * The memory engine: every topic (memory-topic.ts) and directory (memory-namespace.ts) in this
+ * process, for tests and for running the mount layer without Redis. It answers as the Redis engine does
  * (topic-store.ts, with namespace.ts and lookup.ts): the same checks in the same order, hence
  * the same errors; a directory exists when its parent lists it, as a listing hash says there.
  * Nothing is shared with other processes, so there are no other clients' entries to account.
@@ -35,10 +33,7 @@ export class MemoryEngine implements TopicEngine {
   private readonly prefix: string
   private readonly defaultRetention: RetentionLimits
   private readonly topics = new Map<string, MemoryTopic>()
-  /** Children of each directory by its path ("" for the root); absent when it has none. */
-  private readonly listings = new Map<string, Map<string, Kind>>()
-  /** What each directory has stored of its own ("" for the root): ownership and times. */
-  private readonly directories = new Map<string, Omit<DirectoryStat, 'kind'>>()
+  private readonly namespace = new MemoryNamespace()
   /**
    * Forwarding addresses left by renames: old path -> (topic uid -> new path). Redis keeps them
    * a day; here they last as long as the engine.
@@ -57,9 +52,9 @@ export class MemoryEngine implements TopicEngine {
     if (path !== '') {
       const topic = this.topics.get(path)
       if (topic) return topic.stat(this.defaultRetention)
-      if (this.childKind(path) !== 'directory') return undefined
+      if (this.namespace.kindOf(path) !== 'directory') return undefined
     }
-    return { kind: 'directory', ...this.directories.get(path) }
+    return this.namespace.directoryStat(path)
   }
 
   async statTopic (path: string): Promise<TopicStat | undefined> {
@@ -72,7 +67,7 @@ export class MemoryEngine implements TopicEngine {
 
   async requireDirectory (path: string): Promise<void> {
     if (path === '') return
-    const kind = this.childKind(path)
+    const kind = this.namespace.kindOf(path)
     if (kind === undefined) {
       if (this.topics.has(path)) throw new TopicError('ENOTDIR', `${path} is a topic`)
       throw new TopicError('ENOENT', `no directory ${path}`)
@@ -84,11 +79,11 @@ export class MemoryEngine implements TopicEngine {
     validateNewPath(path)
     const { parent, name } = splitPath(path)
     await this.requireDirectory(parent)
-    if (this.childKind(path) === 'directory') throw new TopicError('EEXIST', `${path} is a directory`)
+    if (this.namespace.kindOf(path) === 'directory') throw new TopicError('EEXIST', `${path} is a directory`)
     if (this.topics.has(path)) throw new TopicError('EEXIST', `${path} exists`)
     const topic = new MemoryTopic(creator)
     this.topics.set(path, topic)
-    this.enlist(parent, name, 'topic')
+    this.namespace.enlist(parent, name, 'topic')
     return topic.stat()
   }
 
@@ -109,7 +104,7 @@ export class MemoryEngine implements TopicEngine {
 
   async retain (path: string, change: RetentionChange): Promise<void> {
     const topic = this.topics.get(path)
-    if (!topic) throw new TopicError(this.childKind(path) === 'directory' ? 'EISDIR' : 'ENOENT', `no topic ${path}`)
+    if (!topic) throw new TopicError(this.namespace.kindOf(path) === 'directory' ? 'EISDIR' : 'ENOENT', `no topic ${path}`)
     topic.retain(change, this.defaultRetention)
   }
 
@@ -171,8 +166,7 @@ export class MemoryEngine implements TopicEngine {
    */
   loseEverything (): void {
     this.topics.clear()
-    this.listings.clear()
-    this.directories.clear()
+    this.namespace.clear()
     this.forwards.clear()
     this.server++
     this.wake(() => true, 'gone')
@@ -191,47 +185,37 @@ export class MemoryEngine implements TopicEngine {
   async remove (path: string): Promise<void> {
     const { parent, name } = splitPath(path)
     const existed = this.dropTopic(path)
-    if (!existed && this.childKind(path) === 'directory') throw new TopicError('EISDIR', `${path} is a directory`)
-    const listed = this.unlist(parent, name)
+    if (!existed && this.namespace.kindOf(path) === 'directory') throw new TopicError('EISDIR', `${path} is a directory`)
+    const listed = this.namespace.unlist(parent, name)
     if (!existed && !listed) throw new TopicError('ENOENT', `no topic ${path}`)
   }
 
   async mkdir (path: string, creator?: Creator): Promise<void> {
     validateNewPath(path)
-    const { parent, name } = splitPath(path)
-    await this.requireDirectory(parent)
-    if (this.topics.has(path) || this.childKind(path) !== undefined) throw new TopicError('EEXIST', `${path} exists`)
-    this.enlist(parent, name, 'directory')
-    const now = Date.now()
-    const stored: Omit<DirectoryStat, 'kind'> = { mtimeMs: now, ctimeMs: now }
-    if (creator) applyOwnership(stored, creator)
-    this.directories.set(path, stored)
+    await this.requireDirectory(splitPath(path).parent)
+    if (this.topics.has(path) || this.namespace.kindOf(path) !== undefined) throw new TopicError('EEXIST', `${path} exists`)
+    this.namespace.addDirectory(path, creator)
   }
 
   async changeOwnership (path: string, change: OwnershipChange): Promise<void> {
     const topic = path === '' ? undefined : this.topics.get(path)
     if (topic) return topic.changeOwnership(change)
-    if (path !== '' && this.childKind(path) !== 'directory') throw new TopicError('ENOENT', `no topic or directory ${path}`)
-    const stored = this.directories.get(path) ?? {}
-    applyOwnership(stored, change)
-    stored.ctimeMs = Date.now()
-    this.directories.set(path, stored)
+    if (path !== '' && this.namespace.kindOf(path) !== 'directory') throw new TopicError('ENOENT', `no topic or directory ${path}`)
+    this.namespace.changeOwnership(path, change)
   }
 
   async rmdir (path: string): Promise<void> {
     if (path === '') throw new TopicError('EPERM', 'the root cannot be removed')
-    const { parent, name } = splitPath(path)
-    const kind = this.childKind(path)
+    const kind = this.namespace.kindOf(path)
     if (kind === undefined) throw new TopicError('ENOENT', `no directory ${path}`)
     if (kind !== 'directory') throw new TopicError('ENOTDIR', `${path} is a topic`)
-    if (this.listing(path).size > 0) throw new TopicError('ENOTEMPTY', `${path} is not empty`)
-    this.unlist(parent, name)
-    this.directories.delete(path)
+    if (this.namespace.children(path).size > 0) throw new TopicError('ENOTEMPTY', `${path} is not empty`)
+    this.namespace.removeDirectory(path)
   }
 
   async list (path: string): Promise<DirectoryEntry[]> {
     await this.requireDirectory(path)
-    const children = this.listing(path)
+    const children = this.namespace.children(path)
     return [...children.keys()].sort().map(name => ({ name, kind: children.get(name)! }))
   }
 
@@ -249,8 +233,8 @@ export class MemoryEngine implements TopicEngine {
     this.dropTopic(to)
     this.dropTopic(from)
     this.topics.set(to, topic)
-    this.unlist(src.parent, src.name)
-    this.enlist(dst.parent, dst.name, 'topic')
+    this.namespace.unlist(src.parent, src.name)
+    this.namespace.enlist(dst.parent, dst.name, 'topic')
     topic.touch()
     const forwards = this.forwards.get(from) ?? new Map<string, string>()
     this.forwards.set(from, forwards.set(topic.uid, to))
@@ -259,41 +243,6 @@ export class MemoryEngine implements TopicEngine {
   /** Ends every wait ('aborted'); the topics stay, and later waits wait again. */
   close (): void {
     this.wake(() => true, 'aborted')
-  }
-
-  /** How the parent of `path` lists it: as a topic, a directory, or not at all. */
-  private childKind (path: string): Kind | undefined {
-    const { parent, name } = splitPath(path)
-    return this.listings.get(parent)?.get(name)
-  }
-
-  /** The children of the directory `path`; an empty map of its own is kept only when `create` is set. */
-  private listing (path: string, create = false): Map<string, Kind> {
-    let listing = this.listings.get(path)
-    if (!listing) {
-      listing = new Map()
-      if (create) this.listings.set(path, listing)
-    }
-    return listing
-  }
-
-  /** Lists `name` in `parent` as `kind`; the parent's mtime and ctime are now. */
-  private enlist (parent: string, name: string, kind: Kind): void {
-    this.listing(parent, true).set(name, kind)
-    this.touchDirectory(parent)
-  }
-
-  private unlist (parent: string, name: string): boolean {
-    const listing = this.listings.get(parent)
-    const listed = listing?.delete(name) ?? false
-    if (listing?.size === 0) this.listings.delete(parent)
-    if (listed) this.touchDirectory(parent)
-    return listed
-  }
-
-  private touchDirectory (path: string): void {
-    const now = Date.now()
-    this.directories.set(path, { ...this.directories.get(path), mtimeMs: now, ctimeMs: now })
   }
 
   /** Forgets the topic at `path`, waking its followers ('gone'); whether there was one. */
