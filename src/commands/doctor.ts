@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process'
 import { constants, promises as fs } from 'node:fs'
 import path from 'node:path'
-import { connectRedis, describeTarget } from '../redis/connect'
+import { connectRedis, describeTarget, RedisClient } from '../redis/connect'
+import { evictionRisk, formatBytes, readRedisMemory, RedisMemory } from '../redis/memory'
 import { defaultDataDir, pingSocket, socketPathOf } from '../redis/embedded'
 import { TopicStore } from '../topics/topic-store'
 import { resolveTarget, TargetOptions } from './target'
@@ -78,6 +79,21 @@ async function checkRedis (options: DoctorOptions): Promise<Check[]> {
   }
 }
 
+/** Whether Redis refuses writes when full (ENOSPC, nothing lost) rather than deleting topics. */
+async function checkMemory (redis: RedisClient): Promise<Check> {
+  let memory: RedisMemory
+  try {
+    memory = await readRedisMemory(redis)
+  } catch (err) {
+    return { name: 'Redis memory', ok: false, warning: true, detail: `cannot read INFO memory: ${(err as Error).message}`, fix: 'let the user run info, or check maxmemory-policy by hand' }
+  }
+  const room = memory.limited ? 'maxmemory' : 'no maxmemory: the machine\'s memory'
+  const used = `${formatBytes(memory.usedBytes)} used of ${formatBytes(memory.sizeBytes)} (${room})`
+  const risk = evictionRisk(memory)
+  if (risk === undefined) return { name: 'Redis memory', ok: true, detail: `${used}, maxmemory-policy noeviction` }
+  return { name: 'Redis memory', ok: false, warning: true, detail: `${used}; ${risk.problem}`, fix: risk.fix }
+}
+
 async function checkTarget (target: Parameters<typeof connectRedis>[0], prefix: string): Promise<Check[]> {
   try {
     const redis = await connectRedis(target, { name: 'dnpipes-doctor' })
@@ -88,6 +104,7 @@ async function checkTarget (target: Parameters<typeof connectRedis>[0], prefix: 
       const problem = await store.pageProblem()
       return [
         { name: 'Redis', ok: true, detail: `Redis ${version} at ${describeTarget(target)}` },
+        await checkMemory(redis),
         problem === undefined
           ? { name: 'replay pages', ok: true, detail: 'plain XRANGE pages on a connection of their own' }
           : {

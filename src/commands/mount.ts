@@ -6,6 +6,8 @@ import { Metrics, parseListen } from '../mount/metrics'
 import { XATTR_PREFIX } from '../mount/xattrs'
 import { connectRedis, describeTarget } from '../redis/connect'
 import { ConnectionWatch } from '../redis/health'
+import { evictionRisk, readRedisMemory } from '../redis/memory'
+import { RedisSpace } from '../mount/space'
 import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
 import { hostname } from 'node:os'
 import { GroupFiles } from '../mount/group-files'
@@ -25,6 +27,17 @@ export type MountCommandOptions = TargetOptions & MountSettings
  */
 export function consumerName (role: 'mount' | 'work'): string {
   return `${role}@${hostname()}:${process.pid}`
+}
+
+/** Says on stderr, before the mount is ready, when Redis may delete topics to make room. */
+async function warnOfEviction (space: RedisSpace): Promise<void> {
+  try {
+    const memory = await space.memory()
+    const risk = memory && evictionRisk(memory)
+    if (risk) console.error(`dnpipes: warning: Redis ${risk.problem}. Fix: ${risk.fix}`)
+  } catch (err) {
+    mountLog('reading Redis memory: %s', (err as Error).message)
+  }
 }
 
 /** Runs in the foreground until SIGINT, SIGTERM or an unmount from outside. */
@@ -50,6 +63,8 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   })
   // Not fatal: ioredis sends a script the server lacks when it is first run.
   await store.preload().catch(err => mountLog('loading the scripts: %s', err.message))
+  const space = new RedisSpace(() => readRedisMemory(redis))
+  await warnOfEviction(space)
   let metrics: Metrics | undefined
   const groups = new GroupFiles(store, {
     policy: groupPolicyOf(options),
@@ -70,7 +85,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   })
   let metricsNote = ''
   if (options.metrics) {
-    metrics = new Metrics({ blockedFollowers: () => filesystem.followers.blocked, redisStatus: () => redis.status })
+    metrics = new Metrics({ blockedFollowers: () => filesystem.followers.blocked, redisStatus: () => redis.status, redisMemory: () => space.memory() })
     const { host, port } = parseListen(options.metrics)
     const bound = await metrics.serve(host, port).catch(async err => {
       await release()
@@ -83,7 +98,8 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     opTimeoutMs: derived.opTimeoutMs,
     metrics,
     onTimeout: () => watch.suspect(),
-    garbage
+    garbage,
+    statfs: () => space.statfs()
   })
   let mounted
   try {

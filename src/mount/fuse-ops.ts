@@ -6,6 +6,7 @@ import { Caller, currentCaller, currentOpcode, FUSE_LOOKUP } from './caller'
 import { Errno, errnoName, toErrno } from './errno'
 import { DnpipesFilesystem } from './filesystem'
 import type { Metrics } from './metrics'
+import { UNKNOWN_SPACE } from './space'
 
 export interface OperationOptions {
   /** Longest any operation may take before it answers EIO. @default 5000 */
@@ -16,25 +17,13 @@ export interface OperationOptions {
   onTimeout?: () => void
   /** Told how many bytes of buffers each read and write went through, to free them early. */
   garbage?: PageGarbage
+  /** What `df` shows (see space.ts); a fixed 1 TiB when absent. */
+  statfs?: () => Promise<Fuse.Statfs>
 }
 
 /** " by pid 123 uid 1000": who made the request, in the debug log. */
 function callerNote (caller: Caller | undefined): string {
   return caller ? ` by pid ${caller.pid} uid ${caller.uid}` : ''
-}
-
-const STATFS: Fuse.Statfs = {
-  bsize: 4096,
-  frsize: 4096,
-  blocks: 2 ** 28,
-  bfree: 2 ** 28,
-  bavail: 2 ** 28,
-  files: 2 ** 24,
-  ffree: 2 ** 24,
-  favail: 2 ** 24,
-  fsid: 0x646e70, // "dnp"
-  flag: 0,
-  namemax: 255
 }
 
 /**
@@ -84,7 +73,11 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
 
   return {
     init: cb => cb(0),
-    statfs: (_path, cb) => cb(0, STATFS),
+    statfs: (path, cb) => {
+      const statfs = options.statfs
+      if (!statfs) return cb(0, UNKNOWN_SPACE)
+      run('statfs', path, statfs, (code, space) => cb(code, space))
+    },
     access: (path, mode, cb) => run('access', `${path} mode=${mode}`, () => fs.access(path, mode), done(cb)),
     getattr: (path, cb) => {
       // libfuse 2 serves the kernel's lookups with getattr too; they may be answered from the last listing.

@@ -1,5 +1,6 @@
 import http from 'node:http'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { RedisMemory } from '../redis/memory'
 
 /**
  * Prometheus metrics of one mount (prom-client), served by `dnpipes mount --metrics`. Names
@@ -36,7 +37,7 @@ export class Metrics {
     deadLettered: (group: string): void => { this.groupDeadLetters.inc({ group }) }
   }
 
-  constructor (sources: { blockedFollowers: () => number, redisStatus: () => string }) {
+  constructor (sources: { blockedFollowers: () => number, redisStatus: () => string, redisMemory?: () => Promise<RedisMemory | undefined> }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dnpipes_process_' })
     new Gauge({ // eslint-disable-line no-new
       name: 'dnpipes_blocked_followers',
@@ -50,6 +51,23 @@ export class Metrics {
       registers: [this.registry],
       collect () { this.set(sources.redisStatus() === 'ready' ? 1 : 0) }
     })
+    const memory = sources.redisMemory
+    if (memory) {
+      // A scrape while Redis is away leaves the last values: the connected gauge says why.
+      const memoryGauge = (name: string, help: string, value: (memory: RedisMemory) => number): void => {
+        new Gauge({ // eslint-disable-line no-new
+          name,
+          help,
+          registers: [this.registry],
+          async collect () {
+            const now = await memory().catch(() => undefined)
+            if (now) this.set(value(now))
+          }
+        })
+      }
+      memoryGauge('dnpipes_redis_memory_used_bytes', 'Redis used_memory (summed over a Cluster\'s masters)', now => now.usedBytes)
+      memoryGauge('dnpipes_redis_memory_max_bytes', 'Redis maxmemory, or the machine\'s memory where there is none (summed over a Cluster\'s masters): the size df shows', now => now.sizeBytes)
+    }
   }
 
   /** Serves GET /metrics on host:port; resolves with the address actually bound. */

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs'
 import { spawn } from 'node:child_process'
+import Redis from 'ioredis'
 import t from 'tap'
 import { keySlot } from '../../src/topics/key-slot'
 import { mount, MountedDir } from '../../scripts/support/mount'
@@ -104,6 +105,22 @@ t.test('the namespace commands on a Cluster: push makes directories; mv of a dir
   t.equal((await sh(`cd ${mounts[0]!.dir} && find ns elsewhere 2>/dev/null | sort`)).stdout.toString(), 'ns\nns/a\nns/a/t1\nns/a/t2\n', 'nothing moved, no half-made target')
   t.equal((await cli('rm', '-r', 'ns')).code, 0)
   t.equal((await cli('ls')).stdout.toString().includes('ns/'), false)
+})
+
+t.test('retention on a Cluster: a limit set through one mount applies to appends through the other; df adds up the masters', async t => {
+  const [a, b] = mounts as [MountedDir, MountedDir]
+  await sh(`cd ${a.dir} && for i in 1 2 3 4 5 6; do seq 1 10 > r$i; setfattr -n user.dnpipes.retain-messages -v 3 r$i; done`)
+  await sh(`cd ${b.dir} && for i in 1 2 3 4 5 6; do echo 11 >> r$i; done`)
+  const slots = new Set([1, 2, 3, 4, 5, 6].map(i => Math.floor(keySlot(`dnpipes:{r${i}}`) / 5462)))
+  t.ok(slots.size > 1, 'the topics live on different masters')
+  t.equal((await sh(`cd ${a.dir} && cat r1 r4 r6; stat -c %s r1 r2 r3 r4 r5 r6 | sort -u`)).stdout.toString(), '9\n10\n11\n9\n10\n11\n9\n10\n11\n8\n')
+
+  const masters = cluster.ports.map(port => new Redis({ host: '127.0.0.1', port }))
+  t.teardown(() => { for (const master of masters) master.disconnect() })
+  for (const [i, master] of masters.entries()) await master.config('SET', 'maxmemory', `${10 * (i + 1)}mb`)
+  const size = await sh(`df -B1 --output=size ${a.dir} | tail -n 1`)
+  t.equal(size.stdout.toString().trim(), String(60 * 1024 * 1024), 'the masters\' maxmemory added up: 10 + 20 + 30 MiB')
+  for (const master of masters) await master.config('SET', 'maxmemory', '0')
 })
 
 t.test('a master failover on a 3+3 cluster: EIO during the window, then writes resume; nothing acknowledged is lost', async t => {
