@@ -8,7 +8,7 @@ import { m1 } from './m1'
 import { q1 } from './q1'
 import { q2 } from './q2'
 import { r1 } from './r1'
-import { r1Growth } from './r1-growth'
+import { r1Growth, r1GrowthTrimmed } from './r1-growth'
 import { r2 } from './r2'
 import { PeakRss } from './rss'
 import { s1 } from './s1'
@@ -17,6 +17,7 @@ import { makeScratch } from './scratch'
 import { sizesFor } from './sizes'
 import { Table } from './table'
 import { w1 } from './w1'
+import { w1Retained } from './w1-retained'
 import { w2 } from './w2'
 import { w3 } from './w3'
 
@@ -45,6 +46,7 @@ async function runWorkloads (bench: Bench, only: Set<string> | undefined): Promi
   if (want('W1', 'R1')) {
     const w1Topics = await w1(bench)
     if (want('R1')) await r1(bench, w1Topics)
+    if (want('W1')) await w1Retained(bench)
   }
   if (want('W3')) await w3(bench)
   if (want('L1')) await l1(bench)
@@ -58,7 +60,10 @@ async function runWorkloads (bench: Bench, only: Set<string> | undefined): Promi
     }
   }
   if (want('W2')) await w2(bench)
-  if (want('R1')) await r1Growth(bench)
+  if (want('R1')) {
+    await r1Growth(bench)
+    await r1GrowthTrimmed(bench)
+  }
   if (want('S2')) await s2(bench)
   if (want('Q1')) await q1(bench)
   if (want('Q2')) await q2(bench)

@@ -10,4 +10,6 @@ t.test('npm run bench -- --quick runs every workload and prints the table', asyn
   t.equal(result.code, 0, result.stderr)
   const table = result.stdout.toString()
   for (const id of ['W1', 'W2', 'W3', 'R1', 'R2', 'L1', 'S1', 'S2', 'Q1', 'Q2', 'M1']) t.match(table, new RegExp(`^\\| ${id} \\|.*\\| [0-9.]+x \\|$`, 'm'), id)
+  t.match(table, /^\| W1 \| W1 into a topic keeping \d+ messages .*\| W1 without a limit, same run \| .*x \|$/m, 'W1 with a retention limit')
+  t.match(table, /^\| R1 \| growth on topics trimmed by \d+ appends each: .*\| linear \| .*x \|$/m, 'R1 growth after trimming')
 })

@@ -77,7 +77,7 @@ t.test('a full Redis: writes fail with ENOSPC, every acknowledged write is there
   const mounted = await mountFor(t, server)
   const redis = server.client()
   const topic = `${mounted.dir}/full`
-  await bash(`touch ${topic}`)
+  await bash(`touch ${topic}; echo x > ${mounted.dir}/other`)
   const used = parseMemoryInfo(await redis.info('memory')).usedBytes
   await redis.config('SET', 'maxmemory', String(used + 2 * MiB))
   // Blocks of 50 lines of 1000 bytes, each in one write(2) (dd from a file: a shell's printf
@@ -101,7 +101,9 @@ t.test('a full Redis: writes fail with ENOSPC, every acknowledged write is there
   t.equal((await bash(`stat -c %s ${topic}`)).stdout.toString(), `${lines.length * 1001}\n`, 'the size agrees')
 
   t.equal((await bash(`{ echo one more >> ${topic}; } 2>&1`)).stdout.toString(), `bash: line 1: echo: write error: No space left on device\n`, 'still full')
-  t.equal((await bash(`truncate -s 0 ${topic} && echo reset`)).stdout.toString(), 'reset\n', 'a reset needs no room')
+  t.equal((await bash(`{ touch ${mounted.dir}/new; } 2>&1`)).stdout.toString(), `touch: cannot touch '${mounted.dir}/new': No space left on device\n`, 'nor can a topic be made')
+  t.equal((await bash(`rm ${mounted.dir}/other && echo removed`)).stdout.toString(), 'removed\n', 'a removal needs no room')
+  t.equal((await bash(`truncate -s 0 ${topic} && echo reset`)).stdout.toString(), 'reset\n', 'nor does a reset')
   await redis.config('SET', 'maxmemory', '0')
   t.equal((await bash(`echo after >> ${topic} && cat ${topic}`)).stdout.toString(), 'after\n', 'writes go on: the daemon stayed up')
 })

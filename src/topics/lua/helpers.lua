@@ -125,9 +125,90 @@ local function next_id(id)
   return ms .. '-' .. string.format('%.0f', tonumber(seq) + 1)
 end
 
+-- Whether stream id `a` comes before `b`, or is it.
+local function id_le(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, bm = tonumber(am), tonumber(bm)
+  if am ~= bm then return am < bm end
+  return tonumber(as) <= tonumber(bs)
+end
+
+-- Rendered bytes of the entries XRANGE start end gives (an end of '(' .. id excludes it).
+local function bytes_between(stream, start, stop)
+  local n = 0
+  for _, e in ipairs(redis.call('XRANGE', stream, start, stop)) do n = n + entry_size(e[2]) end
+  return n
+end
+
+-- Where the entry `id` starts, counted as head is: back from the first index point at or after
+-- it, or from the end (`stop`) when there is none, so that no more than about one index interval
+-- of entries is turned into Lua values. Entries before `id` may be gone already.
+local function offset_of(stream, idx, id, stop)
+  local lo, hi, found = 0, redis.call('ZCARD', idx) - 1, nil
+  while lo <= hi do
+    local mid = math.floor((lo + hi) / 2)
+    local point = redis.call('ZRANGE', idx, mid, mid, 'WITHSCORES')
+    if id_le(id, point[1]) then
+      found, hi = point, mid - 1
+    else
+      lo = mid + 1
+    end
+  end
+  if not found then return stop - bytes_between(stream, id, '+') end
+  if found[1] == id then return tonumber(found[2]) end
+  return tonumber(found[2]) - bytes_between(stream, id, '(' .. found[1])
+end
+
 -- Entries one trim deletes at most: a limit set on a long topic is applied over several calls
 -- (see TopicStore.retain) instead of holding Redis for seconds.
 local TRIM_MAX = 10000
+-- Beyond about this many bytes to delete, a trim finds its cut from the offset index instead of
+-- turning every deleted entry into a Lua value (which costs as much as appending it did).
+local TRIM_BY_INDEX_BYTES = 65536
+
+-- Stores where the file starts now (`at`) and what is left after it; index points before it go.
+local function set_head(meta, idx, at, bytes, count)
+  redis.call('ZREMRANGEBYSCORE', idx, '-inf', '(' .. at)
+  redis.call('HSET', meta, 'head', at, 'bytes', bytes, 'count', count)
+  return at, bytes, count
+end
+
+-- A count limit applied from the index: XTRIM keeps the newest max_m entries (it knows which),
+-- and the offset of the first one left comes from the nearest index point.
+local function trim_count_by_index(stream, meta, idx, head, bytes, count, max_m)
+  local stop = head + bytes
+  local dropped = redis.call('XTRIM', stream, 'MAXLEN', max_m)
+  local keep = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1]
+  local at = offset_of(stream, idx, keep, stop)
+  return set_head(meta, idx, at, stop - at, count - dropped)
+end
+
+-- A bytes limit applied from the index: the first entry kept is the first that starts at or
+-- after `stop` - max_b (the newest one at the latest), found from the index point before it.
+local function trim_bytes_by_index(stream, meta, idx, head, bytes, count, max_b)
+  local stop = head + bytes
+  local target = stop - max_b
+  local point = redis.call('ZREVRANGEBYSCORE', idx, target, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  local start, pos = '-', head
+  if point[1] then start, pos = point[1], tonumber(point[2]) end
+  local seen, seen_bytes, batch, keep, at = 0, 0, 1, nil, nil
+  while true do
+    local page = redis.call('XRANGE', stream, start, '+', 'COUNT', batch)
+    for _, e in ipairs(page) do
+      keep, at = e[1], pos
+      if pos >= target then break end
+      local size = entry_size(e[2])
+      pos, seen, seen_bytes = pos + size, seen + 1, seen_bytes + size
+    end
+    if at >= target or #page < batch then break end
+    start = '(' .. page[#page][1]
+    batch = batch_size(target - pos, seen, seen_bytes)
+  end
+  if at <= head then return head, bytes, count end
+  local dropped = redis.call('XTRIM', stream, 'MINID', keep)
+  return set_head(meta, idx, at, stop - at, count - dropped)
+end
 
 -- Deletes the oldest whole entries beyond the limits (nil for none) and moves the head (the
 -- offset, counted from the first entry since the last reset, where the file now starts) past
@@ -141,6 +222,18 @@ local function trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s)
     over = #redis.call('XRANGE', stream, '-', '(' .. string.format('%.0f', cutoff) .. '-0', 'COUNT', 1) > 0
   end
   if not over then return head, bytes, count, false end
+  -- Without an age limit, a large trim finds its cut from the index: its cost does not grow
+  -- with what it deletes (an append past the limit deletes about as much as it added).
+  if not cutoff then
+    if max_m and count > max_m and (count - max_m) * bytes / count > TRIM_BY_INDEX_BYTES then
+      head, bytes, count = trim_count_by_index(stream, meta, idx, head, bytes, count, max_m)
+    end
+    if max_b and bytes - max_b > TRIM_BY_INDEX_BYTES and count > 1 then
+      head, bytes, count = trim_bytes_by_index(stream, meta, idx, head, bytes, count, max_b)
+    end
+    over = (max_m and count > max_m) or (max_b and bytes > max_b and count > 1)
+    if not over then return head, bytes, count, false end
+  end
   local dropped_n, dropped_b, last = 0, 0, nil
   local start, batch, stopped = '-', 1, false
   while not stopped do
@@ -159,8 +252,6 @@ local function trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s)
   end
   if dropped_n == 0 then return head, bytes, count, false end
   redis.call('XTRIM', stream, 'MINID', next_id(last))
-  head, bytes, count = head + dropped_b, bytes - dropped_b, count - dropped_n
-  redis.call('ZREMRANGEBYSCORE', idx, '-inf', '(' .. head)
-  redis.call('HSET', meta, 'head', head, 'bytes', bytes, 'count', count)
+  head, bytes, count = set_head(meta, idx, head + dropped_b, bytes - dropped_b, count - dropped_n)
   return head, bytes, count, dropped_n >= TRIM_MAX
 end
