@@ -22,6 +22,13 @@ command -v rsync >/dev/null 2>&1 || missing+=(rsync)
 # A Python service sharing a consumer group with file readers (the work-queue tests); Debian's
 # python3, not whichever python3 comes first on PATH.
 /usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || missing+=(python3-redis)
+# `--tests` (npm test): a real container runtime for the container tests, podman with runc, and a
+# static busybox to make their image from; a plain mount does not need them.
+if [ "${1:-}" = "--tests" ]; then
+  command -v podman >/dev/null 2>&1 || missing+=(podman)
+  command -v runc >/dev/null 2>&1 || missing+=(runc)
+  dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || missing+=(busybox-static)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
