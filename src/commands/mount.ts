@@ -7,6 +7,8 @@ import { XATTR_PREFIX } from '../mount/xattrs'
 import { connectRedis, describeTarget } from '../redis/connect'
 import { ConnectionWatch } from '../redis/health'
 import { evictionRisk, readRedisMemory } from '../redis/memory'
+import { KEYSPACE_EVENTS_FIX, prepareKeyspaceEvents } from '../redis/keyspace-events'
+import type { Cluster } from 'ioredis'
 import { RedisSpace } from '../mount/space'
 import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
 import { hostname } from 'node:os'
@@ -27,6 +29,18 @@ export type MountCommandOptions = TargetOptions & MountSettings
  */
 export function consumerName (role: 'mount' | 'work'): string {
   return `${role}@${hostname()}:${process.pid}`
+}
+
+/**
+ * On a Cluster, followers wait on keyspace notifications, which the mount turns on where they
+ * are off; where it may not, it says so on stderr and followers poll instead.
+ */
+async function followersCanUseKeyspaceEvents (cluster: Cluster): Promise<boolean> {
+  const state = await prepareKeyspaceEvents(cluster)
+  if (state.changed.length > 0) mountLog('turned on the keyspace notifications followers need on %s', state.changed.join(', '))
+  if (state.problem === undefined) return true
+  console.error(`dnpipes: warning: ${state.problem}. Followers on this mount find entries other clients add by polling every followed topic 4 times a second, and every append is announced to every node. Fix: ${KEYSPACE_EVENTS_FIX}, then mount again`)
+  return false
 }
 
 /** Says on stderr, before the mount is ready, when Redis may delete topics to make room. */
@@ -51,6 +65,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
     redis.disconnect()
   }
+  const keyspaceEvents = target.kind === 'cluster' && await followersCanUseKeyspaceEvents(redis as Cluster)
   const garbage = new PageGarbage(GARBAGE_EVERY_BYTES, v8Collector())
   const store = new TopicStore(redis, {
     prefix: options.prefix,
@@ -59,6 +74,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     cluster: target.kind === 'cluster',
     holdDirectories: true,
     defaultRetention: { messages: options.retainMessages, bytes: options.retainBytes, seconds: options.retainSeconds },
+    keyspaceEvents,
     onReplyBytes: bytes => garbage.note(bytes)
   })
   // Not fatal: ioredis sends a script the server lacks when it is first run.

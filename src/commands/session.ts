@@ -1,4 +1,6 @@
+import type { Cluster } from 'ioredis'
 import { connectRedis, RedisClient } from '../redis/connect'
+import { keyspaceEventsReady } from '../redis/keyspace-events'
 import { CLI_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
 import { TopicStore } from '../topics/topic-store'
 import { resolveTarget, TargetOptions } from './target'
@@ -14,7 +16,10 @@ export interface StoreOptions extends TargetOptions {
 export async function withStore<T> (options: StoreOptions, work: (store: TopicStore, redis: RedisClient) => Promise<T>): Promise<T> {
   const target = await resolveTarget(options)
   const redis = await connectRedis(target, { name: CLI_CLIENT_NAME })
-  const store = new TopicStore(redis, { prefix: options.prefix, cluster: target.kind === 'cluster' })
+  const cluster = target.kind === 'cluster'
+  // The CLI changes no setting of the server: it uses keyspace notifications when a mount has set them.
+  const keyspaceEvents = cluster && await keyspaceEventsReady(redis as Cluster)
+  const store = new TopicStore(redis, { prefix: options.prefix, cluster, keyspaceEvents })
   try {
     return await work(store, redis)
   } finally {

@@ -33,7 +33,7 @@ export interface Hub {
 }
 
 /** The set of blocked followers, and how a wait is registered, woken and cancelled. */
-abstract class WaiterSet implements Hub {
+export abstract class WaiterSet implements Hub {
   protected readonly waiters = new Waiters<Waiting>()
   protected closed = false
 

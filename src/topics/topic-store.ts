@@ -7,6 +7,7 @@ import type { TopicEngine } from './engine'
 import { TopicError, UnreconciledError } from './errors'
 import { DirectoryWatch } from './directory-watch'
 import { FollowHub, Hub, NotifyHub } from './follow-hub'
+import { KeyspaceHub } from './keyspace-hub'
 import { GroupStore } from './group-store'
 import { slotMaster } from './key-slot'
 import { KeyLayout } from './keys'
@@ -46,6 +47,12 @@ export interface TopicStoreOptions {
   holdDirectories: boolean
   /** Retention for topics without limits of their own, applied when this store appends or stats. @default {} */
   defaultRetention: RetentionLimits
+  /**
+   * On a Cluster whose nodes publish keyspace notifications (see keyspace-events.ts), followers
+   * wait on them (keyspace-hub.ts) and appends announce nothing; otherwise appends PUBLISH on
+   * one channel and followers poll for other clients' entries (NotifyHub). @default false
+   */
+  keyspaceEvents: boolean
 }
 
 const STORE_DEFAULTS: TopicStoreOptions = {
@@ -56,7 +63,8 @@ const STORE_DEFAULTS: TopicStoreOptions = {
   waitTimeoutMs: DEFAULTS.redis.waitTimeoutMs,
   rangedPageBytes: DEFAULTS.topics.rangedPageBytes,
   holdDirectories: false,
-  defaultRetention: {}
+  defaultRetention: {},
+  keyspaceEvents: false
 }
 
 /** How often a Cluster's followers poll for entries other clients added (NotifyHub). */
@@ -91,7 +99,7 @@ export class TopicStore implements TopicEngine {
     this.options = withDefaults(STORE_DEFAULTS, options)
     this.keys = new KeyLayout(this.options.prefix)
     this.cluster = this.options.cluster
-    this.notifyChannel = this.cluster ? this.keys.prefix + 'notify' : ''
+    this.notifyChannel = this.cluster && !this.options.keyspaceEvents ? this.keys.prefix + 'notify' : ''
     this.runner = new ScriptRunner(redis)
     this.directories = this.options.holdDirectories && !this.cluster ? new DirectoryWatch(redis as Redis, this.keys.directoriesChannel()) : undefined
     this.retentionArgs = retentionArgs(this.options.defaultRetention)
@@ -231,11 +239,16 @@ export class TopicStore implements TopicEngine {
     return { uid: uid.toString(), lastId: lastId.toString(), data, count }
   }
 
-  /** Waits on one multiplexed XREAD, or on a Cluster on the append notifications (follow-hub.ts). */
+  /**
+   * Waits on one multiplexed XREAD (follow-hub.ts), or on a Cluster on keyspace notifications
+   * (keyspace-hub.ts), or failing those on the appends' announcements and a poll.
+   */
   waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason> {
-    this.hub ??= this.cluster
-      ? new NotifyHub(this.redis as Cluster, { channel: this.notifyChannel, pollMs: NOTIFY_POLL_MS })
-      : new FollowHub(this.redis as Redis)
+    this.hub ??= !this.cluster
+      ? new FollowHub(this.redis as Redis)
+      : this.options.keyspaceEvents
+        ? new KeyspaceHub(this.redis as Cluster)
+        : new NotifyHub(this.redis as Cluster, { channel: this.notifyChannel, pollMs: NOTIFY_POLL_MS })
     return this.hub.wait(this.keys.topic(path), afterId, uid, signal)
   }
 

@@ -20,6 +20,12 @@ export interface RedisCluster {
    * before the promotion, it would come back as an empty master and take the data with it.
    */
   failOver (key: string): Promise<void>
+  /**
+   * Moves the slot of `key`, and its keys, to the master on `toPort`, as `redis-cli --cluster
+   * reshard` does one slot: IMPORTING and MIGRATING, MIGRATE of its keys, then its new owner
+   * told to every master. Resolves with the port that owned it.
+   */
+  moveSlot (key: string, toPort: number): Promise<number>
   stop (): Promise<void>
 }
 
@@ -83,6 +89,30 @@ export async function startCluster (masters = 3, replicas = 0): Promise<RedisClu
       await waitFor(async () => /role:master/.test((await run('redis-cli', ['-p', String(replica), 'info', 'replication'])).stdout.toString()), 20_000, 'the replica to be promoted')
       await new Promise(resolve => setTimeout(resolve, 500))
       await cluster.restart(owner)
+    },
+    async moveSlot (key: string, toPort: number) {
+      const cli = async (port: number, ...args: string[]): Promise<string> => {
+        const result = await run('redis-cli', ['-p', String(port), ...args])
+        const out = result.stdout.toString().trim()
+        if (result.code !== 0 || out.startsWith('ERR')) throw new Error(`redis-cli -p ${port} ${args.join(' ')}: ${out}${result.stderr}`)
+        return out
+      }
+      const slot = String(keySlot(key))
+      const nodes = (await cli(toPort, 'cluster', 'nodes')).split('\n').map(line => line.split(' '))
+      const idOf = (port: number): string => nodes.find(fields => fields[1]!.startsWith(`127.0.0.1:${port}@`))![0]!
+      const masters = nodes.filter(fields => fields[2]!.includes('master')).map(fields => Number(/:(\d+)@/.exec(fields[1]!)![1]))
+      const fromPort = masters.find(port => port !== toPort && nodes.some(fields => fields[1]!.startsWith(`127.0.0.1:${port}@`) &&
+        fields.slice(8).some(range => { const [lo, hi] = range.split('-').map(Number); return Number(slot) >= lo! && Number(slot) <= (hi ?? lo)! })))
+      if (fromPort === undefined) throw new Error(`slot ${slot} is not on another master`)
+      await cli(toPort, 'cluster', 'setslot', slot, 'importing', idOf(fromPort))
+      await cli(fromPort, 'cluster', 'setslot', slot, 'migrating', idOf(toPort))
+      for (;;) {
+        const keys = (await cli(fromPort, 'cluster', 'getkeysinslot', slot, '100')).split('\n').filter(Boolean)
+        if (keys.length === 0) break
+        await cli(fromPort, 'migrate', '127.0.0.1', String(toPort), '', '0', '5000', 'keys', ...keys)
+      }
+      for (const port of masters) await cli(port, 'cluster', 'setslot', slot, 'node', idOf(toPort))
+      return fromPort
     },
     async stop () {
       for (const client of clients.splice(0)) client.disconnect()

@@ -1,0 +1,97 @@
+import type { Cluster, Redis } from 'ioredis'
+import { typedRedisError } from './errors'
+
+/**
+ * Keyspace notifications are what followers on a Redis Cluster wait on (see keyspace-hub.ts):
+ * K (the __keyspace@DB__:KEY channel), t (stream commands: xadd, xtrim, …) and g (generic ones:
+ * del, rename, restore, …). Redis shows them in its own order ("gtK"); A stands for every class
+ * but key misses and new keys, so "AK" has them too.
+ */
+const NEEDED = ['K', 'g', 't']
+const ALL_CLASSES = 'g$lshzxetd'
+
+/** The classes `current` lacks of those followers need ('' when it has them all). */
+export function missingEventFlags (current: string): string {
+  const has = (flag: string): boolean => current.includes(flag) || (flag !== 'K' && current.includes('A') && ALL_CLASSES.includes(flag))
+  return NEEDED.filter(flag => !has(flag)).join('')
+}
+
+/**
+ * Adds to `node`'s notify-keyspace-events the classes followers need. Resolves with whether it
+ * had to change it; rejects (typed) when the user may not run CONFIG or the server refuses it.
+ */
+export async function ensureEventFlags (node: Redis): Promise<boolean> {
+  try {
+    const reply = await node.config('GET', 'notify-keyspace-events') as string[]
+    const current = reply[1] ?? ''
+    const missing = missingEventFlags(current)
+    if (missing === '') return false
+    await node.config('SET', 'notify-keyspace-events', current + missing)
+    return true
+  } catch (err) {
+    throw typedRedisError(err)
+  }
+}
+
+/** "host:port" of every node CLUSTER NODES lists as reachable, masters and replicas. */
+export function clusterNodeAddresses (clusterNodes: string): string[] {
+  const addresses: string[] = []
+  for (const line of clusterNodes.split('\n')) {
+    const [, address, flags] = line.split(' ')
+    if (!address || !flags || /fail|handshake|noaddr/.test(flags)) continue
+    addresses.push(address.split('@')[0]!)
+  }
+  return addresses
+}
+
+/** What preparing the nodes did. */
+export interface KeyspaceEventsState {
+  /** Nodes ("host:port") whose setting was changed. */
+  changed: string[]
+  /** Why followers cannot rely on the notifications, or undefined when every node has them. */
+  problem?: string
+}
+
+/**
+ * Makes sure every node of the Cluster, replicas too (one may be promoted, and CONFIG is not
+ * replicated), publishes the keyspace notifications followers need, adding the missing classes
+ * to what is set. A node whose user may not run CONFIG, or that refuses it, is the problem.
+ */
+export async function prepareKeyspaceEvents (cluster: Cluster): Promise<KeyspaceEventsState> {
+  const [any] = cluster.nodes('master')
+  if (!any) return { changed: [], problem: 'no Cluster node is known yet' }
+  let addresses: string[]
+  try {
+    addresses = clusterNodeAddresses(await any.cluster('NODES') as string)
+  } catch (err) {
+    return { changed: [], problem: `cannot list the Cluster's nodes: ${(typedRedisError(err) as Error).message}` }
+  }
+  const changed: string[] = []
+  const problems: string[] = []
+  await Promise.all(addresses.map(async address => {
+    const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))]
+    // The Cluster's own options (user, password, TLS), to a node it may not hold a connection to.
+    const node = any.duplicate({ host, port, connectionName: 'dnpipes-setup', lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+    node.on('error', () => undefined)
+    try {
+      if (await ensureEventFlags(node)) changed.push(address)
+    } catch (err) {
+      problems.push(`${address}: ${(err as Error).message}`)
+    } finally {
+      node.disconnect()
+    }
+  }))
+  if (problems.length === 0) return { changed }
+  return { changed, problem: `cannot make sure notify-keyspace-events has K, g and t on every node (${problems.sort().join('; ')})` }
+}
+
+/** What to tell a user who has to set it themselves. */
+export const KEYSPACE_EVENTS_FIX = 'on every node of the Cluster, masters and replicas: redis-cli -h HOST -p PORT CONFIG SET notify-keyspace-events Kgt (keeping any classes already set), and notify-keyspace-events Kgt in their redis.conf'
+
+/** Whether every node of the Cluster publishes what followers need now (false when it cannot be told). */
+export async function keyspaceEventsReady (cluster: Cluster): Promise<boolean> {
+  const nodes = cluster.nodes('all')
+  if (nodes.length === 0) return false
+  const settings = await Promise.all(nodes.map(node => (node.config('GET', 'notify-keyspace-events') as Promise<string[]>).then(reply => reply[1] ?? '', () => undefined)))
+  return settings.every(setting => setting !== undefined && missingEventFlags(setting) === '')
+}

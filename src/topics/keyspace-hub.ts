@@ -1,0 +1,184 @@
+import type { Cluster, Redis } from 'ioredis'
+import { topicsLog } from '../log'
+import { ensureEventFlags } from '../redis/keyspace-events'
+import { WaiterSet } from './follow-hub'
+import { keySlot } from './key-slot'
+import type { TopicKeys } from './keys'
+import { compareIds } from './stream-id'
+import type { WakeReason } from './types'
+
+/** The channel of a key's keyspace notifications (database 0: a Cluster has no other). */
+const CHANNEL_PREFIX = '__keyspace@0__:'
+/** How often waits are matched against the slots' owners and unused subscriptions let go (no Redis command). */
+const SWEEP_MS = 1000
+/** How often, while anybody waits, the Cluster's slots are asked again (one CLUSTER SLOTS), to follow a failover or a resharding. */
+const SLOT_CHECK_MS = 5000
+
+/** A subscription nobody has waited on for this long is let go (a follower between two waits keeps it). */
+const UNUSED_MS = 5000
+
+/** One stream's subscription: at which master, when it took effect, and when it was last waited on. */
+interface Watch {
+  node: string
+  ready: Promise<void>
+  waitedAt: number
+}
+
+/**
+ * Followers on a Redis Cluster, woken by keyspace notifications (notify-keyspace-events with K,
+ * g and t; see keyspace-events.ts). Redis publishes them on the node that holds the key, to that
+ * node's subscribers only: this hub subscribes to each waited stream's channel on the master of
+ * its slot, one connection per master, so a wait costs nothing while nothing happens, an entry
+ * added by any client wakes its followers at once, and an append notifies no other node. A new
+ * wait looks once for entries added before its subscription took effect. Subscriptions follow
+ * their slots (a failover, a resharding) at the next slot check, and waits are woken to catch up.
+ */
+export class KeyspaceHub extends WaiterSet {
+  private readonly watches = new Map<string, Watch>()
+  private readonly subscribers = new Map<string, Redis>()
+  private readonly sweeper: NodeJS.Timeout
+  private lastSlotCheck = Date.now()
+
+  constructor (private readonly main: Cluster) {
+    super()
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS)
+    this.sweeper.unref()
+  }
+
+  override wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason> {
+    const woken = super.wait(keys, afterId, uid, signal)
+    if (!this.closed && !signal.aborted) {
+      const watch = this.watches.get(keys.stream)
+      if (watch) watch.waitedAt = Date.now()
+      this.watch(keys.stream).then(() => this.catchUp(keys.stream), err => {
+        topicsLog('keyspace subscription of %s: %s (the next sweep tries again)', keys.stream, (err as Error).message)
+      })
+    }
+    return woken
+  }
+
+  override close (): void {
+    super.close()
+    clearInterval(this.sweeper)
+    for (const subscriber of this.subscribers.values()) subscriber.disconnect()
+    this.subscribers.clear()
+    this.watches.clear()
+  }
+
+  protected changed (): void {}
+
+  /** "host:port" of the master that owns `stream`'s slot, as the client knows it now. */
+  private ownerOf (stream: string): string | undefined {
+    return this.main.slots[keySlot(stream)]?.[0]
+  }
+
+  /** Subscribes to `stream`'s notifications at the master of its slot, unless it is there already. */
+  private watch (stream: string): Promise<void> {
+    const owner = this.ownerOf(stream)
+    if (!owner) return Promise.reject(new Error('no master known for its slot'))
+    const current = this.watches.get(stream)
+    if (current?.node === owner) return current.ready
+    if (current) this.unwatch(stream, current)
+    let subscriber: Redis
+    try {
+      subscriber = this.subscriberAt(owner)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    const ready = subscriber.subscribe(CHANNEL_PREFIX + stream).then(() => undefined)
+    // A failed subscription is tried again by the next sweep.
+    ready.catch(() => { if (this.watches.get(stream)?.ready === ready) this.watches.delete(stream) })
+    this.watches.set(stream, { node: owner, ready, waitedAt: Date.now() })
+    return ready
+  }
+
+  private unwatch (stream: string, watch: Watch): void {
+    this.watches.delete(stream)
+    this.subscribers.get(watch.node)?.unsubscribe(CHANNEL_PREFIX + stream).catch(() => undefined)
+  }
+
+  /** The subscriber connection to the master `node`, made on first use like the Cluster's own. */
+  private subscriberAt (node: string): Redis {
+    let subscriber = this.subscribers.get(node)
+    if (subscriber) return subscriber
+    const master = this.main.nodes('master').find(candidate => `${candidate.options.host}:${candidate.options.port}` === node)
+    if (!master) throw new Error(`${node} is not a known master`)
+    subscriber = master.duplicate({ connectionName: 'dnpipes-keyspace', enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false })
+    this.ensureEvents(master, node)
+    let connectedBefore = false
+    subscriber.on('error', err => topicsLog('keyspace connection to %s: %s', node, err.message))
+    subscriber.on('message', (channel: string, event: string) => {
+      // An entry added, or the key deleted, renamed or restored: followers read again. Trims
+      // and group bookkeeping add nothing to read.
+      if (event === 'xadd' || !event.startsWith('x')) this.wakeStream(channel.slice(CHANNEL_PREFIX.length), 'data')
+    })
+    subscriber.on('ready', () => {
+      // Back after a lost connection (it subscribes again by itself): what was added meanwhile
+      // is found by reading again.
+      if (connectedBefore) this.wakeAt(node)
+      connectedBefore = true
+    })
+    subscriber.on('close', () => { this.lastSlotCheck = 0 }) // maybe a failover: ask for the slots soon
+    this.subscribers.set(node, subscriber)
+    return subscriber
+  }
+
+  /**
+   * The mount turned the notifications on at every node it found, but a node that restarted
+   * since has lost the setting (CONFIG SET is not saved): make sure of it on a node before
+   * relying on it, on a connection of its own (a subscriber may run nothing else).
+   */
+  private ensureEvents (master: Redis, node: string): void {
+    const setup = master.duplicate({ connectionName: 'dnpipes-setup', lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+    setup.on('error', () => undefined)
+    ensureEventFlags(setup).then(changed => {
+      if (changed) topicsLog('turned on the keyspace notifications followers need on %s', node)
+    }, err => {
+      topicsLog('cannot make sure of the keyspace notifications on %s (followers of its topics may miss other clients\' entries): %s', node, (err as Error).message)
+    }).finally(() => setup.disconnect())
+  }
+
+  /** Wakes the waits of `stream` after an id it holds now: they were added before its subscription took effect. */
+  private async catchUp (stream: string): Promise<void> {
+    const top = await this.main.xrevrange(stream, '+', '-', 'COUNT', 1).catch(() => undefined)
+    const last = top?.[0]?.[0]
+    if (last === undefined) return
+    this.waiters.wake(waiting => waiting.keys.stream === stream && compareIds(last, waiting.afterId) > 0, 'data')
+  }
+
+  private wakeAt (node: string): void {
+    for (const [stream, watch] of this.watches) if (watch.node === node) this.wakeStream(stream, 'data')
+  }
+
+  /**
+   * Lets go of subscriptions nobody waits on, and subscribes the waited streams whose slot moved
+   * (or whose subscription failed) at their master now, waking their waits to catch up.
+   */
+  private sweep (): void {
+    if (this.closed) return
+    const waited = new Set([...this.waiters.values()].map(waiting => waiting.keys.stream))
+    const now = Date.now()
+    for (const [stream, watch] of this.watches) if (!waited.has(stream) && now - watch.waitedAt >= UNUSED_MS) this.unwatch(stream, watch)
+    for (const [node, subscriber] of this.subscribers) {
+      if ([...this.watches.values()].some(watch => watch.node === node)) continue
+      subscriber.disconnect()
+      this.subscribers.delete(node)
+    }
+    if (waited.size === 0) return
+    for (const stream of waited) {
+      const watch = this.watches.get(stream)
+      const owner = this.ownerOf(stream)
+      if (watch && watch.node === owner) continue
+      topicsLog('keyspace: %s is waited on at %s, now owned by %s', stream, watch?.node ?? 'no master', owner ?? 'no known master')
+      this.watch(stream).then(() => this.wakeStream(stream, 'data'), err => {
+        topicsLog('keyspace subscription of %s: %s', stream, (err as Error).message)
+      })
+    }
+    if (now - this.lastSlotCheck >= SLOT_CHECK_MS) {
+      this.lastSlotCheck = now
+      ;(this.main as unknown as { refreshSlotsCache: (done?: (err?: Error) => void) => void }).refreshSlotsCache(err => {
+        if (err) topicsLog('keyspace: asking for the slots failed: %s', err.message)
+      })
+    }
+  }
+}
