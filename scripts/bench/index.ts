@@ -1,6 +1,7 @@
 import { mount } from '../support/mount'
 import { startRedis } from '../support/redis-server'
 import { writeBigTopic } from './big-topic'
+import { clusterFollow } from './cluster-follow'
 import { Bench } from './context'
 import { mountNullFilesystem } from './floor'
 import { l1 } from './l1'
@@ -67,6 +68,7 @@ async function runWorkloads (bench: Bench, only: Set<string> | undefined): Promi
   if (want('S2')) await s2(bench)
   if (want('Q1')) await q1(bench)
   if (want('Q2')) await q2(bench)
+  if (want('C1', 'C2')) await clusterFollow(bench)
   if (want('M1')) await m1(bench)
 }
 

@@ -24,6 +24,8 @@ export interface Sizes {
   queueMessages: number
   /** Q2: pushes timed to a group reader waiting for them. */
   handoffSamples: number
+  /** C1: milliseconds the commands of idle followers are counted. */
+  idleMs: number
 }
 
 /** `npm run bench`: the sizes of the README's Performance table. */
@@ -39,7 +41,8 @@ const FULL: Sizes = {
   randomReads: 100,
   directoryTopics: 10_000,
   queueMessages: 100_000,
-  handoffSamples: 200
+  handoffSamples: 200,
+  idleMs: 10_000
 }
 
 /** `--quick`, the test suite's smoke run: every workload and row, once, well within its timeout. */
@@ -55,7 +58,8 @@ const QUICK: Sizes = {
   randomReads: 10,
   directoryTopics: 200,
   queueMessages: 2000,
-  handoffSamples: 20
+  handoffSamples: 20,
+  idleMs: 2000
 }
 
 export function sizesFor (quick: boolean): Sizes {

@@ -3,6 +3,8 @@ import { constants, promises as fs } from 'node:fs'
 import path from 'node:path'
 import { connectRedis, describeTarget, RedisClient } from '../redis/connect'
 import { evictionRisk, formatBytes, readRedisMemory, RedisMemory } from '../redis/memory'
+import { inspectKeyspaceEvents, KEYSPACE_EVENTS_FIX } from '../redis/keyspace-events'
+import type { Cluster } from 'ioredis'
 import { defaultDataDir, pingSocket, socketPathOf } from '../redis/embedded'
 import { TopicStore } from '../topics/topic-store'
 import { resolveTarget, TargetOptions } from './target'
@@ -94,6 +96,21 @@ async function checkMemory (redis: RedisClient): Promise<Check> {
   return { name: 'Redis memory', ok: false, warning: true, detail: `${used}; ${risk.problem}`, fix: risk.fix }
 }
 
+/** Whether followers on the Cluster can wait on keyspace notifications (see keyspace-hub.ts). */
+async function checkKeyspaceEvents (cluster: Cluster): Promise<Check> {
+  const name = 'notifications'
+  try {
+    const { lacking, unknown } = await inspectKeyspaceEvents(cluster)
+    if (unknown.length > 0) {
+      return { name, ok: false, warning: true, detail: `cannot read notify-keyspace-events (${unknown.join('; ')}): unless it has K, g and t on every node, followers poll`, fix: KEYSPACE_EVENTS_FIX }
+    }
+    if (lacking.length > 0) return { name, ok: true, detail: `notify-keyspace-events is off on ${lacking.join(', ')}; dnpipes mount turns it on (its user may run CONFIG)` }
+    return { name, ok: true, detail: 'notify-keyspace-events has K, g and t on every node: followers wait on keyspace notifications' }
+  } catch (err) {
+    return { name, ok: false, warning: true, detail: (err as Error).message, fix: KEYSPACE_EVENTS_FIX }
+  }
+}
+
 async function checkTarget (target: Parameters<typeof connectRedis>[0], prefix: string): Promise<Check[]> {
   try {
     const redis = await connectRedis(target, { name: 'dnpipes-doctor' })
@@ -105,6 +122,7 @@ async function checkTarget (target: Parameters<typeof connectRedis>[0], prefix: 
       return [
         { name: 'Redis', ok: true, detail: `Redis ${version} at ${describeTarget(target)}` },
         await checkMemory(redis),
+        ...target.kind === 'cluster' ? [await checkKeyspaceEvents(redis as Cluster)] : [],
         problem === undefined
           ? { name: 'replay pages', ok: true, detail: 'plain XRANGE pages on a connection of their own' }
           : {

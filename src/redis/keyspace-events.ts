@@ -53,36 +53,54 @@ export interface KeyspaceEventsState {
 }
 
 /**
+ * Runs `work` on a connection of its own to every node CLUSTER NODES lists (with the Cluster's
+ * user, password and TLS), and collects each node's result or failure by "host:port".
+ */
+async function onEveryNode<T> (cluster: Cluster, work: (node: Redis) => Promise<T>): Promise<Map<string, { value?: T, error?: Error }>> {
+  const [any] = cluster.nodes('master')
+  if (!any) throw new Error('no Cluster node is known yet')
+  const addresses = clusterNodeAddresses(await any.cluster('NODES') as string)
+  const results = new Map<string, { value?: T, error?: Error }>()
+  await Promise.all(addresses.map(async address => {
+    const at = address.lastIndexOf(':')
+    const node = any.duplicate({ host: address.slice(0, at), port: Number(address.slice(at + 1)), connectionName: 'dnpipes-setup', lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+    node.on('error', () => undefined)
+    try {
+      results.set(address, { value: await work(node) })
+    } catch (err) {
+      results.set(address, { error: typedRedisError(err) as Error })
+    } finally {
+      node.disconnect()
+    }
+  }))
+  return results
+}
+
+/**
  * Makes sure every node of the Cluster, replicas too (one may be promoted, and CONFIG is not
  * replicated), publishes the keyspace notifications followers need, adding the missing classes
  * to what is set. A node whose user may not run CONFIG, or that refuses it, is the problem.
  */
 export async function prepareKeyspaceEvents (cluster: Cluster): Promise<KeyspaceEventsState> {
-  const [any] = cluster.nodes('master')
-  if (!any) return { changed: [], problem: 'no Cluster node is known yet' }
-  let addresses: string[]
+  let results: Map<string, { value?: boolean, error?: Error }>
   try {
-    addresses = clusterNodeAddresses(await any.cluster('NODES') as string)
+    results = await onEveryNode(cluster, ensureEventFlags)
   } catch (err) {
     return { changed: [], problem: `cannot list the Cluster's nodes: ${(typedRedisError(err) as Error).message}` }
   }
-  const changed: string[] = []
-  const problems: string[] = []
-  await Promise.all(addresses.map(async address => {
-    const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))]
-    // The Cluster's own options (user, password, TLS), to a node it may not hold a connection to.
-    const node = any.duplicate({ host, port, connectionName: 'dnpipes-setup', lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
-    node.on('error', () => undefined)
-    try {
-      if (await ensureEventFlags(node)) changed.push(address)
-    } catch (err) {
-      problems.push(`${address}: ${(err as Error).message}`)
-    } finally {
-      node.disconnect()
-    }
-  }))
+  const changed = [...results].filter(([, result]) => result.value === true).map(([address]) => address).sort()
+  const problems = [...results].filter(([, result]) => result.error).map(([address, result]) => `${address}: ${result.error!.message}`).sort()
   if (problems.length === 0) return { changed }
-  return { changed, problem: `cannot make sure notify-keyspace-events has K, g and t on every node (${problems.sort().join('; ')})` }
+  return { changed, problem: `cannot make sure notify-keyspace-events has K, g and t on every node (${problems.join('; ')})` }
+}
+
+/** For doctor, changing nothing: the nodes that lack what followers need, and those that cannot be asked. */
+export async function inspectKeyspaceEvents (cluster: Cluster): Promise<{ lacking: string[], unknown: string[] }> {
+  const results = await onEveryNode(cluster, async node => missingEventFlags(((await node.config('GET', 'notify-keyspace-events')) as string[])[1] ?? ''))
+  return {
+    lacking: [...results].filter(([, result]) => result.value).map(([address, result]) => `${address} (lacks ${result.value})`).sort(),
+    unknown: [...results].filter(([, result]) => result.error).map(([address, result]) => `${address}: ${result.error!.message}`).sort()
+  }
 }
 
 /** What to tell a user who has to set it themselves. */

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process'
 import Redis from 'ioredis'
 import t, { Test } from 'tap'
-import { mount, MountedDir } from '../../scripts/support/mount'
-import { sh, track } from '../../scripts/support/processes'
+import { CLI, mount, MountedDir } from '../../scripts/support/mount'
+import { run, sh, track } from '../../scripts/support/processes'
 import { waitFor } from '../../scripts/support/redis-server'
 import { keySlot } from '../../src/topics/key-slot'
-import { RedisCluster, startCluster } from '../helpers/redis-cluster'
+import { RedisCluster, startCluster } from '../../scripts/support/redis-cluster'
 
 // Following on a real Redis Cluster through keyspace notifications: what idle followers cost
 // the cluster, entries other clients add, which nodes hear of an append, the setting the mount
@@ -48,6 +48,8 @@ t.test('200 idle followers cost the cluster next to nothing; other clients\' ent
   t.teardown(() => mounted.stop())
   t.notMatch(mounted.output(), /warning/)
   for (const node of nodes) t.equal((await node.config('GET', 'notify-keyspace-events'))[1], 'gtK', 'the mount turned on what followers need')
+  const doctor = await run(process.execPath, [CLI, 'doctor', '--cluster', cluster.seeds])
+  t.match(doctor.stdout.toString(), /^ok +notifications +notify-keyspace-events has K, g and t on every node: followers wait on keyspace notifications$/m)
 
   await sh(`cd ${mounted.dir} && for i in $(seq 1 200); do echo first > t$i; done`)
   const followers = Array.from({ length: 200 }, (_, i) => follow(`${mounted.dir}/.follow/t${i + 1}`))
@@ -108,6 +110,10 @@ t.test('a mount whose user may not CONFIG SET says what to set, and its follower
   const mounted = await mount(undefined, { args: ['--cluster', cluster.seeds, '--redis', 'redis://app:pw@127.0.0.1'] })
   t.teardown(() => mounted.stop())
   t.match(mounted.output(), /dnpipes: warning: cannot make sure notify-keyspace-events has K, g and t on every node \(.*NOPERM.*\)\. Followers on this mount find entries other clients add by polling .* Fix: on every node of the Cluster, masters and replicas: redis-cli -h HOST -p PORT CONFIG SET notify-keyspace-events Kgt/)
+  const doctor = await run(process.execPath, [CLI, 'doctor', '--cluster', cluster.seeds, '--redis', 'redis://app:pw@127.0.0.1'])
+  t.equal(doctor.code, 0, 'a warning does not fail doctor')
+  t.match(doctor.stdout.toString(), /^warn +notifications +cannot read notify-keyspace-events \(.*NOPERM.*\): unless it has K, g and t on every node, followers poll$/m)
+  t.match(doctor.stdout.toString(), /fix: on every node of the Cluster, masters and replicas: redis-cli/)
   await sh(`echo first > ${mounted.dir}/polled`)
   const follower = follow(`${mounted.dir}/.follow/polled`)
   t.teardown(() => follower.stop())

@@ -6,7 +6,7 @@ import { keySlot } from '../../src/topics/key-slot'
 import { mount, MountedDir } from '../../scripts/support/mount'
 import { CLI } from '../../scripts/support/mount'
 import { run, sh, track } from '../../scripts/support/processes'
-import { RedisCluster, startCluster } from '../helpers/redis-cluster'
+import { RedisCluster, startCluster } from '../../scripts/support/redis-cluster'
 import { waitFor } from '../../scripts/support/redis-server'
 import { numberedWriter } from '../helpers/writer'
 

@@ -1,7 +1,7 @@
 import t, { Test } from 'tap'
 import { mountFor } from '../helpers/fixture'
 import { checkFollowers, followersOf, startWriters, untilListening, untilWriting } from '../helpers/follow-check'
-import { startCluster } from '../helpers/redis-cluster'
+import { startCluster } from '../../scripts/support/redis-cluster'
 import { startSentinelSetup } from '../helpers/sentinel'
 import { sh } from '../../scripts/support/processes'
 import { waitFor } from '../../scripts/support/redis-server'

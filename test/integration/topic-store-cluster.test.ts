@@ -5,7 +5,7 @@ import { Message } from '../../src/framing/message'
 import { ReadCursor } from '../../src/topics/read-cursor'
 import { TopicStore } from '../../src/topics/topic-store'
 import { keySlot } from '../../src/topics/key-slot'
-import { RedisCluster, startCluster } from '../helpers/redis-cluster'
+import { RedisCluster, startCluster } from '../../scripts/support/redis-cluster'
 import { readAll, topicContract } from '../helpers/topic-contract'
 
 // The topic layer on a real 3-master Redis Cluster: every script touches one hash slot, so

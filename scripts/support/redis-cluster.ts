@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process'
 import Redis, { Cluster } from 'ioredis'
 import tmp from 'tmp'
-import { run, track } from '../../scripts/support/processes'
-import { freePort, waitFor } from '../../scripts/support/redis-server'
+import { run, track } from './processes'
+import { freePort, waitFor } from './redis-server'
 import { keySlot } from '../../src/topics/key-slot'
 
 export interface RedisCluster {
