@@ -16,13 +16,16 @@ export interface Row {
 /** Above 1: dnpipes does better than the baseline. */
 export const ratio = (row: Row, baseline: Baseline): number => row.higherIsBetter ? row.fs / baseline.value : baseline.value / row.fs
 
+/** A ratio as the table prints it: "∞" when dnpipes's figure is 0 where lower is better (C1 can be). */
+const shown = (value: number): string => Number.isFinite(value) ? value.toFixed(2) : '∞'
+
 /** The rows in the order they were measured, each logged to stderr as it comes in. */
 export class Table {
   private readonly rows: Row[] = []
 
   record (row: Row): void {
     this.rows.push(row)
-    const against = row.baselines.map(b => `${b.name} ${b.value.toFixed(2)} (${ratio(row, b).toFixed(2)}x)`).join(', ')
+    const against = row.baselines.map(b => `${b.name} ${b.value.toFixed(2)} (${shown(ratio(row, b))}x)`).join(', ')
     console.error(`${row.id} ${row.workload}: ${row.fs.toFixed(2)} ${row.unit} vs ${against}`)
   }
 
@@ -33,7 +36,7 @@ export class Table {
     for (const row of this.rows) {
       row.baselines.forEach((baseline, i) => {
         const head = i === 0 ? `| ${row.id} | ${row.workload} | ${row.fs.toFixed(2)} ${row.unit}` : '| | |'
-        console.log(`${head} | ${baseline.name} | ${baseline.value.toFixed(2)} ${row.unit} | ${ratio(row, baseline).toFixed(2)}x |`)
+        console.log(`${head} | ${baseline.name} | ${baseline.value.toFixed(2)} ${row.unit} | ${shown(ratio(row, baseline))}x |`)
       })
     }
     console.log(`\nratio > 1: dnpipes does better than that baseline; medians of ${runs} run(s).`)
