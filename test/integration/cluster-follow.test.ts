@@ -79,7 +79,7 @@ t.test('200 idle followers cost the cluster next to nothing; other clients\' ent
   t.equal(followers.filter((follower, i) => ![2, 4, 76, 149].includes(i) && follower.out() !== 'first\n').length, 0, 'nobody else woke with data')
 })
 
-t.test('one follower subscribes only at its topic\'s master; a removal ends it', async t => {
+t.test('one follower subscribes only at its topic\'s master; a group reader is woken the same way; a removal ends the follower', async t => {
   const cluster = await startCluster(3)
   t.teardown(() => cluster.stop())
   const nodes = nodesOf(t, cluster)
@@ -95,6 +95,14 @@ t.test('one follower subscribes only at its topic\'s master; a removal ends it',
     return lists.every((list, i) => list.includes('name=dnpipes-keyspace') === (cluster.ports[i] === owner))
   }, 3000, 'a subscriber connection at the topic\'s master and nowhere else')
   t.pass(`subscribed at ${owner} only`)
+  // A work-queue reader waits on the same notifications: without them it would look again only
+  // after the visibility timeout (30 s).
+  await sh(`touch ${mounted.dir}/jobs`)
+  const worker = follow(`${mounted.dir}/.group/workers/jobs`)
+  t.teardown(() => worker.stop())
+  await new Promise(resolve => setTimeout(resolve, 500))
+  await cluster.client().xadd('dnpipes:{jobs}', '*', 'data', 'job-from-a-service')
+  await waitFor(async () => worker.out() === 'job-from-a-service\n', 3000, 'the group reader to get another client\'s entry')
   await sh(`rm ${mounted.dir}/only`)
   await waitFor(async () => (await sh(`pgrep -fx "cat ${mounted.dir}/.follow/only"`)).code !== 0, 5000, 'the follower to end')
 })
