@@ -16,12 +16,29 @@ const SLOT_CHECK_MS = 5000
 
 /** A subscription nobody has waited on for this long is let go (a follower between two waits keeps it). */
 const UNUSED_MS = 5000
+/** Longest pause between tries to get a lost subscriber connection back. */
+const RECONNECT_MAX_MS = 1000
 
 /** One stream's subscription: at which master, when it took effect, and when it was last waited on. */
 interface Watch {
+  keys: TopicKeys
   node: string
   ready: Promise<void>
   waitedAt: number
+}
+
+/** The connection that subscribes at one master, and when that master was last made to publish what followers need. */
+interface Subscriber {
+  connection: Redis
+  ensured: Promise<void>
+}
+
+/**
+ * The channels of a topic: its stream's (entries added, the key deleted or renamed) and its
+ * metadata hash's, whose deletion is the only event a removal of a topic without entries makes.
+ */
+function channelsOf (keys: TopicKeys): [string, string] {
+  return [CHANNEL_PREFIX + keys.stream, CHANNEL_PREFIX + keys.meta]
 }
 
 /**
@@ -35,7 +52,9 @@ interface Watch {
  */
 export class KeyspaceHub extends WaiterSet {
   private readonly watches = new Map<string, Watch>()
-  private readonly subscribers = new Map<string, Redis>()
+  private readonly subscribers = new Map<string, Subscriber>()
+  /** The stream each subscribed channel wakes. */
+  private readonly streamOf = new Map<string, TopicKeys>()
   private readonly sweeper: NodeJS.Timeout
   private lastSlotCheck = Date.now()
 
@@ -50,7 +69,7 @@ export class KeyspaceHub extends WaiterSet {
     if (!this.closed && !signal.aborted) {
       const watch = this.watches.get(keys.stream)
       if (watch) watch.waitedAt = Date.now()
-      this.watch(keys.stream).then(() => this.catchUp(keys.stream), err => {
+      this.watch(keys).then(() => this.catchUp(keys.stream), err => {
         topicsLog('keyspace subscription of %s: %s (the next sweep tries again)', keys.stream, (err as Error).message)
       })
     }
@@ -60,9 +79,10 @@ export class KeyspaceHub extends WaiterSet {
   override close (): void {
     super.close()
     clearInterval(this.sweeper)
-    for (const subscriber of this.subscribers.values()) subscriber.disconnect()
+    for (const subscriber of this.subscribers.values()) subscriber.connection.disconnect()
     this.subscribers.clear()
     this.watches.clear()
+    this.streamOf.clear()
   }
 
   protected changed (): void {}
@@ -72,66 +92,92 @@ export class KeyspaceHub extends WaiterSet {
     return this.main.slots[keySlot(stream)]?.[0]
   }
 
-  /** Subscribes to `stream`'s notifications at the master of its slot, unless it is there already. */
-  private watch (stream: string): Promise<void> {
+  /**
+   * Subscribes to the topic's channels at the master of its slot, unless it is there already;
+   * resolves once the subscription took effect and that master publishes what followers need.
+   */
+  private watch (keys: TopicKeys): Promise<void> {
+    const stream = keys.stream
     const owner = this.ownerOf(stream)
     if (!owner) return Promise.reject(new Error('no master known for its slot'))
     const current = this.watches.get(stream)
     if (current?.node === owner) return current.ready
     if (current) this.unwatch(stream, current)
-    let subscriber: Redis
+    let subscriber: Subscriber
     try {
       subscriber = this.subscriberAt(owner)
     } catch (err) {
       return Promise.reject(err)
     }
-    const ready = subscriber.subscribe(CHANNEL_PREFIX + stream).then(() => undefined)
+    const channels = channelsOf(keys)
+    for (const channel of channels) this.streamOf.set(channel, keys)
+    const ready = Promise.all([subscriber.connection.subscribe(...channels), subscriber.ensured]).then(() => undefined)
     // A failed subscription is tried again by the next sweep.
     ready.catch(() => { if (this.watches.get(stream)?.ready === ready) this.watches.delete(stream) })
-    this.watches.set(stream, { node: owner, ready, waitedAt: Date.now() })
+    this.watches.set(stream, { keys, node: owner, ready, waitedAt: Date.now() })
     return ready
   }
 
   private unwatch (stream: string, watch: Watch): void {
     this.watches.delete(stream)
-    this.subscribers.get(watch.node)?.unsubscribe(CHANNEL_PREFIX + stream).catch(() => undefined)
+    const channels = channelsOf(watch.keys)
+    for (const channel of channels) this.streamOf.delete(channel)
+    this.subscribers.get(watch.node)?.connection.unsubscribe(...channels).catch(() => undefined)
   }
 
-  /** The subscriber connection to the master `node`, made on first use like the Cluster's own. */
-  private subscriberAt (node: string): Redis {
-    let subscriber = this.subscribers.get(node)
-    if (subscriber) return subscriber
+  /**
+   * The subscriber connection to the master `node`, made on first use like the Cluster's own
+   * but trying again when it is lost (the Cluster's node connections do not): it subscribes
+   * again by itself, makes sure the node still publishes what followers need (a restarted node
+   * has lost a CONFIG SET), and wakes its followers to read what was added meanwhile.
+   */
+  private subscriberAt (node: string): Subscriber {
+    const known = this.subscribers.get(node)
+    if (known) return known
     const master = this.main.nodes('master').find(candidate => `${candidate.options.host}:${candidate.options.port}` === node)
     if (!master) throw new Error(`${node} is not a known master`)
-    subscriber = master.duplicate({ connectionName: 'dnpipes-keyspace', enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false })
-    this.ensureEvents(master, node)
+    const connection = master.duplicate({
+      connectionName: 'dnpipes-keyspace',
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      lazyConnect: false,
+      retryStrategy: (times: number) => Math.min(100 * times, RECONNECT_MAX_MS)
+    })
+    const subscriber: Subscriber = { connection, ensured: this.ensureEvents(master, node) }
     let connectedBefore = false
-    subscriber.on('error', err => topicsLog('keyspace connection to %s: %s', node, err.message))
-    subscriber.on('message', (channel: string, event: string) => {
+    connection.on('error', err => topicsLog('keyspace connection to %s: %s', node, err.message))
+    connection.on('message', (channel: string, event: string) => {
+      const keys = this.streamOf.get(channel)
+      if (!keys) return
       // An entry added, or the key deleted, renamed or restored: followers read again. Trims
       // and group bookkeeping add nothing to read.
-      if (event === 'xadd' || !event.startsWith('x')) this.wakeStream(channel.slice(CHANNEL_PREFIX.length), 'data')
+      if (event === 'xadd' || !event.startsWith('x')) this.wakeStream(keys.stream, 'data')
     })
-    subscriber.on('ready', () => {
-      // Back after a lost connection (it subscribes again by itself): what was added meanwhile
-      // is found by reading again.
-      if (connectedBefore) this.wakeAt(node)
+    connection.on('ready', () => {
+      if (connectedBefore) {
+        subscriber.ensured = this.ensureEvents(master, node)
+        subscriber.ensured.then(() => this.wakeAt(node), () => this.wakeAt(node))
+      }
       connectedBefore = true
     })
-    subscriber.on('close', () => { this.lastSlotCheck = 0 }) // maybe a failover: ask for the slots soon
+    connection.on('close', () => {
+      // Maybe a failover: ask for the slots soon. Not when the hub let the connection go.
+      if (this.subscribers.get(node) === subscriber) this.lastSlotCheck = 0
+    })
     this.subscribers.set(node, subscriber)
     return subscriber
   }
 
   /**
-   * The mount turned the notifications on at every node it found, but a node that restarted
-   * since has lost the setting (CONFIG SET is not saved): make sure of it on a node before
-   * relying on it, on a connection of its own (a subscriber may run nothing else).
+   * Makes sure `node` publishes the notifications followers need, on a connection of its own (a
+   * subscriber may run nothing else). The mount did so at every node it found, but a node that
+   * restarted since, or joined later, may lack them. Resolves either way: where it cannot be
+   * made sure of, that is logged, and followers there may miss other clients' entries.
    */
-  private ensureEvents (master: Redis, node: string): void {
+  private ensureEvents (master: Redis, node: string): Promise<void> {
     const setup = master.duplicate({ connectionName: 'dnpipes-setup', lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
     setup.on('error', () => undefined)
-    ensureEventFlags(setup).then(changed => {
+    return ensureEventFlags(setup).then(changed => {
       if (changed) topicsLog('turned on the keyspace notifications followers need on %s', node)
     }, err => {
       topicsLog('cannot make sure of the keyspace notifications on %s (followers of its topics may miss other clients\' entries): %s', node, (err as Error).message)
@@ -156,21 +202,24 @@ export class KeyspaceHub extends WaiterSet {
    */
   private sweep (): void {
     if (this.closed) return
-    const waited = new Set([...this.waiters.values()].map(waiting => waiting.keys.stream))
+    const waited = new Map([...this.waiters.values()].map(waiting => [waiting.keys.stream, waiting.keys]))
     const now = Date.now()
-    for (const [stream, watch] of this.watches) if (!waited.has(stream) && now - watch.waitedAt >= UNUSED_MS) this.unwatch(stream, watch)
+    for (const [stream, watch] of this.watches) {
+      if (waited.has(stream)) watch.waitedAt = now
+      else if (now - watch.waitedAt >= UNUSED_MS) this.unwatch(stream, watch)
+    }
     for (const [node, subscriber] of this.subscribers) {
       if ([...this.watches.values()].some(watch => watch.node === node)) continue
-      subscriber.disconnect()
       this.subscribers.delete(node)
+      subscriber.connection.disconnect()
     }
     if (waited.size === 0) return
-    for (const stream of waited) {
+    for (const [stream, keys] of waited) {
       const watch = this.watches.get(stream)
       const owner = this.ownerOf(stream)
       if (watch && watch.node === owner) continue
       topicsLog('keyspace: %s is waited on at %s, now owned by %s', stream, watch?.node ?? 'no master', owner ?? 'no known master')
-      this.watch(stream).then(() => this.wakeStream(stream, 'data'), err => {
+      this.watch(keys).then(() => this.wakeStream(stream, 'data'), err => {
         topicsLog('keyspace subscription of %s: %s', stream, (err as Error).message)
       })
     }

@@ -136,7 +136,11 @@ export class TopicStore implements TopicEngine {
   topicUid (path: string): Promise<string | undefined> { return this.lookup.topicUid(path) }
   requireDirectory (path: string): Promise<void> { return this.lookup.requireDirectory(path) }
   create (path: string, creator?: Creator): Promise<TopicStat> { return this.namespace.create(path, creator) }
-  remove (path: string): Promise<void> { return this.namespace.remove(path) }
+  async remove (path: string): Promise<void> {
+    await this.namespace.remove(path)
+    // Followers of this mount need not wait to hear of it (from a notification, or an existence check).
+    this.hub?.gone(this.keys.topic(path).stream)
+  }
   mkdir (path: string, creator?: Creator): Promise<void> { return this.namespace.mkdir(path, creator) }
   changeOwnership (path: string, change: OwnershipChange): Promise<void> { return this.namespace.changeOwnership(path, change) }
   rmdir (path: string): Promise<void> { return this.namespace.rmdir(path) }
@@ -154,7 +158,7 @@ export class TopicStore implements TopicEngine {
 
   async rename (from: string, to: string): Promise<void> {
     await this.namespace.rename(from, to)
-    // Followers of this mount need not wait for the next existence check to find it moved.
+    // Followers of this mount need not wait to hear of it (from a notification, or an existence check).
     this.hub?.gone(this.keys.topic(from).stream)
   }
 

@@ -79,7 +79,7 @@ t.test('200 idle followers cost the cluster next to nothing; other clients\' ent
   t.equal(followers.filter((follower, i) => ![2, 4, 76, 149].includes(i) && follower.out() !== 'first\n').length, 0, 'nobody else woke with data')
 })
 
-t.test('one follower subscribes only at its topic\'s master; a group reader is woken the same way; a removal ends the follower', async t => {
+t.test('one follower subscribes only at its topic\'s master; a group reader is woken the same way; it survives a lost connection; a removal elsewhere ends followers', async t => {
   const cluster = await startCluster(3)
   t.teardown(() => cluster.stop())
   const nodes = nodesOf(t, cluster)
@@ -103,8 +103,28 @@ t.test('one follower subscribes only at its topic\'s master; a group reader is w
   await new Promise(resolve => setTimeout(resolve, 500))
   await cluster.client().xadd('dnpipes:{jobs}', '*', 'data', 'job-from-a-service')
   await waitFor(async () => worker.out() === 'job-from-a-service\n', 3000, 'the group reader to get another client\'s entry')
-  await sh(`rm ${mounted.dir}/only`)
-  await waitFor(async () => (await sh(`pgrep -fx "cat ${mounted.dir}/.follow/only"`)).code !== 0, 5000, 'the follower to end')
+
+  // The subscriber connection lost, and the node's setting with it (as after a restart): it
+  // comes back, subscribes again, and the setting is made sure of again.
+  const ownerNode = nodes[cluster.ports.indexOf(owner)]!
+  await ownerNode.config('SET', 'notify-keyspace-events', '')
+  await ownerNode.call('CLIENT', 'KILL', 'TYPE', 'pubsub')
+  await waitFor(async () => /name=dnpipes-keyspace/.test(await ownerNode.client('LIST') as string) &&
+    (await ownerNode.config('GET', 'notify-keyspace-events'))[1] === 'gtK', 5000, 'the subscriber to come back and the setting with it')
+  await new Promise(resolve => setTimeout(resolve, 300))
+  await cluster.client().xadd('dnpipes:{only}', '*', 'data', 'after-reconnect')
+  await waitFor(async () => follower.out() === 'one\nafter-reconnect\n', 3000, 'a notification on the new connection')
+
+  // A removal by another mount ends the follower, also of a topic that never had an entry (it
+  // has no stream key: its metadata's deletion is the event).
+  const other = await mount(undefined, { args: ['--cluster', cluster.seeds] })
+  t.teardown(() => other.stop())
+  await sh(`touch ${mounted.dir}/empty`)
+  const emptyFollower = follow(`${mounted.dir}/.follow/empty`)
+  t.teardown(() => emptyFollower.stop())
+  await new Promise(resolve => setTimeout(resolve, 500))
+  await sh(`rm ${other.dir}/only ${other.dir}/empty`)
+  await waitFor(async () => (await sh(`pgrep -f "cat ${mounted.dir}/.follow/(only|empty)"`)).code !== 0, 3000, 'both followers to end')
 })
 
 t.test('a mount whose user may not CONFIG SET says what to set, and its followers still get other clients\' entries', async t => {

@@ -39,4 +39,4 @@ if max_m or max_b or max_s then
   head, bytes, count = trim(KEYS[1], KEYS[2], KEYS[3], head, bytes, count, max_m, max_b, max_s)
 end
 if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], KEYS[1]) end
-return {tostring(bytes), id}
+return {num(bytes), id}

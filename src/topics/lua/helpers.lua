@@ -33,6 +33,12 @@ local function after(last)
   return '(' .. last
 end
 
+-- A whole number as Redis takes it: Lua's own tostring and .. keep 14 digits, and offsets
+-- counted since the last reset can grow past that.
+local function num(n)
+  return string.format('%.0f', n)
+end
+
 -- How many entries the next XRANGE of a page asks for: enough for the bytes still wanted at
 -- the mean size of the entries seen so far (one before any), at most 512. A fixed 512 made a
 -- page of 1 MiB entries turn 512 MiB of the stream into Lua values, to use one of them.
@@ -169,7 +175,7 @@ local TRIM_BY_INDEX_BYTES = 65536
 
 -- Stores where the file starts now (`at`) and what is left after it; index points before it go.
 local function set_head(meta, idx, at, bytes, count)
-  redis.call('ZREMRANGEBYSCORE', idx, '-inf', '(' .. at)
+  redis.call('ZREMRANGEBYSCORE', idx, '-inf', '(' .. num(at))
   redis.call('HSET', meta, 'head', at, 'bytes', bytes, 'count', count)
   return at, bytes, count
 end
@@ -225,7 +231,7 @@ local function trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s)
   -- Without an age limit, a large trim finds its cut from the index: its cost does not grow
   -- with what it deletes (an append past the limit deletes about as much as it added).
   if not cutoff then
-    if max_m and count > max_m and (count - max_m) * bytes / count > TRIM_BY_INDEX_BYTES then
+    if max_m and max_m >= 1 and count > max_m and (count - max_m) * bytes / count > TRIM_BY_INDEX_BYTES then
       head, bytes, count = trim_count_by_index(stream, meta, idx, head, bytes, count, max_m)
     end
     if max_b and bytes - max_b > TRIM_BY_INDEX_BYTES and count > 1 then

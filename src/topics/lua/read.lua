@@ -20,7 +20,7 @@ local base = tonumber(ARGV[8])
 local reading_on = base ~= nil and ARGV[1] == gen
 if not reading_on then base = head end
 local offset, afterPos, maxBytes, every = tonumber(ARGV[2]) + base, tonumber(ARGV[4]) + base, tonumber(ARGV[5]), tonumber(ARGV[6])
-if offset < head then return {gen, tostring(offset - base), '', '', 0, '', '', m[1], tostring(base)} end
+if offset < head then return {gen, num(offset - base), '', '', 0, '', '', m[1], num(base)} end
 local start, pos
 if reading_on and ARGV[3] ~= '' and head <= afterPos and afterPos <= offset and offset - afterPos < every then
   start, pos = '(' .. ARGV[3], afterPos
@@ -56,7 +56,7 @@ end
 local nextId, nextPos = '', ''
 local ranged = tonumber(ARGV[7])
 if lastId ~= '' and ranged > 0 then
-  local point = redis.call('ZREVRANGEBYSCORE', KEYS[3], pos + ranged, '(' .. pos, 'WITHSCORES', 'LIMIT', 0, 1)
-  if point[1] then nextId, nextPos = point[1], tostring(tonumber(point[2]) - base) end
+  local point = redis.call('ZREVRANGEBYSCORE', KEYS[3], pos + ranged, '(' .. num(pos), 'WITHSCORES', 'LIMIT', 0, 1)
+  if point[1] then nextId, nextPos = point[1], num(tonumber(point[2]) - base) end
 end
-return {gen, tostring((first or pos) - base), lastId, table.concat(parts), count, nextId, nextPos, m[1], tostring(base)}
+return {gen, num((first or pos) - base), lastId, table.concat(parts), count, nextId, nextPos, m[1], num(base)}
