@@ -4,7 +4,8 @@ import { mount, MountedDir } from '../support/mount'
 import { track } from '../support/processes'
 import { startCluster } from '../support/redis-cluster'
 import { Bench } from './context'
-import { now, percentile } from './stats'
+import { deliveryTimes } from './delivery'
+import { percentile } from './stats'
 import { must } from './steps'
 
 /** Followers C1 keeps idle; its figure is per 100 of them. */
@@ -50,23 +51,7 @@ async function idleCost (mounted: MountedDir, nodes: Redis[], label: string, idl
 /** Milliseconds from another client's XADD of `key` to its arrival at a follower of `file`, per sample. */
 async function foreignDelivery (client: Redis | Cluster, key: string, file: string, samples: number): Promise<number[]> {
   const [reader] = await followers([file], 'first\n')
-  let received = ''
-  let notify: (() => void) | undefined
-  reader!.stdout!.on('data', chunk => { received += chunk; notify?.() })
-  const times: number[] = []
-  try {
-    for (let i = 0; i < samples; i++) {
-      const line = `f${i}\n`
-      const arrived = new Promise<void>(resolve => { notify = () => { if (received.endsWith(line)) resolve() } })
-      const started = now()
-      await client.xadd(key, '*', 'data', `f${i}`)
-      await arrived
-      times.push(now() - started)
-    }
-  } finally {
-    reader!.kill('SIGKILL')
-  }
-  return times
+  return await deliveryTimes(reader!, samples, line => client.xadd(key, '*', 'data', line.slice(0, -1)))
 }
 
 /**

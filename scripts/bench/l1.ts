@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { track } from '../support/processes'
 import { Bench } from './context'
+import { deliveryTimes } from './delivery'
 import { now, percentile } from './stats'
 import { must } from './steps'
 
@@ -14,38 +15,25 @@ const XREAD_BLOCK_MS = 5000
 const XREAD_HEAD_START_MS = 1
 
 /** Milliseconds from a write on `writePath` to its arrival at `reader`'s output, per sample. */
-async function deliveryTimes (writePath: string, reader: ChildProcess, samples: number): Promise<number[]> {
-  let received = ''
-  let notify: (() => void) | undefined
-  reader.stdout!.on('data', chunk => { received += chunk; notify?.() })
+async function writeDeliveryTimes (writePath: string, reader: ChildProcess, samples: number): Promise<number[]> {
   const handle = await fs.open(writePath, 'a')
-  await new Promise(resolve => setTimeout(resolve, READER_SETTLE_MS))
-  const times: number[] = []
   try {
-    for (let i = 0; i < samples; i++) {
-      const line = `m${i}\n`
-      const arrived = new Promise<void>(resolve => { notify = () => { if (received.endsWith(line)) resolve() } })
-      const started = now()
-      await handle.write(line)
-      await arrived
-      times.push(now() - started)
-    }
+    await new Promise(resolve => setTimeout(resolve, READER_SETTLE_MS))
+    return await deliveryTimes(reader, samples, line => handle.write(line))
   } finally {
     await handle.close()
-    reader.kill('SIGKILL')
   }
-  return times
 }
 
 /** L1: latency from a push on one mount to a .live follower on another. */
 export async function l1 ({ sizes, redis, a, b, scratch, table }: Bench): Promise<void> {
   const { latencySamples } = sizes
   await must(`touch ${a.dir}/lat`)
-  const samples = await deliveryTimes(`${a.dir}/lat`, track(spawn('cat', [`${b.dir}/.live/lat`], { stdio: ['ignore', 'pipe', 'ignore'] })), latencySamples)
+  const samples = await writeDeliveryTimes(`${a.dir}/lat`, track(spawn('cat', [`${b.dir}/.live/lat`], { stdio: ['ignore', 'pipe', 'ignore'] })), latencySamples)
 
   const fifo = path.join(scratch.local, 'lat-fifo')
   await must(`mkfifo ${fifo}`)
-  const local = await deliveryTimes(fifo, track(spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] })), latencySamples)
+  const local = await writeDeliveryTimes(fifo, track(spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] })), latencySamples)
   await fs.rm(fifo)
 
   const reader = redis.duplicate()

@@ -16,14 +16,19 @@ export function missingEventFlags (current: string): string {
   return NEEDED.filter(flag => !has(flag)).join('')
 }
 
+/** `node`'s notify-keyspace-events. */
+async function eventFlagsOf (node: Redis): Promise<string> {
+  const reply = await node.config('GET', 'notify-keyspace-events') as string[]
+  return reply[1] ?? ''
+}
+
 /**
  * Adds to `node`'s notify-keyspace-events the classes followers need. Resolves with whether it
  * had to change it; rejects (typed) when the user may not run CONFIG or the server refuses it.
  */
 export async function ensureEventFlags (node: Redis): Promise<boolean> {
   try {
-    const reply = await node.config('GET', 'notify-keyspace-events') as string[]
-    const current = reply[1] ?? ''
+    const current = await eventFlagsOf(node)
     const missing = missingEventFlags(current)
     if (missing === '') return false
     await node.config('SET', 'notify-keyspace-events', current + missing)
@@ -53,8 +58,26 @@ export interface KeyspaceEventsState {
 }
 
 /**
- * Runs `work` on a connection of its own to every node CLUSTER NODES lists (with the Cluster's
- * user, password and TLS), and collects each node's result or failure by "host:port".
+ * Runs `work` on a short-lived connection like `base` (its user, password and TLS), to the node
+ * at "host:port" `address` or to `base`'s own, which gives up at once when it cannot connect;
+ * closes it afterwards. Setting notifications is done apart from the connections that serve
+ * the mount, and a subscriber may run nothing else.
+ */
+export async function onSetupConnection<T> (base: Redis, work: (node: Redis) => Promise<T>, address?: string): Promise<T> {
+  const at = address?.lastIndexOf(':') ?? -1
+  const place = address ? { host: address.slice(0, at), port: Number(address.slice(at + 1)) } : {}
+  const node = base.duplicate({ ...place, connectionName: 'dnpipes-setup', lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+  node.on('error', () => undefined)
+  try {
+    return await work(node)
+  } finally {
+    node.disconnect()
+  }
+}
+
+/**
+ * Runs `work` on a setup connection to every node CLUSTER NODES lists, and collects each node's
+ * result or failure by "host:port".
  */
 async function onEveryNode<T> (cluster: Cluster, work: (node: Redis) => Promise<T>): Promise<Map<string, { value?: T, error?: Error }>> {
   const [any] = cluster.nodes('master')
@@ -62,15 +85,10 @@ async function onEveryNode<T> (cluster: Cluster, work: (node: Redis) => Promise<
   const addresses = clusterNodeAddresses(await any.cluster('NODES') as string)
   const results = new Map<string, { value?: T, error?: Error }>()
   await Promise.all(addresses.map(async address => {
-    const at = address.lastIndexOf(':')
-    const node = any.duplicate({ host: address.slice(0, at), port: Number(address.slice(at + 1)), connectionName: 'dnpipes-setup', lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
-    node.on('error', () => undefined)
     try {
-      results.set(address, { value: await work(node) })
+      results.set(address, { value: await onSetupConnection(any, work, address) })
     } catch (err) {
       results.set(address, { error: typedRedisError(err) as Error })
-    } finally {
-      node.disconnect()
     }
   }))
   return results
@@ -96,7 +114,7 @@ export async function prepareKeyspaceEvents (cluster: Cluster): Promise<Keyspace
 
 /** For doctor, changing nothing: the nodes that lack what followers need, and those that cannot be asked. */
 export async function inspectKeyspaceEvents (cluster: Cluster): Promise<{ lacking: string[], unknown: string[] }> {
-  const results = await onEveryNode(cluster, async node => missingEventFlags(((await node.config('GET', 'notify-keyspace-events')) as string[])[1] ?? ''))
+  const results = await onEveryNode(cluster, async node => missingEventFlags(await eventFlagsOf(node)))
   return {
     lacking: [...results].filter(([, result]) => result.value).map(([address, result]) => `${address} (lacks ${result.value})`).sort(),
     unknown: [...results].filter(([, result]) => result.error).map(([address, result]) => `${address}: ${result.error!.message}`).sort()
@@ -106,10 +124,13 @@ export async function inspectKeyspaceEvents (cluster: Cluster): Promise<{ lackin
 /** What to tell a user who has to set it themselves. */
 export const KEYSPACE_EVENTS_FIX = 'on every node of the Cluster, masters and replicas: redis-cli -h HOST -p PORT CONFIG SET notify-keyspace-events Kgt (keeping any classes already set), and notify-keyspace-events Kgt in their redis.conf'
 
-/** Whether every node of the Cluster publishes what followers need now (false when it cannot be told). */
+/**
+ * Whether every master the client knows publishes what followers need now (false when it cannot
+ * be told), asked on the client's own connections: the CLI's quick look, which changes nothing.
+ */
 export async function keyspaceEventsReady (cluster: Cluster): Promise<boolean> {
-  const nodes = cluster.nodes('all')
+  const nodes = cluster.nodes('master')
   if (nodes.length === 0) return false
-  const settings = await Promise.all(nodes.map(node => (node.config('GET', 'notify-keyspace-events') as Promise<string[]>).then(reply => reply[1] ?? '', () => undefined)))
+  const settings = await Promise.all(nodes.map(node => eventFlagsOf(node).catch(() => undefined)))
   return settings.every(setting => setting !== undefined && missingEventFlags(setting) === '')
 }

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis'
 import { topicsLog } from '../log'
-import { ensureEventFlags } from '../redis/keyspace-events'
+import { ensureEventFlags, onSetupConnection } from '../redis/keyspace-events'
 import { WaiterSet } from './follow-hub'
 import { keySlot } from './key-slot'
 import type { TopicKeys } from './keys'
@@ -53,8 +53,6 @@ function channelsOf (keys: TopicKeys): [string, string] {
 export class KeyspaceHub extends WaiterSet {
   private readonly watches = new Map<string, Watch>()
   private readonly subscribers = new Map<string, Subscriber>()
-  /** The stream each subscribed channel wakes. */
-  private readonly streamOf = new Map<string, TopicKeys>()
   private readonly sweeper: NodeJS.Timeout
   private lastSlotCheck = Date.now()
 
@@ -82,7 +80,6 @@ export class KeyspaceHub extends WaiterSet {
     for (const subscriber of this.subscribers.values()) subscriber.connection.disconnect()
     this.subscribers.clear()
     this.watches.clear()
-    this.streamOf.clear()
   }
 
   protected changed (): void {}
@@ -109,9 +106,7 @@ export class KeyspaceHub extends WaiterSet {
     } catch (err) {
       return Promise.reject(err)
     }
-    const channels = channelsOf(keys)
-    for (const channel of channels) this.streamOf.set(channel, keys)
-    const ready = Promise.all([subscriber.connection.subscribe(...channels), subscriber.ensured]).then(() => undefined)
+    const ready = Promise.all([subscriber.connection.subscribe(...channelsOf(keys)), subscriber.ensured]).then(() => undefined)
     // A failed subscription is tried again by the next sweep.
     ready.catch(() => { if (this.watches.get(stream)?.ready === ready) this.watches.delete(stream) })
     this.watches.set(stream, { keys, node: owner, ready, waitedAt: Date.now() })
@@ -120,9 +115,7 @@ export class KeyspaceHub extends WaiterSet {
 
   private unwatch (stream: string, watch: Watch): void {
     this.watches.delete(stream)
-    const channels = channelsOf(watch.keys)
-    for (const channel of channels) this.streamOf.delete(channel)
-    this.subscribers.get(watch.node)?.connection.unsubscribe(...channels).catch(() => undefined)
+    this.subscribers.get(watch.node)?.connection.unsubscribe(...channelsOf(watch.keys)).catch(() => undefined)
   }
 
   /**
@@ -147,11 +140,11 @@ export class KeyspaceHub extends WaiterSet {
     let connectedBefore = false
     connection.on('error', err => topicsLog('keyspace connection to %s: %s', node, err.message))
     connection.on('message', (channel: string, event: string) => {
-      const keys = this.streamOf.get(channel)
-      if (!keys) return
-      // An entry added, or the key deleted, renamed or restored: followers read again. Trims
-      // and group bookkeeping add nothing to read.
-      if (event === 'xadd' || !event.startsWith('x')) this.wakeStream(keys.stream, 'data')
+      // An entry added, or the stream or the metadata deleted, renamed or restored: followers
+      // read again. Trims and group bookkeeping add nothing to read.
+      if (event !== 'xadd' && event.startsWith('x')) return
+      const key = channel.slice(CHANNEL_PREFIX.length)
+      this.waiters.wake(waiting => waiting.keys.stream === key || waiting.keys.meta === key, 'data')
     })
     connection.on('ready', () => {
       if (connectedBefore) {
@@ -175,13 +168,11 @@ export class KeyspaceHub extends WaiterSet {
    * made sure of, that is logged, and followers there may miss other clients' entries.
    */
   private ensureEvents (master: Redis, node: string): Promise<void> {
-    const setup = master.duplicate({ connectionName: 'dnpipes-setup', lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
-    setup.on('error', () => undefined)
-    return ensureEventFlags(setup).then(changed => {
+    return onSetupConnection(master, ensureEventFlags).then(changed => {
       if (changed) topicsLog('turned on the keyspace notifications followers need on %s', node)
     }, err => {
       topicsLog('cannot make sure of the keyspace notifications on %s (followers of its topics may miss other clients\' entries): %s', node, (err as Error).message)
-    }).finally(() => setup.disconnect())
+    })
   }
 
   /** Wakes the waits of `stream` after an id it holds now: they were added before its subscription took effect. */
@@ -208,8 +199,9 @@ export class KeyspaceHub extends WaiterSet {
       if (waited.has(stream)) watch.waitedAt = now
       else if (now - watch.waitedAt >= UNUSED_MS) this.unwatch(stream, watch)
     }
+    const inUse = new Set([...this.watches.values()].map(watch => watch.node))
     for (const [node, subscriber] of this.subscribers) {
-      if ([...this.watches.values()].some(watch => watch.node === node)) continue
+      if (inUse.has(node)) continue
       this.subscribers.delete(node)
       subscriber.connection.disconnect()
     }
