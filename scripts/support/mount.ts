@@ -3,6 +3,13 @@ import path from 'node:path'
 import tmp from 'tmp'
 import { run, track, trackMount, untrackMount } from './processes'
 
+/**
+ * A daemon still running this long after SIGTERM is killed, so that no test leaves one behind.
+ * Well above what a stop may take by design: a Redis that stops answering holds each of the
+ * daemon's last commands for up to the 5 s operation timeout.
+ */
+const STOP_BACKSTOP_MS = 15_000
+
 /** From dist/scripts/support/ to the built CLI in dist/src/. */
 export const CLI = path.resolve(__dirname, '../../src/cli.js')
 
@@ -64,7 +71,7 @@ export async function serveMount (dir: string, command: string[], ready: string,
     async stop () {
       if (daemon.exitCode === null && daemon.signalCode === null) {
         daemon.kill('SIGTERM')
-        const timer = setTimeout(() => daemon.kill('SIGKILL'), 5000)
+        const timer = setTimeout(() => daemon.kill('SIGKILL'), STOP_BACKSTOP_MS)
         await exited
         clearTimeout(timer)
       }

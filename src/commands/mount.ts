@@ -135,7 +135,9 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   })
   mountLog('stopping: %s', reason)
   await filesystem.releaseFollowers()
+  mountLog('followers released; unmounting')
   await mounted.unmount()
+  mountLog('unmounted; letting go of Redis')
   await release()
   console.log(`dnpipes: unmounted ${mounted.mountpoint}`)
 }

@@ -6,7 +6,7 @@ import tmp from 'tmp'
 import { isMounted } from '../../src/mount/lifecycle'
 import { pingSocket } from '../../src/redis/embedded'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { CLI, mount } from '../../scripts/support/mount'
+import { CLI, mount, MountedDir } from '../../scripts/support/mount'
 import { run, sh } from '../../scripts/support/processes'
 import { freePort, waitFor } from '../../scripts/support/redis-server'
 
@@ -116,7 +116,15 @@ t.test('embedded Redis: started by the first mount, shared, persistent, stopped 
   })
   const socket = path.join(dataDir.name, 'redis.sock')
   const args = ['--data-dir', dataDir.name]
-  const env = { ...process.env, DNPIPES_REDIS_URL: '' }
+  // The daemons' own account of how they stopped goes with any failed assertion.
+  const env = { ...process.env, DNPIPES_REDIS_URL: '', DEBUG: 'dnpipes:mount,dnpipes:redis' }
+  const serverLog = () => fs.readFile(path.join(dataDir.name, 'redis.log'), 'utf8').catch(() => '')
+  /** How a daemon stopped: its exit, and what it and the server said, for the assertion's diagnostics. */
+  const stop = async (mounted: MountedDir) => {
+    const started = Date.now()
+    const code = await mounted.stop()
+    return { code, extra: { stopMs: Date.now() - started, output: mounted.output(), redisLog: await serverLog() } }
+  }
   const a = await mount(undefined, { args, env })
   const b = await mount(undefined, { args, env })
   t.teardown(() => a.stop())
@@ -124,14 +132,17 @@ t.test('embedded Redis: started by the first mount, shared, persistent, stopped 
   t.match(a.output(), /embedded redis-server at .*redis\.sock/)
   await sh(`echo kept > ${a.dir}/persisted`)
   t.equal((await sh(`cat ${b.dir}/persisted`)).stdout.toString(), 'kept\n', 'a second local mount shares the server')
-  t.equal(await a.stop(), 0, 'the first mount exits cleanly, without waiting for anything')
+  const first = await stop(a)
+  t.equal(first.code, 0, 'the first mount exits cleanly and leaves the server to the other', first.extra)
   t.ok(await pingSocket(socket), 'still running while another mount uses it')
-  t.equal(await b.stop(), 0, 'the last mount exits cleanly after stopping the server')
+  const last = await stop(b)
+  t.equal(last.code, 0, 'the last mount exits cleanly after stopping the server', last.extra)
   await waitFor(async () => !await pingSocket(socket), 5000, 'the embedded server to stop')
   t.pass('stopped after the last mount exited')
   const c = await mount(undefined, { args, env })
   t.teardown(() => c.stop())
   t.equal((await sh(`cat ${c.dir}/persisted`)).stdout.toString(), 'kept\n', 'messages persist in the data directory (AOF)')
-  t.equal(await c.stop(), 0)
+  const again = await stop(c)
+  t.equal(again.code, 0, 'a mount of the same data directory exits cleanly', again.extra)
   await waitFor(async () => !await pingSocket(socket), 5000, 'the embedded server to stop')
 })
