@@ -89,6 +89,9 @@ export async function startCluster (masters = 3, replicas = 0): Promise<RedisClu
       await waitFor(async () => /role:master/.test((await run('redis-cli', ['-p', String(replica), 'info', 'replication'])).stdout.toString()), 20_000, 'the replica to be promoted')
       await new Promise(resolve => setTimeout(resolve, 500))
       await cluster.restart(owner)
+      // Whole again once the old master, told of the failover, follows the promoted one: until
+      // then it still calls itself a master in other nodes' views (and refuses what only masters take).
+      await waitFor(async () => /role:slave/.test((await run('redis-cli', ['-p', String(owner), 'info', 'replication'])).stdout.toString()), 20_000, 'the old master to rejoin as a replica')
     },
     async moveSlot (key: string, toPort: number) {
       const cli = async (port: number, ...args: string[]): Promise<string> => {
@@ -100,7 +103,9 @@ export async function startCluster (masters = 3, replicas = 0): Promise<RedisClu
       const slot = String(keySlot(key))
       const nodes = (await cli(toPort, 'cluster', 'nodes')).split('\n').map(line => line.split(' '))
       const idOf = (port: number): string => nodes.find(fields => fields[1]!.startsWith(`127.0.0.1:${port}@`))![0]!
-      const masters = nodes.filter(fields => fields[2]!.includes('master')).map(fields => Number(/:(\d+)@/.exec(fields[1]!)![1]))
+      // Masters by their own word: another node's view may lag behind a failover.
+      const roles = await Promise.all(ports.map(async port => (await run('redis-cli', ['-p', String(port), 'role'])).stdout.toString().split('\n')[0]))
+      const masters = ports.filter((_, i) => roles[i] === 'master')
       const fromPort = masters.find(port => port !== toPort && nodes.some(fields => fields[1]!.startsWith(`127.0.0.1:${port}@`) &&
         fields.slice(8).some(range => { const [lo, hi] = range.split('-').map(Number); return Number(slot) >= lo! && Number(slot) <= (hi ?? lo)! })))
       if (fromPort === undefined) throw new Error(`slot ${slot} is not on another master`)
