@@ -180,17 +180,23 @@ export class TopicStore implements TopicEngine {
   async append (path: string, uid: string, messages: Message[]): Promise<number> {
     if (messages.length === 0) return 0
     const keys = this.keys.topic(path)
-    const args: Array<string | number | Buffer> = [uid, this.options.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.notifyChannel, ...this.retentionArgs]
-    for (const message of messages) args.push(message.payload)
+    const settings = [uid, this.options.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.notifyChannel, ...this.retentionArgs]
+    const payloads = messages.map(message => message.payload)
+    // Once Redis refused the append as full, a topic with limits trims before it appends (append.lua).
+    let makeRoom = ''
     for (let round = 0; ; round++) {
       try {
-        const reply = await this.runner.run('append', [keys.stream, keys.meta, keys.index], args) as [string, string]
+        const reply = await this.runner.run('append', [keys.stream, keys.meta, keys.index], [...settings, makeRoom, ...payloads]) as [string, string]
         if (this.options.waitReplicas > 0) await this.awaitReplicas(keys.stream)
         return Number(reply[0])
       } catch (err) {
         // Nothing was applied: account what another client added, then append after it.
         if (round < APPEND_ROUNDS && err instanceof UnreconciledError) {
           await this.lookup.reconcile(keys)
+          continue
+        }
+        if (makeRoom === '' && err instanceof TopicError && err.code === 'ENOSPC') {
+          makeRoom = '1'
           continue
         }
         throw err

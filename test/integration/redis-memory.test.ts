@@ -14,6 +14,31 @@ const SPACE_FRESH_MS = 1100
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
+/**
+ * Writes blocks `from`..`to` of 50 lines of 1000 bytes ("b0001-l01-ppp…"), each block in one
+ * write(2) (dd from a file: a shell's printf would write in pieces of its buffer's size), and
+ * stops at the first that fails. Returns the block that failed, or undefined, and dd's stderr.
+ */
+async function writeBlocks (topic: string, from: number, to: number): Promise<{ failedAt?: number, stderr: string }> {
+  const writer = await bash(`
+    pad=$(head -c 990 /dev/zero | tr '\\0' p)
+    block=$(mktemp)
+    trap 'rm -f $block' EXIT
+    for b in $(seq ${from} ${to}); do
+      for l in $(seq 1 50); do printf 'b%04d-l%02d-%s\\n' $b $l "$pad"; done > $block
+      dd if=$block of=${topic} bs=64K oflag=append conv=notrunc status=none || { echo "failed at $b"; exit 0; }
+    done`)
+  const failedAt = /failed at (\d+)/.exec(writer.stdout.toString())?.[1]
+  return { failedAt: failedAt === undefined ? undefined : Number(failedAt), stderr: writer.stderr }
+}
+
+/** The first 10 characters of every line blocks `from`..`to` of writeBlocks have. */
+function blockLines (from: number, to: number): string[] {
+  return Array.from({ length: (to - from + 1) * 50 }, (_, i) => `b${String(from + Math.floor(i / 50)).padStart(4, '0')}-l${String(i % 50 + 1).padStart(2, '0')}-`)
+}
+
+const usedMemory = async (redis: { info (section: string): Promise<string> }): Promise<number> => parseMemoryInfo(await redis.info('memory')).usedBytes
+
 /** `df -B1` of a directory: size and used, in bytes. */
 async function df (dir: string): Promise<{ size: number, used: number }> {
   const result = await bash(`df -B1 --output=size,used ${dir} | tail -n 1`)
@@ -78,24 +103,12 @@ t.test('a full Redis: writes fail with ENOSPC, every acknowledged write is there
   const redis = server.client()
   const topic = `${mounted.dir}/full`
   await bash(`touch ${topic}; echo x > ${mounted.dir}/other`)
-  const used = parseMemoryInfo(await redis.info('memory')).usedBytes
-  await redis.config('SET', 'maxmemory', String(used + 2 * MiB))
-  // Blocks of 50 lines of 1000 bytes, each in one write(2) (dd from a file: a shell's printf
-  // would write in pieces of its buffer's size), until one fails.
-  const writer = await bash(`
-    pad=$(head -c 990 /dev/zero | tr '\\0' p)
-    block=$(mktemp)
-    trap 'rm -f $block' EXIT
-    for b in $(seq 1 400); do
-      for l in $(seq 1 50); do printf 'b%04d-l%02d-%s\\n' $b $l "$pad"; done > $block
-      dd if=$block of=${topic} bs=64K oflag=append conv=notrunc status=none || { echo "failed at $b"; exit 0; }
-    done
-    echo never full`)
-  const failedAt = Number(/failed at (\d+)/.exec(writer.stdout.toString())?.[1])
+  await redis.config('SET', 'maxmemory', String(await usedMemory(redis) + 2 * MiB))
+  const { failedAt = 0, stderr } = await writeBlocks(topic, 1, 400)
   t.ok(failedAt > 1, `writes were taken until Redis was full (block ${failedAt} failed)`)
-  t.match(writer.stderr, /dd: error writing '.*': No space left on device/, 'the errno a full disk gives')
+  t.match(stderr, /dd: error writing '.*': No space left on device/, 'the errno a full disk gives')
   const lines = (await bash(`cat ${topic}`)).stdout.toString().split('\n').slice(0, -1)
-  const expected = Array.from({ length: (failedAt - 1) * 50 }, (_, i) => `b${String(Math.floor(i / 50) + 1).padStart(4, '0')}-l${String(i % 50 + 1).padStart(2, '0')}-`)
+  const expected = blockLines(1, failedAt - 1)
   t.equal(lines.length, expected.length, 'every line of every acknowledged write, no line of the failed one')
   t.ok(lines.every((line, i) => line.startsWith(expected[i]!) && line.length === 1000), 'each whole, in order')
   t.equal((await bash(`stat -c %s ${topic}`)).stdout.toString(), `${lines.length * 1001}\n`, 'the size agrees')
@@ -106,4 +119,31 @@ t.test('a full Redis: writes fail with ENOSPC, every acknowledged write is there
   t.equal((await bash(`truncate -s 0 ${topic} && echo reset`)).stdout.toString(), 'reset\n', 'nor does a reset')
   await redis.config('SET', 'maxmemory', '0')
   t.equal((await bash(`echo after >> ${topic} && cat ${topic}`)).stdout.toString(), 'after\n', 'writes go on: the daemon stayed up')
+})
+
+t.test('a full Redis: a topic at its retention limit goes on taking writes, each trimming what it adds; one below its limit, or without one, gets ENOSPC', async t => {
+  const server = await redisFor(t)
+  const mounted = await mountFor(t, server)
+  const redis = server.client()
+  const [bounded, roomy, unbounded] = ['bounded', 'roomy', 'unbounded'].map(name => `${mounted.dir}/${name}`) as [string, string, string]
+  await bash(`touch ${bounded} ${roomy} ${unbounded} && setfattr -n user.dnpipes.retain-messages -v 200 ${bounded} && setfattr -n user.dnpipes.retain-messages -v 100000 ${roomy}`)
+  t.equal((await writeBlocks(bounded, 1, 4)).failedAt, undefined, 'the bounded topic filled to its 200 messages')
+  await redis.config('SET', 'maxmemory', String(await usedMemory(redis) + 2 * MiB))
+  const { failedAt } = await writeBlocks(unbounded, 1, 400)
+  t.ok(failedAt !== undefined, `Redis is full (the unbounded topic's block ${failedAt} failed)`)
+
+  const before = await usedMemory(redis)
+  const { failedAt: boundedFailed, stderr } = await writeBlocks(bounded, 5, 104)
+  t.equal(boundedFailed, undefined, 'every one of 100 more writes of 50 messages to the bounded topic succeeded', { stderr })
+  const lines = (await bash(`cat ${bounded}`)).stdout.toString().split('\n').slice(0, -1)
+  t.strictSame(lines.map(line => line.slice(0, 10)), blockLines(101, 104), 'it holds its newest 200 messages, in order')
+  t.ok(lines.every(line => line.length === 1000), 'each whole')
+  t.equal((await bash(`stat -c %s ${bounded}`)).stdout.toString(), `${200 * 1001}\n`, 'the size agrees')
+  const grown = await usedMemory(redis) - before
+  t.ok(grown < MiB, `Redis's memory stayed put while 5 MB went through (${grown} bytes more)`)
+
+  const refused = '{ echo more >> %s; } 2>&1'
+  t.match((await bash(refused.replace('%s', roomy))).stdout.toString(), /No space left on device/, 'a topic below its limit has nothing to trim: ENOSPC')
+  t.match((await bash(refused.replace('%s', unbounded))).stdout.toString(), /No space left on device/, 'a topic without limits: ENOSPC')
+  t.equal((await bash(`cat ${roomy}`)).stdout.toString(), '', 'nothing of the refused write')
 })

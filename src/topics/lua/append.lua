@@ -1,11 +1,12 @@
 -- KEYS stream, meta, idx. ARGV uid, indexEvery, flags ("l" line / "r" verbatim per message),
 -- notify channel ("" for none), the mount's default retention (messages, bytes, seconds; ''
--- for none), payload...
+-- for none), make room ("1" after Redis refused the append as out of memory, else ""),
+-- payload...
 -- Appends every payload in one atomic step, trims the topic to its retention limits, then
 -- announces the stream on the channel.
 -- Returns {bytes, lastId}. Errors: ESTALE when the topic the caller opened is gone,
 -- UNRECONCILED when another client changed the stream (nothing applied).
-local FIRST = 8
+local FIRST = 9
 local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'last', 'mark', 'head',
   'retain-messages', 'retain-bytes', 'retain-seconds')
 if m[1] ~= ARGV[1] then return redis.error_reply('ESTALE the topic was removed after it was opened') end
@@ -15,6 +16,19 @@ local flags = ARGV[3]
 local bytes, count, mark = tonumber(m[2]), tonumber(m[3]), tonumber(m[5])
 local head = tonumber(m[6]) or 0
 local id = m[4]
+local max_m, max_b, max_s = limits_of(m[7], m[8], m[9], ARGV[5], ARGV[6], ARGV[7])
+if ARGV[8] ~= '' and (max_m or max_b or max_s) then
+  -- Redis refuses a script's first change that needs memory when it is full, but not the ones
+  -- after a change (a script cannot stop halfway). So a topic with limits makes room first:
+  -- it trims the entries the limits would trim once the new ones are in, then appends.
+  local new_m, new_b = #ARGV - FIRST + 1, 0
+  for i = FIRST, #ARGV do
+    new_b = new_b + #ARGV[i]
+    if string.byte(flags, i - FIRST + 1) ~= 114 then new_b = new_b + 1 end
+  end
+  head, bytes, count = trim(KEYS[1], KEYS[2], KEYS[3], head, bytes, count,
+    max_m and math.max(max_m - new_m, 0), max_b and math.max(max_b - new_b, 0), max_s, 0)
+end
 for i = FIRST, #ARGV do
   local p = ARGV[i]
   local size
@@ -34,7 +48,6 @@ for i = FIRST, #ARGV do
 end
 count = count + #ARGV - FIRST + 1
 redis.call('HSET', KEYS[2], 'bytes', bytes, 'count', count, 'last', id, 'mark', mark, 'mtime', id_ms(id))
-local max_m, max_b, max_s = limits_of(m[7], m[8], m[9], ARGV[5], ARGV[6], ARGV[7])
 if max_m or max_b or max_s then
   head, bytes, count = trim(KEYS[1], KEYS[2], KEYS[3], head, bytes, count, max_m, max_b, max_s)
 end

@@ -219,11 +219,13 @@ end
 -- Deletes the oldest whole entries beyond the limits (nil for none) and moves the head (the
 -- offset, counted from the first entry since the last reset, where the file now starts) past
 -- them; index points before it go. The counters must be up to date. A bytes limit never
--- deletes the newest entry. Returns head, bytes, count, and whether it stopped at TRIM_MAX.
-local function trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s)
+-- deletes the newest entry, unless `spare` is 0: newer ones are about to be appended.
+-- Returns head, bytes, count, and whether it stopped at TRIM_MAX.
+local function trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s, spare)
+  spare = spare or 1
   local cutoff = nil
   if max_s then cutoff = now_ms() - max_s * 1000 end
-  local over = (max_m and count > max_m) or (max_b and bytes > max_b and count > 1)
+  local over = (max_m and count > max_m) or (max_b and bytes > max_b and count > spare)
   if not over and cutoff then
     over = #redis.call('XRANGE', stream, '-', '(' .. string.format('%.0f', cutoff) .. '-0', 'COUNT', 1) > 0
   end
@@ -237,7 +239,7 @@ local function trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s)
     if max_b and bytes - max_b > TRIM_BY_INDEX_BYTES and count > 1 then
       head, bytes, count = trim_bytes_by_index(stream, meta, idx, head, bytes, count, max_b)
     end
-    over = (max_m and count > max_m) or (max_b and bytes > max_b and count > 1)
+    over = (max_m and count > max_m) or (max_b and bytes > max_b and count > spare)
     if not over then return head, bytes, count, false end
   end
   local dropped_n, dropped_b, last = 0, 0, nil
@@ -246,7 +248,7 @@ local function trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s)
     local page = redis.call('XRANGE', stream, start, '+', 'COUNT', batch)
     for _, e in ipairs(page) do
       local left_n, left_b = count - dropped_n, bytes - dropped_b
-      local drop = (max_m and left_n > max_m) or (max_b and left_b > max_b and left_n > 1)
+      local drop = (max_m and left_n > max_m) or (max_b and left_b > max_b and left_n > spare)
         or (cutoff and tonumber(id_ms(e[1])) < cutoff)
       if not drop or dropped_n >= TRIM_MAX then stopped = true break end
       dropped_n, dropped_b, last = dropped_n + 1, dropped_b + entry_size(e[2]), e[1]
