@@ -180,13 +180,13 @@ export class TopicStore implements TopicEngine {
   async append (path: string, uid: string, messages: Message[]): Promise<number> {
     if (messages.length === 0) return 0
     const keys = this.keys.topic(path)
-    const settings = [uid, this.options.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.notifyChannel, ...this.retentionArgs]
-    const payloads = messages.map(message => message.payload)
-    // Once Redis refused the append as full, a topic with limits trims before it appends (append.lua).
-    let makeRoom = ''
+    const args: Array<string | number | Buffer> = [uid, this.options.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.notifyChannel, ...this.retentionArgs]
+    // Set once Redis refused the append as full: a topic with limits then trims first (append.lua).
+    const makeRoom = args.push('') - 1
+    for (const message of messages) args.push(message.payload)
     for (let round = 0; ; round++) {
       try {
-        const reply = await this.runner.run('append', [keys.stream, keys.meta, keys.index], [...settings, makeRoom, ...payloads]) as [string, string]
+        const reply = await this.runner.run('append', [keys.stream, keys.meta, keys.index], args) as [string, string]
         if (this.options.waitReplicas > 0) await this.awaitReplicas(keys.stream)
         return Number(reply[0])
       } catch (err) {
@@ -195,8 +195,8 @@ export class TopicStore implements TopicEngine {
           await this.lookup.reconcile(keys)
           continue
         }
-        if (makeRoom === '' && err instanceof TopicError && err.code === 'ENOSPC') {
-          makeRoom = '1'
+        if (args[makeRoom] === '' && err instanceof TopicError && err.code === 'ENOSPC') {
+          args[makeRoom] = '1'
           continue
         }
         throw err
