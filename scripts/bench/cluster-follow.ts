@@ -3,6 +3,8 @@ import Redis, { Cluster } from 'ioredis'
 import { mount, MountedDir } from '../support/mount'
 import { track } from '../support/processes'
 import { startCluster } from '../support/redis-cluster'
+import { commandCalls } from '../support/redis-server'
+import { sleep } from '../../src/util/deadline'
 import { Bench } from './context'
 import { deliveryTimes } from './delivery'
 import { percentile } from './stats'
@@ -26,13 +28,9 @@ async function followers (files: string[], expect: string): Promise<ChildProcess
 /** Commands every node served in `ms`, CONFIG and INFO (the counting itself) left out. */
 async function commandsDuring (nodes: Redis[], ms: number): Promise<number> {
   for (const node of nodes) await node.config('RESETSTAT')
-  await new Promise(resolve => setTimeout(resolve, ms))
+  await sleep(ms)
   let calls = 0
-  for (const node of nodes) {
-    for (const match of (await node.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-      if (match[1] !== 'config|resetstat' && match[1] !== 'info') calls += Number(match[2])
-    }
-  }
+  for (const node of nodes) for (const count of (await commandCalls(node)).values()) calls += count
   return calls
 }
 
@@ -41,7 +39,7 @@ async function idleCost (mounted: MountedDir, nodes: Redis[], label: string, idl
   await must(`cd ${mounted.dir} && for i in $(seq 1 ${IDLE_FOLLOWERS}); do echo first > ${label}$i; done`)
   const idle = await followers(Array.from({ length: IDLE_FOLLOWERS }, (_, i) => `${mounted.dir}/.follow/${label}${i + 1}`), 'first\n')
   try {
-    await new Promise(resolve => setTimeout(resolve, SETTLE_MS))
+    await sleep(SETTLE_MS)
     return await commandsDuring(nodes, idleMs) / (idleMs / 1000) / (IDLE_FOLLOWERS / 100)
   } finally {
     for (const child of idle) child.kill('SIGKILL')

@@ -10,6 +10,10 @@ export interface RedisCluster {
   /** "127.0.0.1:P1,127.0.0.1:P2,…" */
   seeds: string
   client (): Cluster
+  /** The port of the master that owns `key`'s slot now, as a fresh client learns it. */
+  ownerOf (key: string): Promise<number>
+  /** The ports of the nodes that say they are masters now (other nodes' views may lag behind a failover). */
+  masters (): Promise<number[]>
   /** Kills one node with SIGKILL. */
   kill (port: number): Promise<void>
   /** Starts a killed node again: it rejoins the cluster (as a replica, after a failover). */
@@ -58,6 +62,8 @@ export async function startCluster (masters = 3, replicas = 0): Promise<RedisClu
       return states.filter(info => /role:slave/.test(info) && /master_link_status:up/.test(info)).length === masters * replicas
     }, 15_000, 'the replicas to sync')
   }
+  /** What the node on `port` says it is: "master", "slave", or "" when it does not answer. */
+  const roleOf = async (port: number): Promise<string> => (await run('redis-cli', ['-p', String(port), 'role'])).stdout.toString().split('\n')[0]!
   const clients: Cluster[] = []
   const cluster: RedisCluster = {
     ports,
@@ -77,21 +83,28 @@ export async function startCluster (masters = 3, replicas = 0): Promise<RedisClu
       children[ports.indexOf(port)] = startNode(port)
       await waitFor(async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.toString().trim() === 'PONG', 5000, `node ${port} to restart`)
     },
-    async failOver (key: string) {
+    async ownerOf (key: string) {
       const client = cluster.client()
       await client.ping()
-      const owner = Number(client.slots[keySlot(key)]![0]!.split(':')[1])
+      return Number(client.slots[keySlot(key)]![0]!.split(':')[1])
+    },
+    async masters () {
+      const roles = await Promise.all(ports.map(roleOf))
+      return ports.filter((_, i) => roles[i] === 'master')
+    },
+    async failOver (key: string) {
+      const owner = await cluster.ownerOf(key)
       const nodes = (await run('redis-cli', ['-p', String(owner), 'cluster', 'nodes'])).stdout.toString().split('\n')
       const ownerId = nodes.find(line => line.includes(`:${owner}@`))!.split(' ')[0]!
       const replica = Number(/:(\d+)@/.exec(nodes.find(line => line.includes(` ${ownerId} `) && / slave /.test(line))!)![1])
       await cluster.kill(owner)
       // cluster-node-timeout 2000: the promotion comes after about 3 s, later on a loaded machine.
-      await waitFor(async () => /role:master/.test((await run('redis-cli', ['-p', String(replica), 'info', 'replication'])).stdout.toString()), 20_000, 'the replica to be promoted')
+      await waitFor(async () => await roleOf(replica) === 'master', 20_000, 'the replica to be promoted')
       await new Promise(resolve => setTimeout(resolve, 500))
       await cluster.restart(owner)
       // Whole again once the old master, told of the failover, follows the promoted one: until
       // then it still calls itself a master in other nodes' views (and refuses what only masters take).
-      await waitFor(async () => /role:slave/.test((await run('redis-cli', ['-p', String(owner), 'info', 'replication'])).stdout.toString()), 20_000, 'the old master to rejoin as a replica')
+      await waitFor(async () => await roleOf(owner) === 'slave', 20_000, 'the old master to rejoin as a replica')
     },
     async moveSlot (key: string, toPort: number) {
       const cli = async (port: number, ...args: string[]): Promise<string> => {
@@ -103,9 +116,7 @@ export async function startCluster (masters = 3, replicas = 0): Promise<RedisClu
       const slot = String(keySlot(key))
       const nodes = (await cli(toPort, 'cluster', 'nodes')).split('\n').map(line => line.split(' '))
       const idOf = (port: number): string => nodes.find(fields => fields[1]!.startsWith(`127.0.0.1:${port}@`))![0]!
-      // Masters by their own word: another node's view may lag behind a failover.
-      const roles = await Promise.all(ports.map(async port => (await run('redis-cli', ['-p', String(port), 'role'])).stdout.toString().split('\n')[0]))
-      const masters = ports.filter((_, i) => roles[i] === 'master')
+      const masters = await cluster.masters()
       const fromPort = masters.find(port => port !== toPort && nodes.some(fields => fields[1]!.startsWith(`127.0.0.1:${port}@`) &&
         fields.slice(8).some(range => { const [lo, hi] = range.split('-').map(Number); return Number(slot) >= lo! && Number(slot) <= (hi ?? lo)! })))
       if (fromPort === undefined) throw new Error(`slot ${slot} is not on another master`)

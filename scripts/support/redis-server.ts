@@ -6,6 +6,17 @@ import tmp from 'tmp'
 import { pollUntil } from '../../src/util/deadline'
 import { track } from './processes'
 
+/**
+ * Calls of each command `node` served since its last CONFIG RESETSTAT, by name ("xrevrange",
+ * "cluster|slots"), without INFO and CONFIG RESETSTAT: the counting's own.
+ */
+export async function commandCalls (node: Redis): Promise<Map<string, number>> {
+  const info = await node.info('commandstats')
+  return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)]
+    .filter(match => match[1] !== 'info' && match[1] !== 'config|resetstat')
+    .map(match => [match[1]!, Number(match[2])]))
+}
+
 /** A free loopback TCP port (below 55535, so that a cluster bus port fits too). */
 export async function freePort (): Promise<number> {
   for (;;) {

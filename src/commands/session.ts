@@ -9,16 +9,25 @@ export interface StoreOptions extends TargetOptions {
   prefix: string
 }
 
+/** What an operation does with topics beyond reading and changing them. */
+export interface StoreUse {
+  /**
+   * It appends, or waits for new entries: on a Cluster, how appends are announced and waits
+   * woken depends on the nodes' keyspace notifications, which are then asked about.
+   */
+  appendsOrWaits?: boolean
+}
+
 /**
  * Runs one CLI operation against the same Redis a mount would use. When the embedded server had
  * to be started for it, it is stopped again afterwards unless a mount is using it.
  */
-export async function withStore<T> (options: StoreOptions, work: (store: TopicStore, redis: RedisClient) => Promise<T>): Promise<T> {
+export async function withStore<T> (options: StoreOptions, work: (store: TopicStore, redis: RedisClient) => Promise<T>, use: StoreUse = {}): Promise<T> {
   const target = await resolveTarget(options)
   const redis = await connectRedis(target, { name: CLI_CLIENT_NAME })
   const cluster = target.kind === 'cluster'
   // The CLI changes no setting of the server: it uses keyspace notifications when a mount has set them.
-  const keyspaceEvents = cluster && await keyspaceEventsReady(redis as Cluster)
+  const keyspaceEvents = cluster && use.appendsOrWaits === true && await keyspaceEventsReady(redis as Cluster)
   const store = new TopicStore(redis, { prefix: options.prefix, cluster, keyspaceEvents })
   try {
     return await work(store, redis)

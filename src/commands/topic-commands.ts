@@ -62,7 +62,7 @@ export async function pushCommand (topic: string, words: string[], options: Push
     const last = framer.takeRemainder()
     if (last) await store.append(path, uid, [last])
     progress.done()
-  })
+  }, { appendsOrWaits: true })
 }
 
 /** Shows progress on a terminal for inputs beyond a few MB. */
@@ -111,7 +111,7 @@ export async function pullCommand (topic: string, options: PullOptions): Promise
       if (chunk.length === 0) return // the topic was removed
       await writeOut(chunk)
     }
-  })
+  }, { appendsOrWaits: options.follow || options.live })
 }
 
 export async function resetCommand (topic: string, options: StoreOptions): Promise<void> {

@@ -54,7 +54,7 @@ export async function workCommand (group: string, topic: string, command: string
       note(`message ${lost.delivery.id} is no longer held by this worker; another may run it too`)
     })
     return await new Worker(reader, command, pool, held).run()
-  })
+  }, { appendsOrWaits: true })
 }
 
 /** One line on stderr: stdout belongs to the commands. */

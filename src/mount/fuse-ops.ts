@@ -73,11 +73,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
 
   return {
     init: cb => cb(0),
-    statfs: (path, cb) => {
-      const statfs = options.statfs
-      if (!statfs) return cb(0, UNKNOWN_SPACE)
-      run('statfs', path, statfs, (code, space) => cb(code, space))
-    },
+    statfs: (path, cb) => options.statfs ? run('statfs', path, options.statfs, cb) : cb(0, UNKNOWN_SPACE),
     access: (path, mode, cb) => run('access', `${path} mode=${mode}`, () => fs.access(path, mode), done(cb)),
     getattr: (path, cb) => {
       // libfuse 2 serves the kernel's lookups with getattr too; they may be answered from the last listing.

@@ -75,15 +75,18 @@ export async function onSetupConnection<T> (base: Redis, work: (node: Redis) => 
   }
 }
 
+/** Each node's result or failure, by "host:port". */
+type NodeResults<T> = Map<string, { value?: T, error?: Error }>
+
 /**
  * Runs `work` on a setup connection to every node CLUSTER NODES lists, and collects each node's
  * result or failure by "host:port".
  */
-async function onEveryNode<T> (cluster: Cluster, work: (node: Redis) => Promise<T>): Promise<Map<string, { value?: T, error?: Error }>> {
+async function onEveryNode<T> (cluster: Cluster, work: (node: Redis) => Promise<T>): Promise<NodeResults<T>> {
   const [any] = cluster.nodes('master')
   if (!any) throw new Error('no Cluster node is known yet')
   const addresses = clusterNodeAddresses(await any.cluster('NODES') as string)
-  const results = new Map<string, { value?: T, error?: Error }>()
+  const results: NodeResults<T> = new Map()
   await Promise.all(addresses.map(async address => {
     try {
       results.set(address, { value: await onSetupConnection(any, work, address) })
@@ -94,20 +97,25 @@ async function onEveryNode<T> (cluster: Cluster, work: (node: Redis) => Promise<
   return results
 }
 
+/** "host:port: why" of every node whose work failed, in order. */
+function failuresOf<T> (results: NodeResults<T>): string[] {
+  return [...results].filter(([, result]) => result.error).map(([address, result]) => `${address}: ${result.error!.message}`).sort()
+}
+
 /**
  * Makes sure every node of the Cluster, replicas too (one may be promoted, and CONFIG is not
  * replicated), publishes the keyspace notifications followers need, adding the missing classes
  * to what is set. A node whose user may not run CONFIG, or that refuses it, is the problem.
  */
 export async function prepareKeyspaceEvents (cluster: Cluster): Promise<KeyspaceEventsState> {
-  let results: Map<string, { value?: boolean, error?: Error }>
+  let results: NodeResults<boolean>
   try {
     results = await onEveryNode(cluster, ensureEventFlags)
   } catch (err) {
     return { changed: [], problem: `cannot list the Cluster's nodes: ${(typedRedisError(err) as Error).message}` }
   }
   const changed = [...results].filter(([, result]) => result.value === true).map(([address]) => address).sort()
-  const problems = [...results].filter(([, result]) => result.error).map(([address, result]) => `${address}: ${result.error!.message}`).sort()
+  const problems = failuresOf(results)
   if (problems.length === 0) return { changed }
   return { changed, problem: `cannot make sure notify-keyspace-events has K, g and t on every node (${problems.join('; ')})` }
 }
@@ -117,7 +125,7 @@ export async function inspectKeyspaceEvents (cluster: Cluster): Promise<{ lackin
   const results = await onEveryNode(cluster, async node => missingEventFlags(await eventFlagsOf(node)))
   return {
     lacking: [...results].filter(([, result]) => result.value).map(([address, result]) => `${address} (lacks ${result.value})`).sort(),
-    unknown: [...results].filter(([, result]) => result.error).map(([address, result]) => `${address}: ${result.error!.message}`).sort()
+    unknown: failuresOf(results)
   }
 }
 

@@ -138,7 +138,6 @@ export class TopicStore implements TopicEngine {
   create (path: string, creator?: Creator): Promise<TopicStat> { return this.namespace.create(path, creator) }
   async remove (path: string): Promise<void> {
     await this.namespace.remove(path)
-    // Followers of this mount need not wait to hear of it (from a notification, or an existence check).
     this.hub?.gone(this.keys.topic(path).stream)
   }
   mkdir (path: string, creator?: Creator): Promise<void> { return this.namespace.mkdir(path, creator) }
@@ -158,7 +157,6 @@ export class TopicStore implements TopicEngine {
 
   async rename (from: string, to: string): Promise<void> {
     await this.namespace.rename(from, to)
-    // Followers of this mount need not wait to hear of it (from a notification, or an existence check).
     this.hub?.gone(this.keys.topic(from).stream)
   }
 

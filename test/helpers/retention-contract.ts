@@ -7,6 +7,21 @@ import { sleep } from '../../src/util/deadline'
 import { lines, messagesOf, readAll } from './engine-contract'
 
 /**
+ * The model of the count and bytes limits: how many of the newest entries, of these rendered
+ * sizes (oldest first), a topic keeps. The oldest go first; a bytes limit keeps the newest one.
+ */
+export function keptByLimits (sizes: number[], limits: RetentionLimits): number {
+  let kept = 0
+  let bytes = 0
+  for (let i = sizes.length - 1; i >= 0 && kept < (limits.messages ?? Infinity); i--) {
+    if (kept > 0 && bytes + sizes[i]! > (limits.bytes ?? Infinity)) break
+    kept++
+    bytes += sizes[i]!
+  }
+  return kept
+}
+
+/**
  * The retention part of the engine contract (engine-contract.ts runs it on every engine): what
  * retain and the mount's default limits promise, as helpers.lua's trim keeps it in Redis.
  * `makeEngine` takes the default retention of the mount the engine serves.
@@ -150,16 +165,8 @@ export function retentionContract (t: Test, makeEngine: (defaultRetention?: Rete
     const texts: string[] = []
     const batch = (from: number): string[] => Array.from({ length: 1000 }, (_, i) => `${from + i}:${'x'.repeat((from + i) * 37 % 150)}`)
     /** The newest messages within `messages` and `bytes`, as the limits define them. */
-    const newest = (messages: number, bytes: number): string => {
-      let kept = 0
-      let size = 0
-      for (let i = texts.length - 1; i >= 0 && kept < messages; i--) {
-        if (kept > 0 && size + texts[i]!.length + 1 > bytes) break
-        kept++
-        size += texts[i]!.length + 1
-      }
-      return rendered(texts.slice(texts.length - kept))
-    }
+    const newest = (messages: number, bytes: number): string =>
+      rendered(texts.slice(texts.length - keptByLimits(texts.map(text => text.length + 1), { messages, bytes })))
     const check = async (path: string, expected: string, what: string): Promise<void> => {
       const stat = await engine.statTopic(path)
       const all = await readAll(engine, path, 1024)

@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process'
 import Redis from 'ioredis'
 import t, { Test } from 'tap'
 import { CLI, mount, MountedDir } from '../../scripts/support/mount'
-import { run, sh, track } from '../../scripts/support/processes'
-import { waitFor } from '../../scripts/support/redis-server'
-import { keySlot } from '../../src/topics/key-slot'
+import { run, sh } from '../../scripts/support/processes'
+import { commandCalls, waitFor } from '../../scripts/support/redis-server'
 import { RedisCluster, startCluster } from '../../scripts/support/redis-cluster'
+import { sleep } from '../../src/util/deadline'
+import { startFollower } from '../helpers/follow-check'
 
 // Following on a real Redis Cluster through keyspace notifications: what idle followers cost
 // the cluster, entries other clients add, which nodes hear of an append, the setting the mount
@@ -13,10 +13,8 @@ import { RedisCluster, startCluster } from '../../scripts/support/redis-cluster'
 
 /** `cat FILE` in the background, its output collected. */
 function follow (file: string): { out: () => string, stop: () => void } {
-  const child = track(spawn('cat', [file], { stdio: ['ignore', 'pipe', 'ignore'] }))
-  let out = ''
-  child.stdout!.on('data', chunk => { out += chunk })
-  return { out: () => out, stop: () => child.kill('SIGKILL') }
+  const follower = startFollower(file, 'cat', [file])
+  return { out: follower.output, stop: () => follower.child.kill('SIGKILL') }
 }
 
 /** A plain connection to each node of `cluster`, closed when the test ends. */
@@ -26,18 +24,6 @@ function nodesOf (t: Test, cluster: RedisCluster): Redis[] {
   return nodes
 }
 
-/** The port of the master that owns `key`'s slot now. */
-async function ownerOf (cluster: RedisCluster, key: string): Promise<number> {
-  const client = cluster.client()
-  await client.ping()
-  return Number(client.slots[keySlot(key)]![0]!.split(':')[1])
-}
-
-/** Calls of each command on `node` since its last CONFIG RESETSTAT, by name ("xrevrange", "cluster|slots"). */
-async function commandCalls (node: Redis): Promise<Map<string, number>> {
-  const info = await node.info('commandstats')
-  return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map(match => [match[1]!, Number(match[2])]))
-}
 
 t.test('200 idle followers cost the cluster next to nothing; other clients\' entries wake them; an append notifies only its own node', async t => {
   const cluster = await startCluster(3)
@@ -55,15 +41,14 @@ t.test('200 idle followers cost the cluster next to nothing; other clients\' ent
   const followers = Array.from({ length: 200 }, (_, i) => follow(`${mounted.dir}/.follow/t${i + 1}`))
   t.teardown(() => { for (const follower of followers) follower.stop() })
   await waitFor(async () => followers.every(follower => follower.out() === 'first\n'), 20_000, 'every follower to replay')
-  await new Promise(resolve => setTimeout(resolve, 1500)) // past the first sweep and its subscriptions
+  await sleep(1500) // past the first sweep and its subscriptions
   for (const node of nodes) await node.config('RESETSTAT')
   const idleMs = 5000
-  await new Promise(resolve => setTimeout(resolve, idleMs))
+  await sleep(idleMs)
   let idle = 0
   const seen: string[] = []
   for (const node of nodes) {
     for (const [command, calls] of await commandCalls(node)) {
-      if (command === 'config|resetstat' || command === 'info') continue
       idle += calls
       seen.push(`${command}=${calls}`)
     }
@@ -89,7 +74,7 @@ t.test('one follower subscribes only at its topic\'s master; a group reader is w
   const follower = follow(`${mounted.dir}/.follow/only`)
   t.teardown(() => follower.stop())
   await waitFor(async () => follower.out() === 'one\n', 5000, 'the replay')
-  const owner = await ownerOf(cluster, 'dnpipes:{only}')
+  const owner = await cluster.ownerOf('dnpipes:{only}')
   await waitFor(async () => {
     const lists = await Promise.all(nodes.map(async node => (await node.client('LIST') as string)))
     return lists.every((list, i) => list.includes('name=dnpipes-keyspace') === (cluster.ports[i] === owner))
@@ -100,7 +85,7 @@ t.test('one follower subscribes only at its topic\'s master; a group reader is w
   await sh(`touch ${mounted.dir}/jobs`)
   const worker = follow(`${mounted.dir}/.group/workers/jobs`)
   t.teardown(() => worker.stop())
-  await new Promise(resolve => setTimeout(resolve, 500))
+  await sleep(500)
   await cluster.client().xadd('dnpipes:{jobs}', '*', 'data', 'job-from-a-service')
   await waitFor(async () => worker.out() === 'job-from-a-service\n', 3000, 'the group reader to get another client\'s entry')
 
@@ -111,7 +96,7 @@ t.test('one follower subscribes only at its topic\'s master; a group reader is w
   await ownerNode.call('CLIENT', 'KILL', 'TYPE', 'pubsub')
   await waitFor(async () => /name=dnpipes-keyspace/.test(await ownerNode.client('LIST') as string) &&
     (await ownerNode.config('GET', 'notify-keyspace-events'))[1] === 'gtK', 5000, 'the subscriber to come back and the setting with it')
-  await new Promise(resolve => setTimeout(resolve, 300))
+  await sleep(300)
   await cluster.client().xadd('dnpipes:{only}', '*', 'data', 'after-reconnect')
   await waitFor(async () => follower.out() === 'one\nafter-reconnect\n', 3000, 'a notification on the new connection')
 
@@ -122,7 +107,7 @@ t.test('one follower subscribes only at its topic\'s master; a group reader is w
   await sh(`touch ${mounted.dir}/empty`)
   const emptyFollower = follow(`${mounted.dir}/.follow/empty`)
   t.teardown(() => emptyFollower.stop())
-  await new Promise(resolve => setTimeout(resolve, 500))
+  await sleep(500)
   await sh(`rm ${other.dir}/only ${other.dir}/empty`)
   await waitFor(async () => (await sh(`pgrep -f "cat ${mounted.dir}/.follow/(only|empty)"`)).code !== 0, 3000, 'both followers to end')
 })
@@ -168,7 +153,7 @@ t.test('followers keep following through a master failover and a resharding of t
   const subscribedAt = async (port: number): Promise<boolean> => /name=dnpipes-keyspace/.test((await sh(`redis-cli -p ${port} client list`)).stdout.toString())
 
   await cluster.failOver('dnpipes:{failing}')
-  const promoted = await ownerOf(cluster, 'dnpipes:{failing}')
+  const promoted = await cluster.ownerOf('dnpipes:{failing}')
   await waitFor(async () => {
     await client.xadd('dnpipes:{failing}', '*', 'data', 'after-failover').catch(() => undefined)
     return failing.out().includes('after-failover\n')
@@ -179,9 +164,8 @@ t.test('followers keep following through a master failover and a resharding of t
   await waitFor(async () => failing.out() === before + 'notified\n', 3000, 'the promoted master\'s notification')
   t.match(failing.out(), /^start\n(after-failover\n)+notified\n$/, 'nothing else, nothing lost')
 
-  const owner = await ownerOf(cluster, 'dnpipes:{moving}')
-  const roles = await Promise.all(cluster.ports.map(async port => (await sh(`redis-cli -p ${port} info replication`)).stdout.toString()))
-  const target = cluster.ports.find((port, i) => port !== owner && /role:master/.test(roles[i]!))!
+  const owner = await cluster.ownerOf('dnpipes:{moving}')
+  const target = (await cluster.masters()).find(port => port !== owner)!
   await cluster.moveSlot('dnpipes:{moving}', target)
   await client.xadd('dnpipes:{moving}', '*', 'data', 'after-resharding')
   await waitFor(async () => moving.out() === 'start\nafter-resharding\n', 15_000, 'an entry added at the slot\'s new master to reach the follower')

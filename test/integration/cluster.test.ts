@@ -7,7 +7,7 @@ import { mount, MountedDir } from '../../scripts/support/mount'
 import { CLI } from '../../scripts/support/mount'
 import { run, sh, track } from '../../scripts/support/processes'
 import { RedisCluster, startCluster } from '../../scripts/support/redis-cluster'
-import { waitFor } from '../../scripts/support/redis-server'
+import { commandCalls, waitFor } from '../../scripts/support/redis-server'
 import { numberedWriter } from '../helpers/writer'
 
 // Mounts on a real 3-master Redis Cluster: the file operations, moves by copy, and following.
@@ -105,6 +105,23 @@ t.test('the namespace commands on a Cluster: push makes directories; mv of a dir
   t.equal((await sh(`cd ${mounts[0]!.dir} && find ns elsewhere 2>/dev/null | sort`)).stdout.toString(), 'ns\nns/a\nns/a/t1\nns/a/t2\n', 'nothing moved, no half-made target')
   t.equal((await cli('rm', '-r', 'ns')).code, 0)
   t.equal((await cli('ls')).stdout.toString().includes('ns/'), false)
+})
+
+t.test('the CLI asks the masters for notify-keyspace-events only for the commands that append or wait', async t => {
+  const cli = (...args: string[]) => run(process.execPath, [CLI, ...args, '--cluster', cluster.seeds])
+  const nodes = cluster.ports.map(port => new Redis({ host: '127.0.0.1', port }))
+  t.teardown(() => { for (const node of nodes) node.disconnect() })
+  const configReads = async (command: string[]): Promise<number> => {
+    for (const node of nodes) await node.config('RESETSTAT')
+    t.equal((await cli(...command)).code, 0, command.join(' '))
+    let reads = 0
+    for (const node of nodes) reads += (await commandCalls(node)).get('config|get') ?? 0
+    return reads
+  }
+  t.equal(await configReads(['push', 'asked', 'one']), 3, 'push: one CONFIG GET at each master')
+  for (const command of [['ls'], ['stat', 'asked'], ['pull', 'asked'], ['reset', 'asked']]) {
+    t.equal(await configReads(command), 0, `${command[0]}: none`)
+  }
 })
 
 t.test('retention on a Cluster: a limit set through one mount applies to appends through the other; df adds up the masters', async t => {

@@ -2,7 +2,8 @@ import http from 'node:http'
 import t from 'tap'
 import { CLI } from '../../scripts/support/mount'
 import { bash, run } from '../../scripts/support/processes'
-import { parseMemoryInfo } from '../../src/redis/memory'
+import { parseMemoryInfo, ServerMemory } from '../../src/redis/memory'
+import { sleep } from '../../src/util/deadline'
 import { mountFor, redisFor } from '../helpers/fixture'
 
 // Redis's memory as a user sees it: df on the mount, metrics, the eviction warning at mount and
@@ -12,7 +13,6 @@ const MiB = 1024 * 1024
 /** A statfs reading is kept this long (src/mount/space.ts): wait it out after a CONFIG SET. */
 const SPACE_FRESH_MS = 1100
 
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
 /**
  * Writes blocks `from`..`to` of 50 lines of 1000 bytes ("b0001-l01-ppp…"), each block in one
@@ -37,7 +37,7 @@ function blockLines (from: number, to: number): string[] {
   return Array.from({ length: (to - from + 1) * 50 }, (_, i) => `b${String(from + Math.floor(i / 50)).padStart(4, '0')}-l${String(i % 50 + 1).padStart(2, '0')}-`)
 }
 
-const usedMemory = async (redis: { info (section: string): Promise<string> }): Promise<number> => parseMemoryInfo(await redis.info('memory')).usedBytes
+const memoryOf = async (redis: { info (section: string): Promise<string> }): Promise<ServerMemory> => parseMemoryInfo(await redis.info('memory'))
 
 /** `df -B1` of a directory: size and used, in bytes. */
 async function df (dir: string): Promise<{ size: number, used: number }> {
@@ -49,9 +49,8 @@ async function df (dir: string): Promise<{ size: number, used: number }> {
 t.test('df shows maxmemory as the size and used_memory as used, the machine\'s memory without maxmemory; metrics show both', async t => {
   const server = await redisFor(t)
   const mounted = await mountFor(t, server, { args: ['--metrics', '0'] })
-  const info = async () => parseMemoryInfo(await server.client().info('memory'))
   const unlimited = await df(mounted.dir)
-  const before = await info()
+  const before = await memoryOf(server.client())
   t.equal(unlimited.size, Math.floor(before.systemBytes / 4096) * 4096, 'no maxmemory: the machine\'s memory, as Redis reports it')
   t.ok(Math.abs(unlimited.used - before.usedBytes) < MiB, `used ${unlimited.used} is Redis's used_memory (${before.usedBytes})`)
 
@@ -59,7 +58,7 @@ t.test('df shows maxmemory as the size and used_memory as used, the machine\'s m
   await bash(`head -c ${4 * MiB} /dev/zero | tr '\\0' x | fold -w 99 >> ${mounted.dir}/bulk`)
   await sleep(SPACE_FRESH_MS)
   const limited = await df(mounted.dir)
-  const after = await info()
+  const after = await memoryOf(server.client())
   t.equal(limited.size, 64 * MiB, 'maxmemory')
   t.ok(limited.used > unlimited.used + 3 * MiB, `used grew with the topic: ${unlimited.used} -> ${limited.used}`)
   t.ok(Math.abs(limited.used - after.usedBytes) < MiB, `used ${limited.used} is Redis's used_memory (${after.usedBytes})`)
@@ -103,7 +102,7 @@ t.test('a full Redis: writes fail with ENOSPC, every acknowledged write is there
   const redis = server.client()
   const topic = `${mounted.dir}/full`
   await bash(`touch ${topic}; echo x > ${mounted.dir}/other`)
-  await redis.config('SET', 'maxmemory', String(await usedMemory(redis) + 2 * MiB))
+  await redis.config('SET', 'maxmemory', String((await memoryOf(redis)).usedBytes + 2 * MiB))
   const { failedAt = 0, stderr } = await writeBlocks(topic, 1, 400)
   t.ok(failedAt > 1, `writes were taken until Redis was full (block ${failedAt} failed)`)
   t.match(stderr, /dd: error writing '.*': No space left on device/, 'the errno a full disk gives')
@@ -128,18 +127,18 @@ t.test('a full Redis: a topic at its retention limit goes on taking writes, each
   const [bounded, roomy, unbounded] = ['bounded', 'roomy', 'unbounded'].map(name => `${mounted.dir}/${name}`) as [string, string, string]
   await bash(`touch ${bounded} ${roomy} ${unbounded} && setfattr -n user.dnpipes.retain-messages -v 200 ${bounded} && setfattr -n user.dnpipes.retain-messages -v 100000 ${roomy}`)
   t.equal((await writeBlocks(bounded, 1, 4)).failedAt, undefined, 'the bounded topic filled to its 200 messages')
-  await redis.config('SET', 'maxmemory', String(await usedMemory(redis) + 2 * MiB))
+  await redis.config('SET', 'maxmemory', String((await memoryOf(redis)).usedBytes + 2 * MiB))
   const { failedAt } = await writeBlocks(unbounded, 1, 400)
   t.ok(failedAt !== undefined, `Redis is full (the unbounded topic's block ${failedAt} failed)`)
 
-  const before = await usedMemory(redis)
+  const before = (await memoryOf(redis)).usedBytes
   const { failedAt: boundedFailed, stderr } = await writeBlocks(bounded, 5, 104)
   t.equal(boundedFailed, undefined, 'every one of 100 more writes of 50 messages to the bounded topic succeeded', { stderr })
   const lines = (await bash(`cat ${bounded}`)).stdout.toString().split('\n').slice(0, -1)
   t.strictSame(lines.map(line => line.slice(0, 10)), blockLines(101, 104), 'it holds its newest 200 messages, in order')
   t.ok(lines.every(line => line.length === 1000), 'each whole')
   t.equal((await bash(`stat -c %s ${bounded}`)).stdout.toString(), `${200 * 1001}\n`, 'the size agrees')
-  const grown = await usedMemory(redis) - before
+  const grown = (await memoryOf(redis)).usedBytes - before
   t.ok(grown < MiB, `Redis's memory stayed put while 5 MB went through (${grown} bytes more)`)
 
   const refused = '{ echo more >> %s; } 2>&1'

@@ -6,6 +6,7 @@ import { TopicStore } from '../../src/topics/topic-store'
 import type { RetentionLimits } from '../../src/topics/types'
 import { startRedis } from '../../scripts/support/redis-server'
 import { readAll } from '../helpers/engine-contract'
+import { keptByLimits } from '../helpers/retention-contract'
 
 // The topic layer on a Redis that refuses every write that needs memory (maxmemory 1 byte):
 // an append to a topic with limits makes its room first (append.lua), and must leave exactly
@@ -21,14 +22,8 @@ function messages (tag: string, sizes: number[]): Message[] {
 
 const rendered = (message: Message): Buffer => message.verbatim ? message.payload : Buffer.concat([message.payload, Buffer.from('\n')])
 
-/** What a topic keeps under `limits` (no age limit): the oldest go first; a bytes limit keeps the newest one. */
-function kept (all: Buffer[], limits: RetentionLimits): Buffer[] {
-  const left = [...all]
-  const bytes = (): number => left.reduce((sum, b) => sum + b.length, 0)
-  while ((limits.messages !== undefined && left.length > limits.messages) ||
-    (limits.bytes !== undefined && bytes() > limits.bytes && left.length > 1)) left.shift()
-  return left
-}
+/** What a topic keeps of `all` (rendered, oldest first) under `limits`. */
+const kept = (all: Buffer[], limits: RetentionLimits): Buffer[] => all.slice(all.length - keptByLimits(all.map(b => b.length), limits))
 
 t.test('a full Redis: an append to a topic at its limits trims first and leaves what trimming after it would; below them, ENOSPC and nothing', async t => {
   const server = await startRedis()

@@ -128,7 +128,7 @@ end
 -- The id right after `id`: XTRIM MINID with it deletes `id` and everything before it.
 local function next_id(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
-  return ms .. '-' .. string.format('%.0f', tonumber(seq) + 1)
+  return ms .. '-' .. num(tonumber(seq) + 1)
 end
 
 -- Whether stream id `a` comes before `b`, or is it.
@@ -223,11 +223,15 @@ end
 -- Returns head, bytes, count, and whether it stopped at TRIM_MAX.
 local function trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s, spare)
   spare = spare or 1
+  -- Whether `n` entries of `b` bytes are more than the count and bytes limits allow.
+  local function beyond(n, b)
+    return (max_m and n > max_m) or (max_b and b > max_b and n > spare)
+  end
   local cutoff = nil
   if max_s then cutoff = now_ms() - max_s * 1000 end
-  local over = (max_m and count > max_m) or (max_b and bytes > max_b and count > spare)
+  local over = beyond(count, bytes)
   if not over and cutoff then
-    over = #redis.call('XRANGE', stream, '-', '(' .. string.format('%.0f', cutoff) .. '-0', 'COUNT', 1) > 0
+    over = #redis.call('XRANGE', stream, '-', '(' .. num(cutoff) .. '-0', 'COUNT', 1) > 0
   end
   if not over then return head, bytes, count, false end
   -- Without an age limit, a large trim finds its cut from the index: its cost does not grow
@@ -239,17 +243,14 @@ local function trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s, 
     if max_b and bytes - max_b > TRIM_BY_INDEX_BYTES and count > 1 then
       head, bytes, count = trim_bytes_by_index(stream, meta, idx, head, bytes, count, max_b)
     end
-    over = (max_m and count > max_m) or (max_b and bytes > max_b and count > spare)
-    if not over then return head, bytes, count, false end
+    if not beyond(count, bytes) then return head, bytes, count, false end
   end
   local dropped_n, dropped_b, last = 0, 0, nil
   local start, batch, stopped = '-', 1, false
   while not stopped do
     local page = redis.call('XRANGE', stream, start, '+', 'COUNT', batch)
     for _, e in ipairs(page) do
-      local left_n, left_b = count - dropped_n, bytes - dropped_b
-      local drop = (max_m and left_n > max_m) or (max_b and left_b > max_b and left_n > spare)
-        or (cutoff and tonumber(id_ms(e[1])) < cutoff)
+      local drop = beyond(count - dropped_n, bytes - dropped_b) or (cutoff and tonumber(id_ms(e[1])) < cutoff)
       if not drop or dropped_n >= TRIM_MAX then stopped = true break end
       dropped_n, dropped_b, last = dropped_n + 1, dropped_b + entry_size(e[2]), e[1]
     end
