@@ -16,15 +16,21 @@ const PROC: ProcessProbe = { processOf, dyingOfSignal }
 /**
  * An open `.group/G/TOPIC`: each read(2) returns bytes of one message only, claimed for this
  * file, so that `read -r`, `head -n 1` and `xargs -n 1` never take more than they use. A
- * message is acknowledged when the file reads on past it, or when the process that read it
- * closes the file alive or exiting normally. When that process dies of a signal, or the file
- * goes away otherwise, the message is let go unacknowledged: another reader gets it after the
- * visibility timeout. While it is held here, no other reader gets it (see held-messages.ts).
+ * message is acknowledged when the file reads on past it, or at the last close of the open file
+ * (RELEASE) when the process that read it had closed it alive or exiting normally. A close of
+ * one descriptor while others of the same open file live on (bash's `read job <&3` closes the
+ * dup it made) only notes how the reader was then. When that process dies of a signal, or the
+ * file goes away without such a close, the message is let go unacknowledged: another reader
+ * gets it after the visibility timeout. While it is held here, no other reader gets it (see
+ * held-messages.ts).
  */
 export class GroupFile {
   readonly kind = 'group'
-  /** The message being read, and the file offset its first byte was handed out at. */
-  private current: { held: HeldMessage, start: number, holder: number | undefined } | undefined
+  /**
+   * The message being read, the file offset its first byte was handed out at, the process that
+   * read it, and whether that process has since closed the file alive or exiting normally.
+   */
+  private current: { held: HeldMessage, start: number, holder: number | undefined, closedByHolder: boolean } | undefined
   /** Reads run one after another; closes do not wait for them. */
   private queue: Promise<unknown> = Promise.resolve()
   /** The last reading thread and its process: a reader reads from the same thread, message after message. */
@@ -65,9 +71,11 @@ export class GroupFile {
   }
 
   /**
-   * A close(2) of this file by thread `tid` (FUSE's FLUSH). Only the process that read the
-   * current message decides about it: a command run by a `while read` loop closes its inherited
-   * copy without having read anything.
+   * A close(2) of a descriptor of this file by thread `tid` (FUSE's FLUSH). Only the process
+   * that read the current message tells about it: a command run by a `while read` loop closes
+   * its inherited copy without having read anything. A holder dying of a signal lets the
+   * message go at once (it will do nothing more with it); a holder alive or exiting normally is
+   * noted, and the last close of the file decides (release).
    */
   async flush (tid: number | undefined): Promise<void> {
     // Not queued behind reads: a read may wait for a message indefinitely, and the close of a
@@ -77,14 +85,21 @@ export class GroupFile {
     if (await this.processOfReader(tid) !== current.holder) return
     const killed = await this.probe.dyingOfSignal(tid)
     if (this.current !== current) return
-    if (killed) groupsLog('message %s of group %s: its reader died of a signal; it goes back', current.held.delivery.id, this.reader.group)
-    await this.finish(!killed)
+    if (!killed) {
+      current.closedByHolder = true
+      return
+    }
+    groupsLog('message %s of group %s: its reader died of a signal; it goes back', current.held.delivery.id, this.reader.group)
+    await this.finish(false)
   }
 
-  /** The last close: a message still held was not acknowledged; it goes back after the timeout. */
+  /**
+   * The last close of the file: the current message is acknowledged when its reader closed the
+   * file alive or exiting normally; otherwise it goes back after the visibility timeout.
+   */
   async release (): Promise<void> {
     const last = this.onRelease()
-    await this.finish(false)
+    await this.finish(this.current?.closedByHolder === true)
     // The consumer is the mount's: it leaves the group when the mount's last reader of it does.
     if (last) await this.reader.leave().catch(() => undefined)
   }
@@ -92,7 +107,7 @@ export class GroupFile {
   private hold (delivery: Delivery, start: number, holder: number | undefined): void {
     const held = { reader: this.reader, delivery }
     this.held.add(held)
-    this.current = { held, start, holder }
+    this.current = { held, start, holder, closedByHolder: false }
   }
 
   private async processOfReader (tid: number | undefined): Promise<number | undefined> {

@@ -52,17 +52,56 @@ t.test('a message longer than the buffer spans several reads; seeking back gives
   t.equal(await pending(engine), 1)
 })
 
-t.test('a close by the reader acknowledges; by another process it changes nothing', async t => {
+t.test('the last close acknowledges once the reader closed alive; a close by another process changes nothing', async t => {
   const { engine, file, held } = await setup('job')
   const reader = file()
   await reader.read(0, 100, signal, READER_PID)
   await reader.flush(READER_PID + 1)
   t.equal(await pending(engine), 1, 'a child closing its inherited copy')
   await reader.flush(READER_PID)
-  t.equal(await pending(engine), 0, 'acknowledged')
-  t.equal(held.size, 0)
+  t.equal(await pending(engine), 1, 'a close of one descriptor decides nothing yet')
+  t.equal(held.size, 1, 'still held')
   await reader.release()
-  t.equal(await pending(engine), 0)
+  t.equal(await pending(engine), 0, 'acknowledged at the last close')
+  t.equal(held.size, 0)
+})
+
+t.test('a reader that closed a duplicate alive, then died of a signal: its message goes back', async t => {
+  const { engine, file, held } = await setup('job')
+  const killed = new Set<number>()
+  const reader = file(probe(killed))
+  await reader.read(0, 100, signal, READER_PID)
+  await reader.flush(READER_PID)
+  t.equal(await pending(engine), 1, 'the dup of `read job <&3` closed: still pending')
+  killed.add(READER_PID)
+  await reader.flush(READER_PID)
+  t.equal(held.size, 0, 'let go when its reader died')
+  await reader.release()
+  t.equal(await pending(engine), 1, 'never acknowledged')
+  t.match(await engine.claim('jobs', 'w', 'other', AT_ONCE), { kind: 'message', deliveries: 2 }, 'another reader gets it')
+})
+
+t.test('the last close by another process, after the reader died: nothing acknowledged', async t => {
+  const { engine, file } = await setup('job')
+  const killed = new Set([READER_PID])
+  const reader = file(probe(killed))
+  await reader.read(0, 100, signal, READER_PID)
+  await reader.flush(READER_PID + 1)
+  await reader.flush(READER_PID)
+  await reader.flush(READER_PID + 2)
+  await reader.release()
+  t.equal(await pending(engine), 1)
+})
+
+t.test('reading on after closing a duplicate acknowledges the previous message at once', async t => {
+  const { engine, file } = await setup('a', 'b')
+  const reader = file()
+  await reader.read(0, 100, signal, READER_PID)
+  await reader.flush(READER_PID)
+  t.equal((await reader.read(2, 100, signal, READER_PID)).toString(), 'b\n')
+  t.equal(await pending(engine), 1, 'a acknowledged, b pending')
+  await reader.release()
+  t.equal(await pending(engine), 1, 'b: its reader never closed the file alive after reading it')
 })
 
 t.test('a reader killed by a signal: its message goes back, unacknowledged and no longer held', async t => {
