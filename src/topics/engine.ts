@@ -75,9 +75,10 @@ export interface TopicEngine {
   acknowledge (path: string, group: string, id: string): Promise<void>
   /**
    * Keeps message `id`, the `deliveries`th delivery of it to `consumer`, from going to another
-   * consumer for another visibility timeout; false when it is no longer that consumer's.
+   * consumer for another visibility timeout, or for that less `idleMs`: its idle time is set to
+   * `idleMs` (default 0). False when it is no longer that consumer's.
    */
-  holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number): Promise<boolean>
+  holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number, idleMs?: number): Promise<boolean>
   /** Forgets `consumer` in `group` when it holds no message. */
   leaveGroup (path: string, group: string, consumer: string): Promise<void>
   /** The consumer groups of the topic; undefined when there is no topic at `path`. */

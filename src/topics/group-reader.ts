@@ -88,9 +88,13 @@ export class GroupReader {
     this.events.acknowledged?.(this.group)
   }
 
-  /** Keeps `delivery` from going to another reader for another visibility timeout; false when it is gone from us. */
-  hold (delivery: Delivery): Promise<boolean> {
-    return this.engine.holdClaim(this.path, this.group, this.consumer, delivery.id, delivery.deliveries)
+  /**
+   * Keeps `delivery` from going to another reader for another visibility timeout, less `idleMs`
+   * (its idle time from now on: the visibility timeout less D makes it claimable in D); false
+   * when it is gone from us.
+   */
+  hold (delivery: Delivery, idleMs = 0): Promise<boolean> {
+    return this.engine.holdClaim(this.path, this.group, this.consumer, delivery.id, delivery.deliveries, idleMs)
   }
 
   /** This reader is done: its consumer is dropped from the group unless it holds messages. */

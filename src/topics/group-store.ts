@@ -34,8 +34,8 @@ export class GroupStore {
     await this.runner.command(redis => redis.xack(keys.stream, group, id))
   }
 
-  async hold (keys: TopicKeys, group: string, consumer: string, id: string, deliveries: number): Promise<boolean> {
-    return await this.runner.run('hold', [keys.stream], [group, consumer, id, deliveries]) === 1
+  async hold (keys: TopicKeys, group: string, consumer: string, id: string, deliveries: number, idleMs = 0): Promise<boolean> {
+    return await this.runner.run('hold', [keys.stream], [group, consumer, id, deliveries, idleMs]) === 1
   }
 
   async leave (keys: TopicKeys, group: string, consumer: string): Promise<void> {

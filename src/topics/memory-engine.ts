@@ -140,8 +140,8 @@ export class MemoryEngine implements TopicEngine {
     this.topics.get(path)?.groups.acknowledge(group, id)
   }
 
-  async holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number): Promise<boolean> {
-    return this.topics.get(path)?.groups.hold(group, consumer, id, deliveries) ?? false
+  async holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number, idleMs = 0): Promise<boolean> {
+    return this.topics.get(path)?.groups.hold(group, consumer, id, deliveries, idleMs) ?? false
   }
 
   async leaveGroup (path: string, group: string, consumer: string): Promise<void> {

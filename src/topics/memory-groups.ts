@@ -79,10 +79,11 @@ export class MemoryGroups {
     this.groups.get(name)?.pending.delete(id)
   }
 
-  hold (name: string, consumer: string, id: string, deliveries: number): boolean {
+  hold (name: string, consumer: string, id: string, deliveries: number, idleMs = 0): boolean {
     const delivered = this.groups.get(name)?.pending.get(id)
     if (!delivered || delivered.consumer !== consumer || delivered.deliveries !== deliveries) return false
-    delivered.since = this.clock()
+    // As XCLAIM IDLE: an idle time below zero is taken as none.
+    delivered.since = this.clock() - Math.max(0, idleMs)
     return true
   }
 

@@ -147,7 +147,7 @@ export class TopicStore implements TopicEngine {
   locate (path: string, uid: string): Promise<string | undefined> { return this.namespace.locate(path, uid) }
   claim (path: string, group: string, consumer: string, policy: GroupPolicy, done?: string): Promise<Claim | undefined> { return this.groupStore.claim(this.keys.topic(path), group, consumer, policy, done) }
   acknowledge (path: string, group: string, id: string): Promise<void> { return this.groupStore.acknowledge(this.keys.topic(path), group, id) }
-  holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number): Promise<boolean> { return this.groupStore.hold(this.keys.topic(path), group, consumer, id, deliveries) }
+  holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number, idleMs = 0): Promise<boolean> { return this.groupStore.hold(this.keys.topic(path), group, consumer, id, deliveries, idleMs) }
   leaveGroup (path: string, group: string, consumer: string): Promise<void> { return this.groupStore.leave(this.keys.topic(path), group, consumer) }
 
   async groups (path: string): Promise<GroupInfo[] | undefined> {

@@ -86,6 +86,23 @@ export function groupContract (t: Test, makeEngine: () => TopicEngine): void {
     t.equal(await engine.holdClaim('jobs', 'nogroup', 'two', a.id, 2), false, 'no such group')
   })
 
+  t.test('groups: holding with an idle time brings a message back that much sooner, its delivery count kept', async t => {
+    const { engine } = await topicWith('a')
+    const a = await engine.claim('jobs', 'w', 'one', NEVER)
+    if (a?.kind !== 'message') throw new Error('expected a message')
+    t.equal(await engine.holdClaim('jobs', 'w', 'one', a.id, 2, 58_000), false, 'not that delivery of it')
+    t.equal(await engine.holdClaim('jobs', 'w', 'one', a.id, 1, 58_000), true, 'claimable again in 2 s')
+    const none = await engine.claim('jobs', 'w', 'two', NEVER)
+    t.equal(text(none), 'none', 'not yet')
+    t.ok(none?.kind === 'none' && none.retryInMs !== undefined && none.retryInMs > 0 && none.retryInMs <= 2000, `says when: in ${none?.kind === 'none' && none.retryInMs} ms`)
+    await sleep(2100)
+    t.match(await engine.claim('jobs', 'w', 'two', NEVER), { kind: 'message', id: a.id, deliveries: 2 }, 'then to the next claimer, as its second delivery')
+    t.equal(await engine.holdClaim('jobs', 'w', 'two', a.id, 2, 120_000), true, 'an idle time past the timeout')
+    t.match(await engine.claim('jobs', 'w', 'three', NEVER), { kind: 'message', id: a.id, deliveries: 3 }, 'claimable at once')
+    t.equal(await engine.holdClaim('jobs', 'w', 'three', a.id, 3, -5000), true, 'an idle time below zero')
+    t.equal(text(await engine.claim('jobs', 'w', 'two', { visibilityMs: 10_000, maxDeliveries: 5 })), 'none', 'is taken as none')
+  })
+
   t.test('groups: past max deliveries a message is dead, with its payload as stored', async t => {
     const engine = makeEngine()
     const { uid } = await engine.create('jobs')
