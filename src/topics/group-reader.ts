@@ -1,5 +1,6 @@
 import { groupsLog } from '../log'
 import { isTransient } from '../redis/errors'
+import { Alarm } from '../util/alarm'
 import { sleep } from '../util/deadline'
 import type { Turns } from '../util/turns'
 import type { TopicEngine } from './engine'
@@ -40,6 +41,10 @@ export interface GroupEvents {
 export class GroupReader {
   /** A message finished and not acknowledged yet: the next claim acknowledges it. */
   private finished: Delivery | undefined
+  /** When messages this reader let go are claimable again (Date.now() times; see expectRetryAt). */
+  private retriesDue: number[] = []
+  /** The alarm that ends the current wait for messages, if one is under way. */
+  private waitAlarm: Alarm | undefined
 
   constructor (
     private readonly engine: TopicEngine,
@@ -97,6 +102,15 @@ export class GroupReader {
     return this.engine.holdClaim(this.path, this.group, this.consumer, delivery.id, delivery.deliveries, idleMs)
   }
 
+  /**
+   * A message this reader let go (see hold) is claimable again at `at`, a Date.now() time: a
+   * wait for messages, which looks again only when the claim before it said so, ends then.
+   */
+  expectRetryAt (at: number): void {
+    this.retriesDue.push(at)
+    this.waitAlarm?.ringBy(at)
+  }
+
   /** This reader is done: its consumer is dropped from the group unless it holds messages. */
   leave (): Promise<void> {
     return this.engine.leaveGroup(this.path, this.group, this.consumer)
@@ -126,6 +140,7 @@ export class GroupReader {
         this.finished = undefined
         return undefined
       }
+      const claimedAt = Date.now()
       const claim = await this.engine.claim(this.path, this.group, this.consumer, this.policy, this.finished?.id)
       if (claim && this.finished) {
         this.finished = undefined
@@ -144,12 +159,15 @@ export class GroupReader {
         await this.deadLetter(claim)
         continue
       }
-      if (await mayWait()) await this.wait(claim, signal)
+      if (await mayWait()) await this.wait(claim, signal, claimedAt)
     }
   }
 
-  /** Until an entry after the last one comes, or a held message may have become free. */
-  private async wait (claim: Extract<Claim, { kind: 'none' }>, signal: AbortSignal): Promise<void> {
+  /**
+   * Until an entry after the last one comes, or a held message may have become free: when the
+   * claim made at `claimedAt` said, or when a message let go since is due.
+   */
+  private async wait (claim: Extract<Claim, { kind: 'none' }>, signal: AbortSignal, claimedAt: number): Promise<void> {
     // Aborted during the claim: an abort listener added now would never fire.
     if (signal.aborted) return
     const waking = new AbortController()
@@ -158,11 +176,17 @@ export class GroupReader {
     // A message handed to another client and never acknowledged may turn up at any time, even with
     // none pending now (a service's XREADGROUP): look at least once per visibility timeout.
     const retryMs = Math.max(MIN_RETRY_MS, Math.min(claim.retryInMs ?? this.policy.visibilityMs, this.policy.visibilityMs))
-    const timer = setTimeout(() => waking.abort(), retryMs)
+    const alarm = new Alarm(() => waking.abort())
+    alarm.ringBy(Date.now() + retryMs)
+    // The claim saw what was due before it began; what is due later, it may not have.
+    this.retriesDue = this.retriesDue.filter(at => at > claimedAt)
+    for (const at of this.retriesDue) alarm.ringBy(at)
+    this.waitAlarm = alarm
     try {
       await this.engine.waitForEntries(this.path, claim.lastId, this.uid, waking.signal)
     } finally {
-      clearTimeout(timer)
+      this.waitAlarm = undefined
+      alarm.clear()
       signal.removeEventListener('abort', onAbort)
     }
   }
