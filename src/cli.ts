@@ -151,11 +151,11 @@ withRedisOptions(program.command('retain')
   .action((topic: string, options) => act(() => retainCommand(topic, options)))
 
 withOptions(withRedisOptions(program.command('work')
-  .description('run COMMAND once per message of consumer group GROUP of TOPIC, the message on its stdin ($DNPIPES_MESSAGE_ID, $DNPIPES_DELIVERY): exit 0 acknowledges it, any other exit hands it out again after the visibility timeout; SIGINT/SIGTERM stops taking messages and waits for the running commands, a second one kills them')
+  .description('run COMMAND once per message of consumer group GROUP of TOPIC, the message on its stdin ($DNPIPES_MESSAGE_ID, $DNPIPES_DELIVERY): exit 0 acknowledges it, any other exit hands it out again after --retry-delay (default: the visibility timeout); SIGINT/SIGTERM stops taking messages and waits for the running commands, a second one kills them')
   .argument('<group>', 'consumer group: the workers of a group share its messages (a mount\'s .group/GROUP/TOPIC readers too)')
   .argument('<topic>', 'topic path')
   .argument('<command...>', 'the command and its arguments, after --')), WORK_OPTIONS)
-  .addHelpText('after', '\nExamples:\n  dnpipes work builders jobs -- sh -c \'make "$(cat)"\'\n  dnpipes work resize images --concurrency 4 --visibility-timeout 120 -- ./resize.sh')
+  .addHelpText('after', '\nExamples:\n  dnpipes work builders jobs -- sh -c \'make "$(cat)"\'\n  dnpipes work resize images --concurrency 4 --visibility-timeout 120 -- ./resize.sh\n  dnpipes work mailers mails --retry-delay 5 --retry-backoff --retry-delay-max 600 -- ./send.sh')
   .action((group: string, topic: string, command: string[], options) => workCommand(group, topic, command, options).then(code => process.exit(code), fatal))
 
 // mount.fuse and /etc/fstab run `dnpipes SOURCE MOUNTPOINT -o OPTIONS` (see src/commands/fstab.ts).

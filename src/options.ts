@@ -79,6 +79,25 @@ export interface MountSettings {
   retainSeconds?: number
 }
 
+/** How `dnpipes work` brings back a job whose command failed (see commands/retry-policy.ts). */
+export interface RetrySettings {
+  /**
+   * Seconds from a failure to the job's next delivery.
+   * @default the visibility timeout
+   */
+  retryDelay?: number
+  /**
+   * The delay doubles with each delivery of the job.
+   * @default false
+   */
+  retryBackoff: boolean
+  /**
+   * Seconds the doubling stops at.
+   * @default 3600, or the retry delay when that is longer
+   */
+  retryDelayMax?: number
+}
+
 export const DEFAULTS = {
   keys: {
     prefix: 'dnpipes:'
@@ -110,6 +129,10 @@ export const DEFAULTS = {
   groups: {
     visibilityTimeout: 30,
     maxDeliveries: 5
+  },
+  retries: {
+    retryBackoff: false,
+    retryDelayMax: 3600
   },
   logging: {
     debug: false

@@ -32,7 +32,7 @@ export function positiveInteger (value: string): number {
   return parsed
 }
 
-function positiveSeconds (value: string): number {
+export function positiveSeconds (value: string): number {
   const parsed = Number(value)
   if (!Number.isFinite(parsed) || parsed <= 0 || value.trim() === '') throw new InvalidArgumentError('expected a positive number of seconds')
   return parsed

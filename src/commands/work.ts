@@ -1,23 +1,28 @@
 import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
 import { topicsLog } from '../log'
-import { groupPolicyOf } from '../options'
+import { DEFAULTS, groupPolicyOf, RetrySettings } from '../options'
 import { TopicError } from '../topics/errors'
 import { DEAD_LETTER_SUFFIX, Delivery, GroupReader } from '../topics/group-reader'
 import { heartbeatInterval, HeldMessage, HeldMessages } from '../topics/held-messages'
 import { fromFusePath } from '../topics/paths'
 import { consumerName } from './mount'
-import { flagName, MOUNT_OPTIONS, OptionDescriptor, positiveInteger } from './option-table'
+import { flagName, MOUNT_OPTIONS, OptionDescriptor, positiveInteger, positiveSeconds } from './option-table'
+import { retryDelayMs, RetryPolicy, retryPolicyOf } from './retry-policy'
 import { StoreOptions, withStore } from './session'
+import { Retries } from './work-retries'
 import { WorkPool } from './work-pool'
 
-export interface WorkOptions extends StoreOptions {
+export interface WorkOptions extends StoreOptions, RetrySettings {
   concurrency: number
   visibilityTimeout: number
   maxDeliveries: number
 }
 
-/** --concurrency, and the group options of a mount: a worker and a `.group/` file are readers alike. */
+/**
+ * --concurrency, the retry options, and the group options of a mount: a worker and a `.group/`
+ * file are readers alike.
+ */
 export const WORK_OPTIONS: readonly OptionDescriptor[] = [
   {
     flag: '--concurrency <n>',
@@ -25,7 +30,22 @@ export const WORK_OPTIONS: readonly OptionDescriptor[] = [
     default: 1,
     parse: positiveInteger
   },
-  ...MOUNT_OPTIONS.filter(descriptor => ['--visibility-timeout', '--max-deliveries'].includes(flagName(descriptor)))
+  ...MOUNT_OPTIONS.filter(descriptor => ['--visibility-timeout', '--max-deliveries'].includes(flagName(descriptor))),
+  {
+    flag: '--retry-delay <seconds>',
+    description: 'a message whose command failed is handed out again this long after the failure (default: the visibility timeout)',
+    parse: positiveSeconds
+  },
+  {
+    flag: '--retry-backoff',
+    description: 'the retry delay doubles with each delivery of the message, up to --retry-delay-max',
+    default: DEFAULTS.retries.retryBackoff
+  },
+  {
+    flag: '--retry-delay-max <seconds>',
+    description: `longest retry delay with --retry-backoff (default: ${DEFAULTS.retries.retryDelayMax}, or the retry delay when longer)`,
+    parse: positiveSeconds
+  }
 ]
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
@@ -44,6 +64,7 @@ export async function workCommand (group: string, topic: string, command: string
   if (path === '') throw new TopicError('EINVAL', 'a topic name is needed')
   if (command.length === 0) throw new Error('a command to run is needed: dnpipes work GROUP TOPIC -- COMMAND [ARGS...]')
   const policy = groupPolicyOf(options)
+  const retryPolicy = retryPolicyOf(options, policy.visibilityMs)
   const pool = new WorkPool(options.concurrency)
   return await withStore(options, async store => {
     const stat = await store.stat(path)
@@ -53,13 +74,22 @@ export async function workCommand (group: string, topic: string, command: string
     const held = new HeldMessages(heartbeatInterval(policy.visibilityMs), lost => {
       note(`message ${lost.delivery.id} is no longer held by this worker; another may run it too`)
     })
-    return await new Worker(reader, command, pool, held).run()
+    const retries = new Retries(held, policy.visibilityMs, (failed, err) => {
+      note(`message ${failed.delivery.id}: setting when it comes back failed: ${err.message}; it will be handed out again within ${secondsText(policy.visibilityMs)}`)
+    })
+    return await new Worker(reader, command, pool, held, retries, retryPolicy).run()
   }, { appendsOrWaits: true })
 }
 
 /** One line on stderr: stdout belongs to the commands. */
 function note (line: string): void {
   process.stderr.write(`dnpipes: ${line}\n`)
+}
+
+/** 2000 -> '2.0 s', 1250 -> '1.25 s', 50 -> '0.05 s'. */
+export function secondsText (ms: number): string {
+  const seconds = ms / 1000
+  return `${Number.isInteger(seconds) ? seconds.toFixed(1) : String(Number(seconds.toFixed(3)))} s`
 }
 
 class Worker {
@@ -71,7 +101,9 @@ class Worker {
     private readonly reader: GroupReader,
     private readonly command: string[],
     private readonly pool: WorkPool,
-    private readonly held: HeldMessages
+    private readonly held: HeldMessages,
+    private readonly retries: Retries,
+    private readonly retryPolicy: RetryPolicy
   ) {}
 
   async run (): Promise<number> {
@@ -85,6 +117,7 @@ class Worker {
       this.pool.drain()
       await this.pool.drained()
       for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
+      await this.retries.close()
       this.held.close()
       await this.reader.leave().catch(err => topicsLog('leaving group %s of %s: %s', this.reader.group, this.reader.path, (err as Error).message))
     }
@@ -116,6 +149,7 @@ class Worker {
   private async work (delivery: Delivery): Promise<void> {
     const message: HeldMessage = { reader: this.reader, delivery }
     this.held.add(message)
+    let retrying = false
     try {
       if (this.pool.killing.aborted) return note(`message ${delivery.id}: not run, stopping; ${this.fate(delivery)}`)
       const outcome = await this.spawnFor(delivery)
@@ -126,11 +160,15 @@ class Worker {
         return note(`message ${delivery.id}: cannot run ${this.command[0]}: ${outcome.error.message}; stopping`)
       }
       const how = 'code' in outcome ? `exited with ${outcome.code}` : `was killed by ${outcome.signal}`
-      note(`message ${delivery.id}: ${this.command[0]} ${how}; ${this.fate(delivery)}`)
+      const delayMs = retryDelayMs(this.retryPolicy, delivery.deliveries)
+      note(`message ${delivery.id}: ${this.command[0]} ${how}; ${this.fate(delivery, delayMs)}`)
+      retrying = true
+      await this.retries.bringBack(message, delayMs)
     } catch (err) {
       note(`message ${delivery.id}: ${(err as Error).message}; ${this.fate(delivery)}`)
     } finally {
-      this.held.delete(message)
+      // A failed job is the retries' to let go, at its time.
+      if (!retrying) this.held.delete(message)
     }
   }
 
@@ -142,11 +180,12 @@ class Worker {
     }
   }
 
-  /** What becomes of a message not acknowledged now. */
-  private fate (delivery: Delivery): string {
+  /** What becomes of a message not acknowledged now, and when when it is known (a retry). */
+  private fate (delivery: Delivery, inMs?: number): string {
+    const when = inMs === undefined ? '' : ` in ${secondsText(inMs)}`
     return delivery.deliveries >= this.reader.policy.maxDeliveries
-      ? `it will be moved to ${this.reader.path}${DEAD_LETTER_SUFFIX}`
-      : 'it will be handed out again'
+      ? `it will be moved to ${this.reader.path}${DEAD_LETTER_SUFFIX}${when}`
+      : `it will be handed out again${when}`
   }
 
   /**
