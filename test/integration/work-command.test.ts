@@ -22,6 +22,20 @@ const BLOCKING = ['sh', '-c', 'echo "$DNPIPES_MESSAGE_ID $DNPIPES_DELIVERY $$" >
 /** Appends "ID DELIVERY" to the file $0. */
 const RECORDING = ['sh', '-c', 'echo "$DNPIPES_MESSAGE_ID $DNPIPES_DELIVERY" >> "$0"']
 
+/**
+ * Logs "start ID DELIVERY MS" to $0 (MS: the clock in ms) and, for a delivery before the $1th,
+ * "failed ID DELIVERY MS" before it fails (exit 3).
+ */
+const FAILING_UNTIL = ['sh', '-c', 'echo "start $DNPIPES_MESSAGE_ID $DNPIPES_DELIVERY $(date +%s%3N)" >> "$0"; [ "$DNPIPES_DELIVERY" -ge "$1" ] && exit 0; echo "failed $DNPIPES_MESSAGE_ID $DNPIPES_DELIVERY $(date +%s%3N)" >> "$0"; exit 3']
+
+/** Of a FAILING_UNTIL log: ms from each failure to the next delivery's start, in order (of those that had one). */
+function retryGaps (log: string): number[] {
+  const events = lines(log).map(line => line.split(' ')).map(([what, , delivery, ms]) => ({ what, delivery: Number(delivery), ms: Number(ms) }))
+  const startOf = (delivery: number): number | undefined => events.find(event => event.what === 'start' && event.delivery === delivery)?.ms
+  return events.filter(event => event.what === 'failed' && startOf(event.delivery + 1) !== undefined)
+    .map(failed => startOf(failed.delivery + 1)! - failed.ms)
+}
+
 /** `dnpipes COMMAND --redis URL ARGS...`: the target first, before any `--`. */
 function cli (server: RedisServer, [command, ...args]: string[], options: RunOptions = {}) {
   return run(process.execPath, [CLI, command!, '--redis', server.url, ...args], options)
@@ -150,14 +164,112 @@ t.test('a failed command: handed out again after the visibility timeout, then mo
   t.same(lines(log).sort(), [`${poison} 1`, `${poison} 2`, `${suicide} 1`, `${suicide} 2`].sort(), 'two deliveries each, the second counted as such')
   t.same(worker.stderr().split('\n').sort(), [
     '',
-    `dnpipes: message ${poison}: sh exited with 3; it will be handed out again`,
-    `dnpipes: message ${poison}: sh exited with 3; it will be moved to jobs.dead`,
-    `dnpipes: message ${suicide}: sh was killed by SIGTERM; it will be handed out again`,
-    `dnpipes: message ${suicide}: sh was killed by SIGTERM; it will be moved to jobs.dead`
-  ].sort(), 'one line per failure')
+    `dnpipes: message ${poison}: sh exited with 3; it will be handed out again in 1.0 s`,
+    `dnpipes: message ${poison}: sh exited with 3; it will be moved to jobs.dead in 1.0 s`,
+    `dnpipes: message ${suicide}: sh was killed by SIGTERM; it will be handed out again in 1.0 s`,
+    `dnpipes: message ${suicide}: sh was killed by SIGTERM; it will be moved to jobs.dead in 1.0 s`
+  ].sort(), 'one line per failure, with when: the retry delay is the visibility timeout')
   worker.child.kill('SIGINT')
   t.same(await worker.exited, { code: 0, signal: null })
   t.equal(worker.stdout(), '')
+})
+
+t.test('without --retry-delay, a failed job comes back a visibility timeout after the failure', async t => {
+  const server = await redisFor(t)
+  const log = path.join(scratch(t), 'log')
+  t.equal((await cli(server, ['push', 'jobs', 'flaky'])).code, 0)
+  const [flaky] = await ids(server)
+  const worker = startWorker(t, server, ['--visibility-timeout', '1', '--concurrency', '2'], [...FAILING_UNTIL, log, '2'])
+  await waitFor(async () => lines(log).length === 3 && (await pending(server)).length === 0, 15_000, 'the second delivery to run and be acknowledged')
+  const [gap] = retryGaps(log)
+  t.ok(gap! >= 1000, `not before the visibility timeout (${gap} ms)`)
+  t.equal(worker.stderr(), `dnpipes: message ${flaky}: sh exited with 3; it will be handed out again in 1.0 s\n`)
+})
+
+t.test('--retry-delay 0.5 brings a failed job back after half a second, long before the visibility timeout', async t => {
+  const server = await redisFor(t)
+  const log = path.join(scratch(t), 'log')
+  t.equal((await cli(server, ['push', 'jobs', 'flaky'])).code, 0)
+  const [flaky] = await ids(server)
+  // With room for a second command, the worker waits for messages while the first one runs, with
+  // a timer set before the failure: the retry has to end that wait.
+  const worker = startWorker(t, server, ['--visibility-timeout', '10', '--retry-delay', '0.5', '--concurrency', '2'], [...FAILING_UNTIL, log, '2'])
+  await waitFor(async () => lines(log).length === 3 && (await pending(server)).length === 0, 9000, 'the second delivery to run and be acknowledged')
+  const [gap] = retryGaps(log)
+  t.ok(gap! >= 500 && gap! < 10_000, `after the delay, before the visibility timeout (${gap} ms)`)
+  t.same(lines(log).map(line => line.split(' ').slice(0, 3).join(' ')), [`start ${flaky} 1`, `failed ${flaky} 1`, `start ${flaky} 2`], 'its second delivery, counted as such')
+  t.equal(worker.stderr(), `dnpipes: message ${flaky}: sh exited with 3; it will be handed out again in 0.5 s\n`)
+  worker.child.kill('SIGINT')
+  t.same(await worker.exited, { code: 0, signal: null })
+})
+
+t.test('--retry-backoff doubles the delay per delivery, up to --retry-delay-max', async t => {
+  const server = await redisFor(t)
+  const log = path.join(scratch(t), 'log')
+  t.equal((await cli(server, ['push', 'jobs', 'flaky'])).code, 0)
+  const [flaky] = await ids(server)
+  const worker = startWorker(t, server, ['--visibility-timeout', '10', '--max-deliveries', '10', '--retry-delay', '0.3', '--retry-backoff', '--retry-delay-max', '1'], [...FAILING_UNTIL, log, '5'])
+  await waitFor(async () => lines(log).length === 9 && (await pending(server)).length === 0, 20_000, 'the fifth delivery to run and be acknowledged')
+  const due = [300, 600, 1000, 1000]
+  t.same(worker.stderr().split('\n'), [...due.map(ms => `dnpipes: message ${flaky}: sh exited with 3; it will be handed out again in ${ms / 1000}${ms % 1000 === 0 ? '.0' : ''} s`), ''], '0.3 s, 0.6 s, then 1.2 s and 2.4 s capped at 1 s')
+  const gaps = retryGaps(log)
+  t.equal(gaps.length, 4)
+  gaps.forEach((gap, i) => t.ok(gap >= due[i]! && gap < 10_000, `retry ${i + 1}: ${gap} ms, due after ${due[i]} ms`))
+})
+
+t.test('a retry delay longer than the visibility timeout: the job is held until a timeout before it, and nobody gets it sooner', async t => {
+  const server = await redisFor(t)
+  const dir = scratch(t)
+  const log = path.join(dir, 'log')
+  t.equal((await cli(server, ['push', 'jobs', 'flaky'])).code, 0)
+  const [flaky] = await ids(server)
+  const worker = startWorker(t, server, ['--visibility-timeout', '1', '--retry-delay', '2.5'], [...FAILING_UNTIL, log, '2'])
+  await waitFor(async () => lines(log).length === 2, 10_000, 'the first delivery to fail')
+  // Another worker of the group, looking at least once a visibility timeout, gets it at its time only.
+  startWorker(t, server, ['--visibility-timeout', '1', '--retry-delay', '2.5'], [...FAILING_UNTIL, log, '2'])
+  const [entry] = await pending(server)
+  t.same([entry?.[0], entry?.[1], entry?.[3]], [flaky, worker.consumer, 1], 'still pending with the worker, its delivery count unchanged')
+  await waitFor(async () => lines(log).length === 3 && (await pending(server)).length === 0, 15_000, 'the second delivery to run and be acknowledged')
+  const [gap] = retryGaps(log)
+  t.ok(gap! >= 2500, `not before the delay (${gap} ms), though the visibility timeout is 1 s`)
+  t.equal(worker.stderr(), `dnpipes: message ${flaky}: sh exited with 3; it will be handed out again in 2.5 s\n`)
+})
+
+t.test('stopped while it holds a job for a later retry, a worker lets it go for its time', async t => {
+  const server = await redisFor(t)
+  const log = path.join(scratch(t), 'log')
+  t.equal((await cli(server, ['push', 'jobs', 'flaky'])).code, 0)
+  const worker = startWorker(t, server, ['--visibility-timeout', '2', '--retry-delay', '3'], [...FAILING_UNTIL, log, '2'])
+  await waitFor(async () => lines(log).length === 2, 10_000, 'the first delivery to fail')
+  // Stopped 1.2 s after the failure, with 1.8 s to go: let go with an idle time of 0.2 s, not
+  // left to come back a visibility timeout after its last heartbeat (as soon as 2.5 s after the failure).
+  await new Promise(resolve => setTimeout(resolve, 1200))
+  worker.child.kill('SIGINT')
+  t.same(await worker.exited, { code: 0, signal: null }, 'a clean stop, at once')
+  startWorker(t, server, ['--visibility-timeout', '2'], [...FAILING_UNTIL, log, '2'])
+  await waitFor(async () => lines(log).length === 3 && (await pending(server)).length === 0, 15_000, 'the second delivery to run elsewhere')
+  const [gap] = retryGaps(log)
+  t.ok(gap! >= 3000, `not before its time (${gap} ms)`)
+})
+
+t.test('with retries, a job is still moved to TOPIC.dead after --max-deliveries', async t => {
+  const server = await redisFor(t)
+  const log = path.join(scratch(t), 'log')
+  t.equal((await cli(server, ['push', 'jobs', 'poison'])).code, 0)
+  const [poison] = await ids(server)
+  const worker = startWorker(t, server, ['--visibility-timeout', '10', '--retry-delay', '0.2', '--max-deliveries', '3'], [...FAILING_UNTIL, log, '99'])
+  await waitFor(async () => await server.client().xlen('dnpipes:{jobs.dead}') === 1 && (await pending(server)).length === 0, 9000, 'the message in jobs.dead, acknowledged, within the visibility timeout')
+  t.same((await cli(server, ['pull', 'jobs.dead'])).stdout.toString(), 'poison\n')
+  t.same(lines(log).filter(line => line.startsWith('start')).map(line => line.split(' ')[2]), ['1', '2', '3'], 'three deliveries')
+  t.same(worker.stderr().split('\n'), [
+    `dnpipes: message ${poison}: sh exited with 3; it will be handed out again in 0.2 s`,
+    `dnpipes: message ${poison}: sh exited with 3; it will be handed out again in 0.2 s`,
+    `dnpipes: message ${poison}: sh exited with 3; it will be moved to jobs.dead in 0.2 s`,
+    ''
+  ])
+  const gaps = retryGaps(log)
+  t.equal(gaps.length, 2)
+  for (const gap of gaps) t.ok(gap >= 200, `retried after the delay (${gap} ms)`)
 })
 
 t.test('--concurrency 3 runs three commands at once, and no more', async t => {
@@ -229,7 +341,7 @@ t.test('a second SIGINT kills the running command; its message goes to another w
   await waitFor(async () => worker.stderr().includes('waiting for 1 running command'), 5000, 'the worker to say it waits')
   worker.child.kill('SIGINT')
   t.same(await worker.exited, { code: 130, signal: null }, 'killed commands: not a clean stop')
-  t.match(worker.stderr(), `dnpipes: message ${interrupted}: sh was killed by SIGKILL; it will be handed out again\n`)
+  t.match(worker.stderr(), `dnpipes: message ${interrupted}: sh was killed by SIGKILL; it will be handed out again in 1.0 s\n`)
   t.throws(() => process.kill(Number(pid), 0), { code: 'ESRCH' }, 'the command is gone')
   t.same(lines(path.join(dir, 'finished')), [], 'it did not finish')
   const [entry, ...more] = await pending(server)
@@ -275,6 +387,12 @@ t.test('errors: no topic, a directory, no command, a command that cannot run', a
   t.equal(usage.code, 2, 'usage: the command is required')
   t.equal(badConcurrency.code, 2)
   t.equal(cannot.code, 1)
+  const [zeroDelay, maxBelowDelay] = await Promise.all([
+    cli(server, ['work', 'g', 'jobs', '--retry-delay', '0', '--', 'cat']),
+    cli(server, ['work', 'g', 'jobs', '--retry-delay', '5', '--retry-delay-max', '2', '--', 'cat'])
+  ])
+  t.equal(zeroDelay.code, 2, 'usage: a retry delay is a positive number of seconds')
+  t.same([maxBelowDelay.code, maxBelowDelay.stderr], [1, 'dnpipes: --retry-delay-max (2 s) must not be shorter than the retry delay (--retry-delay, 5 s)\n'])
   t.match(cannot.stderr, /^dnpipes: message \d+-\d+: cannot run \/nonexistent\/command: spawn \/nonexistent\/command ENOENT; stopping\n$/)
   t.equal((await pending(server)).length, 1, 'its message is not acknowledged')
 })
