@@ -12,7 +12,7 @@ export interface ShownOwner {
 }
 
 /** What a lookup answered from a listing says of a topic: the kernel asks for the real one before use. */
-const LISTED_TOPIC: TopicStat = { kind: 'topic', uid: '', size: 0, entries: 0, mtimeMs: 0, ctimeMs: 0, gen: '', lastId: '', retention: {} }
+const LISTED_TOPIC: TopicStat = { kind: 'topic', uid: '', size: 0, entries: 0, mtimeMs: 0, ctimeMs: 0, gen: '', lastId: '', retention: {}, scheduled: 0 }
 
 /**
  * What getattr answers for an entry, given its stat: the mount's owner for entries without

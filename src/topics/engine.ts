@@ -1,5 +1,5 @@
 import type { Message } from '../framing/message'
-import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, TopicStat, WakeReason } from './types'
+import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, Schedule, TopicStat, WakeReason } from './types'
 
 /**
  * What the filesystem and the CLI need of a topic store, in paths relative to the mount root
@@ -26,14 +26,22 @@ export interface TopicEngine {
    * ENOENT/ENOTDIR for the parent.
    */
   create (path: string, creator?: Creator): Promise<TopicStat>
-  /** Appends messages atomically to the topic `uid` (ESTALE when it is gone); returns its new size. */
-  append (path: string, uid: string, messages: Message[]): Promise<number>
+  /**
+   * Appends messages atomically to the topic `uid` (ESTALE when it is gone); returns its new
+   * size. With `delayMs` (else the topic's own delay, if any) they are scheduled instead: each
+   * enters that much later, in due order, and is in no read, follow or group until then.
+   */
+  append (path: string, uid: string, messages: Message[], delayMs?: number): Promise<number>
   /** Whole entries covering bytes from `request.offset`; undefined when the topic is gone. */
   read (path: string, request: ReadRequest): Promise<ReadPage | undefined>
   /** Entries after the id `afterId`, up to about `maxBytes`; undefined when the topic is gone. */
   readAfter (path: string, afterId: string, maxBytes: number): Promise<FollowPage | undefined>
-  /** Resolves when an entry after `afterId` may exist, the topic `uid` is gone, or `signal` aborts. */
-  waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason>
+  /**
+   * Resolves when an entry after `afterId` may exist, the topic `uid` is gone, or `signal`
+   * aborts; also when a scheduled message falls due or is scheduled earlier than `schedule`
+   * (from the read that found nothing) says.
+   */
+  waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal, schedule?: Schedule): Promise<WakeReason>
   /** Where the topic `uid`, last seen at `path`, is now (after renames); undefined when it is gone. */
   locate (path: string, uid: string): Promise<string | undefined>
   /** Id of the oldest entry, or undefined for an empty topic. */
@@ -50,7 +58,9 @@ export interface TopicEngine {
    * applies; ENOENT without a topic, EISDIR for a directory.
    */
   retain (path: string, change: RetentionChange): Promise<void>
-  /** Deletes every message; the topic stays and later appends go on. ENOENT without a topic. */
+  /** Sets (ms) or lifts (null) the delay of every message pushed to the topic; ENOENT without a topic, EISDIR for a directory. */
+  setDelay (path: string, delayMs: number | null): Promise<void>
+  /** Deletes every message, the scheduled ones too; the topic stays and later appends go on. ENOENT without a topic. */
   reset (path: string): Promise<void>
   /** Deletes a topic and its messages; ENOENT when there is none, EISDIR for a directory. */
   remove (path: string): Promise<void>

@@ -112,7 +112,7 @@ export class FollowCursor {
         this.afterId = page.lastId
         continue
       }
-      const reason = await this.engine.waitForEntries(this.path, this.afterId, this.uid, signal)
+      const reason = await this.engine.waitForEntries(this.path, this.afterId, this.uid, signal, page.schedule)
       if (reason === 'aborted') return EMPTY
     }
   }

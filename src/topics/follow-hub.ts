@@ -21,12 +21,15 @@ interface Waiting {
   keys: TopicKeys
   afterId: string
   uid: string
+  /** The last announcement of a scheduled message it knows of (keys.due); undefined: it does not wait for them. */
+  announced?: string
 }
 
 /** What a follower waits on: XREAD multiplexing on one Redis, notifications on a Cluster. */
 export interface Hub {
   readonly waiting: number
-  wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason>
+  /** `announced`: also wake at an announcement of a scheduled message after it (see schedule.ts). */
+  wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal, announced?: string): Promise<WakeReason>
   /** Wakes the waiters of `stream` at once: their topic was moved or removed through this mount. */
   gone (stream: string): void
   close (): void
@@ -42,9 +45,9 @@ export abstract class WaiterSet implements Hub {
   }
 
   /** Resolves when an entry after `afterId` may exist, the topic is gone, or `signal` aborts. */
-  wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason> {
+  wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal, announced?: string): Promise<WakeReason> {
     if (this.closed) return Promise.resolve('aborted')
-    const woken = this.waiters.wait({ keys, afterId, uid }, signal)
+    const woken = this.waiters.wait({ keys, afterId, uid, announced }, signal)
     this.changed()
     return woken
   }
@@ -59,17 +62,22 @@ export abstract class WaiterSet implements Hub {
     this.wakeStream(stream, 'gone')
   }
 
+  /** Wakes the waiters of `stream`: a topic's stream, or the stream of its schedule's announcements. */
   protected wakeStream (stream: string, reason: WakeReason): void {
-    this.waiters.wake(waiting => waiting.keys.stream === stream, reason)
+    this.waiters.wake(waiting => waiting.keys.stream === stream || (waiting.announced !== undefined && waiting.keys.due === stream), reason)
   }
 
-  /** The lowest id waited after, per stream. */
+  /** The lowest id waited after, per stream, with the announcement streams of the waiters that wait for them. */
   protected waitedStreams (): Map<string, string> {
     const byStream = new Map<string, string[]>()
+    const add = (stream: string, id: string): void => {
+      const ids = byStream.get(stream) ?? []
+      ids.push(id)
+      byStream.set(stream, ids)
+    }
     for (const waiter of this.waiters.values()) {
-      const ids = byStream.get(waiter.keys.stream) ?? []
-      ids.push(waiter.afterId)
-      byStream.set(waiter.keys.stream, ids)
+      add(waiter.keys.stream, waiter.afterId)
+      if (waiter.announced !== undefined) add(waiter.keys.due, waiter.announced)
     }
     return new Map([...byStream].map(([stream, ids]) => [stream, minId(ids)!]))
   }

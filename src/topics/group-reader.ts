@@ -183,7 +183,7 @@ export class GroupReader {
     for (const at of this.retriesDue) alarm.ringBy(at)
     this.waitAlarm = alarm
     try {
-      await this.engine.waitForEntries(this.path, claim.lastId, this.uid, waking.signal)
+      await this.engine.waitForEntries(this.path, claim.lastId, this.uid, waking.signal, claim.schedule)
     } finally {
       this.waitAlarm = undefined
       alarm.clear()

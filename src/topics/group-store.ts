@@ -1,6 +1,7 @@
 import type { TopicKeys } from './keys'
 import { TopicError } from './errors'
 import type { ScriptRunner } from './script-runner'
+import { scheduleOf } from './schedule'
 import type { Claim, GroupInfo, GroupPolicy } from './types'
 
 /**
@@ -9,10 +10,10 @@ import type { Claim, GroupInfo, GroupPolicy } from './types'
  * leave.lua do what must be atomic; everything else is a plain command.
  */
 export class GroupStore {
-  constructor (private readonly runner: ScriptRunner) {}
+  constructor (private readonly runner: ScriptRunner, private readonly indexEvery: number) {}
 
   async claim (keys: TopicKeys, group: string, consumer: string, policy: GroupPolicy, done = ''): Promise<Claim | undefined> {
-    const reply = await this.runner.run('claim', [keys.stream, keys.meta], [group, consumer, policy.visibilityMs, policy.maxDeliveries, done], 'buffer') as Buffer[] | null
+    const reply = await this.runner.run('claim', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], [group, consumer, policy.visibilityMs, policy.maxDeliveries, done, this.indexEvery], 'buffer') as Buffer[] | null
     if (!reply) return undefined
     const [uid, kind, ...rest] = reply
     const text = (value: Buffer | undefined): string => value?.toString() ?? ''
@@ -23,7 +24,7 @@ export class GroupStore {
         return { kind: 'dead', uid: text(uid), id: text(rest[0]), deliveries: Number(text(rest[1])), message: { payload: rest[2]!, verbatim: text(rest[3]) === '1' } }
       case 'none': {
         const retry = text(rest[1])
-        return { kind: 'none', uid: text(uid), lastId: text(rest[0]), ...(retry === '' ? {} : { retryInMs: Number(retry) }) }
+        return { kind: 'none', uid: text(uid), lastId: text(rest[0]), ...(retry === '' ? {} : { retryInMs: Number(retry) }), schedule: scheduleOf(rest[2], rest[3]) }
       }
       default:
         throw new TopicError('EIO', `unexpected claim reply ${text(kind)}`)

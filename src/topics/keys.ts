@@ -7,9 +7,17 @@
  *                              bytes (rendered size), count (entries accounted), last (last
  *                              accounted entry id), mark (next offset to index), gen (reset
  *                              generation), mtime and ctime (ms), and owner, group and
- *                              mode (absent for topics made before they were stored)
+ *                              mode (absent for topics made before they were stored), and
+ *                              for delayed delivery due (the earliest due time), dseq (order of
+ *                              the next scheduled message) and delay (the topic's own, ms)
  *   {P}{T}:idx      Sorted set byte offset -> entry id, one entry about every 64 KiB, so a read at
  *                              any offset starts near it instead of at the first message
+ *   {P}{T}:delayed  Sorted set scheduled messages (delayed delivery), scored by the time they are
+ *                              due (ms); member: 12 hex digits of order, l (line) or r
+ *                              (verbatim), the payload (helpers.lua: schedule)
+ *   {P}{T}:due      Stream     one entry (MAXLEN 1), added when a message is scheduled earlier
+ *                              than any before: wakes the topic's waiting readers on every
+ *                              mount, whose wait then ends at that time
  *   {P}{T}:moved    Hash       uid -> new path, for topics renamed away from T (standalone
  *                              Redis only), kept a day: followers on other mounts find a
  *                              renamed topic by it
@@ -34,6 +42,8 @@ export interface TopicKeys {
   stream: string
   meta: string
   index: string
+  delayed: string
+  due: string
 }
 
 function tag (path: string): string {
@@ -45,7 +55,7 @@ export class KeyLayout {
 
   topic (path: string): TopicKeys {
     const base = this.prefix + tag(path)
-    return { stream: base, meta: base + ':meta', index: base + ':idx' }
+    return { stream: base, meta: base + ':meta', index: base + ':idx', delayed: base + ':delayed', due: base + ':due' }
   }
 
   /** Forwarding addresses of the topics renamed away from `path` (same slot as its keys). */

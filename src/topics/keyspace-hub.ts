@@ -34,11 +34,12 @@ interface Subscriber {
 }
 
 /**
- * The channels of a topic: its stream's (entries added, the key deleted or renamed) and its
- * metadata hash's, whose deletion is the only event a removal of a topic without entries makes.
+ * The channels of a topic: its stream's (entries added, the key deleted or renamed), its
+ * metadata hash's, whose deletion is the only event a removal of a topic without entries makes,
+ * and its schedule's announcements (a message scheduled earlier than any before).
  */
-function channelsOf (keys: TopicKeys): [string, string] {
-  return [CHANNEL_PREFIX + keys.stream, CHANNEL_PREFIX + keys.meta]
+function channelsOf (keys: TopicKeys): [string, string, string] {
+  return [CHANNEL_PREFIX + keys.stream, CHANNEL_PREFIX + keys.meta, CHANNEL_PREFIX + keys.due]
 }
 
 /**
@@ -62,12 +63,12 @@ export class KeyspaceHub extends WaiterSet {
     this.sweeper.unref()
   }
 
-  override wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason> {
-    const woken = super.wait(keys, afterId, uid, signal)
+  override wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal, announced?: string): Promise<WakeReason> {
+    const woken = super.wait(keys, afterId, uid, signal, announced)
     if (!this.closed && !signal.aborted) {
       const watch = this.watches.get(keys.stream)
       if (watch) watch.waitedAt = Date.now()
-      this.watch(keys).then(() => this.catchUp(keys.stream), err => {
+      this.watch(keys).then(() => this.catchUp(keys.stream, keys.due), err => {
         topicsLog('keyspace subscription of %s: %s (the next sweep tries again)', keys.stream, (err as Error).message)
       })
     }
@@ -144,7 +145,7 @@ export class KeyspaceHub extends WaiterSet {
       // read again. Trims and group bookkeeping add nothing to read.
       if (event !== 'xadd' && event.startsWith('x')) return
       const key = channel.slice(CHANNEL_PREFIX.length)
-      this.waiters.wake(waiting => waiting.keys.stream === key || waiting.keys.meta === key, 'data')
+      this.waiters.wake(waiting => waiting.keys.stream === key || waiting.keys.meta === key || waiting.keys.due === key, 'data')
     })
     connection.on('ready', () => {
       if (connectedBefore) {
@@ -175,12 +176,17 @@ export class KeyspaceHub extends WaiterSet {
     })
   }
 
-  /** Wakes the waits of `stream` after an id it holds now: they were added before its subscription took effect. */
-  private async catchUp (stream: string): Promise<void> {
-    const top = await this.main.xrevrange(stream, '+', '-', 'COUNT', 1).catch(() => undefined)
-    const last = top?.[0]?.[0]
-    if (last === undefined) return
-    this.waiters.wake(waiting => waiting.keys.stream === stream && compareIds(last, waiting.afterId) > 0, 'data')
+  /**
+   * Wakes the waits of `stream` after an id it holds now, or after an announcement of a
+   * scheduled message on `due` they have not seen: they were added before its subscription took
+   * effect.
+   */
+  private async catchUp (stream: string, due: string): Promise<void> {
+    const lastOf = async (key: string): Promise<string | undefined> => (await this.main.xrevrange(key, '+', '-', 'COUNT', 1).catch(() => undefined))?.[0]?.[0]
+    const [last, announced] = await Promise.all([lastOf(stream), lastOf(due)])
+    this.waiters.wake(waiting => waiting.keys.stream === stream && (
+      (last !== undefined && compareIds(last, waiting.afterId) > 0) ||
+      (announced !== undefined && waiting.announced !== undefined && compareIds(announced, waiting.announced) > 0)), 'data')
   }
 
   private wakeAt (node: string): void {

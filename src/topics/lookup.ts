@@ -90,11 +90,11 @@ export class Lookup {
     const listing = listed ? this.keys.directory(parent) : attrs
     for (let round = 0; ; round++) {
       // Fields as stat.lua lists them, '' for each not stored.
-      const reply = (await this.runner.run('stat', [keys.stream, keys.meta, attrs, listing, keys.index], [listed ? name : '', ...this.retentionArgs]) as string).split(' ')
+      const reply = (await this.runner.run('stat', [keys.stream, keys.meta, attrs, listing, keys.index, keys.delayed], [listed ? name : '', ...this.retentionArgs, this.indexEvery]) as string).split(' ')
       if (reply[0] === 'd') {
         return { kind: 'other', attributes: directoryStat(reply[1], reply[2], reply[3], reply[4], reply[5]), listed: reply[6] || undefined }
       }
-      const [, uid = '', bytes, count, mtime, ctime, gen = '', fresh, lastId = '', owner, group, mode, retainMessages, retainBytes, retainSeconds] = reply
+      const [, uid = '', bytes, count, mtime, ctime, gen = '', fresh, lastId = '', owner, group, mode, retainMessages, retainBytes, retainSeconds, scheduled, delay] = reply
       if (fresh === '1' || round > 0) {
         return {
           kind: 'topic',
@@ -106,6 +106,8 @@ export class Lookup {
           gen,
           lastId,
           retention: retentionOf(retainMessages, retainBytes, retainSeconds),
+          scheduled: Number(scheduled),
+          ...(delay ? { delayMs: Number(delay) } : {}),
           ...parseOwnership(owner, group, mode)
         }
       }

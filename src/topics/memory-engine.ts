@@ -40,6 +40,8 @@ export class MemoryEngine implements TopicEngine {
    */
   private readonly forwards = new Map<string, Map<string, string>>()
   private readonly waiters = new Waiters<Waiting>()
+  /** The timer of each topic with scheduled messages, set for the next one's due time. */
+  private readonly dueTimers = new Map<MemoryTopic, NodeJS.Timeout>()
   /** Changes with loseEverything(), as a Redis server's run id does when it restarts. */
   private server = 1
 
@@ -87,13 +89,47 @@ export class MemoryEngine implements TopicEngine {
     return topic.stat()
   }
 
-  async append (path: string, uid: string, messages: Message[]): Promise<number> {
+  async append (path: string, uid: string, messages: Message[], delayMs?: number): Promise<number> {
     if (messages.length === 0) return 0
     const topic = this.topics.get(path)
     if (topic?.uid !== uid) throw new TopicError('ESTALE', 'ESTALE the topic was removed after it was opened')
+    const delay = delayMs ?? topic.delayMs
+    if (delay !== undefined && delay > 0) {
+      topic.schedule(messages, delay)
+      this.enterWhenDue(topic)
+      return topic.stat(this.defaultRetention).size
+    }
     const size = topic.append(messages, this.defaultRetention)
-    this.wake(waiter => waiter.path === path && waiter.uid === uid && topic.hasAfter(waiter.afterId), 'data')
+    this.wakeFollowers(topic)
     return size
+  }
+
+  async setDelay (path: string, delayMs: number | null): Promise<void> {
+    const topic = this.topics.get(path)
+    if (!topic) throw new TopicError(this.namespace.kindOf(path) === 'directory' ? 'EISDIR' : 'ENOENT', `no topic ${path}`)
+    topic.setDelay(delayMs ?? undefined)
+  }
+
+  /** Wakes the followers of `topic` that have an entry to read. */
+  private wakeFollowers (topic: MemoryTopic): void {
+    this.wake(waiter => waiter.uid === topic.uid && topic.hasAfter(waiter.afterId), 'data')
+  }
+
+  /** At the due time of `topic`'s next scheduled message: enters what is due then, and wakes its followers. */
+  private enterWhenDue (topic: MemoryTopic): void {
+    clearTimeout(this.dueTimers.get(topic))
+    const due = topic.nextDueMs
+    if (due === undefined) {
+      this.dueTimers.delete(topic)
+      return
+    }
+    const timer = setTimeout(() => {
+      this.dueTimers.delete(topic)
+      if (topic.enterDue() > 0) this.wakeFollowers(topic)
+      this.enterWhenDue(topic)
+    }, Math.max(0, due - Date.now()))
+    timer.unref()
+    this.dueTimers.set(topic, timer)
   }
 
   async read (path: string, request: ReadRequest): Promise<ReadPage | undefined> {
@@ -165,6 +201,8 @@ export class MemoryEngine implements TopicEngine {
    * and the server's id changes. Waiters are woken, as Redis's existence checks would.
    */
   loseEverything (): void {
+    for (const timer of this.dueTimers.values()) clearTimeout(timer)
+    this.dueTimers.clear()
     this.topics.clear()
     this.namespace.clear()
     this.forwards.clear()
@@ -180,6 +218,7 @@ export class MemoryEngine implements TopicEngine {
     const topic = this.topics.get(path)
     if (!topic) throw new TopicError('ENOENT', 'ENOENT no such topic')
     topic.reset()
+    this.enterWhenDue(topic)
   }
 
   async remove (path: string): Promise<void> {
@@ -243,11 +282,17 @@ export class MemoryEngine implements TopicEngine {
   /** Ends every wait ('aborted'); the topics stay, and later waits wait again. */
   close (): void {
     this.wake(() => true, 'aborted')
+    for (const timer of this.dueTimers.values()) clearTimeout(timer)
+    this.dueTimers.clear()
   }
 
   /** Forgets the topic at `path`, waking its followers ('gone'); whether there was one. */
   private dropTopic (path: string): boolean {
-    if (!this.topics.delete(path)) return false
+    const topic = this.topics.get(path)
+    if (!topic) return false
+    this.topics.delete(path)
+    clearTimeout(this.dueTimers.get(topic))
+    this.dueTimers.delete(topic)
     this.wake(waiter => waiter.path === path, 'gone')
     return true
   }

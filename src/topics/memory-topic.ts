@@ -26,6 +26,12 @@ export interface MemoryPage {
   count: number
 }
 
+/** A message scheduled to enter at `dueMs` (delayed delivery). */
+interface Scheduled {
+  dueMs: number
+  message: Message
+}
+
 /** Id before every entry, as a stream's counters name "no entry yet". */
 const NO_ID = '0-0'
 
@@ -47,6 +53,10 @@ export class MemoryTopic {
   /** Where the oldest entry kept starts: the bytes retention deleted since the last reset. */
   private head = 0
   private retention: RetentionLimits = {}
+  /** Scheduled messages by due time, those due at the same ms in the order they were pushed. */
+  private scheduled: Scheduled[] = []
+  /** Every message pushed waits this long first (delay-seconds); undefined for none. */
+  private delay: number | undefined
   /** The last id made: a reset keeps it, as a stream keeps its last id through XTRIM. */
   private lastMs = 0
   private lastSeq = 0
@@ -72,8 +82,9 @@ export class MemoryTopic {
     return this.entries[0]?.id
   }
 
-  /** Its counters, once trimmed to its retention limits (else `defaults`). */
+  /** Its counters, once its due messages entered and it is trimmed to its retention limits (else `defaults`). */
   stat (defaults: RetentionLimits = {}): TopicStat {
+    this.enterDue()
     this.trim(defaults)
     return {
       kind: 'topic',
@@ -85,6 +96,8 @@ export class MemoryTopic {
       gen: this.generation,
       lastId: this.lastId,
       retention: { ...this.retention },
+      scheduled: this.scheduled.length,
+      ...(this.delay === undefined ? {} : { delayMs: this.delay }),
       ...this.ownership
     }
   }
@@ -100,8 +113,52 @@ export class MemoryTopic {
     this.ctimeMs = Date.now()
   }
 
-  /** Stores each message as one entry, then trims to the retention limits; returns the new size. */
+  /** The delay of every message pushed when the pusher gives none. */
+  get delayMs (): number | undefined {
+    return this.delay
+  }
+
+  /** Sets or lifts (undefined) its own delay; the ctime is now. */
+  setDelay (ms: number | undefined): void {
+    this.delay = ms
+    this.touch()
+  }
+
+  /** When the next scheduled message is due; undefined when none is scheduled. */
+  get nextDueMs (): number | undefined {
+    return this.scheduled[0]?.dueMs
+  }
+
+  /** Schedules the messages to enter `delayMs` from now, after any due no later. */
+  schedule (messages: Message[], delayMs: number): void {
+    const dueMs = Date.now() + delayMs
+    let at = this.scheduled.length
+    while (at > 0 && this.scheduled[at - 1]!.dueMs > dueMs) at--
+    const copies = messages.map(message => ({ dueMs, message: { payload: Buffer.from(message.payload), verbatim: message.verbatim } }))
+    this.scheduled.splice(at, 0, ...copies)
+  }
+
+  /** Enters the scheduled messages due by now, in due order; how many did. */
+  enterDue (): number {
+    const now = Date.now()
+    let due = 0
+    while (due < this.scheduled.length && this.scheduled[due]!.dueMs <= now) due++
+    if (due === 0) return 0
+    const entering = this.scheduled.splice(0, due).map(scheduled => scheduled.message)
+    this.add(entering)
+    this.trim({})
+    return due
+  }
+
+  /** Stores each message as one entry after those due, then trims to the retention limits; returns the new size. */
   append (messages: Message[], defaults: RetentionLimits = {}): number {
+    this.enterDue()
+    this.add(messages)
+    this.trim(defaults)
+    return this.bytes
+  }
+
+  private add (messages: Message[]): void {
     for (const message of messages) {
       // Copies: the caller's buffers may be reused once the append has returned.
       const fields = messageFields(message).map(field => Buffer.from(field))
@@ -110,8 +167,6 @@ export class MemoryTopic {
       this.bytes += size
     }
     this.mtimeMs = this.lastMs
-    this.trim(defaults)
-    return this.bytes
   }
 
   /** Sets or lifts its own limits (the ctime is now), then trims to what applies. */
@@ -136,9 +191,10 @@ export class MemoryTopic {
     this.bytes -= trimmed.bytes
   }
 
-  /** Deletes every entry; the identity, the ids made so far and the limits stay. */
+  /** Deletes every entry, and the scheduled ones; the identity, the ids made so far, the limits and the delay stay. */
   reset (): void {
     this.entries = []
+    this.scheduled = []
     this.bytes = 0
     this.head = 0
     this.gen++
@@ -156,6 +212,7 @@ export class MemoryTopic {
    * there are none, and so is it when the reader's next entry was trimmed away.
    */
   read (offset: number, maxBytes: number, base: number | undefined, gen: string): MemoryPage {
+    if (offset === 0) this.enterDue()
     const from = base === undefined || gen !== this.generation ? this.head : base
     const at = offset + from
     if (at < this.head) return { base: from, firstPos: offset, lastId: '', data: Buffer.alloc(0), count: 0 }
@@ -164,10 +221,12 @@ export class MemoryTopic {
 
   /** Entries after the id `afterId`, until about `maxBytes` are taken. */
   readAfter (afterId: string, maxBytes: number): MemoryPage {
+    this.enterDue()
     return this.take(this.search(entry => compareIds(entry.id, afterId) > 0), maxBytes, this.head)
   }
 
   entryAfter (afterId: string): GroupEntry | undefined {
+    this.enterDue()
     return this.entries[this.search(entry => compareIds(entry.id, afterId) > 0)]
   }
 

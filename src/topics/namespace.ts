@@ -48,7 +48,7 @@ export class Namespace {
   async remove (path: string): Promise<void> {
     const { parent, name } = splitPath(path)
     const keys = this.keys.topic(path)
-    const existed = await this.runner.run('remove', [keys.stream, keys.meta, keys.index], [])
+    const existed = await this.runner.run('remove', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], [])
     if (existed !== 1 && await this.lookup.childKind(path) === 'd') throw new TopicError('EISDIR', `${path} is a directory`)
     const listed = await this.link(parent, 'drop', name)
     if (existed !== 1 && !listed) throw new TopicError('ENOENT', `no topic ${path}`)
@@ -106,7 +106,7 @@ export class Namespace {
     const dst = splitPath(to)
     const a = this.keys.topic(from)
     const b = this.keys.topic(to)
-    await this.runner.run('rename', [a.stream, a.meta, a.index, b.stream, b.meta, b.index,
+    await this.runner.run('rename', [a.stream, a.meta, a.index, a.delayed, a.due, b.stream, b.meta, b.index, b.delayed, b.due,
       this.keys.directory(src.parent), this.keys.directory(dst.parent), this.keys.moved(from),
       this.keys.directoryAttributes(src.parent), this.keys.directoryAttributes(dst.parent)],
     [src.name, dst.name, to, FORWARD_SECONDS, this.channel, src.parent, dst.parent])

@@ -8,20 +8,21 @@ import { toTopicFailure } from './errors'
 /** Each script, with the number of its arguments that are keys (its .lua file names them). */
 const SCRIPT_KEYS = {
   create: 2,
-  stat: 5,
-  append: 3,
+  stat: 6,
+  append: 5,
   reconcile: 3,
-  read: 3,
-  follow: 2,
-  reset: 3,
-  remove: 3,
-  rename: 11,
+  read: 4,
+  follow: 5,
+  reset: 4,
+  remove: 5,
+  rename: 15,
   link: 2,
   own: 1,
-  claim: 2,
+  claim: 5,
   hold: 1,
   leave: 1,
-  retain: 3
+  retain: 3,
+  delay: 1
 } as const
 
 export type ScriptName = keyof typeof SCRIPT_KEYS

@@ -16,7 +16,8 @@ import { Namespace } from './namespace'
 import { RangedPages } from './ranged-pages'
 import { retentionArgs, retentionChangeArgs } from './retention'
 import { ScriptRunner } from './script-runner'
-import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, TopicStat, WakeReason } from './types'
+import { scheduleOf, untilDue } from './schedule'
+import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, Schedule, TopicStat, WakeReason } from './types'
 
 export interface TopicStoreOptions {
   /** @default "dnpipes:" */
@@ -104,7 +105,7 @@ export class TopicStore implements TopicEngine {
     this.directories = this.options.holdDirectories && !this.cluster ? new DirectoryWatch(redis as Redis, this.keys.directoriesChannel()) : undefined
     this.retentionArgs = retentionArgs(this.options.defaultRetention)
     this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery, this.cluster, this.options.defaultRetention, this.directories?.cache)
-    this.groupStore = new GroupStore(this.runner)
+    this.groupStore = new GroupStore(this.runner, this.options.indexEvery)
     this.namespace = new Namespace(this.runner, this.keys, this.lookup, this.cluster, this.directories)
     this.ranged = this.options.rangedPageBytes > 0
       ? new RangedPages(redis, this.cluster, this.options.rangedPageBytes, commandTimeoutOf(redis), this.options.onReplyBytes)
@@ -175,16 +176,17 @@ export class TopicStore implements TopicEngine {
    * Appends messages in one atomic step, so messages from concurrent writers never interleave
    * inside one call. Resolves once Redis has applied them.
    */
-  async append (path: string, uid: string, messages: Message[]): Promise<number> {
+  async append (path: string, uid: string, messages: Message[], delayMs?: number): Promise<number> {
     if (messages.length === 0) return 0
     const keys = this.keys.topic(path)
     const args: Array<string | number | Buffer> = [uid, this.options.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.notifyChannel, ...this.retentionArgs]
     // Set once Redis refused the append as full: a topic with limits then trims first (append.lua).
     const makeRoom = args.push('') - 1
+    args.push(delayMs === undefined ? '' : Math.round(delayMs))
     for (const message of messages) args.push(message.payload)
     for (let round = 0; ; round++) {
       try {
-        const reply = await this.runner.run('append', [keys.stream, keys.meta, keys.index], args) as [string, string]
+        const reply = await this.runner.run('append', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], args) as [string, string]
         if (this.options.waitReplicas > 0) await this.awaitReplicas(keys.stream)
         return Number(reply[0])
       } catch (err) {
@@ -228,7 +230,7 @@ export class TopicStore implements TopicEngine {
       const page = await this.ranged.read(keys, { gen: request.gen, base: request.base, afterId: request.afterId, afterPos: request.afterPos, end })
       if (page) return page
     }
-    const reply = await this.runner.run('read', [keys.stream, keys.meta, keys.index], [
+    const reply = await this.runner.run('read', [keys.stream, keys.meta, keys.index, keys.delayed], [
       request.gen, request.offset, request.afterId, request.afterPos, request.maxBytes, this.options.indexEvery, this.options.rangedPageBytes,
       request.base ?? ''
     ], 'buffer') as [Buffer, Buffer, Buffer, Buffer, number, Buffer, Buffer, Buffer, Buffer] | null
@@ -241,23 +243,36 @@ export class TopicStore implements TopicEngine {
   /** Entries after `afterId` (by id, not by byte offset), up to about `maxBytes`. */
   async readAfter (path: string, afterId: string, maxBytes: number): Promise<FollowPage | undefined> {
     const keys = this.keys.topic(path)
-    const reply = await this.runner.run('follow', [keys.stream, keys.meta], [afterId, maxBytes], 'buffer') as [Buffer, Buffer, Buffer, number] | null
+    const reply = await this.runner.run('follow', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], [afterId, maxBytes, this.options.indexEvery], 'buffer') as [Buffer, Buffer, Buffer, number, Buffer?, Buffer?] | null
     if (!reply) return undefined
-    const [uid, lastId, data, count] = reply
-    return { uid: uid.toString(), lastId: lastId.toString(), data, count }
+    const [uid, lastId, data, count, dueIn, announced] = reply
+    const page: FollowPage = { uid: uid.toString(), lastId: lastId.toString(), data, count }
+    if (announced) page.schedule = scheduleOf(dueIn, announced)
+    return page
   }
 
   /**
    * Waits on one multiplexed XREAD (follow-hub.ts), or on a Cluster on keyspace notifications
    * (keyspace-hub.ts), or failing those on the appends' announcements and a poll.
    */
-  waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason> {
+  waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal, schedule?: Schedule): Promise<WakeReason> {
     this.hub ??= !this.cluster
       ? new FollowHub(this.redis as Redis)
       : this.options.keyspaceEvents
         ? new KeyspaceHub(this.redis as Cluster)
         : new NotifyHub(this.redis as Cluster, { channel: this.notifyChannel, pollMs: NOTIFY_POLL_MS })
-    return this.hub.wait(this.keys.topic(path), afterId, uid, signal)
+    return untilDue(schedule?.dueInMs, signal, woken => this.hub!.wait(this.keys.topic(path), afterId, uid, woken, schedule?.announced))
+  }
+
+  async setDelay (path: string, delayMs: number | null): Promise<void> {
+    try {
+      await this.runner.run('delay', [this.keys.topic(path).meta], [delayMs === null ? '-' : Math.round(delayMs)])
+    } catch (err) {
+      if (err instanceof TopicError && err.code === 'ENOENT' && (await this.lookup.stat(path))?.kind === 'directory') {
+        throw new TopicError('EISDIR', `${path} is a directory`)
+      }
+      throw err
+    }
   }
 
   async firstId (path: string): Promise<string | undefined> {
@@ -293,6 +308,6 @@ export class TopicStore implements TopicEngine {
 
   async reset (path: string): Promise<void> {
     const keys = this.keys.topic(path)
-    await this.runner.run('reset', [keys.stream, keys.meta, keys.index], [])
+    await this.runner.run('reset', [keys.stream, keys.meta, keys.index, keys.delayed], [])
   }
 }

@@ -50,6 +50,10 @@ export interface TopicStat extends Ownership {
   lastId: string
   /** The topic's own limits (a mount's defaults apply to a topic with none). */
   retention: RetentionLimits
+  /** Messages scheduled (delayed delivery) that have not entered yet: not in `size` or `entries`. */
+  scheduled: number
+  /** The topic's own delay: every message pushed to it waits this long before it enters. */
+  delayMs?: number
 }
 
 export interface DirectoryStat extends Ownership {
@@ -114,6 +118,20 @@ export interface FollowPage {
   lastId: string
   data: Buffer
   count: number
+  /** With no entries: what a wait needs to know of the scheduled messages (engines that need it). */
+  schedule?: Schedule
+}
+
+/**
+ * What a reader about to wait knows of a topic's scheduled messages (delayed delivery): its
+ * wait ends when the earliest is due, or when one is scheduled earlier than that (announced
+ * after `announced`).
+ */
+export interface Schedule {
+  /** Ms until the earliest scheduled message is due; undefined when none is scheduled. */
+  dueInMs?: number
+  /** The engine's mark of the last announcement of an earlier due time ("0-0" for none yet). */
+  announced: string
 }
 
 /** Why a wait for new entries ended: there may be some, the topic was removed or replaced, or the wait was cancelled. */
@@ -137,7 +155,7 @@ export type Claim =
    * Nothing to hand out: wait for an entry after `lastId`, or until `retryInMs` has passed,
    * when a message another reader holds may become claimable (absent when none is held).
    */
-  | { kind: 'none', uid: string, lastId: string, retryInMs?: number }
+  | { kind: 'none', uid: string, lastId: string, retryInMs?: number, schedule?: Schedule }
 
 /** A consumer group of a topic, as `dnpipes stat` shows it (XINFO GROUPS). */
 export interface GroupInfo {

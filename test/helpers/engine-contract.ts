@@ -8,6 +8,7 @@ import { compareIds } from '../../src/topics/stream-id'
 import type { DirectoryStat, ReadRequest, RetentionLimits } from '../../src/topics/types'
 import { groupContract } from './group-contract'
 import { retentionContract } from './retention-contract'
+import { scheduleContract } from './schedule-contract'
 
 /**
  * The contract of a topic engine, through the TopicEngine API and the rendered bytes alone: one
@@ -72,6 +73,7 @@ export async function messagesOf (engine: TopicEngine, path: string): Promise<st
 export function engineContract (t: Test, makeEngine: (defaultRetention?: RetentionLimits) => TopicEngine, features: EngineFeatures): void {
   groupContract(t, () => makeEngine())
   retentionContract(t, makeEngine)
+  scheduleContract(t, () => makeEngine(), features)
 
   const engines: TopicEngine[] = []
   const freshStore = (): TopicEngine => {

@@ -1,5 +1,6 @@
--- KEYS stream, meta. ARGV group, consumer, visibility (ms), max deliveries, done ('' or the id
--- of a message the consumer finished: acknowledged first, in the same step).
+-- KEYS stream, meta, idx, delayed, due. ARGV group, consumer, visibility (ms), max deliveries,
+-- done ('' or the id of a message the consumer finished: acknowledged first, in the same
+-- step), indexEvery.
 -- Hands one message of the topic to `consumer` of consumer group `group`, creating the group at
 -- the topic's first message if it is new. A message another consumer was given and has not
 -- acknowledged for `visibility` ms goes first (XAUTOCLAIM), then a new one (XREADGROUP).
@@ -7,9 +8,13 @@
 --   'message', id, deliveries, rendered bytes
 --   'dead', id, deliveries, payload, '1' when verbatim: delivered more than max deliveries
 --     times; still pending (the caller moves it to TOPIC.dead, then acknowledges it)
---   'none', last id of the stream, ms until a pending message may be claimed ('' for none known)
+--   'none', last id of the stream, ms until a pending message may be claimed ('' for none known),
+--     ms until the next scheduled message is due ('' for none) and the id of the last
+--     announcement of one (helpers.lua: schedule_of)
+-- Scheduled messages due by now enter first.
 local uid = redis.call('HGET', KEYS[2], 'uid')
 if not uid then return nil end
+catch_up(KEYS[1], KEYS[2], KEYS[3], KEYS[4], tonumber(ARGV[6]))
 local stream, group, consumer = KEYS[1], ARGV[1], ARGV[2]
 local visibility, max_deliveries = tonumber(ARGV[3]), tonumber(ARGV[4])
 
@@ -71,4 +76,5 @@ for _, p in ipairs(pending) do
   if left < 0 then left = 0 end
   if retry == '' or left < retry then retry = left end
 end
-return {uid, 'none', last_id(stream), tostring(retry)}
+local due_in, announced = schedule_of(KEYS[2], KEYS[5])
+return {uid, 'none', last_id(stream), tostring(retry), due_in, announced}

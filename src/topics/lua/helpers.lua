@@ -264,3 +264,102 @@ local function trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s, 
   head, bytes, count = set_head(meta, idx, head + dropped_b, bytes - dropped_b, count - dropped_n)
   return head, bytes, count, dropped_n >= TRIM_MAX
 end
+
+-- Scheduled messages (delayed delivery; keys.ts: {T}:delayed and {T}:due). A message pushed
+-- with a delay waits in the sorted set {T}:delayed, scored by the time it is due (ms, Redis's
+-- clock), as a member '<seq: 12 hex digits><flag: l or r><payload>', so that messages due at
+-- the same ms enter in the order they were pushed. The meta field `due` holds the earliest
+-- due time, so scripts that find none pay one field of a hash. Until it enters, a message is
+-- in no read, follow or group.
+
+-- Messages one script enters at most: more are left for the next script that looks.
+local ENTER_MAX = 1000
+
+-- Appends one message to the stream, indexed as append.lua indexes; returns its id, the new
+-- bytes and the next offset to index.
+local function add_entry(stream, idx, payload, verbatim, head, bytes, mark, every)
+  local id, size
+  if verbatim then
+    id = redis.call('XADD', stream, '*', PAYLOAD_FIELD, payload, VERBATIM_FIELD, '1')
+    size = #payload
+  else
+    id = redis.call('XADD', stream, '*', PAYLOAD_FIELD, payload)
+    size = #payload + 1
+  end
+  -- Index points are offsets from the first entry since the last reset, trimmed ones included.
+  if head + bytes >= mark then
+    redis.call('ZADD', idx, head + bytes, id)
+    mark = head + bytes + every
+  end
+  return id, bytes + size, mark
+end
+
+-- Stores the earliest due time left in the meta hash (none: the field goes).
+local function note_next_due(meta, delayed)
+  local first = redis.call('ZRANGE', delayed, 0, 0, 'WITHSCORES')
+  if first[2] then
+    redis.call('HSET', meta, 'due', first[2])
+  else
+    redis.call('HDEL', meta, 'due')
+  end
+end
+
+-- Enters the messages due by `now`, in due order, after the last entry `id` of counters that
+-- are up to date; returns id, bytes, count and mark as they are then (the caller stores them).
+local function enter_due(stream, meta, idx, delayed, now, id, head, bytes, count, mark, every)
+  local due = redis.call('ZRANGEBYSCORE', delayed, '-inf', now, 'LIMIT', 0, ENTER_MAX)
+  for _, member in ipairs(due) do
+    id, bytes, mark = add_entry(stream, idx, string.sub(member, 14), string.byte(member, 13) == 114, head, bytes, mark, every)
+  end
+  if #due > 0 then redis.call('ZREM', delayed, unpack(due)) end
+  note_next_due(meta, delayed)
+  return id, bytes, count + #due, mark
+end
+
+-- For the scripts that read a topic: enters its scheduled messages that are due, when it has
+-- any and its counters are up to date (else the next append, or a stat after the reconcile,
+-- does), trimming to the topic's own retention limits as an append would.
+local function catch_up(stream, meta, idx, delayed, every)
+  local due = redis.call('HGET', meta, 'due')
+  if not due then return end
+  local now = now_ms()
+  if tonumber(due) > now then return end
+  local m = redis.call('HMGET', meta, 'bytes', 'count', 'last', 'mark', 'head',
+    'retain-messages', 'retain-bytes', 'retain-seconds')
+  local count = tonumber(m[2])
+  if changed_since(stream, m[3], count) then return end
+  local head = tonumber(m[5]) or 0
+  local id, bytes, mark
+  id, bytes, count, mark = enter_due(stream, meta, idx, delayed, now, m[3], head, tonumber(m[1]), count, tonumber(m[4]), every)
+  redis.call('HSET', meta, 'bytes', bytes, 'count', count, 'last', id, 'mark', mark, 'mtime', id_ms(id))
+  local max_m, max_b, max_s = limits_of(m[6], m[7], m[8], '', '', '')
+  if max_m or max_b or max_s then trim(stream, meta, idx, head, bytes, count, max_m, max_b, max_s) end
+end
+
+-- What a reader about to wait needs to know of the schedule: ms until the earliest message is
+-- due ('' for none), and the id of the last announcement of an earlier due time on {T}:due
+-- ('0-0' for none), after which its wait also wakes.
+local function schedule_of(meta, due_stream)
+  local due = redis.call('HGET', meta, 'due')
+  local due_in = ''
+  if due then due_in = num(math.max(tonumber(due) - now_ms(), 0)) end
+  return due_in, last_id(due_stream)
+end
+
+-- Schedules payloads ARGV[first..] (flags as append.lua's) to enter `delay` ms from now. When
+-- that is earlier than any due time before, the readers waiting on the topic are told on
+-- {T}:due (one entry kept) and, on a Cluster without keyspace notifications, on `channel`.
+local function schedule(stream, meta, delayed, due_stream, flags, first, delay, channel)
+  local due = now_ms() + delay
+  local seq = redis.call('HINCRBY', meta, 'dseq', #ARGV - first + 1) - (#ARGV - first + 1)
+  for i = first, #ARGV do
+    local flag = 'l'
+    if string.byte(flags, i - first + 1) == 114 then flag = 'r' end
+    redis.call('ZADD', delayed, due, string.format('%012x', seq + i - first) .. flag .. ARGV[i])
+  end
+  local before = tonumber(redis.call('HGET', meta, 'due'))
+  if before and before <= due then return end
+  redis.call('HSET', meta, 'due', due)
+  redis.call('XADD', due_stream, 'MAXLEN', 1, '*', 'at', due)
+  if channel ~= '' then redis.call('PUBLISH', channel, stream) end
+end

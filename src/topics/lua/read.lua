@@ -1,4 +1,4 @@
--- KEYS stream, meta, idx. ARGV gen, offset, afterId, afterPos, maxBytes, indexEvery, rangedBytes,
+-- KEYS stream, meta, idx, delayed. ARGV gen, offset, afterId, afterPos, maxBytes, indexEvery, rangedBytes,
 -- base.
 -- Returns {gen, firstPos, lastId, bytes, count, nextId, nextPos, uid, base}: the rendered bytes
 -- of `count` entries that reach into [offset, offset + maxBytes), starting at byte firstPos,
@@ -12,6 +12,8 @@
 -- (a sequential reader costs no seek); otherwise it starts at the nearest indexed entry. A
 -- reader whose next entry was trimmed away gets no entries (end of file): what it read stays
 -- one run of consecutive messages.
+-- A replay from the start sees the scheduled messages due by now (helpers.lua: catch_up).
+if ARGV[3] == '' then catch_up(KEYS[1], KEYS[2], KEYS[3], KEYS[4], tonumber(ARGV[6])) end
 local m = redis.call('HMGET', KEYS[2], 'uid', 'gen', 'head')
 if not m[1] then return nil end
 local gen = m[2]

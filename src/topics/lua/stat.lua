@@ -1,14 +1,16 @@
 -- KEYS stream, meta, attrs (what a directory at the same path would have stored), listing
--- (the parent directory's), idx. ARGV name in that listing, or '' not to look there: on a Redis
--- Cluster the listing is in another slot, so KEYS[4] repeats KEYS[3] and the caller asks the
--- listing itself; then the mount's default retention (messages, bytes, seconds; '' for none).
--- A topic is trimmed to its retention limits first, so that an idle topic with an age limit
--- shrinks too.
+-- (the parent directory's), idx, delayed. ARGV name in that listing, or '' not to look there:
+-- on a Redis Cluster the listing is in another slot, so KEYS[4] repeats KEYS[3] and the caller
+-- asks the listing itself; then the mount's default retention (messages, bytes, seconds; ''
+-- for none), then indexEvery.
+-- The scheduled messages due by now enter first, and a topic is trimmed to its retention
+-- limits, so that an idle topic with an age limit shrinks too.
 -- Returns one string of fields joined by spaces (an empty field for a value not stored): one
 -- string costs the server and the client less than an array of them, and every ls -l pays
 -- this once per name.
 --   't uid bytes count mtime ctime gen fresh lastId owner group mode retainMessages
---     retainBytes retainSeconds' for a topic, fresh 0 when entries were added or removed by
+--     retainBytes retainSeconds scheduled delay' for a topic (scheduled: how many messages wait
+--     to enter; delay: the topic's own delay in ms), fresh 0 when entries were added or removed by
 --     another client since the counters were last brought up to date (nothing is trimmed then);
 --   else 'd owner group mode mtime ctime listed': a directory's stored attributes and how the
 --     parent lists the name (empty when it does not, or was not asked). Whether there is a
@@ -18,8 +20,13 @@ local function joined(fields, n)
   for i = 1, n do out[i] = fields[i] or '' end
   return table.concat(out, ' ')
 end
-local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'mtime', 'ctime', 'gen', 'last',
-  'owner', 'group', 'mode', 'retain-messages', 'retain-bytes', 'retain-seconds', 'head')
+local FIELDS = {'uid', 'bytes', 'count', 'mtime', 'ctime', 'gen', 'last', 'owner', 'group', 'mode',
+  'retain-messages', 'retain-bytes', 'retain-seconds', 'head', 'due', 'delay'}
+local m = redis.call('HMGET', KEYS[2], unpack(FIELDS))
+if m[15] and tonumber(m[15]) <= now_ms() then
+  catch_up(KEYS[1], KEYS[2], KEYS[5], KEYS[6], tonumber(ARGV[5]))
+  m = redis.call('HMGET', KEYS[2], unpack(FIELDS))
+end
 if not m[1] then
   local a = redis.call('HMGET', KEYS[3], 'owner', 'group', 'mode', 'mtime', 'ctime')
   local listed = false
@@ -36,4 +43,6 @@ else
     m[2], m[3] = bytes, count
   end
 end
-return joined({'t', m[1], m[2], m[3], m[4], m[5], m[6], fresh, last, m[8], m[9], m[10], m[11], m[12], m[13]}, 15)
+local scheduled = 0
+if m[15] then scheduled = redis.call('ZCARD', KEYS[6]) end
+return joined({'t', m[1], m[2], m[3], m[4], m[5], m[6], fresh, last, m[8], m[9], m[10], m[11], m[12], m[13], scheduled, m[16]}, 17)

@@ -8,7 +8,7 @@ const seed = Number(process.env.FC_SEED ?? 20261123)
 const MOUNTED = 1_700_000_000_000
 const owner = { uid: 1000, gid: 100, readOnly: false }
 const topic = (size: number, mtimeMs: number, ctimeMs: number): TopicStat =>
-  ({ kind: 'topic', uid: 'u', size, entries: 1, mtimeMs, ctimeMs, gen: '0', lastId: '1-0', retention: {} })
+  ({ kind: 'topic', uid: 'u', size, entries: 1, mtimeMs, ctimeMs, gen: '0', lastId: '1-0', retention: {}, scheduled: 0 })
 
 t.test('a topic is a regular file of its exact size, dated by its newest message', async t => {
   const attr = buildAttr(topic(1234, MOUNTED + 5000, MOUNTED + 1000), owner, MOUNTED)
