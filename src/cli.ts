@@ -3,7 +3,7 @@ import createDebug from 'debug'
 import { Command, Option } from 'commander'
 import { doctorCommand } from './commands/doctor'
 import { fstabMount, parseFstabArgs } from './commands/fstab'
-import { commanderOption, limitOf, OptionDescriptor, MOUNT_OPTIONS, TARGET_OPTIONS } from './commands/option-table'
+import { commanderOption, delaySeconds, limitOf, OptionDescriptor, MOUNT_OPTIONS, TARGET_OPTIONS } from './commands/option-table'
 import { mountCommand } from './commands/mount'
 import { lsCommand, mkdirCommand, mvCommand, rmCommand } from './commands/namespace-commands'
 import { pullCommand, pushCommand, resetCommand, statCommand } from './commands/topic-commands'
@@ -87,7 +87,8 @@ withRedisOptions(program.command('push')
   .argument('<topic>', 'topic path, as under the mount: team/a/orders')
   .argument('[message...]', 'the message; stdin when absent'))
   .addOption(framingOption())
-  .addHelpText('after', '\nExamples:\n  dnpipes push jobs "build 42"\n  journalctl -f | dnpipes push logs/host1')
+  .option('--delay <seconds>', 'the messages enter the topic this much later (fractions allowed), in due order, invisible until then', delaySeconds)
+  .addHelpText('after', '\nExamples:\n  dnpipes push jobs "build 42"\n  dnpipes push --delay 30 jobs "retry 42"\n  journalctl -f | dnpipes push logs/host1')
   .action((topic: string, words: string[], options) => act(() => pushCommand(topic, words, options)))
 
 withRedisOptions(program.command('pull')

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander'
 import { FRAMINGS } from '../framing/message'
 import { MOUNT_DEFAULTS } from '../options'
+import { delayMsOf, MAX_DELAY_SECONDS } from '../topics/schedule'
 import { parseLimit, RetentionKind } from '../topics/retention'
 
 /**
@@ -30,6 +31,13 @@ export function positiveInteger (value: string): number {
   const parsed = Number(value)
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number')
   return parsed
+}
+
+/** A delay in seconds (0 to a week, fractions allowed), in ms; see topics/schedule.ts. */
+export function delaySeconds (value: string): number {
+  const ms = delayMsOf(value.trim())
+  if (ms === undefined) throw new InvalidArgumentError(`expected a number of seconds from 0 to ${MAX_DELAY_SECONDS}`)
+  return ms
 }
 
 export function positiveSeconds (value: string): number {

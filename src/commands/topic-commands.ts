@@ -38,6 +38,8 @@ export async function requireTopic (store: TopicEngine, path: string): Promise<T
 
 export interface PushOptions extends StoreOptions {
   framing: Framing
+  /** Scheduled this many ms later (delayed delivery); the topic's own delay when absent. */
+  delay?: number
 }
 
 /**
@@ -49,18 +51,18 @@ export async function pushCommand (topic: string, words: string[], options: Push
   await withStore(options, async store => {
     const { uid } = await ensureTopic(store, path, cliCreators())
     if (words.length > 0) {
-      await store.append(path, uid, [{ payload: Buffer.from(words.join(' ')), verbatim: false }])
+      await store.append(path, uid, [{ payload: Buffer.from(words.join(' ')), verbatim: false }], options.delay)
       return
     }
     const framer = createFramer(options.framing)
     const progress = new Progress(path)
     for await (const chunk of process.stdin) {
       const messages: Message[] = framer.push(chunk as Buffer)
-      if (messages.length > 0) await store.append(path, uid, messages)
+      if (messages.length > 0) await store.append(path, uid, messages, options.delay)
       progress.add((chunk as Buffer).length)
     }
     const last = framer.takeRemainder()
-    if (last) await store.append(path, uid, [last])
+    if (last) await store.append(path, uid, [last], options.delay)
     progress.done()
   }, { appendsOrWaits: true })
 }
@@ -148,7 +150,9 @@ export async function statCommand (topic: string, options: StatOptions): Promise
       firstId: firstId ?? null,
       lastId: stat.entries > 0 ? stat.lastId : null,
       mtime: new Date(stat.mtimeMs).toISOString(),
-      retain: describeLimits(stat.retention)
+      retain: describeLimits(stat.retention),
+      scheduled: stat.scheduled,
+      delaySeconds: stat.delayMs === undefined ? null : stat.delayMs / 1000
     }
     const groupList = (groups ?? []).map(group => ({ ...group, lag: group.lag ?? null }))
     if (options.json) {

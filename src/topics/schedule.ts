@@ -45,8 +45,3 @@ export function delayMsOf (text: string): number | undefined {
   if (!(seconds <= MAX_DELAY_SECONDS)) return undefined
   return Math.round(seconds * 1000)
 }
-
-/** A delay in ms as the delay-seconds attribute shows it. */
-export function delaySecondsText (ms: number): string {
-  return String(ms / 1000)
-}
