@@ -5,9 +5,14 @@ import { keySlot } from '../../../src/topics/key-slot'
 
 t.test('a topic\'s keys share its path as hash tag', async t => {
   const keys = new KeyLayout().topic('team-a/orders')
-  t.same(keys, { stream: 'dnpipes:{team-a/orders}', meta: 'dnpipes:{team-a/orders}:meta', index: 'dnpipes:{team-a/orders}:idx' })
-  t.equal(keySlot(keys.stream), keySlot(keys.meta))
-  t.equal(keySlot(keys.stream), keySlot(keys.index))
+  t.same(keys, {
+    stream: 'dnpipes:{team-a/orders}',
+    meta: 'dnpipes:{team-a/orders}:meta',
+    index: 'dnpipes:{team-a/orders}:idx',
+    delayed: 'dnpipes:{team-a/orders}:delayed',
+    due: 'dnpipes:{team-a/orders}:due'
+  })
+  for (const key of [keys.meta, keys.index, keys.delayed, keys.due]) t.equal(keySlot(key), keySlot(keys.stream), key)
 })
 
 t.test('braces and percent signs in a name keep the tag whole and distinct', async t => {
