@@ -105,9 +105,14 @@ export class MemoryEngine implements TopicEngine {
   }
 
   async setDelay (path: string, delayMs: number | null): Promise<void> {
+    this.settableTopic(path).setDelay(delayMs ?? undefined)
+  }
+
+  /** The topic at `path`, for a change of its settings: ENOENT, or EISDIR for a directory, as on Redis. */
+  private settableTopic (path: string): MemoryTopic {
     const topic = this.topics.get(path)
     if (!topic) throw new TopicError(this.namespace.kindOf(path) === 'directory' ? 'EISDIR' : 'ENOENT', `no topic ${path}`)
-    topic.setDelay(delayMs ?? undefined)
+    return topic
   }
 
   /** Wakes the followers of `topic` that have an entry to read. */
@@ -139,9 +144,7 @@ export class MemoryEngine implements TopicEngine {
   }
 
   async retain (path: string, change: RetentionChange): Promise<void> {
-    const topic = this.topics.get(path)
-    if (!topic) throw new TopicError(this.namespace.kindOf(path) === 'directory' ? 'EISDIR' : 'ENOENT', `no topic ${path}`)
-    topic.retain(change, this.defaultRetention)
+    this.settableTopic(path).retain(change, this.defaultRetention)
   }
 
   async readAfter (path: string, afterId: string, maxBytes: number): Promise<FollowPage | undefined> {

@@ -265,14 +265,14 @@ export class TopicStore implements TopicEngine {
   }
 
   async setDelay (path: string, delayMs: number | null): Promise<void> {
-    try {
-      await this.runner.run('delay', [this.keys.topic(path).meta], [delayMs === null ? '-' : Math.round(delayMs)])
-    } catch (err) {
-      if (err instanceof TopicError && err.code === 'ENOENT' && (await this.lookup.stat(path))?.kind === 'directory') {
-        throw new TopicError('EISDIR', `${path} is a directory`)
-      }
-      throw err
-    }
+    await this.runner.run('delay', [this.keys.topic(path).meta], [delayMs === null ? '-' : Math.round(delayMs)])
+      .catch(async err => { throw await this.directoryFailure(path, err) })
+  }
+
+  /** A script's ENOENT for a setting of a topic is EISDIR where a directory stands at `path`. */
+  private async directoryFailure (path: string, err: unknown): Promise<unknown> {
+    const isDirectory = err instanceof TopicError && err.code === 'ENOENT' && (await this.lookup.stat(path))?.kind === 'directory'
+    return isDirectory ? new TopicError('EISDIR', `${path} is a directory`) : err
   }
 
   async firstId (path: string): Promise<string | undefined> {
@@ -291,10 +291,8 @@ export class TopicStore implements TopicEngine {
       try {
         if (await this.runner.run('retain', [keys.stream, keys.meta, keys.index], args) === 1) return
         args = ['', '', '', ...this.retentionArgs]
-      } catch (err) {
-        if (err instanceof TopicError && err.code === 'ENOENT' && (await this.lookup.stat(path))?.kind === 'directory') {
-          throw new TopicError('EISDIR', `${path} is a directory`)
-        }
+      } catch (caught) {
+        const err = await this.directoryFailure(path, caught)
         if (round < MAX_TRIM_ROUNDS && err instanceof UnreconciledError) {
           await this.lookup.reconcile(keys)
           args = ['', '', '', ...this.retentionArgs]
