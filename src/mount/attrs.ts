@@ -1,5 +1,7 @@
 import type Fuse from 'fuse-native'
+import type { TopicEngine } from '../topics/engine'
 import { MODE_BITS } from '../topics/ownership'
+import { splitPath } from '../topics/paths'
 import type { Creator, PathStat } from '../topics/types'
 import type { Caller } from './caller'
 
@@ -88,4 +90,10 @@ export function inheritFrom (parent: PathStat | undefined, creator: Creator, dir
     group: parent.group ?? owner.gid,
     mode: directory ? creator.mode | S_ISGID : creator.mode
   }
+}
+
+/** Who a new entry at `path` belongs to: its caller, or the group of a setgid directory. */
+export async function creatorAt (engine: TopicEngine, path: string, mode: number, caller: Caller | undefined, directory: boolean, owner: Owner): Promise<Creator> {
+  const parent = await engine.stat(splitPath(path).parent)
+  return inheritFrom(parent, creatorOf(mode, caller, owner), directory, owner)
 }

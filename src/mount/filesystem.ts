@@ -4,18 +4,17 @@ import type { OTruncMode } from '../options'
 import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import { chownChange, MODE_BITS } from '../topics/ownership'
-import type { Creator, OwnershipChange, TopicStat } from '../topics/types'
-import { splitPath } from '../topics/paths'
-import { creatorOf, inheritFrom } from './attrs'
+import type { OwnershipChange, TopicStat } from '../topics/types'
+import { creatorAt } from './attrs'
 import type { Caller } from './caller'
 import { Followers } from './followers'
 import type { GroupFiles } from './group-files'
 import { Handle, Handles } from './handles'
 import { OpenFile } from './open-file'
-import { changeablePath, changedSinceLookup, isHiddenName, requireWritable, resolve } from './path-rules'
+import { changeablePath, changedSinceLookup, isHiddenName, pushTarget, requireWritable, resolve } from './path-rules'
 import { VIEW_DIRECTORIES } from './views'
 import { ShownAttributes, ShownOwner } from './shown-attributes'
-import { openView, readView } from './view-files'
+import { delayedTarget, openView, readView } from './view-files'
 import { changeXattr, getXattr, isDnpipesXattr, listXattrs } from './xattrs'
 
 export interface FilesystemOptions {
@@ -66,7 +65,7 @@ export class DnpipesFilesystem {
     if (known) return known
     const stat = await this.engine.stat(at.path)
     if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
-    return this.shown.of(stat, at.view === 'plain')
+    return this.shown.of(stat, at.view)
   }
 
   /**
@@ -110,6 +109,10 @@ export class DnpipesFilesystem {
     const at = resolve(fusePath)
     const { path } = at
     const writable = (flags & O_ACCMODE) !== O_RDONLY
+    if (at.view === 'delay') {
+      const target = await delayedTarget(this.engine, fusePath, (flags & O_ACCMODE) === O_WRONLY, this.options.readOnly)
+      return this.handles.add(this.openFile(target.path, target.uid, true, target.delayMs))
+    }
     if (at.view !== 'plain') return this.handles.add(await openView(this.engine, at, writable, this.options))
     if (writable) requireWritable(this.options.readOnly)
     // A writer needs only the topic's identity: appends account other clients' entries
@@ -120,19 +123,22 @@ export class DnpipesFilesystem {
     return this.handles.add(this.openFile(path, uid, writable))
   }
 
-  /** A new topic, owned by `caller` (the process that made the request) with `mode` less its umask. */
+  /**
+   * A new topic, owned by `caller` (the process that made the request) with `mode` less its
+   * umask; made through `.delay/S/`, the file open is that view's.
+   */
   async create (fusePath: string, mode = 0o666, caller?: Caller): Promise<number> {
-    const path = changeablePath(fusePath, this.options.readOnly)
+    const { path, delayMs } = pushTarget(fusePath, this.options.readOnly)
     this.shown.listed.forget(path)
     let stat: TopicStat
     try {
-      stat = await this.engine.create(path, await this.creator(path, mode, caller, false))
+      stat = await this.engine.create(path, await creatorAt(this.engine, path, mode, caller, false, this.shown.owner))
     } catch (err) {
       // Another host created it between the kernel's lookup and this create: open it.
       if (!(err instanceof TopicError && err.code === 'EEXIST')) throw err
       stat = await this.requireTopic(path)
     }
-    return this.handles.add(this.openFile(path, stat.uid, true))
+    return this.handles.add(this.openFile(path, stat.uid, true, delayMs))
   }
 
   /** `caller` matters to `.group/` files (see readView). */
@@ -209,7 +215,7 @@ export class DnpipesFilesystem {
   async mkdir (fusePath: string, mode = 0o777, caller?: Caller): Promise<void> {
     const path = changeablePath(fusePath, this.options.readOnly)
     this.shown.listed.forget(path)
-    await this.engine.mkdir(path, await this.creator(path, mode, caller, true))
+    await this.engine.mkdir(path, await creatorAt(this.engine, path, mode, caller, true, this.shown.owner))
   }
 
   async rmdir (fusePath: string): Promise<void> {
@@ -274,14 +280,8 @@ export class DnpipesFilesystem {
   setxattr (fusePath: string, name: string, value: Buffer): Promise<void> { return changeXattr(this.engine, fusePath, name, value, this.options.readOnly) }
   removexattr (fusePath: string, name: string): Promise<void> { return changeXattr(this.engine, fusePath, name, undefined, this.options.readOnly) }
 
-  /** Who a new entry at `path` belongs to: its caller, or the group of a setgid directory. */
-  private async creator (path: string, mode: number, caller: Caller | undefined, directory: boolean): Promise<Creator> {
-    const parent = await this.engine.stat(splitPath(path).parent)
-    return inheritFrom(parent, creatorOf(mode, caller, this.shown.owner), directory, this.shown.owner)
-  }
-
-  private openFile (path: string, uid: string, writable: boolean): OpenFile {
-    return new OpenFile(this.engine, path, uid, writable, this.options.framing, this.options.onMessages)
+  private openFile (path: string, uid: string, writable: boolean, delayMs?: number): OpenFile {
+    return new OpenFile(this.engine, path, uid, writable, this.options.framing, this.options.onMessages, delayMs)
   }
 
   /** FUSE hands every operation the file's path of today: a renamed file goes on under it. */

@@ -21,7 +21,9 @@ export class OpenFile {
     readonly uid: string,
     readonly writable: boolean,
     framing: Framing,
-    private readonly onMessages?: (direction: 'pushed' | 'read', count: number) => void
+    private readonly onMessages?: (direction: 'pushed' | 'read', count: number) => void,
+    /** Set for a `.delay/S/` file: what it pushes is scheduled S later. */
+    private readonly delayMs?: number
   ) {
     this.path = path
     this.framer = createFramer(framing)
@@ -59,7 +61,7 @@ export class OpenFile {
 
   private async push (messages: Message[]): Promise<void> {
     if (messages.length === 0) return
-    await this.engine.append(this.path, this.uid, messages)
+    await this.engine.append(this.path, this.uid, messages, this.delayMs)
     this.onMessages?.('pushed', messages.length)
   }
 

@@ -1,5 +1,6 @@
 import { TopicError } from '../topics/errors'
 import { NAME_MAX } from '../topics/paths'
+import { delayMsOf, MAX_DELAY_SECONDS } from '../topics/schedule'
 import { parseViewPath, ViewPath } from './views'
 
 /**
@@ -24,11 +25,20 @@ export function resolve (fusePath: string): ViewPath {
   // could never be found again under the bytes it was created with.
   if (fusePath.includes('\uFFFD')) throw new TopicError('EILSEQ', 'names must be valid UTF-8')
   const resolved = parseViewPath(fusePath)
-  const components = resolved.group === undefined ? resolved.path.split('/') : [resolved.group, ...resolved.path.split('/')]
+  const qualifier = resolved.group ?? resolved.delay
+  const components = qualifier === undefined ? resolved.path.split('/') : [qualifier, ...resolved.path.split('/')]
   for (const component of components) {
     if (Buffer.byteLength(component) > NAME_MAX) throw new TopicError('ENAMETOOLONG', `name longer than ${NAME_MAX} bytes`)
   }
+  if (resolved.delay !== undefined && delayMsOf(resolved.delay) === undefined) {
+    throw new TopicError('EINVAL', `.delay/${resolved.delay}: a delay is a number of seconds from 0 to ${MAX_DELAY_SECONDS}`)
+  }
   return resolved
+}
+
+/** The delay in ms of a `.delay/S/…` path; undefined elsewhere. */
+export function delayOf (at: ViewPath): number | undefined {
+  return at.delay === undefined ? undefined : delayMsOf(at.delay)
 }
 
 export function requireWritable (readOnly: boolean): void {
@@ -37,10 +47,30 @@ export function requireWritable (readOnly: boolean): void {
 
 /** The topic path for an operation that changes something: never inside a view. */
 export function changeablePath (fusePath: string, readOnly: boolean): string {
-  const { view, path } = resolve(fusePath)
-  if (view !== 'plain') throw new TopicError('EROFS', 'the .follow, .live and .group views are read-only')
+  const at = resolve(fusePath)
+  if (at.view !== 'plain') throw refusedInView(at)
   requireWritable(readOnly)
-  return path
+  return at.path
+}
+
+/**
+ * Where messages written to `fusePath` go: a topic, or a topic of `.delay/S/` with S in ms. A
+ * view's own root and `.delay/` itself are directories (EISDIR); the reading views are EROFS.
+ */
+export function pushTarget (fusePath: string, readOnly: boolean): { path: string, delayMs?: number } {
+  const at = resolve(fusePath)
+  if (at.view === 'plain') return { path: changeablePath(fusePath, readOnly) }
+  if (at.view !== 'delay') throw refusedInView(at)
+  if (at.delay === undefined || at.path === '') throw new TopicError('EISDIR', '.delay holds one directory per delay')
+  requireWritable(readOnly)
+  return { path: at.path, delayMs: delayOf(at) }
+}
+
+/** EROFS for a change inside a view: the reading views take none, `.delay/` only writes. */
+export function refusedInView (at: ViewPath): TopicError {
+  return at.view === 'delay'
+    ? new TopicError('EROFS', '.delay/ only takes writes of messages; change the topic itself')
+    : new TopicError('EROFS', 'the .follow, .live and .group views are read-only')
 }
 
 /**

@@ -3,7 +3,7 @@ import type { TopicEngine } from '../topics/engine'
 import type { PathStat, TopicStat } from '../topics/types'
 import { buildAttr, DEFAULT_UMASK, Owner, processIds } from './attrs'
 import { ListedNames } from './listed-names'
-import type { ViewPath } from './views'
+import type { View, ViewPath } from './views'
 
 export interface ShownOwner {
   uid: number
@@ -43,13 +43,20 @@ export class ShownAttributes {
     const listed = lookup && at.view === 'plain' ? this.listed.take(at.path, Date.now()) : undefined
     if (listed) return buildAttr(listed === 'topic' ? LISTED_TOPIC : { kind: 'directory' }, this.owner, this.mountedAtMs)
     const held = engine.heldDirectory?.(at.path)
-    return held ? this.of(held, at.view === 'plain') : undefined
+    return held ? this.of(held, at.view) : undefined
   }
 
-  /** The answer for `stat`, seen through the mount (`plain`) or through a view. */
-  of (stat: PathStat, plain: boolean): Fuse.Stat {
-    if (plain) return buildAttr(stat, this.owner, this.mountedAtMs)
-    // A view file is a stream, like a pipe: it has no size of its own.
-    return buildAttr(stat.kind === 'topic' ? { ...stat, size: 0 } : stat, this.viewOwner, this.mountedAtMs)
+  /**
+   * The answer for `stat`, seen through the mount or through a view. A view file is a stream,
+   * like a pipe: it has no size of its own. The reading views have no write bits; `.delay/`
+   * files have only theirs, and its directories keep their modes, so that a push there may
+   * create a topic as a plain one does.
+   */
+  of (stat: PathStat, view: View): Fuse.Stat {
+    if (view === 'plain') return buildAttr(stat, this.owner, this.mountedAtMs)
+    const shown = stat.kind === 'topic' ? { ...stat, size: 0 } : stat
+    if (view !== 'delay') return buildAttr(shown, this.viewOwner, this.mountedAtMs)
+    const attr = buildAttr(shown, this.owner, this.mountedAtMs)
+    return stat.kind === 'topic' ? { ...attr, mode: attr.mode & ~0o444 } : attr
   }
 }

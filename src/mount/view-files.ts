@@ -5,7 +5,7 @@ import type { Caller } from './caller'
 import type { Followers } from './followers'
 import type { GroupFiles } from './group-files'
 import type { FollowFile, Handle } from './handles'
-import { changedSinceLookup } from './path-rules'
+import { changedSinceLookup, pushTarget } from './path-rules'
 import type { ViewPath } from './views'
 
 export type ViewFile = Exclude<Handle, { kind: 'plain' }>
@@ -41,4 +41,16 @@ export async function openView (engine: TopicEngine, at: ViewPath, writable: boo
 export function readView (file: ViewFile, followers: Followers, fusePath: string, length: number, offset: number, caller?: Caller): Promise<Buffer> {
   if (file.kind === 'follow') return followers.read(fusePath, offset, caller?.pid, signal => file.cursor.read(length, signal))
   return followers.read(fusePath, offset, caller?.pid, signal => file.read(offset, length, signal, caller?.pid))
+}
+
+/**
+ * The topic a `.delay/S/T` file opened `writeOnly` pushes to, and S. The view is write-only, and
+ * its O_TRUNC does nothing: `echo job > .delay/5/q` means "push", never "reset q".
+ */
+export async function delayedTarget (engine: TopicEngine, fusePath: string, writeOnly: boolean, readOnly: boolean): Promise<{ path: string, uid: string, delayMs?: number }> {
+  if (!writeOnly) throw new TopicError('EACCES', '.delay/ is write-only: read the topic itself')
+  const { path, delayMs } = pushTarget(fusePath, readOnly)
+  const uid = await engine.topicUid(path)
+  if (!uid) throw changedSinceLookup(path)
+  return { path, uid, delayMs }
 }

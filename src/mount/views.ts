@@ -1,13 +1,14 @@
 import { fromFusePath } from '../topics/paths'
 
 /**
- * The root holds three read-only views that mirror the whole namespace: `.follow/T` replays topic
- * T and then blocks for new messages; `.live/T` delivers only messages pushed after the open;
- * `.group/G/T` hands each message of T to one reader of consumer group G (see group-file.ts).
+ * The root holds four views that mirror the whole namespace: `.follow/T` replays topic T and
+ * then blocks for new messages; `.live/T` delivers only messages pushed after the open;
+ * `.group/G/T` hands each message of T to one reader of consumer group G (see group-file.ts);
+ * `.delay/S/T` is write-only: what is pushed there enters T S seconds later.
  */
-export type View = 'plain' | 'follow' | 'live' | 'group'
+export type View = 'plain' | 'follow' | 'live' | 'group' | 'delay'
 
-export const VIEW_DIRECTORIES: Readonly<Record<string, View>> = { '.follow': 'follow', '.live': 'live', '.group': 'group' }
+export const VIEW_DIRECTORIES: Readonly<Record<string, View>> = { '.follow': 'follow', '.live': 'live', '.group': 'group', '.delay': 'delay' }
 
 export interface ViewPath {
   view: View
@@ -15,6 +16,8 @@ export interface ViewPath {
   path: string
   /** In `.group/G/…`, the group G; absent for `.group` itself and the other views. */
   group?: string
+  /** In `.delay/S/…`, the delay S as written; absent for `.delay` itself and the other views. */
+  delay?: string
 }
 
 export function parseViewPath (fusePath: string): ViewPath {
@@ -22,9 +25,9 @@ export function parseViewPath (fusePath: string): ViewPath {
   const [first, rest] = splitFirst(path)
   const view = VIEW_DIRECTORIES[first]
   if (!view) return { view: 'plain', path }
-  if (view !== 'group' || rest === undefined) return { view, path: rest ?? '' }
-  const [group, inGroup] = splitFirst(rest)
-  return { view, group, path: inGroup ?? '' }
+  if ((view !== 'group' && view !== 'delay') || rest === undefined) return { view, path: rest ?? '' }
+  const [qualifier, inView] = splitFirst(rest)
+  return view === 'group' ? { view, group: qualifier, path: inView ?? '' } : { view, delay: qualifier, path: inView ?? '' }
 }
 
 function splitFirst (path: string): [string, string | undefined] {

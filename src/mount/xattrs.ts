@@ -1,13 +1,15 @@
 import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import { parseLimit, RETENTION_KINDS, RetentionKind } from '../topics/retention'
+import { delayMsOf, MAX_DELAY_SECONDS } from '../topics/schedule'
 import type { TopicStat } from '../topics/types'
 import { changeablePath, resolve } from './path-rules'
 
 /**
  * Metadata of a topic, as extended attributes user.dnpipes.NAME: read-only facts, and its
- * retention limits (user.dnpipes.retain-KIND), which setfattr sets and removexattr lifts and
- * which exist only while set. Names outside that prefix (security.*, system.posix_acl_*), which
+ * settings, its retention limits (user.dnpipes.retain-KIND) and its delay
+ * (user.dnpipes.delay-seconds), which setfattr sets and removexattr lifts and which exist only
+ * while set. Names outside that prefix (security.*, system.posix_acl_*), which
  * the kernel and coreutils ask about constantly, are answered without Redis.
  */
 export const XATTR_PREFIX = 'user.dnpipes.'
@@ -15,7 +17,8 @@ const XATTRS = ['key', 'entries', 'first-id', 'last-id'] as const
 /** What a `.group/G/TOPIC` file adds: its group, as `dnpipes stat` shows it. */
 const GROUP_XATTRS = ['group', 'group.consumers', 'group.pending', 'group.lag', 'group.last-delivered-id'] as const
 const RETENTION_XATTRS = RETENTION_KINDS.map(kind => `retain-${kind}` as const)
-type XattrName = typeof XATTRS[number] | typeof GROUP_XATTRS[number] | typeof RETENTION_XATTRS[number]
+const DELAY_XATTR = 'delay-seconds'
+type XattrName = typeof XATTRS[number] | typeof GROUP_XATTRS[number] | typeof RETENTION_XATTRS[number] | typeof DELAY_XATTR
 
 /** Whether `name` is one of dnpipes' own attributes (any other is answered without Redis). */
 export function isDnpipesXattr (name: string): boolean {
@@ -25,7 +28,7 @@ export function isDnpipesXattr (name: string): boolean {
 function ownName (name: string): XattrName | undefined {
   if (!name.startsWith(XATTR_PREFIX)) return undefined
   const own = name.slice(XATTR_PREFIX.length)
-  return ([...XATTRS, ...GROUP_XATTRS, ...RETENTION_XATTRS] as readonly string[]).includes(own) ? own as XattrName : undefined
+  return ([...XATTRS, ...GROUP_XATTRS, ...RETENTION_XATTRS, DELAY_XATTR] as readonly string[]).includes(own) ? own as XattrName : undefined
 }
 
 /** The kind of limit a retain-KIND attribute names; undefined for any other name. */
@@ -34,9 +37,10 @@ function retentionKindOf (name: string): RetentionKind | undefined {
   return own?.startsWith('retain-') ? own.slice('retain-'.length) as RetentionKind : undefined
 }
 
-/** The names of the limits the topic has set. */
-function retentionNames (stat: TopicStat): string[] {
-  return RETENTION_KINDS.filter(kind => stat.retention[kind] !== undefined).map(kind => `${XATTR_PREFIX}retain-${kind}`)
+/** The names of the settings the topic has set. */
+function settingNames (stat: TopicStat): string[] {
+  const limits = RETENTION_KINDS.filter(kind => stat.retention[kind] !== undefined).map(kind => `${XATTR_PREFIX}retain-${kind}`)
+  return stat.delayMs === undefined ? limits : [...limits, XATTR_PREFIX + DELAY_XATTR]
 }
 
 /** Names of the metadata of the topic at `path` (none for directories); with `group`, the group's too. */
@@ -44,7 +48,7 @@ export async function listXattrs (engine: TopicEngine, path: string, group?: str
   const stat = await engine.stat(path)
   if (!stat) throw new TopicError('ENOENT', `no such file ${path}`)
   if (stat.kind !== 'topic') return []
-  return [...[...XATTRS, ...(group === undefined ? [] : GROUP_XATTRS)].map(name => XATTR_PREFIX + name), ...retentionNames(stat)]
+  return [...[...XATTRS, ...(group === undefined ? [] : GROUP_XATTRS)].map(name => XATTR_PREFIX + name), ...settingNames(stat)]
 }
 
 /**
@@ -61,6 +65,7 @@ export async function getXattr (engine: TopicEngine, path: string, name: string,
   const kind = retentionKindOf(name)
   if (kind) return stat.retention[kind] === undefined ? undefined : Buffer.from(String(stat.retention[kind]))
   switch (own) {
+    case DELAY_XATTR: return stat.delayMs === undefined ? undefined : Buffer.from(String(stat.delayMs / 1000))
     case 'key': return Buffer.from(engine.keyOf(path))
     case 'entries': return Buffer.from(String(stat.entries))
     case 'first-id': return Buffer.from(stat.entries > 0 ? (await engine.firstId(path)) ?? '' : '')
@@ -83,15 +88,29 @@ async function groupXattr (engine: TopicEngine, path: string, own: XattrName, gr
 }
 
 /**
- * setfattr (`value` given) or removexattr of `name` on the file at `fusePath`: only the retention
- * limits change (anything else is ENOTSUP, after the path's own errors; EROFS in the views).
+ * setfattr (`value` given) or removexattr of `name` on the file at `fusePath`: only the settings
+ * change (anything else is ENOTSUP, after the path's own errors; EROFS in the views).
  */
 export async function changeXattr (engine: TopicEngine, fusePath: string, name: string, value: Buffer | undefined, readOnly: boolean): Promise<void> {
   resolve(fusePath)
   const kind = retentionKindOf(name)
-  if (!kind) refuseXattrChange(name)
+  if (!kind && ownName(name) !== DELAY_XATTR) refuseXattrChange(name)
   const path = changeablePath(fusePath, readOnly)
+  if (!kind) return value === undefined ? removeDelay(engine, path) : setDelay(engine, path, value)
   return value === undefined ? removeLimit(engine, path, kind) : setLimit(engine, path, kind, value)
+}
+
+/** EINVAL for a value that is not a delay (see delayMsOf). */
+async function setDelay (engine: TopicEngine, path: string, value: Buffer): Promise<void> {
+  const delayMs = delayMsOf(value.toString().trim())
+  if (delayMs === undefined) throw new TopicError('EINVAL', `a delay is a number of seconds from 0 to ${MAX_DELAY_SECONDS}`)
+  await engine.setDelay(path, delayMs)
+}
+
+/** Lifts the delay; ENODATA when it is not set. */
+async function removeDelay (engine: TopicEngine, path: string): Promise<void> {
+  if ((await settingsOf(engine, path)).delayMs === undefined) throw new TopicError('ENODATA', `${path} has no delay`)
+  await engine.setDelay(path, null)
 }
 
 /** EINVAL for a value that is not a limit (see parseLimit). */
@@ -107,11 +126,16 @@ async function setLimit (engine: TopicEngine, path: string, kind: RetentionKind,
 
 /** Lifts the limit; ENODATA when it is not set. */
 async function removeLimit (engine: TopicEngine, path: string, kind: RetentionKind): Promise<void> {
+  if ((await settingsOf(engine, path)).retention[kind] === undefined) throw new TopicError('ENODATA', `${path} has no ${kind} limit`)
+  await engine.retain(path, { [kind]: null })
+}
+
+/** The topic at `path`, whose setting is to be lifted: ENOENT or EISDIR when it is none. */
+async function settingsOf (engine: TopicEngine, path: string): Promise<TopicStat> {
   const stat = await engine.stat(path)
   if (!stat) throw new TopicError('ENOENT', `no such file ${path}`)
   if (stat.kind !== 'topic') throw new TopicError('EISDIR', `${path} is a directory`)
-  if (stat.retention[kind] === undefined) throw new TopicError('ENODATA', `${path} has no ${kind} limit`)
-  await engine.retain(path, { [kind]: null })
+  return stat
 }
 
 /**

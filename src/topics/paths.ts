@@ -4,7 +4,7 @@ import { TopicError } from './errors'
 export const NAME_MAX = 255
 
 /** Names at the root that dnpipes keeps for its own views. */
-export const RESERVED_ROOT_NAMES: ReadonlySet<string> = new Set(['.follow', '.live', '.group'])
+export const RESERVED_ROOT_NAMES: ReadonlySet<string> = new Set(['.follow', '.live', '.group', '.delay'])
 
 /** Splits a mount-relative path into its parent path and its last component. */
 export function splitPath (path: string): { parent: string, name: string } {

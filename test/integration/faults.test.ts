@@ -116,7 +116,7 @@ t.test('isolation: --prefix keeps mounts apart; without --allow-other other user
   const a = await mountFor(t, server, { args: ['--prefix', 'team-a:'] })
   const b = await mountFor(t, server, { args: ['--prefix', 'team-b:'] })
   await sh(`mkdir ${a.dir}/d && echo secret > ${a.dir}/d/t && echo other > ${b.dir}/t`)
-  t.equal((await sh(`ls -a ${b.dir}`)).stdout.toString(), '.\n..\n.follow\n.group\n.live\nt\n')
+  t.equal((await sh(`ls -a ${b.dir}`)).stdout.toString(), '.\n..\n.delay\n.follow\n.group\n.live\nt\n')
   t.match((await sh(`cat ${b.dir}/d/t`)).stderr, /No such file/)
   const keys = (await redis.keys('*')).sort()
   t.ok(keys.every(key => key.startsWith('team-a:') || key.startsWith('team-b:')), keys.join(' '))

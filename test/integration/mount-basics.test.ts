@@ -31,7 +31,7 @@ t.test('directories, touch, mv, cp, cp -p, ls -l, find, du, df', async t => {
   const ls = (await run('ls -l nums')).stdout.toString()
   t.match(ls, /^-rw-r--r-- 1 \S+ \S+ 3893 /, 'ls -l shows the exact size')
   t.equal((await run('find . -type f | sort')).stdout.toString(), './nums\n./nums-p\n./team/empty\n./team/orders2\n')
-  t.equal((await run('find . -type d | sort')).stdout.toString(), '.\n./.follow\n./.group\n./.live\n./team\n./team/a\n')
+  t.equal((await run('find . -type d | sort')).stdout.toString(), '.\n./.delay\n./.follow\n./.group\n./.live\n./team\n./team/a\n')
   t.match((await run('du -k nums')).stdout.toString(), /^4\tnums/)
   const df = await run('df -P .')
   t.equal(df.code, 0)

@@ -93,11 +93,11 @@ t.test('the views are listed, mirror directories, and are read-only', async t =>
   const { dir } = await mountFor(t, server)
   const run = (script: string) => sh(script, { cwd: dir })
   await run('mkdir -p team/a && touch team/a/orders top')
-  t.equal((await run('ls -a')).stdout.toString(), '.\n..\n.follow\n.group\n.live\nteam\ntop\n')
+  t.equal((await run('ls -a')).stdout.toString(), '.\n..\n.delay\n.follow\n.group\n.live\nteam\ntop\n')
   t.equal((await run('ls')).stdout.toString(), 'team\ntop\n', 'hidden from a plain ls')
   t.equal((await run('ls -a .follow/team/a .live')).stdout.toString(), '.follow/team/a:\n.\n..\n\n.live:\n.\n..\n',
     'a view lists no children, so recursive tools never descend into blocking files')
-  t.equal((await run('find . | sort')).stdout.toString(), '.\n./.follow\n./.group\n./.live\n./team\n./team/a\n./team/a/orders\n./top\n')
+  t.equal((await run('find . | sort')).stdout.toString(), '.\n./.delay\n./.follow\n./.group\n./.live\n./team\n./team/a\n./team/a/orders\n./top\n')
   t.equal((await run('grep -r nothing .; echo $?')).stdout.toString(), '1\n', 'grep -r finishes')
   t.equal((await run('stat -c %F:%s .follow/team/a/orders')).stdout.toString(), 'regular empty file:0\n', 'every topic path resolves in a view')
   for (const change of ['echo x >> .follow/top', 'touch .follow/new', 'mkdir .live/d', 'rm .follow/top', 'truncate -s 0 .live/top']) {

@@ -147,7 +147,7 @@ t.test('readdir: the views at the root, the names sorted; the views list no chil
   await put(fs, '/b', '')
   await put(fs, '/a', '')
   await put(fs, '/team/orders', '')
-  t.same(await fs.readdir('/'), ['.', '..', '.follow', '.live', '.group', 'a', 'b', 'team'])
+  t.same(await fs.readdir('/'), ['.', '..', '.follow', '.live', '.group', '.delay', 'a', 'b', 'team'])
   t.same(await fs.readdir('/team'), ['.', '..', 'orders'])
   t.same(await fs.readdir('/.follow'), ['.', '..'])
   t.same(await fs.readdir('/.live/team'), ['.', '..'])

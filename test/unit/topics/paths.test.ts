@@ -39,7 +39,7 @@ t.test('validateNewPath refuses what a topic or directory cannot be called, with
   for (const path of ['a', '...', '.hidden', 'a b', 'team/.live', 'team/.follow/x', '.followers', 'é'.repeat(127) + 'x', 'x'.repeat(NAME_MAX)]) {
     t.doesNotThrow(() => validateNewPath(path), JSON.stringify(path.slice(0, 20)))
   }
-  t.same([...RESERVED_ROOT_NAMES].sort(), ['.follow', '.group', '.live'])
+  t.same([...RESERVED_ROOT_NAMES].sort(), ['.delay', '.follow', '.group', '.live'])
 })
 
 t.test('the length limit is in bytes, not characters', async () => {
