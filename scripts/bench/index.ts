@@ -7,7 +7,9 @@ import { mountNullFilesystem } from './floor'
 import { l1 } from './l1'
 import { m1 } from './m1'
 import { q1 } from './q1'
+import { q1Work } from './q1-work'
 import { q2 } from './q2'
+import { q3 } from './q3'
 import { r1 } from './r1'
 import { r1Growth, r1GrowthTrimmed } from './r1-growth'
 import { r2 } from './r2'
@@ -66,8 +68,12 @@ async function runWorkloads (bench: Bench, only: Set<string> | undefined): Promi
     await r1GrowthTrimmed(bench)
   }
   if (want('S2')) await s2(bench)
-  if (want('Q1')) await q1(bench)
+  if (want('Q1')) {
+    await q1(bench)
+    await q1Work(bench)
+  }
   if (want('Q2')) await q2(bench)
+  if (want('Q3')) await q3(bench)
   if (want('C1', 'C2')) await clusterFollow(bench)
   if (want('M1')) await m1(bench)
 }

@@ -9,14 +9,14 @@ import { median, now } from './stats'
 import { must } from './steps'
 
 /** The consumer group the workers share, on the mounts (`.group/q1/TOPIC`) and in the baseline. */
-const GROUP = 'q1'
+export const GROUP = 'q1'
 /** Workers on each of the two mounts, and ioredis workers in the baseline. */
 const WORKERS_PER_MOUNT = 2
-const WORKERS = 2 * WORKERS_PER_MOUNT
+export const WORKERS = 2 * WORKERS_PER_MOUNT
 /** How often XINFO GROUPS is asked whether the group is done. */
-const POLL_MS = 10
+export const POLL_MS = 10
 /** No message delivered or acknowledged for this long: the run is stuck, not slow. */
-const STALL_MS = 60_000
+export const STALL_MS = 60_000
 /** XREADGROUP's BLOCK in the baseline: a worker that finds nothing looks again after it. */
 const DIRECT_BLOCK_MS = 100
 /** XADDs per pipeline when the baseline's stream is filled. */
@@ -60,7 +60,7 @@ function checkExactlyOnce (what: string, jobs: string[], messages: number): void
 }
 
 /** XINFO GROUPS' entry for `group` of `stream` as a map, or undefined while the group is not made. */
-async function groupInfo (redis: Redis, stream: string, group: string): Promise<Map<string, unknown> | undefined> {
+export async function groupInfo (redis: Redis, stream: string, group: string): Promise<Map<string, unknown> | undefined> {
   const groups = await redis.xinfo('GROUPS', stream).catch(() => []) as unknown[][]
   for (const flat of groups) {
     const fields = new Map<string, unknown>()
@@ -117,9 +117,10 @@ async function drainThroughMounts (redis: Redis, a: MountedDir, b: MountedDir, t
 
 /**
  * Milliseconds for WORKERS ioredis clients, each on its own connection, to take every message of
- * `stream` (already filled) one by one: XREADGROUP COUNT 1, then XACK, until the last is acknowledged.
+ * `stream` (already filled) one by one: XREADGROUP COUNT 1, then `job` if given, then XACK, until
+ * the last is acknowledged.
  */
-async function drainDirect (redis: Redis, stream: string, messages: number): Promise<number> {
+export async function drainDirect (redis: Redis, stream: string, messages: number, job?: () => Promise<unknown>): Promise<number> {
   await redis.xgroup('CREATE', stream, GROUP, '0')
   const clients = Array.from({ length: WORKERS }, () => redis.duplicate())
   try {
@@ -137,6 +138,7 @@ async function drainDirect (redis: Redis, stream: string, messages: number): Pro
           continue
         }
         got.push(entry[1][1]!)
+        if (job) await job()
         await client.xack(stream, GROUP, entry[0])
         if (++acknowledged === messages) finished = now()
       }
@@ -149,7 +151,7 @@ async function drainDirect (redis: Redis, stream: string, messages: number): Pro
 }
 
 /** Fills `stream` with "1" … "N" as `seq` would, in pipelined batches. */
-async function fill (redis: Redis, stream: string, messages: number): Promise<void> {
+export async function fill (redis: Redis, stream: string, messages: number): Promise<void> {
   for (let start = 1; start <= messages; start += FILL_BATCH) {
     const pipeline = redis.pipeline()
     for (let n = start; n < start + FILL_BATCH && n <= messages; n++) pipeline.xadd(stream, '*', 'data', String(n))

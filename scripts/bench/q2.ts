@@ -19,7 +19,7 @@ const GROUP = 'q2'
  * writes what it got with the time it got it: process.hrtime, which is CLOCK_MONOTONIC, a clock
  * every process on the machine shares, the same as stats.now() in the bench process.
  */
-const READER = `
+export const READER = `
 const fs = require('fs')
 const fd = fs.openSync(process.env.FILE, 'r')
 const buffer = Buffer.alloc(65536)
@@ -33,7 +33,7 @@ for (;;) {
 `
 
 /** Waits for the lines a reader reports ("PAYLOAD NANOSECONDS"), by payload. */
-class Arrivals {
+export class Arrivals {
   private buffered = ''
   private readonly times = new Map<string, number>()
   private readonly waiting = new Map<string, () => void>()

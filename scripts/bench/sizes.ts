@@ -22,8 +22,12 @@ export interface Sizes {
   directoryTopics: number
   /** Q1: messages in the topic that four group readers share out. */
   queueMessages: number
+  /** Q1 for `dnpipes work`: jobs run, one process each. */
+  workJobs: number
   /** Q2: pushes timed to a group reader waiting for them. */
   handoffSamples: number
+  /** Q3: delayed pushes whose lateness is timed at a group reader waiting for them. */
+  delayedSamples: number
   /** C1: milliseconds the commands of idle followers are counted. */
   idleMs: number
 }
@@ -41,7 +45,9 @@ const FULL: Sizes = {
   randomReads: 100,
   directoryTopics: 10_000,
   queueMessages: 100_000,
+  workJobs: 5000,
   handoffSamples: 200,
+  delayedSamples: 200,
   idleMs: 10_000
 }
 
@@ -58,7 +64,9 @@ const QUICK: Sizes = {
   randomReads: 10,
   directoryTopics: 200,
   queueMessages: 2000,
+  workJobs: 100,
   handoffSamples: 20,
+  delayedSamples: 20,
   idleMs: 2000
 }
 
