@@ -45,7 +45,7 @@ const FULL: Sizes = {
   randomReads: 100,
   directoryTopics: 10_000,
   queueMessages: 100_000,
-  workJobs: 5000,
+  workJobs: 1000,
   handoffSamples: 200,
   delayedSamples: 200,
   idleMs: 10_000

@@ -169,9 +169,9 @@ export class DnpipesFilesystem {
    */
   async releaseFollowers (graceMs?: number): Promise<void> {
     const released = this.followers.release(() => this.handles.followers, graceMs)
-    this.options.groups?.close()
+    const acknowledged = this.options.groups?.close()
     this.engine.close()
-    await released
+    await Promise.all([released, acknowledged])
   }
 
   /** Returns once every complete message in `data` is in Redis. Offsets are ignored: appends. */

@@ -1,4 +1,5 @@
-import { GroupEvents, GroupReader } from '../topics/group-reader'
+import { ClaimAhead } from '../topics/claim-ahead'
+import { GroupEvents, GroupReader, SharedReading } from '../topics/group-reader'
 import type { TopicEngine } from '../topics/engine'
 import { heartbeatInterval, HeldMessages } from '../topics/held-messages'
 import type { GroupPolicy } from '../topics/types'
@@ -15,8 +16,8 @@ export interface GroupFilesOptions {
 /** The `.group/` files of a mount: how they claim, and the messages they hold. */
 export class GroupFiles {
   private readonly held: HeldMessages
-  /** The waiting turns of each group of each topic (see GroupReader) and its open files, by topic uid and group. */
-  private readonly turns = new Map<string, { turns: Turns, files: number }>()
+  /** What the readers of each group of each topic share (see GroupReader), and their open files, by topic uid and group. */
+  private readonly shared = new Map<string, { reading: Required<SharedReading>, files: number }>()
 
   constructor (private readonly engine: TopicEngine, readonly options: GroupFilesOptions) {
     this.held = new HeldMessages(heartbeatInterval(options.policy.visibilityMs))
@@ -24,19 +25,24 @@ export class GroupFiles {
 
   open (path: string, uid: string, group: string): GroupFile {
     const key = `${uid}\0${group}`
-    const shared = this.turns.get(key) ?? { turns: new Turns(), files: 0 }
+    const shared = this.shared.get(key) ?? { reading: { turns: new Turns(), ahead: new ClaimAhead(this.options.policy) }, files: 0 }
     shared.files++
-    this.turns.set(key, shared)
-    const reader = new GroupReader(this.engine, path, uid, group, this.options.consumer, this.options.policy, this.options.events, shared.turns)
+    this.shared.set(key, shared)
+    const reader = new GroupReader(this.engine, path, uid, group, this.options.consumer, this.options.policy, this.options.events, shared.reading)
     return new GroupFile(reader, this.held, () => {
       if (--shared.files > 0) return false
-      this.turns.delete(key)
+      this.shared.delete(key)
+      void shared.reading.ahead.close()
       return true
     })
   }
 
-  /** At unmount: held messages are let go; other readers get them after the visibility timeout. */
-  close (): void {
+  /**
+   * At unmount: owed acknowledgements are sent; held messages, and those claimed ahead, are let
+   * go: other readers get them after the visibility timeout.
+   */
+  async close (): Promise<void> {
     this.held.close()
+    await Promise.all([...this.shared.values()].map(({ reading }) => reading.ahead.close()))
   }
 }

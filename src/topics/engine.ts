@@ -77,18 +77,25 @@ export interface TopicEngine {
   /**
    * Hands `consumer` the next message of consumer group `group` of the topic (made at its first
    * message when new): one another consumer left unacknowledged for `policy.visibilityMs` first,
-   * else the next new one. `done`, the id of a message the consumer finished, is acknowledged in
-   * the same step. Undefined when the topic is gone (nothing is acknowledged then).
+   * else the next new one, with up to `ahead` more new ones (Claim's `ahead`) when it is a new
+   * one. `done`, the ids of messages the consumer finished, are acknowledged in the same step.
+   * Undefined when the topic is gone (nothing is acknowledged then).
    */
-  claim (path: string, group: string, consumer: string, policy: GroupPolicy, done?: string): Promise<Claim | undefined>
-  /** Acknowledges message `id` for `group`: it is never handed out again. */
-  acknowledge (path: string, group: string, id: string): Promise<void>
+  claim (path: string, group: string, consumer: string, policy: GroupPolicy, done?: readonly string[], ahead?: number): Promise<Claim | undefined>
+  /** Acknowledges the messages `ids` for `group`: they are never handed out again. */
+  acknowledge (path: string, group: string, ...ids: string[]): Promise<void>
   /**
    * Keeps message `id`, the `deliveries`th delivery of it to `consumer`, from going to another
    * consumer for another visibility timeout, or for that less `idleMs`: its idle time is set to
    * `idleMs` (default 0). False when it is no longer that consumer's.
    */
   holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number, idleMs?: number): Promise<boolean>
+  /**
+   * Messages `consumer` claimed ahead and never handed to a reader are claimable by any consumer
+   * at once, their delivery not counted; those no longer its first delivery are left alone.
+   * Resolves to how many were given back.
+   */
+  giveBack (path: string, group: string, consumer: string, policy: GroupPolicy, ids: readonly string[]): Promise<number>
   /** Forgets `consumer` in `group` when it holds no message. */
   leaveGroup (path: string, group: string, consumer: string): Promise<void>
   /** The consumer groups of the topic; undefined when there is no topic at `path`. */

@@ -3,6 +3,7 @@ import { isTransient } from '../redis/errors'
 import { Alarm } from '../util/alarm'
 import { sleep } from '../util/deadline'
 import type { Turns } from '../util/turns'
+import type { AheadSink, ClaimAhead } from './claim-ahead'
 import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
 import type { Claim, Creator, GroupPolicy } from './types'
@@ -31,6 +32,17 @@ export interface GroupEvents {
   deadLettered? (group: string): void
 }
 
+/** What the readers of one group of one topic in one process share (see GroupReader). */
+export interface SharedReading {
+  /**
+   * Only the reader whose turn it is waits and claims once there was nothing, so a new message
+   * costs one claim, not one per waiting reader.
+   */
+  turns: Turns
+  /** Messages claimed ahead for the readers, and the acknowledgements they owe (claim-ahead.ts). */
+  ahead?: ClaimAhead
+}
+
 /**
  * One reader of a consumer group of one topic: claims the group's next message (a message other
  * readers left unacknowledged past the visibility timeout first), waits when there is none, moves
@@ -56,12 +68,7 @@ export class GroupReader {
     readonly consumer: string,
     readonly policy: GroupPolicy,
     private readonly events: GroupEvents = {},
-    /**
-     * Shared by the readers of this group and topic in one process: only the reader whose turn
-     * it is waits and claims once there was nothing, so a new message costs one claim, not one
-     * per waiting reader.
-     */
-    private readonly waitingTurns?: Turns
+    private readonly shared?: SharedReading
   ) {}
 
   /**
@@ -73,6 +80,8 @@ export class GroupReader {
   async next (signal: AbortSignal, done?: Delivery): Promise<Delivery | undefined> {
     // A message left from a call that failed is acknowledged with this one's claim.
     if (done) this.finished = done
+    const claimedAhead = signal.aborted ? undefined : this.shared?.ahead?.take()
+    if (claimedAhead) return this.handOut(claimedAhead)
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.claimNext(signal)
@@ -120,8 +129,8 @@ export class GroupReader {
     let endTurn: (() => void) | undefined
     try {
       return await this.claimInTurn(signal, async () => {
-        if (endTurn || !this.waitingTurns) return true
-        endTurn = await this.waitingTurns.take(signal)
+        if (endTurn || !this.shared) return true
+        endTurn = await this.shared.turns.take(signal)
         return false
       })
     } finally {
@@ -141,19 +150,14 @@ export class GroupReader {
         return undefined
       }
       const claimedAt = Date.now()
-      const claim = await this.engine.claim(this.path, this.group, this.consumer, this.policy, this.finished?.id)
-      if (claim && this.finished) {
-        this.finished = undefined
-        this.events.acknowledged?.(this.group)
-      }
+      const claim = await this.claimCarrying(this.shared?.ahead)
       if (!claim || claim.uid !== this.uid) {
         if (await this.relocate()) continue
         return undefined
       }
       if (claim.kind === 'message') {
-        const delivery = { id: claim.id, data: claim.data, deliveries: claim.deliveries }
-        this.events.delivered?.(this.group, delivery)
-        return delivery
+        const own = { id: claim.id, data: claim.data, deliveries: claim.deliveries }
+        return this.handOut(this.shared?.ahead?.claimedNow(own, claim.ahead ?? [], this.sink) ?? own)
       }
       if (claim.kind === 'dead') {
         await this.deadLetter(claim)
@@ -161,6 +165,64 @@ export class GroupReader {
       }
       if (await mayWait()) await this.wait(claim, signal, claimedAt)
     }
+  }
+
+  /**
+   * A claim that acknowledges this reader's finished message and what the readers sharing
+   * `ahead` owe, and takes as many messages ahead as they want. Owed acknowledgements it could
+   * not send go back to `ahead`.
+   */
+  private async claimCarrying (ahead: ClaimAhead | undefined): Promise<Claim | undefined> {
+    const owed = ahead?.takeAcknowledgements() ?? []
+    const done = this.finished ? [this.finished.id, ...owed] : owed
+    let claim: Claim | undefined
+    try {
+      claim = await this.engine.claim(this.path, this.group, this.consumer, this.policy, done, ahead?.wanted ?? 0)
+    } catch (err) {
+      this.acknowledgingFailed(owed, err as Error)
+      ahead?.unsent(owed)
+      throw err
+    }
+    if (!claim) {
+      ahead?.unsent(owed)
+      return claim
+    }
+    if (this.finished) this.events.acknowledged?.(this.group)
+    this.finished = undefined
+    for (let i = 0; i < owed.length; i++) this.events.acknowledged?.(this.group)
+    return claim
+  }
+
+  /**
+   * `delivery` is this reader's: the message it finished is owed to the readers' next claim (or
+   * sent within a few milliseconds, see claim-ahead.ts).
+   */
+  private handOut (delivery: Delivery): Delivery {
+    const ahead = this.shared?.ahead
+    if (ahead && this.finished) {
+      ahead.finished([this.finished.id], this.sink)
+      this.finished = undefined
+    }
+    this.events.delivered?.(this.group, delivery)
+    return delivery
+  }
+
+  private acknowledgingFailed (ids: readonly string[], err: Error): void {
+    for (const id of ids) groupsLog('acknowledging message %s of group %s failed: %s', id, this.group, err.message)
+  }
+
+  /** Where the messages claimed ahead for this reader's group go back, and its acknowledgements go. */
+  private readonly sink: AheadSink = {
+    acknowledge: async ids => {
+      try {
+        await this.engine.acknowledge(this.path, this.group, ...ids)
+      } catch (err) {
+        this.acknowledgingFailed(ids, err as Error)
+        throw err
+      }
+      for (let i = 0; i < ids.length; i++) this.events.acknowledged?.(this.group)
+    },
+    giveBack: async ids => { await this.engine.giveBack(this.path, this.group, this.consumer, this.policy, ids) }
   }
 
   /**

@@ -2,7 +2,7 @@ import type { TopicKeys } from './keys'
 import { TopicError } from './errors'
 import type { ScriptRunner } from './script-runner'
 import { scheduleOf } from './schedule'
-import type { Claim, GroupInfo, GroupPolicy } from './types'
+import type { Claim, ClaimedAhead, GroupInfo, GroupPolicy } from './types'
 
 /**
  * Consumer groups on Redis: the topic's stream's own consumer groups (XREADGROUP, XACK,
@@ -12,14 +12,18 @@ import type { Claim, GroupInfo, GroupPolicy } from './types'
 export class GroupStore {
   constructor (private readonly runner: ScriptRunner, private readonly indexEvery: number) {}
 
-  async claim (keys: TopicKeys, group: string, consumer: string, policy: GroupPolicy, done = ''): Promise<Claim | undefined> {
-    const reply = await this.runner.run('claim', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], [group, consumer, policy.visibilityMs, policy.maxDeliveries, done, this.indexEvery], 'buffer') as Buffer[] | null
+  async claim (keys: TopicKeys, group: string, consumer: string, policy: GroupPolicy, done: readonly string[] = [], ahead = 0): Promise<Claim | undefined> {
+    const args = [group, consumer, policy.visibilityMs, policy.maxDeliveries, done.join(' '), this.indexEvery, ahead]
+    const reply = await this.runner.run('claim', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], args, 'buffer') as Buffer[] | null
     if (!reply) return undefined
     const [uid, kind, ...rest] = reply
     const text = (value: Buffer | undefined): string => value?.toString() ?? ''
     switch (text(kind)) {
-      case 'message':
-        return { kind: 'message', uid: text(uid), id: text(rest[0]), deliveries: Number(text(rest[1])), data: rest[2]! }
+      case 'message': {
+        const claimed: ClaimedAhead[] = []
+        for (let i = 3; i + 1 < rest.length; i += 2) claimed.push({ id: text(rest[i]), data: rest[i + 1]! })
+        return { kind: 'message', uid: text(uid), id: text(rest[0]), deliveries: Number(text(rest[1])), data: rest[2]!, ...(claimed.length > 0 ? { ahead: claimed } : {}) }
+      }
       case 'dead':
         return { kind: 'dead', uid: text(uid), id: text(rest[0]), deliveries: Number(text(rest[1])), message: { payload: rest[2]!, verbatim: text(rest[3]) === '1' } }
       case 'none': {
@@ -31,8 +35,15 @@ export class GroupStore {
     }
   }
 
-  async acknowledge (keys: TopicKeys, group: string, id: string): Promise<void> {
-    await this.runner.command(redis => redis.xack(keys.stream, group, id))
+  async acknowledge (keys: TopicKeys, group: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return
+    await this.runner.command(redis => redis.xack(keys.stream, group, ...ids))
+  }
+
+  /** Gives back messages `consumer` claimed ahead and never handed out (give-back.lua); how many were. */
+  async giveBack (keys: TopicKeys, group: string, consumer: string, policy: GroupPolicy, ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0
+    return Number(await this.runner.run('give-back', [keys.stream], [group, consumer, policy.visibilityMs, ...ids]))
   }
 
   async hold (keys: TopicKeys, group: string, consumer: string, id: string, deliveries: number, idleMs = 0): Promise<boolean> {

@@ -171,16 +171,21 @@ export class MemoryEngine implements TopicEngine {
     return undefined
   }
 
-  async claim (path: string, group: string, consumer: string, policy: GroupPolicy, done?: string): Promise<Claim | undefined> {
-    return this.topics.get(path)?.groups.claim(group, consumer, policy, done)
+  async claim (path: string, group: string, consumer: string, policy: GroupPolicy, done?: readonly string[], ahead?: number): Promise<Claim | undefined> {
+    return this.topics.get(path)?.groups.claim(group, consumer, policy, done, ahead)
   }
 
-  async acknowledge (path: string, group: string, id: string): Promise<void> {
-    this.topics.get(path)?.groups.acknowledge(group, id)
+  async acknowledge (path: string, group: string, ...ids: string[]): Promise<void> {
+    for (const id of ids) this.topics.get(path)?.groups.acknowledge(group, id)
   }
+
 
   async holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number, idleMs = 0): Promise<boolean> {
     return this.topics.get(path)?.groups.hold(group, consumer, id, deliveries, idleMs) ?? false
+  }
+
+  async giveBack (path: string, group: string, consumer: string, policy: GroupPolicy, ids: readonly string[]): Promise<number> {
+    return this.topics.get(path)?.groups.giveBack(group, consumer, policy, ids) ?? 0
   }
 
   async leaveGroup (path: string, group: string, consumer: string): Promise<void> {

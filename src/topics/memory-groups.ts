@@ -1,6 +1,6 @@
 import { messageOf, render, EntryFields } from '../framing/entry'
 import { compareIds } from './stream-id'
-import type { Claim, GroupInfo, GroupPolicy } from './types'
+import type { Claim, ClaimedAhead, GroupInfo, GroupPolicy } from './types'
 
 /** An entry of a topic, as the groups see it. */
 export interface GroupEntry {
@@ -45,9 +45,9 @@ export class MemoryGroups {
 
   constructor (private readonly source: GroupSource, private readonly clock: () => number = Date.now) {}
 
-  claim (name: string, consumer: string, policy: GroupPolicy, done?: string): Claim {
+  claim (name: string, consumer: string, policy: GroupPolicy, done: readonly string[] = [], ahead = 0): Claim {
     const group = this.group(name)
-    if (done !== undefined) group.pending.delete(done)
+    for (const id of done) group.pending.delete(id)
     group.consumers.add(consumer)
     const now = this.clock()
     for (const id of [...group.pending.keys()].sort(compareIds)) {
@@ -61,11 +61,12 @@ export class MemoryGroups {
       Object.assign(delivered, { consumer, deliveries: delivered.deliveries + 1, since: now })
       return this.handed(entry, delivered.deliveries, policy)
     }
-    const next = this.source.entryAfter(group.lastDelivered)
+    const next = this.takeNew(group, consumer, now)
     if (next) {
-      group.lastDelivered = next.id
-      group.pending.set(next.id, { consumer, deliveries: 1, since: now })
-      return this.handed(next, 1, policy)
+      const claim = this.handed(next, 1, policy)
+      const claimed: ClaimedAhead[] = []
+      for (let entry; claimed.length < ahead && (entry = this.takeNew(group, consumer, now));) claimed.push({ id: entry.id, data: render(entry.fields) })
+      return claim.kind === 'message' && claimed.length > 0 ? { ...claim, ahead: claimed } : claim
     }
     let retryInMs: number | undefined
     for (const delivered of [...group.pending.values()].slice(0, 100)) {
@@ -85,6 +86,17 @@ export class MemoryGroups {
     // As XCLAIM IDLE: an idle time below zero is taken as none.
     delivered.since = this.clock() - Math.max(0, idleMs)
     return true
+  }
+
+  giveBack (name: string, consumer: string, policy: GroupPolicy, ids: readonly string[]): number {
+    let given = 0
+    for (const id of ids) {
+      const delivered = this.groups.get(name)?.pending.get(id)
+      if (!delivered || delivered.consumer !== consumer || delivered.deliveries !== 1) continue
+      Object.assign(delivered, { deliveries: 0, since: this.clock() - policy.visibilityMs })
+      given++
+    }
+    return given
   }
 
   leave (name: string, consumer: string): void {
@@ -111,6 +123,15 @@ export class MemoryGroups {
       this.groups.set(name, group)
     }
     return group
+  }
+
+  /** The group's next new entry, now pending for `consumer`; undefined when there is none. */
+  private takeNew (group: Group, consumer: string, now: number): GroupEntry | undefined {
+    const next = this.source.entryAfter(group.lastDelivered)
+    if (!next) return undefined
+    group.lastDelivered = next.id
+    group.pending.set(next.id, { consumer, deliveries: 1, since: now })
+    return next
   }
 
   private handed (entry: GroupEntry, deliveries: number, policy: GroupPolicy): Claim {

@@ -20,6 +20,7 @@ const SCRIPT_KEYS = {
   own: 1,
   claim: 5,
   hold: 1,
+  'give-back': 1,
   leave: 1,
   retain: 3,
   delay: 1

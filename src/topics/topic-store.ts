@@ -146,9 +146,10 @@ export class TopicStore implements TopicEngine {
   rmdir (path: string): Promise<void> { return this.namespace.rmdir(path) }
   list (path: string): Promise<DirectoryEntry[]> { return this.namespace.list(path) }
   locate (path: string, uid: string): Promise<string | undefined> { return this.namespace.locate(path, uid) }
-  claim (path: string, group: string, consumer: string, policy: GroupPolicy, done?: string): Promise<Claim | undefined> { return this.groupStore.claim(this.keys.topic(path), group, consumer, policy, done) }
-  acknowledge (path: string, group: string, id: string): Promise<void> { return this.groupStore.acknowledge(this.keys.topic(path), group, id) }
+  claim (path: string, group: string, consumer: string, policy: GroupPolicy, done?: readonly string[], ahead?: number): Promise<Claim | undefined> { return this.groupStore.claim(this.keys.topic(path), group, consumer, policy, done, ahead) }
+  acknowledge (path: string, group: string, ...ids: string[]): Promise<void> { return this.groupStore.acknowledge(this.keys.topic(path), group, ids) }
   holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number, idleMs = 0): Promise<boolean> { return this.groupStore.hold(this.keys.topic(path), group, consumer, id, deliveries, idleMs) }
+  giveBack (path: string, group: string, consumer: string, policy: GroupPolicy, ids: readonly string[]): Promise<number> { return this.groupStore.giveBack(this.keys.topic(path), group, consumer, policy, ids) }
   leaveGroup (path: string, group: string, consumer: string): Promise<void> { return this.groupStore.leave(this.keys.topic(path), group, consumer) }
 
   async groups (path: string): Promise<GroupInfo[] | undefined> {

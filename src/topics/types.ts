@@ -146,9 +146,19 @@ export interface GroupPolicy {
 }
 
 /** What one claim of a consumer group's next message found. */
+/** A new message claimed for a consumer ahead of the read that will take it. */
+export interface ClaimedAhead {
+  id: string
+  data: Buffer
+}
+
 export type Claim =
-  /** A message for this consumer: its id, its rendered bytes and how often it was handed out. */
-  | { kind: 'message', uid: string, id: string, data: Buffer, deliveries: number }
+  /**
+   * A message for this consumer: its id, its rendered bytes and how often it was handed out;
+   * with the new messages claimed ahead for its other reads, if any were asked for (each
+   * handed out once, now).
+   */
+  | { kind: 'message', uid: string, id: string, data: Buffer, deliveries: number, ahead?: ClaimedAhead[] }
   /** A message handed out too often: to be moved to TOPIC.dead, then acknowledged. */
   | { kind: 'dead', uid: string, id: string, deliveries: number, message: Message }
   /**

