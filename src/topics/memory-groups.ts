@@ -1,4 +1,5 @@
 import { messageOf, render, EntryFields } from '../framing/entry'
+import { isSweepable } from './consumer-sweeps'
 import { compareIds } from './stream-id'
 import type { Claim, GroupInfo, GroupPolicy } from './types'
 
@@ -29,14 +30,18 @@ interface Delivered {
 
 interface Group {
   lastDelivered: string
-  consumers: Set<string>
+  /**
+   * When each consumer last claimed or held a message, as Redis 7.2 counts a consumer's idle
+   * time (7.0 counts only the claims that got one).
+   */
+  consumers: Map<string, number>
   /** Handed out and not acknowledged, by id. */
   pending: Map<string, Delivered>
 }
 
 /**
  * The consumer groups of one topic held in memory, as a stream's consumer groups behave in
- * Redis (claim.lua, hold.lua, leave.lua): a group starts at the first entry, a message left
+ * Redis (claim.lua, hold.lua, leave.lua, sweep.lua): a group starts at the first entry, a message left
  * unacknowledged for the visibility timeout goes to the next claimer (oldest first), and
  * pending messages a reset deleted are dropped as the claims pass them.
  */
@@ -48,8 +53,8 @@ export class MemoryGroups {
   claim (name: string, consumer: string, policy: GroupPolicy, done?: string): Claim {
     const group = this.group(name)
     if (done !== undefined) group.pending.delete(done)
-    group.consumers.add(consumer)
     const now = this.clock()
+    group.consumers.set(consumer, now)
     for (const id of [...group.pending.keys()].sort(compareIds)) {
       const delivered = group.pending.get(id)!
       if (now - delivered.since < policy.visibilityMs) continue
@@ -80,10 +85,13 @@ export class MemoryGroups {
   }
 
   hold (name: string, consumer: string, id: string, deliveries: number, idleMs = 0): boolean {
-    const delivered = this.groups.get(name)?.pending.get(id)
-    if (!delivered || delivered.consumer !== consumer || delivered.deliveries !== deliveries) return false
+    const group = this.groups.get(name)
+    const delivered = group?.pending.get(id)
+    if (!group || !delivered || delivered.consumer !== consumer || delivered.deliveries !== deliveries) return false
+    const now = this.clock()
     // As XCLAIM IDLE: an idle time below zero is taken as none.
-    delivered.since = this.clock() - Math.max(0, idleMs)
+    delivered.since = now - Math.max(0, idleMs)
+    group.consumers.set(consumer, now)
     return true
   }
 
@@ -92,6 +100,20 @@ export class MemoryGroups {
     if (!group) return
     for (const delivered of group.pending.values()) if (delivered.consumer === consumer) return
     group.consumers.delete(consumer)
+  }
+
+  sweep (name: string, idleMs: number, self: string): number {
+    const group = this.groups.get(name)
+    if (!group) return 0
+    const now = this.clock()
+    const holding = new Set([...group.pending.values()].map(delivered => delivered.consumer))
+    let removed = 0
+    for (const [consumer, seen] of group.consumers) {
+      if (consumer === self || !isSweepable(consumer) || holding.has(consumer) || now - seen <= idleMs) continue
+      group.consumers.delete(consumer)
+      removed++
+    }
+    return removed
   }
 
   list (): GroupInfo[] {
@@ -107,7 +129,7 @@ export class MemoryGroups {
   private group (name: string): Group {
     let group = this.groups.get(name)
     if (!group) {
-      group = { lastDelivered: '0-0', consumers: new Set(), pending: new Map() }
+      group = { lastDelivered: '0-0', consumers: new Map(), pending: new Map() }
       this.groups.set(name, group)
     }
     return group

@@ -21,6 +21,7 @@ const SCRIPT_KEYS = {
   claim: 5,
   hold: 1,
   leave: 1,
+  sweep: 1,
   retain: 3,
   delay: 1
 } as const

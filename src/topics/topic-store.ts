@@ -150,6 +150,7 @@ export class TopicStore implements TopicEngine {
   acknowledge (path: string, group: string, id: string): Promise<void> { return this.groupStore.acknowledge(this.keys.topic(path), group, id) }
   holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number, idleMs = 0): Promise<boolean> { return this.groupStore.hold(this.keys.topic(path), group, consumer, id, deliveries, idleMs) }
   leaveGroup (path: string, group: string, consumer: string): Promise<void> { return this.groupStore.leave(this.keys.topic(path), group, consumer) }
+  sweepConsumers (path: string, group: string, idleMs: number, self: string): Promise<number> { return this.groupStore.sweep(this.keys.topic(path), group, idleMs, self) }
 
   async groups (path: string): Promise<GroupInfo[] | undefined> {
     if (!await this.lookup.topicUid(path)) return undefined
