@@ -6,14 +6,6 @@
 export const SWEEP_AFTER_TIMEOUTS = 3
 
 /**
- * Whether `name` is a consumer that dnpipes made (consumerName in src/commands/mount.ts:
- * mount@HOST:PID, work@HOST:PID), and so one a sweep may remove; sweep.lua has the same rule.
- */
-export function isSweepable (name: string): boolean {
-  return /^(mount|work)@.*:\d+$/.test(name)
-}
-
-/**
  * When the consumer groups a process reads last had their idle consumers swept (see
  * TopicEngine.sweepConsumers): one sweep per topic and group per interval for the whole process,
  * shared by its readers, so that a mount with many readers of a group costs Redis no more than

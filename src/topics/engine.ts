@@ -93,7 +93,7 @@ export interface TopicEngine {
   leaveGroup (path: string, group: string, consumer: string): Promise<void>
   /**
    * Removes what crashed mounts and workers left in `group`: the consumers dnpipes names
-   * (consumer-sweeps.ts: isSweepable), other than `self`, that hold no message and have been
+   * (consumer-names.ts: isOurConsumer), other than `self`, that hold no message and have been
    * idle for more than `idleMs`; other clients' consumers stay. Returns how many went (0
    * without the topic or the group).
    */

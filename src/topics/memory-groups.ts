@@ -1,5 +1,5 @@
 import { messageOf, render, EntryFields } from '../framing/entry'
-import { isSweepable } from './consumer-sweeps'
+import { isOurConsumer } from './consumer-names'
 import { compareIds } from './stream-id'
 import type { Claim, GroupInfo, GroupPolicy } from './types'
 
@@ -109,7 +109,7 @@ export class MemoryGroups {
     const holding = new Set([...group.pending.values()].map(delivered => delivered.consumer))
     let removed = 0
     for (const [consumer, seen] of group.consumers) {
-      if (consumer === self || !isSweepable(consumer) || holding.has(consumer) || now - seen <= idleMs) continue
+      if (consumer === self || !isOurConsumer(consumer) || holding.has(consumer) || now - seen <= idleMs) continue
       group.consumers.delete(consumer)
       removed++
     }

@@ -1,10 +1,10 @@
 -- KEYS stream. ARGV group, idle (ms), the caller's own consumer.
 -- Removes what crashed mounts and workers left in `group`: the consumers named as dnpipes names
--- its own (mount@HOST:PID, work@HOST:PID: consumerName in src/commands/mount.ts; the rule is
--- isSweepable in src/topics/consumer-sweeps.ts) that are not the caller, hold no message, and
--- have been idle for more than `idle`. Other clients' consumers are never touched. A consumer
--- with nothing pending loses nothing when it goes; Redis makes it again at its next delivery.
--- Returns how many went; 0 without the group or the stream.
+-- its own (mount@HOST:PID, work@HOST:PID: consumerName and isOurConsumer in
+-- src/topics/consumer-names.ts) that are not the caller, hold no message, and have been idle
+-- for more than `idle`. Other clients' consumers are never touched. A consumer with nothing
+-- pending loses nothing when it goes; Redis makes it again at its next delivery. Returns how
+-- many went; 0 without the group or the stream.
 local consumers = redis.pcall('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])
 if type(consumers) ~= 'table' or consumers.err then return 0 end
 local threshold, self = tonumber(ARGV[2]), ARGV[3]
