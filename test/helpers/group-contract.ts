@@ -150,8 +150,8 @@ export function groupContract (t: Test, makeEngine: () => TopicEngine): void {
   })
 
   t.test('groups: sweepConsumers removes our consumers that hold nothing and stay idle; never others\' or the caller', async t => {
-    const { engine } = await topicWith('a', 'b', 'c', 'd', 'e')
-    const consumers = ['mount@x:1', 'mount@x:2', 'service-1', 'mount@x:3', 'work@x:4']
+    const { engine } = await topicWith('a', 'b', 'c', 'd', 'e', 'f')
+    const consumers = ['mount@x:1', 'mount@x:2', 'service-1', 'mount@x:3', 'work@x:4', 'work@queue']
     const ids: string[] = []
     for (const consumer of consumers) {
       const claim = await engine.claim('jobs', 'w', consumer, NEVER)
@@ -161,16 +161,16 @@ export function groupContract (t: Test, makeEngine: () => TopicEngine): void {
     // mount@x:2 keeps its message; the others are done with theirs.
     for (const [i, id] of ids.entries()) if (i !== 1) await engine.acknowledge('jobs', 'w', id)
     const count = async (): Promise<number | undefined> => (await engine.groups('jobs'))?.[0]?.consumers
-    t.equal(await count(), 5)
+    t.equal(await count(), 6)
     t.equal(await engine.sweepConsumers('jobs', 'w', 60_000, 'mount@x:3'), 0, 'none idle past the threshold yet')
     await sleep(300)
     t.equal(await engine.sweepConsumers('jobs', 'w', 200, 'mount@x:3'), 2, 'mount@x:1 and work@x:4 go')
-    t.equal(await count(), 3)
+    t.equal(await count(), 4)
     t.equal(await engine.sweepConsumers('jobs', 'w', 200, 'mount@x:9'), 1, 'the caller was kept: it goes when another sweeps')
-    t.equal(await count(), 2, 'service-1 (not ours) and mount@x:2 (holding a message) stay')
+    t.equal(await count(), 3, 'service-1 and work@queue (not ours) and mount@x:2 (holding a message) stay')
     await engine.acknowledge('jobs', 'w', ids[1]!)
     t.equal(await engine.sweepConsumers('jobs', 'w', 200, 'mount@x:9'), 1, 'mount@x:2 goes once it holds nothing')
-    t.equal(await count(), 1, 'service-1 stays')
+    t.equal(await count(), 2, 'the others\' stay')
     t.equal(text(await engine.claim('jobs', 'w', 'mount@x:1', AT_ONCE)), 'none', 'a removed consumer claims as before')
     t.equal(await engine.sweepConsumers('jobs', 'nogroup', 0, 'mount@x:9'), 0, 'no group')
     t.equal(await engine.sweepConsumers('none', 'w', 0, 'mount@x:9'), 0, 'no topic')
