@@ -1,7 +1,8 @@
 /**
  * A group's readers claim at least once per visibility timeout while they wait, so a consumer
  * of ours idle for this many timeouts with nothing pending belongs to a mount or worker that is
- * gone; sweeps are this far apart too.
+ * gone (or, before Redis 7.2, which counts only claims that got a message, to a reader that had
+ * nothing to do: removing it loses nothing). Sweeps are this far apart too.
  */
 export const SWEEP_AFTER_TIMEOUTS = 3
 

@@ -31,8 +31,8 @@ interface Delivered {
 interface Group {
   lastDelivered: string
   /**
-   * When each consumer last claimed or held a message, as Redis 7.2 counts a consumer's idle
-   * time (7.0 counts only the claims that got one).
+   * When each consumer last claimed, with or without a message, or held one: as Redis 7.2
+   * counts a consumer's idle time (7.0 counts only the claims that got a message).
    */
   consumers: Map<string, number>
   /** Handed out and not acknowledged, by id. */
@@ -41,9 +41,9 @@ interface Group {
 
 /**
  * The consumer groups of one topic held in memory, as a stream's consumer groups behave in
- * Redis (claim.lua, hold.lua, leave.lua, sweep.lua): a group starts at the first entry, a message left
- * unacknowledged for the visibility timeout goes to the next claimer (oldest first), and
- * pending messages a reset deleted are dropped as the claims pass them.
+ * Redis (claim.lua, hold.lua, leave.lua, sweep.lua): a group starts at the first entry, a
+ * message left unacknowledged for the visibility timeout goes to the next claimer (oldest
+ * first), and pending messages a reset deleted are dropped as the claims pass them.
  */
 export class MemoryGroups {
   private readonly groups = new Map<string, Group>()
