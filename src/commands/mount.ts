@@ -11,9 +11,9 @@ import { KEYSPACE_EVENTS_FIX, prepareKeyspaceEvents } from '../redis/keyspace-ev
 import type { Cluster } from 'ioredis'
 import { RedisSpace } from '../mount/space'
 import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
-import { hostname } from 'node:os'
 import { GroupFiles } from '../mount/group-files'
 import { deriveSettings, groupPolicyOf, MountSettings } from '../options'
+import { consumerName } from '../topics/consumer-names'
 import { TopicStore } from '../topics/topic-store'
 import { PageGarbage, v8Collector } from '../util/page-garbage'
 import { resolveTarget, TargetOptions } from './target'
@@ -22,14 +22,6 @@ import { resolveTarget, TargetOptions } from './target'
 const GARBAGE_EVERY_BYTES = 8 * 1024 * 1024
 
 export type MountCommandOptions = TargetOptions & MountSettings
-
-/**
- * The consumer name of this process in every group it reads: "mount@HOST:PID" or "work@…",
- * so that `XINFO CONSUMERS` and `dnpipes stat` say where a message is held.
- */
-export function consumerName (role: 'mount' | 'work'): string {
-  return `${role}@${hostname()}:${process.pid}`
-}
 
 /**
  * On a Cluster, followers wait on keyspace notifications, which the mount turns on where they

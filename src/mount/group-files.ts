@@ -1,4 +1,5 @@
 import { ClaimAhead } from '../topics/claim-ahead'
+import { ConsumerSweeps } from '../topics/consumer-sweeps'
 import { GroupEvents, GroupReader, SharedReading } from '../topics/group-reader'
 import type { TopicEngine } from '../topics/engine'
 import { heartbeatInterval, HeldMessages } from '../topics/held-messages'
@@ -18,6 +19,8 @@ export class GroupFiles {
   private readonly held: HeldMessages
   /** What the readers of each group of each topic share (see GroupReader), and their open files, by topic uid and group. */
   private readonly shared = new Map<string, { reading: Required<SharedReading>, files: number }>()
+  /** One sweep of a group's idle consumers per interval for the whole mount, not per file. */
+  private readonly sweeps = new ConsumerSweeps()
 
   constructor (private readonly engine: TopicEngine, readonly options: GroupFilesOptions) {
     this.held = new HeldMessages(heartbeatInterval(options.policy.visibilityMs))
@@ -28,7 +31,7 @@ export class GroupFiles {
     const shared = this.shared.get(key) ?? { reading: { turns: new Turns(), ahead: new ClaimAhead(this.options.policy) }, files: 0 }
     shared.files++
     this.shared.set(key, shared)
-    const reader = new GroupReader(this.engine, path, uid, group, this.options.consumer, this.options.policy, this.options.events, shared.reading)
+    const reader = new GroupReader(this.engine, path, uid, group, this.options.consumer, this.options.policy, this.options.events, shared.reading, this.sweeps)
     return new GroupFile(reader, this.held, () => {
       if (--shared.files > 0) return false
       this.shared.delete(key)

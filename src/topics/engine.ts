@@ -98,6 +98,13 @@ export interface TopicEngine {
   giveBack (path: string, group: string, consumer: string, policy: GroupPolicy, ids: readonly string[]): Promise<number>
   /** Forgets `consumer` in `group` when it holds no message. */
   leaveGroup (path: string, group: string, consumer: string): Promise<void>
+  /**
+   * Removes what crashed mounts and workers left in `group`: the consumers dnpipes names
+   * (consumer-names.ts: isOurConsumer), other than `self`, that hold no message and have been
+   * idle for more than `idleMs`; other clients' consumers stay. Returns how many went (0
+   * without the topic or the group).
+   */
+  sweepConsumers (path: string, group: string, idleMs: number, self: string): Promise<number>
   /** The consumer groups of the topic; undefined when there is no topic at `path`. */
   groups (path: string): Promise<GroupInfo[] | undefined>
   /** Ends every wait and lets go of what the engine holds of its own. */

@@ -4,6 +4,7 @@ import { Alarm } from '../util/alarm'
 import { sleep } from '../util/deadline'
 import type { Turns } from '../util/turns'
 import type { AheadSink, ClaimAhead } from './claim-ahead'
+import { ConsumerSweeps, SWEEP_AFTER_TIMEOUTS } from './consumer-sweeps'
 import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
 import type { Claim, Creator, GroupPolicy } from './types'
@@ -68,7 +69,12 @@ export class GroupReader {
     readonly consumer: string,
     readonly policy: GroupPolicy,
     private readonly events: GroupEvents = {},
-    private readonly shared?: SharedReading
+    private readonly shared?: SharedReading,
+    /**
+     * When the group's idle consumers were last swept, shared by the readers of one process;
+     * without it this reader sweeps on its own.
+     */
+    private readonly sweeps: ConsumerSweeps = new ConsumerSweeps()
   ) {}
 
   /**
@@ -163,7 +169,10 @@ export class GroupReader {
         await this.deadLetter(claim)
         continue
       }
-      if (await mayWait()) await this.wait(claim, signal, claimedAt)
+      if (await mayWait()) {
+        await this.sweepIdleConsumers()
+        await this.wait(claim, signal, claimedAt)
+      }
     }
   }
 
@@ -250,6 +259,25 @@ export class GroupReader {
       this.waitAlarm = undefined
       alarm.clear()
       signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /**
+   * Removes the consumers of ours that mounts and workers gone for good left in the group: a
+   * live reader claims at least once per visibility timeout, so one idle for several with
+   * nothing pending is gone (on Redis before 7.2, whose idle time counts only the claims that
+   * got a message, it may also be a live reader with nothing to do: it loses nothing, and comes
+   * back with its next message). Done while there is nothing to hand out, so it never delays a
+   * message; a failure is only logged (the next sweep tries again).
+   */
+  private async sweepIdleConsumers (): Promise<void> {
+    const idleMs = SWEEP_AFTER_TIMEOUTS * this.policy.visibilityMs
+    if (!this.sweeps.take(this.uid, this.group, idleMs)) return
+    try {
+      const removed = await this.engine.sweepConsumers(this.path, this.group, idleMs, this.consumer)
+      if (removed > 0) groupsLog('group %s of %s: removed %d consumers idle for %d ms with nothing pending', this.group, this.path, removed, idleMs)
+    } catch (err) {
+      groupsLog('sweeping the idle consumers of group %s of %s failed: %s', this.group, this.path, (err as Error).message)
     }
   }
 

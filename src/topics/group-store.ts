@@ -6,8 +6,8 @@ import type { Claim, ClaimedAhead, GroupInfo, GroupPolicy } from './types'
 
 /**
  * Consumer groups on Redis: the topic's stream's own consumer groups (XREADGROUP, XACK,
- * XAUTOCLAIM), so that any Redis client can join one. The scripts claim.lua, hold.lua and
- * leave.lua do what must be atomic; everything else is a plain command.
+ * XAUTOCLAIM), so that any Redis client can join one. The scripts claim.lua, hold.lua, leave.lua
+ * and sweep.lua do what must be atomic; everything else is a plain command.
  */
 export class GroupStore {
   constructor (private readonly runner: ScriptRunner, private readonly indexEvery: number) {}
@@ -52,6 +52,10 @@ export class GroupStore {
 
   async leave (keys: TopicKeys, group: string, consumer: string): Promise<void> {
     await this.runner.run('leave', [keys.stream], [group, consumer])
+  }
+
+  async sweep (keys: TopicKeys, group: string, idleMs: number, self: string): Promise<number> {
+    return Number(await this.runner.run('sweep', [keys.stream], [group, idleMs, self]))
   }
 
   /** XINFO GROUPS of a topic known to exist (an empty topic may have no stream yet: no groups). */

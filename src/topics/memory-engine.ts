@@ -192,6 +192,10 @@ export class MemoryEngine implements TopicEngine {
     this.topics.get(path)?.groups.leave(group, consumer)
   }
 
+  async sweepConsumers (path: string, group: string, idleMs: number, self: string): Promise<number> {
+    return this.topics.get(path)?.groups.sweep(group, idleMs, self) ?? 0
+  }
+
   async groups (path: string): Promise<GroupInfo[] | undefined> {
     return this.topics.get(path)?.groups.list()
   }

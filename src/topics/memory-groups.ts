@@ -1,4 +1,5 @@
 import { messageOf, render, EntryFields } from '../framing/entry'
+import { isOurConsumer } from './consumer-names'
 import { compareIds } from './stream-id'
 import type { Claim, ClaimedAhead, GroupInfo, GroupPolicy } from './types'
 
@@ -29,16 +30,20 @@ interface Delivered {
 
 interface Group {
   lastDelivered: string
-  consumers: Set<string>
+  /**
+   * When each consumer last claimed, with or without a message, or held one: as Redis 7.2
+   * counts a consumer's idle time (7.0 counts only the claims that got a message).
+   */
+  consumers: Map<string, number>
   /** Handed out and not acknowledged, by id. */
   pending: Map<string, Delivered>
 }
 
 /**
  * The consumer groups of one topic held in memory, as a stream's consumer groups behave in
- * Redis (claim.lua, hold.lua, leave.lua): a group starts at the first entry, a message left
- * unacknowledged for the visibility timeout goes to the next claimer (oldest first), and
- * pending messages a reset deleted are dropped as the claims pass them.
+ * Redis (claim.lua, hold.lua, leave.lua, sweep.lua): a group starts at the first entry, a
+ * message left unacknowledged for the visibility timeout goes to the next claimer (oldest
+ * first), and pending messages a reset deleted are dropped as the claims pass them.
  */
 export class MemoryGroups {
   private readonly groups = new Map<string, Group>()
@@ -48,8 +53,8 @@ export class MemoryGroups {
   claim (name: string, consumer: string, policy: GroupPolicy, done: readonly string[] = [], ahead = 0): Claim {
     const group = this.group(name)
     for (const id of done) group.pending.delete(id)
-    group.consumers.add(consumer)
     const now = this.clock()
+    group.consumers.set(consumer, now)
     for (const id of [...group.pending.keys()].sort(compareIds)) {
       const delivered = group.pending.get(id)!
       if (now - delivered.since < policy.visibilityMs) continue
@@ -81,10 +86,13 @@ export class MemoryGroups {
   }
 
   hold (name: string, consumer: string, id: string, deliveries: number, idleMs = 0): boolean {
-    const delivered = this.groups.get(name)?.pending.get(id)
-    if (!delivered || delivered.consumer !== consumer || delivered.deliveries !== deliveries) return false
+    const group = this.groups.get(name)
+    const delivered = group?.pending.get(id)
+    if (!group || !delivered || delivered.consumer !== consumer || delivered.deliveries !== deliveries) return false
+    const now = this.clock()
     // As XCLAIM IDLE: an idle time below zero is taken as none.
-    delivered.since = this.clock() - Math.max(0, idleMs)
+    delivered.since = now - Math.max(0, idleMs)
+    group.consumers.set(consumer, now)
     return true
   }
 
@@ -106,6 +114,20 @@ export class MemoryGroups {
     group.consumers.delete(consumer)
   }
 
+  sweep (name: string, idleMs: number, self: string): number {
+    const group = this.groups.get(name)
+    if (!group) return 0
+    const now = this.clock()
+    const holding = new Set([...group.pending.values()].map(delivered => delivered.consumer))
+    let removed = 0
+    for (const [consumer, seen] of group.consumers) {
+      if (consumer === self || !isOurConsumer(consumer) || holding.has(consumer) || now - seen <= idleMs) continue
+      group.consumers.delete(consumer)
+      removed++
+    }
+    return removed
+  }
+
   list (): GroupInfo[] {
     return [...this.groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, group]) => ({
       name,
@@ -119,7 +141,7 @@ export class MemoryGroups {
   private group (name: string): Group {
     let group = this.groups.get(name)
     if (!group) {
-      group = { lastDelivered: '0-0', consumers: new Set(), pending: new Map() }
+      group = { lastDelivered: '0-0', consumers: new Map(), pending: new Map() }
       this.groups.set(name, group)
     }
     return group

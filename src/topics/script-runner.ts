@@ -22,6 +22,7 @@ const SCRIPT_KEYS = {
   hold: 1,
   'give-back': 1,
   leave: 1,
+  sweep: 1,
   retain: 3,
   delay: 1
 } as const

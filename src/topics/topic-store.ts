@@ -151,6 +151,7 @@ export class TopicStore implements TopicEngine {
   holdClaim (path: string, group: string, consumer: string, id: string, deliveries: number, idleMs = 0): Promise<boolean> { return this.groupStore.hold(this.keys.topic(path), group, consumer, id, deliveries, idleMs) }
   giveBack (path: string, group: string, consumer: string, policy: GroupPolicy, ids: readonly string[]): Promise<number> { return this.groupStore.giveBack(this.keys.topic(path), group, consumer, policy, ids) }
   leaveGroup (path: string, group: string, consumer: string): Promise<void> { return this.groupStore.leave(this.keys.topic(path), group, consumer) }
+  sweepConsumers (path: string, group: string, idleMs: number, self: string): Promise<number> { return this.groupStore.sweep(this.keys.topic(path), group, idleMs, self) }
 
   async groups (path: string): Promise<GroupInfo[] | undefined> {
     if (!await this.lookup.topicUid(path)) return undefined

@@ -5,8 +5,8 @@ import { sleep } from '../../src/util/deadline'
 
 /**
  * The consumer-group part of the engine contract (engine-contract.ts runs it on every engine):
- * what claim, acknowledge, holdClaim, leaveGroup and groups promise, as the Redis engine's
- * claim.lua, hold.lua and leave.lua keep it with XAUTOCLAIM and XREADGROUP.
+ * what claim, acknowledge, holdClaim, leaveGroup, sweepConsumers and groups promise, as the Redis engine's
+ * claim.lua, hold.lua, leave.lua and sweep.lua keep it with XAUTOCLAIM and XREADGROUP.
  */
 
 const line = (text: string) => ({ payload: Buffer.from(text), verbatim: false })
@@ -177,5 +177,34 @@ export function groupContract (t: Test, makeEngine: () => TopicEngine): void {
     await engine.leaveGroup('jobs', 'w', 'one')
     await engine.leaveGroup('jobs', 'w', 'two')
     t.match((await engine.groups('jobs'))!.find(group => group.name === 'w'), { consumers: 1, pending: 1 }, 'two holds a message: it stays')
+  })
+
+  t.test('groups: sweepConsumers removes our consumers that hold nothing and stay idle; never others\' or the caller', async t => {
+    const { engine } = await topicWith('a', 'b', 'c', 'd', 'e', 'f')
+    const consumers = ['mount@x:1', 'mount@x:2', 'service-1', 'mount@x:3', 'work@x:4', 'work@queue']
+    const ids: string[] = []
+    for (const consumer of consumers) {
+      const claim = await engine.claim('jobs', 'w', consumer, NEVER)
+      if (claim?.kind !== 'message') throw new Error('expected a message')
+      ids.push(claim.id)
+    }
+    // mount@x:2 keeps its message; the others are done with theirs.
+    for (const [i, id] of ids.entries()) if (i !== 1) await engine.acknowledge('jobs', 'w', id)
+    const count = async (): Promise<number | undefined> => (await engine.groups('jobs'))?.[0]?.consumers
+    t.equal(await count(), 6)
+    t.equal(await engine.sweepConsumers('jobs', 'w', 60_000, 'mount@x:3'), 0, 'none idle past the threshold yet')
+    await sleep(300)
+    t.equal(await engine.sweepConsumers('jobs', 'w', 200, 'mount@x:3'), 2, 'mount@x:1 and work@x:4 go')
+    t.equal(await count(), 4)
+    t.equal(await engine.sweepConsumers('jobs', 'w', 200, 'mount@x:9'), 1, 'the caller was kept: it goes when another sweeps')
+    t.equal(await count(), 3, 'service-1 and work@queue (not ours) and mount@x:2 (holding a message) stay')
+    await engine.acknowledge('jobs', 'w', ids[1]!)
+    t.equal(await engine.sweepConsumers('jobs', 'w', 200, 'mount@x:9'), 1, 'mount@x:2 goes once it holds nothing')
+    t.equal(await count(), 2, 'the others\' stay')
+    t.equal(text(await engine.claim('jobs', 'w', 'mount@x:1', AT_ONCE)), 'none', 'a removed consumer claims as before')
+    t.equal(await engine.sweepConsumers('jobs', 'nogroup', 0, 'mount@x:9'), 0, 'no group')
+    t.equal(await engine.sweepConsumers('none', 'w', 0, 'mount@x:9'), 0, 'no topic')
+    await engine.create('empty')
+    t.equal(await engine.sweepConsumers('empty', 'w', 0, 'mount@x:9'), 0, 'a topic with no message yet')
   })
 }

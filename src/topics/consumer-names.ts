@@ -1,0 +1,18 @@
+import { hostname } from 'node:os'
+
+/**
+ * The consumer name of this process in every group it reads: "mount@HOST:PID" or "work@…",
+ * so that `XINFO CONSUMERS` and `dnpipes stat` say where a message is held.
+ */
+export function consumerName (role: 'mount' | 'work'): string {
+  return `${role}@${hostname()}:${process.pid}`
+}
+
+/**
+ * Whether `name` is of the form consumerName gives, and so a consumer of ours that a sweep may
+ * remove (TopicEngine.sweepConsumers); sweep.lua has the same rule. Another client's consumers
+ * are its own business, even idle and empty.
+ */
+export function isOurConsumer (name: string): boolean {
+  return /^(mount|work)@.*:\d+$/.test(name)
+}
