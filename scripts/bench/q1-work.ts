@@ -1,11 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process'
 import Redis from 'ioredis'
 import { KeyLayout } from '../../src/topics/keys'
-import { sleep } from '../../src/util/deadline'
 import { CLI } from '../support/mount'
 import { track } from '../support/processes'
 import { Bench } from './context'
-import { drainDirect, fill, GROUP, groupInfo, POLL_MS, STALL_MS, WORKERS } from './q1'
+import { drainDirect, fill, GROUP, untilDrained, WORKERS } from './q1'
 import { median, now } from './stats'
 import { must } from './steps'
 
@@ -38,22 +37,11 @@ async function drainThroughWorkers (redis: Redis, redisUrl: string, topic: strin
   for (const worker of workers) worker.stderr!.setEncoding('utf8').on('data', chunk => { errors += chunk })
   const closed = workers.map(worker => new Promise(resolve => worker.once('close', resolve)))
   try {
-    let progress = ''
-    let progressAt = now()
-    for (;;) {
-      const group = await groupInfo(redis, stream, GROUP)
-      const delivered = String(group?.get('last-delivered-id'))
-      const pending = Number(group?.get('pending'))
-      if (group && delivered === lastId && pending === 0) return now() - started
-      if (workers.some(worker => worker.exitCode !== null)) throw new Error(`Q1 work: a worker exited before the group was done: ${errors}`)
-      if (`${delivered} ${pending}` !== progress) {
-        progress = `${delivered} ${pending}`
-        progressAt = now()
-      } else if (now() - progressAt > STALL_MS) {
-        throw new Error(`Q1 work: no progress for ${STALL_MS / 1000} s: last delivered ${delivered} of ${lastId}, ${pending} pending; ${errors}`)
-      }
-      await sleep(POLL_MS)
-    }
+    await untilDrained(redis, stream, lastId, 'Q1 work', {
+      failure: () => workers.some(worker => worker.exitCode !== null) ? `a worker exited before the group was done: ${errors}` : undefined,
+      details: () => errors
+    })
+    return now() - started
   } finally {
     for (const worker of workers) worker.kill('SIGTERM')
     await Promise.all(closed)

@@ -14,9 +14,9 @@ export const GROUP = 'q1'
 const WORKERS_PER_MOUNT = 2
 export const WORKERS = 2 * WORKERS_PER_MOUNT
 /** How often XINFO GROUPS is asked whether the group is done. */
-export const POLL_MS = 10
+const POLL_MS = 10
 /** No message delivered or acknowledged for this long: the run is stuck, not slow. */
-export const STALL_MS = 60_000
+const STALL_MS = 60_000
 /** XREADGROUP's BLOCK in the baseline: a worker that finds nothing looks again after it. */
 const DIRECT_BLOCK_MS = 100
 /** XADDs per pipeline when the baseline's stream is filled. */
@@ -85,26 +85,14 @@ async function drainThroughMounts (redis: Redis, a: MountedDir, b: MountedDir, t
   const workers = mounts.map(mounted => startWorker(`${mounted.dir}/.group/${GROUP}/${topic}`))
   let finished: number
   try {
-    let progress = ''
-    let progressAt = now()
-    for (;;) {
-      const group = await groupInfo(redis, stream, GROUP)
-      const delivered = String(group?.get('last-delivered-id'))
-      const pending = Number(group?.get('pending'))
-      if (group && delivered === lastId && pending === 0) {
-        finished = now()
-        break
-      }
-      const exited = workers.find(worker => worker.child.exitCode !== null || worker.child.signalCode !== null)
-      if (exited) throw new Error(`Q1: a worker exited (${exited.child.exitCode ?? exited.child.signalCode}) before the group was done: ${exited.errors}`)
-      if (`${delivered} ${pending}` !== progress) {
-        progress = `${delivered} ${pending}`
-        progressAt = now()
-      } else if (now() - progressAt > STALL_MS) {
-        throw new Error(`Q1: no progress for ${STALL_MS / 1000} s: last delivered ${delivered} of ${lastId}, ${pending} pending; ${workers.map(w => w.errors).join(' ')}`)
-      }
-      await sleep(POLL_MS)
-    }
+    await untilDrained(redis, stream, lastId, 'Q1', {
+      failure: () => {
+        const exited = workers.find(worker => worker.child.exitCode !== null || worker.child.signalCode !== null)
+        return exited && `a worker exited (${exited.child.exitCode ?? exited.child.signalCode}) before the group was done: ${exited.errors}`
+      },
+      details: () => workers.map(w => w.errors).join(' ')
+    })
+    finished = now()
   } finally {
     // They wait for more forever: with nothing held, a kill loses nothing.
     for (const worker of workers) worker.child.kill('SIGKILL')
@@ -113,6 +101,30 @@ async function drainThroughMounts (redis: Redis, a: MountedDir, b: MountedDir, t
   const jobs = workers.flatMap(worker => worker.output.split('\n').filter(Boolean))
   checkExactlyOnce('through the mounts', jobs, messages)
   return finished - started
+}
+
+/**
+ * Returns once group GROUP of `stream` has delivered `lastId` and holds nothing pending. Throws
+ * `what: …` when `failure` names one, or when nothing moved for STALL_MS (with `details`).
+ */
+export async function untilDrained (redis: Redis, stream: string, lastId: string, what: string, watch: { failure: () => string | undefined, details: () => string }): Promise<void> {
+  let progress = ''
+  let progressAt = now()
+  for (;;) {
+    const group = await groupInfo(redis, stream, GROUP)
+    const delivered = String(group?.get('last-delivered-id'))
+    const pending = Number(group?.get('pending'))
+    if (group && delivered === lastId && pending === 0) return
+    const failure = watch.failure()
+    if (failure) throw new Error(`${what}: ${failure}`)
+    if (`${delivered} ${pending}` !== progress) {
+      progress = `${delivered} ${pending}`
+      progressAt = now()
+    } else if (now() - progressAt > STALL_MS) {
+      throw new Error(`${what}: no progress for ${STALL_MS / 1000} s: last delivered ${delivered} of ${lastId}, ${pending} pending; ${watch.details()}`)
+    }
+    await sleep(POLL_MS)
+  }
 }
 
 /**

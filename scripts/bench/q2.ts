@@ -19,7 +19,7 @@ const GROUP = 'q2'
  * writes what it got with the time it got it: process.hrtime, which is CLOCK_MONOTONIC, a clock
  * every process on the machine shares, the same as stats.now() in the bench process.
  */
-export const READER = `
+const READER = `
 const fs = require('fs')
 const fd = fs.openSync(process.env.FILE, 'r')
 const buffer = Buffer.alloc(65536)
@@ -98,18 +98,27 @@ async function handOffs (samples: number, push: (payload: string) => Promise<unk
   return times
 }
 
-/** Push on one mount (an appendFile per message) to a reader of `.group/q2/TOPIC` on another. */
-async function throughMounts (pushFile: string, readFile: string, samples: number): Promise<number[]> {
+/**
+ * A process reading `readFile` (a `.group/` file) with READER, and when each payload arrived;
+ * `what` names the row in the error when the reader exits.
+ */
+export function groupReaderOf (readFile: string, what: string): { arrivals: Arrivals, stop: () => void } {
   const arrivals = new Arrivals()
   const reader = track(spawn(process.execPath, ['-e', READER], { env: { ...process.env, FILE: readFile }, stdio: ['ignore', 'pipe', 'pipe'] }))
   let errors = ''
   reader.stdout!.setEncoding('utf8').on('data', chunk => arrivals.add(chunk))
   reader.stderr!.setEncoding('utf8').on('data', chunk => { errors += chunk })
-  reader.once('exit', code => arrivals.fail(new Error(`Q2: the group reader exited (${code}): ${errors}`)))
+  reader.once('exit', code => arrivals.fail(new Error(`${what}: the group reader exited (${code}): ${errors}`)))
+  return { arrivals, stop: () => reader.kill('SIGKILL') }
+}
+
+/** Push on one mount (an appendFile per message) to a reader of `.group/q2/TOPIC` on another. */
+async function throughMounts (pushFile: string, readFile: string, samples: number): Promise<number[]> {
+  const { arrivals, stop } = groupReaderOf(readFile, 'Q2')
   try {
     return await handOffs(samples, payload => fs.appendFile(pushFile, payload + '\n'), payload => arrivals.of(payload))
   } finally {
-    reader.kill('SIGKILL')
+    stop()
   }
 }
 

@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import Redis from 'ioredis'
 import { sleep } from '../../src/util/deadline'
-import { track } from '../support/processes'
 import { Bench } from './context'
-import { Arrivals, READER } from './q2'
+import { groupReaderOf } from './q2'
 import { now, percentile } from './stats'
 import { must } from './steps'
 
@@ -40,18 +38,13 @@ async function lateness (samples: number, push: (payload: string) => Promise<unk
 
 /** Pushes through `.delay/0.2/q3` on one mount to a reader of `.group/q3/q3` on another. */
 async function throughMounts (pushFile: string, readFile: string, samples: number): Promise<number[]> {
-  const arrivals = new Arrivals()
-  const reader = track(spawn(process.execPath, ['-e', READER], { env: { ...process.env, FILE: readFile }, stdio: ['ignore', 'pipe', 'pipe'] }))
-  let errors = ''
-  reader.stdout!.setEncoding('utf8').on('data', chunk => arrivals.add(chunk))
-  reader.stderr!.setEncoding('utf8').on('data', chunk => { errors += chunk })
-  reader.once('exit', code => arrivals.fail(new Error(`Q3: the group reader exited (${code}): ${errors}`)))
+  const { arrivals, stop } = groupReaderOf(readFile, 'Q3')
   try {
     // The reader is waiting before the first delayed push: it claims once and finds nothing.
     await sleep(500)
     return await lateness(samples, payload => fs.appendFile(pushFile, payload + '\n'), payload => arrivals.of(payload))
   } finally {
-    reader.kill('SIGKILL')
+    stop()
   }
 }
 

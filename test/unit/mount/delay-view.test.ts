@@ -2,6 +2,7 @@ import t from 'tap'
 import { DnpipesFilesystem, FilesystemOptions } from '../../../src/mount/filesystem'
 import type { TopicEngine } from '../../../src/topics/engine'
 import { MemoryEngine } from '../../../src/topics/memory-engine'
+import { cat } from '../../helpers/filesystem-calls'
 
 // The `.delay/SECONDS/TOPIC` view and the user.dnpipes.delay-seconds attribute, on the memory
 // engine: its due timers are real, so the delays here are a few hundred ms.
@@ -24,19 +25,6 @@ async function push (fs: DnpipesFilesystem, fusePath: string, text: string, { cr
   await fs.write(fusePath, handle, Buffer.from(text))
   await fs.flush(fusePath, handle)
   await fs.release(fusePath, handle)
-}
-
-async function cat (fs: DnpipesFilesystem, fusePath: string): Promise<string> {
-  const handle = await fs.open(fusePath, O_RDONLY)
-  const parts: Buffer[] = []
-  for (let offset = 0; ;) {
-    const chunk = await fs.read(fusePath, handle, 4096, offset)
-    if (chunk.length === 0) break
-    parts.push(chunk)
-    offset += chunk.length
-  }
-  await fs.release(fusePath, handle)
-  return Buffer.concat(parts).toString()
 }
 
 /** Resolves with what `cat` shows once it shows `expected`; rejects after 5 s. */

@@ -6,6 +6,7 @@ import type { TopicEngine } from '../../../src/topics/engine'
 import { MemoryEngine } from '../../../src/topics/memory-engine'
 import { messagesOf, readAll } from '../../helpers/engine-contract'
 import { spyEngine } from '../../helpers/engine-spy'
+import { cat } from '../../helpers/filesystem-calls'
 
 // DnpipesFilesystem on the memory engine: every file operation without FUSE or Redis.
 // Waits are on promises; the timeout only bounds a test whose wait never ends.
@@ -28,20 +29,6 @@ async function put (fs: DnpipesFilesystem, fusePath: string, text: string): Prom
   const handle = await fs.create(fusePath)
   if (text !== '') await fs.write(fusePath, handle, Buffer.from(text))
   await fs.release(fusePath, handle)
-}
-
-/** What `cat` gets: reads of 4096 bytes until one comes back empty. */
-async function cat (fs: DnpipesFilesystem, fusePath: string): Promise<string> {
-  const handle = await fs.open(fusePath, O_RDONLY)
-  const parts: Buffer[] = []
-  for (let offset = 0; ;) {
-    const chunk = await fs.read(fusePath, handle, 4096, offset)
-    if (chunk.length === 0) break
-    parts.push(chunk)
-    offset += chunk.length
-  }
-  await fs.release(fusePath, handle)
-  return Buffer.concat(parts).toString()
 }
 
 
