@@ -35,9 +35,25 @@ export async function freePort (): Promise<number> {
 /** How often a test's condition is checked while it waits. */
 const WAIT_POLL_MS = 25
 
-/** Waits until `check` is true (a failing check counts as false); throws naming `what` after `timeoutMs`. */
+/**
+ * Waits until `check` is true (a failing check counts as false); throws naming `what` after
+ * `timeoutMs`, also when one call of `check` never answers (a command queued by a client that
+ * waits for a cluster to come back), so that a hang fails its own test by name.
+ */
 export async function waitFor (check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  if (!await pollUntil(() => check().catch(() => false), { timeoutMs, intervalMs: WAIT_POLL_MS })) throw new Error(`timed out waiting for ${what}`)
+  const deadline = Date.now() + timeoutMs
+  const bounded = async (): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined
+    const hung = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}: a check did not answer`)), Math.max(deadline - Date.now(), 0) + WAIT_POLL_MS)
+    })
+    try {
+      return await Promise.race([check().catch(() => false), hung])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  if (!await pollUntil(bounded, { timeoutMs, intervalMs: WAIT_POLL_MS })) throw new Error(`timed out waiting for ${what}`)
 }
 
 export interface RedisServer {

@@ -11,6 +11,12 @@ import { startFollower } from '../helpers/follow-check'
 // the cluster, entries other clients add, which nodes hear of an append, the setting the mount
 // turns on (and what it says when it may not), and followers through a failover and a resharding.
 
+/**
+ * Each test's own limit, below the file's: a hang ends the test it happens in, by name, and the
+ * other tests still report.
+ */
+const TEST_TIMEOUT_MS = 90_000
+
 /** `cat FILE` in the background, its output collected. */
 function follow (file: string): { out: () => string, stop: () => void } {
   const follower = startFollower(file, 'cat', [file])
@@ -25,7 +31,7 @@ function nodesOf (t: Test, cluster: RedisCluster): Redis[] {
 }
 
 
-t.test('200 idle followers cost the cluster next to nothing; other clients\' entries wake them; an append notifies only its own node', async t => {
+t.test('200 idle followers cost the cluster next to nothing; other clients\' entries wake them; an append notifies only its own node', { timeout: TEST_TIMEOUT_MS }, async t => {
   const cluster = await startCluster(3)
   t.teardown(() => cluster.stop())
   const nodes = nodesOf(t, cluster)
@@ -64,7 +70,7 @@ t.test('200 idle followers cost the cluster next to nothing; other clients\' ent
   t.equal(followers.filter((follower, i) => ![2, 4, 76, 149].includes(i) && follower.out() !== 'first\n').length, 0, 'nobody else woke with data')
 })
 
-t.test('one follower subscribes only at its topic\'s master; a group reader is woken the same way; it survives a lost connection; a removal elsewhere ends followers', async t => {
+t.test('one follower subscribes only at its topic\'s master; a group reader is woken the same way; it survives a lost connection; a removal elsewhere ends followers', { timeout: TEST_TIMEOUT_MS }, async t => {
   const cluster = await startCluster(3)
   t.teardown(() => cluster.stop())
   const nodes = nodesOf(t, cluster)
@@ -112,7 +118,7 @@ t.test('one follower subscribes only at its topic\'s master; a group reader is w
   await waitFor(async () => (await sh(`pgrep -f "cat ${mounted.dir}/.follow/(only|empty)"`)).code !== 0, 3000, 'both followers to end')
 })
 
-t.test('a mount whose user may not CONFIG SET says what to set, and its followers still get other clients\' entries', async t => {
+t.test('a mount whose user may not CONFIG SET says what to set, and its followers still get other clients\' entries', { timeout: TEST_TIMEOUT_MS }, async t => {
   const cluster = await startCluster(3)
   t.teardown(() => cluster.stop())
   const nodes = nodesOf(t, cluster)
@@ -135,7 +141,7 @@ t.test('a mount whose user may not CONFIG SET says what to set, and its follower
   await waitFor(async () => follower.out() === 'first\nfound-by-polling\n', 3000, 'the polled entry')
 })
 
-t.test('followers keep following through a master failover and a resharding of their slot', async t => {
+t.test('followers keep following through a master failover and a resharding of their slot', { timeout: TEST_TIMEOUT_MS }, async t => {
   const cluster = await startCluster(3, 1)
   t.teardown(() => cluster.stop())
   const mounts: MountedDir[] = [await mount(undefined, { args: ['--cluster', cluster.seeds] })]
