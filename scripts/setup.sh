@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what dnpipes needs on a Debian machine (fuse, libfuse2, redis-server, make and g++ to
-# rebuild fuse-native, npm packages; attr and python3 for the tests)
+# rebuild fuse-native, libfuse3-dev and pkg-config to build the FUSE addon in native/, npm
+# packages; attr and python3 for the tests)
 # and builds it. Does nothing that is already done, so every command can start with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,9 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # fuse-native is rebuilt from source with the caller context (scripts/fuse-native-caller.js).
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
+# The FUSE addon of our own (native/, scripts/build-native.js) builds on libfuse 3.
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+[ -f /usr/include/fuse3/fuse_lowlevel.h ] || missing+=(libfuse3-dev)
 # Used by the tests only: getfattr/setfattr, python3 for a raw getxattr(2) call, openssl for
 # a throwaway CA, luac to check that every Lua script parses, rsync to copy trees in.
 command -v getfattr >/dev/null 2>&1 || missing+=(attr)
@@ -42,4 +46,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-fund --no-audit >&2
 fi
 node scripts/fuse-native-caller.js >&2
+node scripts/build-native.js >&2
 npm run --silent build

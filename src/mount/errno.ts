@@ -1,35 +1,9 @@
 import { fuseLog } from '../log'
+import { Errno } from '../fuse/errno'
 import { isTopicError } from '../topics/errors'
 
-/**
- * Every errno value dnpipes answers, and the one place that turns an error from any layer into
- * one. Values are Linux's, negated as FUSE wants them.
- */
-export const Errno = {
-  EPERM: -1,
-  ENOENT: -2,
-  EIO: -5,
-  EBADF: -9,
-  EACCES: -13,
-  EEXIST: -17,
-  EXDEV: -18,
-  ENOTDIR: -20,
-  EISDIR: -21,
-  EINVAL: -22,
-  ENOSPC: -28,
-  EROFS: -30,
-  ERANGE: -34,
-  ENAMETOOLONG: -36,
-  ENOSYS: -38,
-  ENOTEMPTY: -39,
-  ENODATA: -61,
-  EILSEQ: -84,
-  ENOTSUP: -95,
-  ETIMEDOUT: -110,
-  ESTALE: -116
-} as const
-
-export type ErrnoName = keyof typeof Errno
+export { Errno }
+export type { ErrnoName } from '../fuse/errno'
 
 /**
  * The negative errno for a failure: a TopicError's own code (the topic layer has already typed

@@ -1,0 +1,215 @@
+/*
+ * A FUSE connection's descriptor served on Node's event loop: libuv polls it, each request is
+ * read into one buffer that JavaScript owns and handed over by its length, and replies are
+ * written from the JavaScript thread. No thread hop per request, no copy on the way in; the
+ * request is decoded in TypeScript (src/fuse/request.ts), which copies what it keeps.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fuse.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "channel.h"
+#include "napi-helpers.h"
+
+/* Requests read per wake-up before the loop gets its turn back (the poll is level-triggered). */
+#define REQUESTS_PER_TURN 64
+/* Chunks one reply may be written from (a header and its payload, or a few more). */
+#define MAX_CHUNKS 4
+
+struct channel {
+  napi_env env;
+  uv_poll_t poll;
+  int fd;
+  int closing;
+  uint8_t *buffer;
+  size_t size;
+  napi_ref buffer_ref;
+  napi_ref on_request;
+  napi_ref on_end;
+  napi_async_context context;
+};
+
+static void release(struct channel *channel) {
+  napi_env env = channel->env;
+  napi_delete_reference(env, channel->buffer_ref);
+  napi_delete_reference(env, channel->on_request);
+  napi_delete_reference(env, channel->on_end);
+  napi_async_destroy(env, channel->context);
+  free(channel);
+}
+
+static void on_closed(uv_handle_t *handle) {
+  release(handle->data);
+}
+
+static void stop(struct channel *channel) {
+  if (channel->closing) return;
+  channel->closing = 1;
+  uv_poll_stop(&channel->poll);
+  uv_close((uv_handle_t *)&channel->poll, on_closed);
+}
+
+/* Calls a JavaScript callback with one number; an exception it throws becomes uncaught. */
+static void call(struct channel *channel, napi_ref function_ref, double value) {
+  napi_env env = channel->env;
+  napi_handle_scope scope = NULL;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value function = NULL, receiver = NULL, argument = NULL, result = NULL;
+  napi_get_reference_value(env, function_ref, &function);
+  napi_get_global(env, &receiver);
+  napi_create_double(env, value, &argument);
+  if (napi_make_callback(env, channel->context, receiver, function, 1, &argument, &result) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) dnpipes_throw_last(env);
+    napi_value error = NULL;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* The connection ended (unmounted, aborted) or failed: JavaScript hears why, once. */
+static void end(struct channel *channel, int errnum) {
+  napi_ref on_end = channel->on_end;
+  stop(channel);
+  call(channel, on_end, errnum);
+}
+
+static void on_readable(uv_poll_t *poll, int status, int events) {
+  (void)status;
+  (void)events;
+  struct channel *channel = poll->data;
+  for (int turn = 0; turn < REQUESTS_PER_TURN && !channel->closing; turn++) {
+    ssize_t length = read(channel->fd, channel->buffer, channel->size);
+    if (length < 0) {
+      /* ENOENT: the request was interrupted before we read it; the kernel dropped it. */
+      if (errno == EINTR || errno == ENOENT) continue;
+      if (errno == EAGAIN) return;
+      end(channel, errno);
+      return;
+    }
+    const struct fuse_in_header *header = (const struct fuse_in_header *)channel->buffer;
+    if ((size_t)length < sizeof *header || header->len != (uint32_t)length) {
+      end(channel, EPROTO);
+      return;
+    }
+    call(channel, channel->on_request, (double)length);
+  }
+}
+
+/*
+ * open(fd: number, buffer: Buffer, onRequest: (length) => void, onEnd: (errno) => void): channel
+ * The buffer must hold the largest request the connection was told to send.
+ */
+napi_value dnpipes_channel_open(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  NAPI_OR_NULL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1;
+  void *data = NULL;
+  size_t size = 0;
+  napi_valuetype request_type, end_type;
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
+      napi_get_buffer_info(env, argv[1], &data, &size) != napi_ok ||
+      napi_typeof(env, argv[2], &request_type) != napi_ok || request_type != napi_function ||
+      napi_typeof(env, argv[3], &end_type) != napi_ok || end_type != napi_function) {
+    napi_throw_type_error(env, NULL, "open(fd, buffer, onRequest, onEnd)");
+    return NULL;
+  }
+  if (size < FUSE_MIN_READ_BUFFER) {
+    napi_throw_range_error(env, NULL, "the request buffer must hold at least FUSE_MIN_READ_BUFFER (8192) bytes");
+    return NULL;
+  }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+    napi_throw(env, dnpipes_errno_error(env, errno, "open: O_NONBLOCK"));
+    return NULL;
+  }
+  struct channel *channel = calloc(1, sizeof *channel);
+  if (!channel) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  channel->env = env;
+  channel->fd = fd;
+  channel->buffer = data;
+  channel->size = size;
+  napi_value name = NULL, handle = NULL;
+  uv_loop_t *loop = NULL;
+  if (napi_create_reference(env, argv[1], 1, &channel->buffer_ref) != napi_ok ||
+      napi_create_reference(env, argv[2], 1, &channel->on_request) != napi_ok ||
+      napi_create_reference(env, argv[3], 1, &channel->on_end) != napi_ok ||
+      napi_create_string_utf8(env, "dnpipes:fuse", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &channel->context) != napi_ok ||
+      napi_get_uv_event_loop(env, &loop) != napi_ok ||
+      napi_create_external(env, channel, NULL, NULL, &handle) != napi_ok) {
+    dnpipes_throw_last(env);
+    return NULL;
+  }
+  int failed = uv_poll_init(loop, &channel->poll, fd);
+  if (failed == 0) {
+    channel->poll.data = channel;
+    failed = uv_poll_start(&channel->poll, UV_READABLE, on_readable);
+  }
+  if (failed != 0) {
+    napi_throw(env, dnpipes_errno_error(env, -failed, "open: poll"));
+    return NULL;
+  }
+  return handle;
+}
+
+static struct channel *channel_arg(napi_env env, napi_value value) {
+  struct channel *channel = NULL;
+  if (napi_get_value_external(env, value, (void **)&channel) != napi_ok || !channel) {
+    napi_throw_type_error(env, NULL, "not a channel");
+    return NULL;
+  }
+  return channel;
+}
+
+/*
+ * write(channel, ...chunks: Buffer[]): 0, or -errno (-ENOENT: the request was interrupted and
+ * is gone; the reply is dropped, as the protocol wants).
+ */
+napi_value dnpipes_channel_write(napi_env env, napi_callback_info info) {
+  size_t argc = 1 + MAX_CHUNKS;
+  napi_value argv[1 + MAX_CHUNKS];
+  NAPI_OR_NULL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || argc > 1 + MAX_CHUNKS) {
+    napi_throw_type_error(env, NULL, "write(channel, ...chunks) takes 1 to 4 chunks");
+    return NULL;
+  }
+  struct channel *channel = channel_arg(env, argv[0]);
+  if (!channel) return NULL;
+  if (channel->closing) return dnpipes_int(env, -EBADF);
+  struct iovec chunks[MAX_CHUNKS];
+  for (size_t i = 1; i < argc; i++) {
+    if (napi_get_buffer_info(env, argv[i], &chunks[i - 1].iov_base, &chunks[i - 1].iov_len) != napi_ok) {
+      napi_throw_type_error(env, NULL, "every chunk must be a Buffer");
+      return NULL;
+    }
+  }
+  ssize_t written;
+  do {
+    written = writev(channel->fd, chunks, (int)(argc - 1));
+  } while (written < 0 && errno == EINTR);
+  return dnpipes_int(env, written < 0 ? -errno : 0);
+}
+
+/* close(channel): stops polling; the descriptor stays open (the session owns it). */
+napi_value dnpipes_channel_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OR_NULL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct channel *channel = argc < 1 ? NULL : channel_arg(env, argv[0]);
+  if (!channel) return NULL;
+  stop(channel);
+  return NULL;
+}

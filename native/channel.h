@@ -1,0 +1,10 @@
+#ifndef DNPIPES_CHANNEL_H
+#define DNPIPES_CHANNEL_H
+
+#include <node_api.h>
+
+napi_value dnpipes_channel_open(napi_env env, napi_callback_info info);
+napi_value dnpipes_channel_write(napi_env env, napi_callback_info info);
+napi_value dnpipes_channel_close(napi_env env, napi_callback_info info);
+
+#endif

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// The package's install step (and setup's): makes sure the FUSE addon (native/, binding.gyp)
+// loads. A prebuilt binary that fits this platform (prebuilds/, made by `npm run prebuild`) or
+// an earlier build is used as it is; otherwise node-gyp builds it, which needs a compiler and
+// libfuse3-dev. Node's headers are taken from the running Node's own installation when they are
+// there, so that no download is needed (Debian's nodejs puts them in /usr/include/node).
+'use strict'
+const { execFileSync, spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const root = path.join(__dirname, '..')
+const sources = ['binding.gyp', ...fs.readdirSync(path.join(root, 'native')).map(name => path.join('native', name))]
+const built = path.join(root, 'build', 'Release', 'dnpipes_fuse.node')
+
+function loads () {
+  try {
+    require('node-gyp-build')(root)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A build older than a source file is rebuilt (a development checkout that changed native/). */
+function builtIsStale () {
+  if (!fs.existsSync(built)) return false
+  const builtAt = fs.statSync(built).mtimeMs
+  return sources.some(file => fs.statSync(path.join(root, file)).mtimeMs > builtAt)
+}
+
+function nodeGyp () {
+  if (process.env.npm_config_node_gyp) return process.env.npm_config_node_gyp
+  const globalRoot = execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim()
+  return path.join(globalRoot, 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')
+}
+
+if (!builtIsStale() && loads()) process.exit(0)
+const args = [nodeGyp(), 'rebuild']
+const prefix = path.dirname(path.dirname(process.execPath))
+if (fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`)
+const result = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
+if (result.status !== 0) {
+  console.error('dnpipes: building the FUSE addon failed; it needs make, a C compiler, pkg-config and libfuse3-dev (on Debian: apt-get install build-essential pkg-config libfuse3-dev)')
+  process.exit(1)
+}
+if (!loads()) {
+  console.error('dnpipes: the FUSE addon was built but does not load')
+  process.exit(1)
+}

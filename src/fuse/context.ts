@@ -1,0 +1,35 @@
+/**
+ * The request being dispatched: who made it and whether it was interrupted. JavaScript serves
+ * one request at a time up to its first await, so an operation reads this synchronously, at
+ * its start, as C reads its thread's fuse_req_ctx().
+ */
+export interface RequestContext {
+  uid: number
+  gid: number
+  /** The calling thread's id (the process id for a single-threaded process). */
+  pid: number
+  /** The caller's umask where the request carries it (CREATE, MKDIR, MKNOD), else 0. */
+  umask: number
+  /** The kernel's opcode (see protocol.ts). */
+  opcode: number
+  /** Aborted when the kernel interrupts the request (the caller got a signal). */
+  signal: AbortSignal
+}
+
+let current: RequestContext | undefined
+
+/** The request being dispatched now; undefined outside one. */
+export function currentRequest (): RequestContext | undefined {
+  return current
+}
+
+/** Runs `dispatch` with `context` as the current request. */
+export function withRequest<T> (context: RequestContext, dispatch: () => T): T {
+  const outer = current
+  current = context
+  try {
+    return dispatch()
+  } finally {
+    current = outer
+  }
+}

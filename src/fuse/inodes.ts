@@ -1,0 +1,92 @@
+/**
+ * The node ids this layer gives the kernel, and the path each stands for. The kernel counts its
+ * references to a node (one per successful LOOKUP, CREATE, MKDIR, … and per READDIRPLUS entry)
+ * and gives them back with FORGET; a node is dropped when its count reaches zero. The root (1)
+ * is never dropped. A path keeps its node id while the kernel holds it, so a name looked up
+ * twice is the same node; a renamed node (and everything under it) takes its new path; a node
+ * whose name was removed or replaced keeps its last path for the files still open on it.
+ * Pure: no I/O.
+ */
+
+interface Node {
+  id: number
+  path: string
+  lookups: number
+  /** Whether `path` still names this node (false after an unlink or a replacing rename). */
+  linked: boolean
+}
+
+export const ROOT_NODE = 1
+
+export function childPath (parent: string, name: string): string {
+  return parent === '/' ? `/${name}` : `${parent}/${name}`
+}
+
+export class NodeTable {
+  private readonly byId = new Map<number, Node>()
+  private readonly byPath = new Map<string, Node>()
+  private nextId = ROOT_NODE + 1
+
+  constructor () {
+    const root = { id: ROOT_NODE, path: '/', lookups: 1, linked: true }
+    this.byId.set(ROOT_NODE, root)
+    this.byPath.set('/', root)
+  }
+
+  /** The path of node `id`; undefined for a node the kernel has forgotten (or never had). */
+  pathOf (id: number): string | undefined {
+    return this.byId.get(id)?.path
+  }
+
+  /** The node id of `path` if the kernel holds one, without counting a reference. */
+  idOf (path: string): number | undefined {
+    return this.byPath.get(path)?.id
+  }
+
+  /** Counts one kernel reference to `path`'s node (made on first use) and returns its id. */
+  remember (path: string): number {
+    let node = this.byPath.get(path)
+    if (!node) {
+      node = { id: this.nextId++, path, lookups: 0, linked: true }
+      this.byId.set(node.id, node)
+      this.byPath.set(path, node)
+    }
+    node.lookups++
+    return node.id
+  }
+
+  /** The kernel gave back `count` references to node `id`. */
+  forget (id: number, count: number): void {
+    const node = this.byId.get(id)
+    if (!node || id === ROOT_NODE) return
+    node.lookups -= count
+    if (node.lookups > 0) return
+    this.byId.delete(id)
+    if (node.linked && this.byPath.get(node.path) === node) this.byPath.delete(node.path)
+  }
+
+  /** `path` no longer names its node (unlink, rmdir). */
+  unlinked (path: string): void {
+    const node = this.byPath.get(path)
+    if (!node) return
+    node.linked = false
+    this.byPath.delete(path)
+  }
+
+  /** `from` (and everything under it) is now at `to`; a node `to` named before is unlinked. */
+  renamed (from: string, to: string): void {
+    this.unlinked(to)
+    const prefix = from + '/'
+    const moved = [...this.byPath.values()].filter(node => node.path === from || node.path.startsWith(prefix))
+    for (const node of moved) this.byPath.delete(node.path)
+    for (const node of moved) {
+      node.path = to + node.path.slice(from.length)
+      this.byPath.set(node.path, node)
+    }
+  }
+
+  /** How many nodes the kernel holds, the root included. */
+  get size (): number {
+    return this.byId.size
+  }
+}

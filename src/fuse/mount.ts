@@ -1,0 +1,49 @@
+import { nativeFuse } from './native'
+import type { Operations } from './operations'
+import { PathLayer, PathLayerOptions } from './path-layer'
+import { FuseSession } from './session'
+
+export interface FuseMountOptions extends PathLayerOptions {
+  /**
+   * Options of the mount itself, as `-o` takes them: allow_other, default_permissions, ro,
+   * fsname=…, subtype=…, and whatever else libfuse's mount accepts (an unknown one fails the
+   * mount, naming it).
+   */
+  mountOptions: string[]
+}
+
+export interface FuseMount {
+  readonly mountpoint: string
+  readonly session: FuseSession
+  readonly layer: PathLayer
+  /** Resolves when the connection ends: unmounted (by us or from outside) or aborted. */
+  readonly ended: Promise<number>
+  /** Stops serving and unmounts (lazily: files still open keep what they had). */
+  unmount (): Promise<void>
+}
+
+/**
+ * Mounts `ops` at `mountpoint` (a directory, or /dev/fd/N for a /dev/fuse descriptor someone
+ * else mounted) and serves it on the event loop until unmounted.
+ */
+export async function mountFuse (mountpoint: string, ops: Operations, options: FuseMountOptions): Promise<FuseMount> {
+  const native = nativeFuse()
+  const { session: handle, fd } = await native.mount(mountpoint, options.mountOptions.join(','))
+  const layer = new PathLayer(ops, options)
+  const session = new FuseSession(native, fd, layer)
+  session.start()
+  let unmounting: Promise<void> | undefined
+  return {
+    mountpoint,
+    session,
+    layer,
+    ended: session.ended,
+    unmount () {
+      unmounting ??= (async () => {
+        session.stop()
+        await native.unmount(handle)
+      })()
+      return unmounting
+    }
+  }
+}

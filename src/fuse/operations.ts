@@ -1,0 +1,45 @@
+import type { Stat, Statfs } from './types'
+
+/**
+ * A filesystem by paths, as the path layer (path-layer.ts) serves it over the kernel's node ids.
+ * Callbacks take 0 or a negative errno; read and write callbacks take the byte count instead.
+ * The request's caller and its abort signal are in currentRequest() (context.ts), read
+ * synchronously at the operation's start.
+ */
+export type Done = (code: number) => void
+
+export interface Operations {
+  /** A name the kernel looks up; getattr serves it when absent. */
+  lookup?: (path: string, cb: (code: number, stat?: Stat) => void) => void
+  getattr?: (path: string, cb: (code: number, stat?: Stat) => void) => void
+  /** fstat of an open file; getattr serves it when absent. */
+  fgetattr?: (path: string, fd: number, cb: (code: number, stat?: Stat) => void) => void
+  access?: (path: string, mode: number, cb: Done) => void
+  statfs?: (path: string, cb: (code: number, statfs?: Statfs) => void) => void
+  /** The names in a directory; with `stats` (one per name), READDIRPLUS answers from them. */
+  readdir?: (path: string, cb: (code: number, names?: string[], stats?: Stat[]) => void) => void
+  open?: (path: string, flags: number, cb: (code: number, fd?: number) => void) => void
+  create?: (path: string, mode: number, cb: (code: number, fd?: number) => void) => void
+  read?: (path: string, fd: number, buffer: Buffer, length: number, position: number, cb: Done) => void
+  write?: (path: string, fd: number, buffer: Buffer, length: number, position: number, cb: Done) => void
+  flush?: (path: string, fd: number, cb: Done) => void
+  fsync?: (path: string, datasync: boolean, fd: number, cb: Done) => void
+  release?: (path: string, fd: number, cb: Done) => void
+  truncate?: (path: string, size: number, cb: Done) => void
+  ftruncate?: (path: string, fd: number, size: number, cb: Done) => void
+  utimens?: (path: string, atime: number, mtime: number, cb: Done) => void
+  chown?: (path: string, uid: number, gid: number, cb: Done) => void
+  chmod?: (path: string, mode: number, cb: Done) => void
+  mknod?: (path: string, mode: number, dev: number, cb: Done) => void
+  mkdir?: (path: string, mode: number, cb: Done) => void
+  unlink?: (path: string, cb: Done) => void
+  rmdir?: (path: string, cb: Done) => void
+  rename?: (src: string, dest: string, cb: Done) => void
+  link?: (src: string, dest: string, cb: Done) => void
+  symlink?: (target: string, path: string, cb: Done) => void
+  readlink?: (path: string, cb: (code: number, target?: string) => void) => void
+  setxattr?: (path: string, name: string, value: Buffer, position: number, flags: number, cb: Done) => void
+  getxattr?: (path: string, name: string, position: number, cb: (code: number, value?: Buffer) => void) => void
+  listxattr?: (path: string, cb: (code: number, names?: string[]) => void) => void
+  removexattr?: (path: string, name: string, cb: Done) => void
+}

@@ -1,0 +1,295 @@
+import { Errno } from './errno'
+import { childPath, NodeTable, ROOT_NODE } from './inodes'
+import type { Operations } from './operations'
+import { InitFlag, OpenFlag, RELEASE_FLUSH, SetattrValid } from './protocol'
+import { attrOut, createOut, DirectoryEntry, direntsOut, entryOut, openOut, statfsOut, UNKNOWN_INO, writeOut, xattrSizeOut } from './reply'
+import type { Request } from './request'
+import type { Reply, RequestHandler } from './session'
+import type { CacheTimes, Stat } from './types'
+
+export interface PathLayerOptions {
+  /** How long the kernel may keep names and attributes. */
+  cache: CacheTimes
+  /** Every open file is direct I/O: reads reach the filesystem every time. */
+  directIo: boolean
+  /**
+   * The only extended attributes the filesystem knows of (a prefix such as "user.dnpipes."):
+   * getxattr of another name answers ENODATA here, without an operation. '' sends every name on.
+   */
+  ownXattrs: string
+  /** The filesystem's readdir gives attributes: directory listings carry them (READDIRPLUS). */
+  readdirPlus: boolean
+}
+
+const RENAME_FLAGS_UNSUPPORTED = Errno.ENOSYS
+
+/** A directory's listing, taken at its first READDIR and paged from by the following ones. */
+interface Listing {
+  entries: DirectoryEntry[]
+}
+
+const S_IFDIR = 0o040000
+
+/**
+ * Serves a filesystem by paths (operations.ts) over the kernel's node ids: keeps the node table
+ * (inodes.ts), turns each request into the operation on its path, and encodes the answer. The
+ * kernel's LOOKUP goes to `lookup` (or `getattr`), a GETATTR to `getattr`; READDIRPLUS is used
+ * when the filesystem lists names with their attributes.
+ */
+export class PathLayer implements RequestHandler {
+  readonly nodes = new NodeTable()
+  private readonly listings = new Map<number, Listing>()
+  private nextDirHandle = 1
+
+  constructor (private readonly ops: Operations, private readonly options: PathLayerOptions) {}
+
+  initFlags (): number {
+    const flags = InitFlag.ASYNC_READ | InitFlag.ATOMIC_O_TRUNC | InitFlag.PARALLEL_DIROPS
+    return this.options.readdirPlus ? flags | InitFlag.DO_READDIRPLUS : flags
+  }
+
+  handle (request: Request, reply: Reply): void {
+    const args = request.args
+    if (args.kind === 'forget') {
+      for (const { nodeid, nlookup } of args.forgets) this.nodes.forget(nodeid, nlookup)
+      return
+    }
+    const path = this.nodes.pathOf(request.nodeid)
+    if (path === undefined) return reply.error(Errno.ENOENT)
+    const ops = this.ops
+    const cache = this.options.cache
+    const name = (n: string | undefined): string | undefined => {
+      if (n === undefined) { reply.error(Errno.EILSEQ); return undefined }
+      if (Buffer.byteLength(n) > 255) { reply.error(Errno.ENAMETOOLONG); return undefined }
+      return childPath(path, n)
+    }
+    const unsupported = (): void => reply.error(Errno.ENOSYS)
+    /** Answers an entry for `target` (a new reference to its node) from a getattr of it. */
+    const entry = (target: string, opened?: number): void => {
+      const getattr = ops.getattr
+      if (!getattr) return unsupported()
+      getattr(target, (code, stat) => {
+        if (code !== 0 || !stat) return reply.error(code || Errno.EIO)
+        const nodeid = this.nodes.remember(target)
+        reply.ok(opened === undefined ? entryOut(nodeid, stat, cache) : createOut(nodeid, stat, cache, opened, this.openFlags()))
+      })
+    }
+    const done = (code: number): void => code === 0 ? reply.ok() : reply.error(code)
+
+    switch (args.kind) {
+      case 'lookup': {
+        const target = name(args.name)
+        if (target === undefined) return
+        const lookup = ops.lookup ?? ops.getattr
+        if (!lookup) return unsupported()
+        return lookup(target, (code, stat) => {
+          if (code !== 0 || !stat) return reply.error(code || Errno.EIO)
+          reply.ok(entryOut(this.nodes.remember(target), stat, cache))
+        })
+      }
+      case 'getattr': {
+        const answer = (code: number, stat?: Stat): void => code === 0 && stat ? reply.ok(attrOut(request.nodeid, stat, cache.attrSeconds)) : reply.error(code || Errno.EIO)
+        if (args.fh !== undefined && ops.fgetattr) return ops.fgetattr(path, args.fh, answer)
+        if (!ops.getattr) return unsupported()
+        return ops.getattr(path, answer)
+      }
+      case 'setattr': return this.setattr(path, request.nodeid, args, reply)
+      case 'access': return ops.access ? ops.access(path, args.mask, done) : reply.ok()
+      case 'statfs': {
+        if (!ops.statfs) return unsupported()
+        return ops.statfs(path, (code, space) => code === 0 && space ? reply.ok(statfsOut(space)) : reply.error(code || Errno.EIO))
+      }
+      case 'mknod': {
+        const target = name(args.name)
+        if (target === undefined) return
+        if (!ops.mknod) return reply.error(Errno.EPERM)
+        return ops.mknod(target, args.mode, args.rdev, code => code === 0 ? entry(target) : reply.error(code))
+      }
+      case 'mkdir': {
+        const target = name(args.name)
+        if (target === undefined) return
+        if (!ops.mkdir) return reply.error(Errno.EPERM)
+        return ops.mkdir(target, args.mode, code => code === 0 ? entry(target) : reply.error(code))
+      }
+      case 'symlink': {
+        const target = name(args.name)
+        if (target === undefined) return
+        if (args.target === undefined) return reply.error(Errno.EILSEQ)
+        if (!ops.symlink) return reply.error(Errno.EPERM)
+        return ops.symlink(args.target, target, code => code === 0 ? entry(target) : reply.error(code))
+      }
+      case 'link': {
+        const target = name(args.name)
+        if (target === undefined) return
+        const source = this.nodes.pathOf(args.oldNodeid)
+        if (source === undefined) return reply.error(Errno.ENOENT)
+        if (!ops.link) return reply.error(Errno.EPERM)
+        return ops.link(source, target, code => code === 0 ? entry(target) : reply.error(code))
+      }
+      case 'unlink':
+      case 'rmdir': {
+        const target = name(args.name)
+        if (target === undefined) return
+        const remove = args.kind === 'unlink' ? ops.unlink : ops.rmdir
+        if (!remove) return reply.error(Errno.EPERM)
+        return remove(target, code => {
+          if (code === 0) this.nodes.unlinked(target)
+          done(code)
+        })
+      }
+      case 'rename': {
+        if (args.flags !== 0) return reply.error(RENAME_FLAGS_UNSUPPORTED)
+        const source = name(args.name)
+        if (source === undefined) return
+        const parent = this.nodes.pathOf(args.newParent)
+        if (parent === undefined) return reply.error(Errno.ENOENT)
+        if (args.newName === undefined) return reply.error(Errno.EILSEQ)
+        if (Buffer.byteLength(args.newName) > 255) return reply.error(Errno.ENAMETOOLONG)
+        const dest = childPath(parent, args.newName)
+        if (!ops.rename) return reply.error(Errno.EPERM)
+        return ops.rename(source, dest, code => {
+          if (code === 0) this.nodes.renamed(source, dest)
+          done(code)
+        })
+      }
+      case 'readlink': {
+        if (!ops.readlink) return reply.error(Errno.EINVAL)
+        return ops.readlink(path, (code, target) => code === 0 && target !== undefined ? reply.ok(Buffer.from(target)) : reply.error(code || Errno.EIO))
+      }
+      case 'open': {
+        if (!ops.open) return reply.ok(openOut(0, this.openFlags()))
+        return ops.open(path, args.flags, (code, fd) => code === 0 ? reply.ok(openOut(fd ?? 0, this.openFlags())) : reply.error(code))
+      }
+      case 'create': {
+        const target = name(args.name)
+        if (target === undefined) return
+        if (!ops.create) return reply.error(Errno.EPERM)
+        return ops.create(target, args.mode, (code, fd) => code === 0 ? entry(target, fd ?? 0) : reply.error(code))
+      }
+      case 'read': {
+        if (!ops.read) return unsupported()
+        const buffer = Buffer.allocUnsafe(args.size)
+        return ops.read(path, args.fh, buffer, args.size, args.offset, result => {
+          if (result < 0) return reply.error(result)
+          reply.ok(buffer.subarray(0, Math.min(result, args.size)))
+        })
+      }
+      case 'write': {
+        if (!ops.write) return unsupported()
+        return ops.write(path, args.fh, args.data, args.data.length, args.offset, result => result < 0 ? reply.error(result) : reply.ok(writeOut(result)))
+      }
+      case 'flush': return ops.flush ? ops.flush(path, args.fh, done) : reply.ok()
+      case 'fsync': return ops.fsync ? ops.fsync(path, args.datasync, args.fh, done) : reply.ok()
+      case 'fsyncdir': return reply.ok()
+      case 'release': {
+        if (!ops.release) return reply.ok()
+        const release = ops.release
+        if ((args.releaseFlags & RELEASE_FLUSH) !== 0 && ops.flush) return ops.flush(path, args.fh, () => release(path, args.fh, done))
+        return release(path, args.fh, done)
+      }
+      case 'opendir': {
+        const fh = this.nextDirHandle++
+        return reply.ok(openOut(fh, 0))
+      }
+      case 'readdir':
+      case 'readdirplus':
+        return this.readdir(path, request.nodeid, args.fh, args.offset, args.size, args.kind === 'readdirplus', reply)
+      case 'releasedir':
+        this.listings.delete(args.fh)
+        return reply.ok()
+      case 'setxattr': {
+        if (args.name === undefined) return reply.error(Errno.EILSEQ)
+        if (!ops.setxattr) return reply.error(Errno.ENOTSUP)
+        return ops.setxattr(path, args.name, args.value, 0, args.flags, done)
+      }
+      case 'getxattr': {
+        if (args.name === undefined) return reply.error(Errno.ENODATA)
+        if (!ops.getxattr || (this.options.ownXattrs !== '' && !args.name.startsWith(this.options.ownXattrs))) return reply.error(Errno.ENODATA)
+        return ops.getxattr(path, args.name, 0, (code, value) => {
+          if (code !== 0) return reply.error(code)
+          if (!value) return reply.error(Errno.ENODATA)
+          if (args.size === 0) return reply.ok(xattrSizeOut(value.length))
+          if (value.length > args.size) return reply.error(Errno.ERANGE)
+          reply.ok(value)
+        })
+      }
+      case 'listxattr': {
+        if (!ops.listxattr) return args.size === 0 ? reply.ok(xattrSizeOut(0)) : reply.ok()
+        return ops.listxattr(path, (code, names) => {
+          if (code !== 0 || !names) return reply.error(code || Errno.EIO)
+          const list = Buffer.from(names.map(n => n + '\0').join(''))
+          if (args.size === 0) return reply.ok(xattrSizeOut(list.length))
+          if (list.length > args.size) return reply.error(Errno.ERANGE)
+          reply.ok(list)
+        })
+      }
+      case 'removexattr': {
+        if (args.name === undefined) return reply.error(Errno.ENODATA)
+        if (!ops.removexattr) return reply.error(Errno.ENOTSUP)
+        return ops.removexattr(path, args.name, done)
+      }
+      case 'destroy':
+        return reply.ok()
+      default:
+        return unsupported()
+    }
+  }
+
+  private openFlags (): number {
+    return this.options.directIo ? OpenFlag.DIRECT_IO : 0
+  }
+
+  /** SETATTR: each change the request carries, one operation each, then the new attributes. */
+  private setattr (path: string, nodeid: number, args: Extract<Request['args'], { kind: 'setattr' }>, reply: Reply): void {
+    const ops = this.ops
+    const steps: Array<(next: (code: number) => void) => void> = []
+    const has = (bit: number): boolean => (args.valid & bit) !== 0
+    if (has(SetattrValid.MODE)) steps.push(next => ops.chmod ? ops.chmod(path, args.mode, next) : next(Errno.EPERM))
+    if (has(SetattrValid.UID) || has(SetattrValid.GID)) {
+      steps.push(next => ops.chown ? ops.chown(path, has(SetattrValid.UID) ? args.uid : -1, has(SetattrValid.GID) ? args.gid : -1, next) : next(Errno.EPERM))
+    }
+    if (has(SetattrValid.SIZE)) {
+      steps.push(next => has(SetattrValid.FH) && ops.ftruncate
+        ? ops.ftruncate(path, args.fh, args.size, next)
+        : ops.truncate ? ops.truncate(path, args.size, next) : next(Errno.EPERM))
+    }
+    if (has(SetattrValid.ATIME) || has(SetattrValid.MTIME)) {
+      const now = Date.now()
+      const atime = has(SetattrValid.ATIME_NOW) ? now : args.atimeMs
+      const mtime = has(SetattrValid.MTIME_NOW) ? now : args.mtimeMs
+      steps.push(next => ops.utimens ? ops.utimens(path, atime, mtime, next) : next(0))
+    }
+    const run = (index: number): void => {
+      if (index < steps.length) {
+        return steps[index]!(code => code === 0 ? run(index + 1) : reply.error(code))
+      }
+      if (!ops.getattr) return reply.error(Errno.ENOSYS)
+      ops.getattr(path, (code, stat) => code === 0 && stat ? reply.ok(attrOut(nodeid, stat, this.options.cache.attrSeconds)) : reply.error(code || Errno.EIO))
+    }
+    run(0)
+  }
+
+  private readdir (path: string, nodeid: number, fh: number, offset: number, size: number, plus: boolean, reply: Reply): void {
+    const cache = this.options.cache
+    const nodeFor = plus ? (entry: DirectoryEntry): number => this.nodes.remember(childPath(path, entry.name)) : undefined
+    const page = (listing: Listing): void => reply.ok(direntsOut(listing.entries, offset, size, cache, nodeFor))
+    const known = this.listings.get(fh)
+    if (offset > 0 && known) return page(known)
+    if (!this.ops.readdir) return reply.error(Errno.ENOSYS)
+    this.ops.readdir(path, (code, names, stats) => {
+      if (code !== 0 || !names) return reply.error(code || Errno.EIO)
+      const parent = path === '/' ? ROOT_NODE : this.nodes.idOf(path.slice(0, path.lastIndexOf('/')) || '/')
+      const entries: DirectoryEntry[] = [
+        { name: '.', ino: nodeid, mode: S_IFDIR },
+        { name: '..', ino: parent ?? UNKNOWN_INO, mode: S_IFDIR }
+      ]
+      names.forEach((n, i) => {
+        const stat = stats?.[i]
+        entries.push({ name: n, stat, ino: stat?.ino ?? this.nodes.idOf(childPath(path, n)) ?? UNKNOWN_INO, mode: stat?.mode ?? 0 })
+      })
+      const listing = { entries }
+      this.listings.set(fh, listing)
+      page(listing)
+    })
+  }
+}

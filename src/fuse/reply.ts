@@ -1,0 +1,208 @@
+import { Notify, Size } from './protocol'
+import type { CacheTimes, Stat, Statfs } from './types'
+
+/**
+ * Replies and notifications in the kernel's layout. Each encoder returns the reply's body;
+ * the session puts the out-header in front (outHeader). Pure: no I/O, tested on its own.
+ */
+
+export function outHeader (bodyLength: number, error: number, unique: bigint): Buffer {
+  const header = Buffer.allocUnsafe(Size.OUT_HEADER)
+  header.writeUInt32LE(Size.OUT_HEADER + bodyLength, 0)
+  header.writeInt32LE(error, 4)
+  header.writeBigUInt64LE(unique, 8)
+  return header
+}
+
+function millis (time: Date | number): number {
+  return typeof time === 'number' ? time : time.getTime()
+}
+
+function writeTime (buffer: Buffer, secondsAt: number, nanosAt: number, time: Date | number): void {
+  const ms = millis(time)
+  const seconds = Math.floor(ms / 1000)
+  buffer.writeBigInt64LE(BigInt(seconds), secondsAt)
+  buffer.writeUInt32LE(Math.round((ms - seconds * 1000) * 1e6), nanosAt)
+}
+
+/** fuse_attr at `at`. */
+function writeAttr (buffer: Buffer, at: number, nodeid: number, stat: Stat): void {
+  const blksize = stat.blksize ?? 4096
+  buffer.writeBigUInt64LE(BigInt(stat.ino ?? nodeid), at)
+  buffer.writeBigUInt64LE(BigInt(stat.size), at + 8)
+  buffer.writeBigUInt64LE(BigInt(stat.blocks ?? Math.ceil(stat.size / 512)), at + 16)
+  writeTime(buffer, at + 24, at + 48, stat.atime)
+  writeTime(buffer, at + 32, at + 52, stat.mtime)
+  writeTime(buffer, at + 40, at + 56, stat.ctime)
+  buffer.writeUInt32LE(stat.mode >>> 0, at + 60)
+  buffer.writeUInt32LE(stat.nlink ?? 1, at + 64)
+  buffer.writeUInt32LE(stat.uid >>> 0, at + 68)
+  buffer.writeUInt32LE(stat.gid >>> 0, at + 72)
+  buffer.writeUInt32LE(stat.rdev ?? 0, at + 76)
+  buffer.writeUInt32LE(blksize, at + 80)
+  buffer.writeUInt32LE(0, at + 84)
+}
+
+function writeValid (buffer: Buffer, secondsAt: number, nanosAt: number, seconds: number): void {
+  const whole = Math.floor(seconds)
+  buffer.writeBigUInt64LE(BigInt(whole), secondsAt)
+  buffer.writeUInt32LE(Math.round((seconds - whole) * 1e9), nanosAt)
+}
+
+/** fuse_entry_out at `at` (LOOKUP, MKDIR, CREATE's first part, READDIRPLUS). */
+function writeEntry (buffer: Buffer, at: number, nodeid: number, stat: Stat, cache: CacheTimes): void {
+  buffer.writeBigUInt64LE(BigInt(nodeid), at)
+  buffer.writeBigUInt64LE(0n, at + 8)
+  writeValid(buffer, at + 16, at + 32, nodeid === 0 ? 0 : cache.entrySeconds)
+  writeValid(buffer, at + 24, at + 36, cache.attrSeconds)
+  writeAttr(buffer, at + 40, nodeid, stat)
+}
+
+export function entryOut (nodeid: number, stat: Stat, cache: CacheTimes): Buffer {
+  const body = Buffer.alloc(Size.ENTRY_OUT)
+  writeEntry(body, 0, nodeid, stat, cache)
+  return body
+}
+
+export function attrOut (nodeid: number, stat: Stat, attrSeconds: number): Buffer {
+  const body = Buffer.alloc(Size.ATTR_OUT)
+  writeValid(body, 0, 8, attrSeconds)
+  writeAttr(body, 16, nodeid, stat)
+  return body
+}
+
+export function openOut (fh: number, openFlags: number): Buffer {
+  const body = Buffer.alloc(Size.OPEN_OUT)
+  body.writeBigUInt64LE(BigInt(fh), 0)
+  body.writeUInt32LE(openFlags, 8)
+  return body
+}
+
+/** CREATE: an entry and an open file in one reply. */
+export function createOut (nodeid: number, stat: Stat, cache: CacheTimes, fh: number, openFlags: number): Buffer {
+  return Buffer.concat([entryOut(nodeid, stat, cache), openOut(fh, openFlags)])
+}
+
+export function writeOut (size: number): Buffer {
+  const body = Buffer.alloc(Size.WRITE_OUT)
+  body.writeUInt32LE(size, 0)
+  return body
+}
+
+/** GETXATTR and LISTXATTR asked with size 0: how many bytes the value or the list takes. */
+export function xattrSizeOut (size: number): Buffer {
+  const body = Buffer.alloc(Size.GETXATTR_OUT)
+  body.writeUInt32LE(size, 0)
+  return body
+}
+
+export function statfsOut (space: Statfs): Buffer {
+  const body = Buffer.alloc(Size.STATFS_OUT)
+  body.writeBigUInt64LE(BigInt(space.blocks), 0)
+  body.writeBigUInt64LE(BigInt(space.bfree), 8)
+  body.writeBigUInt64LE(BigInt(space.bavail), 16)
+  body.writeBigUInt64LE(BigInt(space.files), 24)
+  body.writeBigUInt64LE(BigInt(space.ffree), 32)
+  body.writeUInt32LE(space.bsize, 40)
+  body.writeUInt32LE(space.namemax, 44)
+  body.writeUInt32LE(space.frsize, 48)
+  return body
+}
+
+export interface InitReply {
+  minor: number
+  maxReadahead: number
+  flags: number
+  maxBackground: number
+  congestionThreshold: number
+  maxWrite: number
+  maxPages: number
+}
+
+export function initOut (reply: InitReply): Buffer {
+  const body = Buffer.alloc(Size.INIT_OUT)
+  body.writeUInt32LE(7, 0)
+  body.writeUInt32LE(reply.minor, 4)
+  body.writeUInt32LE(reply.maxReadahead, 8)
+  body.writeUInt32LE(reply.flags >>> 0, 12)
+  body.writeUInt16LE(reply.maxBackground, 16)
+  body.writeUInt16LE(reply.congestionThreshold, 18)
+  body.writeUInt32LE(reply.maxWrite, 20)
+  body.writeUInt32LE(1, 24) // time granularity: nanoseconds
+  body.writeUInt16LE(reply.maxPages, 28)
+  return body
+}
+
+/** The kernel's DT_* type of a mode, for directory entries. */
+function direntType (mode: number): number {
+  return (mode & 0o170000) >>> 12
+}
+
+const align8 = (n: number): number => (n + 7) & ~7
+
+export interface DirectoryEntry {
+  name: string
+  /** Its attributes, when known: READDIRPLUS then hands the kernel an entry for it. */
+  stat?: Stat
+  /** Its inode number for getdents(2). */
+  ino: number
+  /** The kernel's type of it (mode's file type bits); 0 when unknown. */
+  mode: number
+}
+
+/** The inode number readdir shows for an entry whose number is not known (libfuse's too). */
+export const UNKNOWN_INO = 0xffffffff
+
+/**
+ * READDIR's or READDIRPLUS's reply: entries from index `offset` on, as many as fit in `size`
+ * bytes; each entry's `off` is the index of the next, where a following call resumes. For
+ * READDIRPLUS, `nodeFor` gives each entry with attributes its node id, and is called only for
+ * the entries that fit (the kernel counts a reference for each); the others go with node id 0,
+ * which tells the kernel to look them up itself.
+ */
+export function direntsOut (entries: DirectoryEntry[], offset: number, size: number, cache: CacheTimes, nodeFor?: (entry: DirectoryEntry) => number): Buffer {
+  const chunks: Buffer[] = []
+  let used = 0
+  for (let i = offset; i < entries.length; i++) {
+    const entry = entries[i]!
+    const name = Buffer.from(entry.name)
+    const base = nodeFor ? Size.ENTRY_OUT + Size.DIRENT_BASE : Size.DIRENT_BASE
+    const length = align8(base + name.length)
+    if (used + length > size) break
+    const chunk = Buffer.alloc(length)
+    if (nodeFor && entry.stat) writeEntry(chunk, 0, nodeFor(entry), entry.stat, cache)
+    const at = nodeFor ? Size.ENTRY_OUT : 0
+    chunk.writeBigUInt64LE(BigInt(entry.ino), at)
+    chunk.writeBigUInt64LE(BigInt(i + 1), at + 8)
+    chunk.writeUInt32LE(name.length, at + 16)
+    chunk.writeUInt32LE(direntType(entry.mode), at + 20)
+    name.copy(chunk, at + Size.DIRENT_BASE)
+    chunks.push(chunk)
+    used += length
+  }
+  return Buffer.concat(chunks, used)
+}
+
+/** A notification: the out-header's unique is 0 and its error the notification's code. */
+function notification (code: number, body: Buffer): Buffer[] {
+  return [outHeader(body.length, code, 0n), body]
+}
+
+/** The kernel drops what it caches of `nodeid`'s attributes (and, with `dataToo`, its pages). */
+export function invalInode (nodeid: number, dataToo: boolean): Buffer[] {
+  const body = Buffer.alloc(Size.NOTIFY_INVAL_INODE)
+  body.writeBigUInt64LE(BigInt(nodeid), 0)
+  body.writeBigInt64LE(dataToo ? 0n : -1n, 8)
+  body.writeBigInt64LE(0n, 16)
+  return notification(Notify.INVAL_INODE, body)
+}
+
+/** The kernel forgets the name `name` in directory `parent` (another host removed or renamed it). */
+export function invalEntry (parent: number, name: string): Buffer[] {
+  const encoded = Buffer.from(name)
+  const body = Buffer.alloc(Size.NOTIFY_INVAL_ENTRY + encoded.length + 1)
+  body.writeBigUInt64LE(BigInt(parent), 0)
+  body.writeUInt32LE(encoded.length, 8)
+  encoded.copy(body, Size.NOTIFY_INVAL_ENTRY)
+  return notification(Notify.INVAL_ENTRY, body)
+}

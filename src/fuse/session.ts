@@ -1,0 +1,168 @@
+import debug from 'debug'
+import { withRequest } from './context'
+import { Errno } from './errno'
+import type { NativeFuse } from './native'
+import { FUSE_KERNEL_MINOR_VERSION, FUSE_KERNEL_VERSION, FUSE_OLDEST_MINOR_VERSION, InitFlag, MAX_PAGES, MAX_WRITE, REQUEST_BUFFER_SIZE } from './protocol'
+import { initOut, outHeader } from './reply'
+import { decodeRequest, Request } from './request'
+
+const log = debug('dnpipes:fuse')
+
+
+/** Answers one request, at most once. */
+export interface Reply {
+  /** Success, with the reply's body (nothing for an empty one). */
+  ok (...body: Buffer[]): void
+  /** Failure with a negative errno. */
+  error (code: number): void
+}
+
+/** What a filesystem served by a session implements; `handle` is called once per request. */
+export interface RequestHandler {
+  handle (request: Request, reply: Reply, signal: AbortSignal): void
+  /** The INIT flags it wants from those the kernel offers. */
+  initFlags (offered: number): number
+}
+
+export interface SessionOptions {
+  /** Requests the kernel may have in the background (reads ahead, async direct I/O). @default 64 */
+  maxBackground?: number
+}
+
+interface InFlight {
+  controller: AbortController
+}
+
+/**
+ * One FUSE connection: reads requests on the event loop (native/channel.c), answers INIT, hands
+ * every other request to the handler with a Reply bound to it, turns INTERRUPT into an abort of
+ * the request it names, and writes notifications. The state of the connection (what was
+ * negotiated, what is in flight) lives here, in JavaScript.
+ */
+export class FuseSession {
+  private channel: unknown
+  private readonly buffer = Buffer.allocUnsafe(REQUEST_BUFFER_SIZE)
+  private readonly inFlight = new Map<bigint, InFlight>()
+  private initialized = false
+  /** The protocol minor agreed in INIT. */
+  minor = 0
+  /** The INIT flags in force. */
+  flags = 0
+  readonly ended: Promise<number>
+  private resolveEnded!: (errno: number) => void
+
+  constructor (private readonly native: NativeFuse, private readonly fd: number, private readonly handler: RequestHandler, private readonly options: SessionOptions = {}) {
+    this.ended = new Promise(resolve => { this.resolveEnded = resolve })
+  }
+
+  start (): void {
+    this.channel = this.native.open(this.fd, this.buffer, length => this.onRequest(length), errno => this.onEnd(errno))
+  }
+
+  /** Stops reading requests (before the descriptor is closed by unmount). */
+  stop (): void {
+    if (this.channel === undefined) return
+    this.native.close(this.channel)
+    this.channel = undefined
+    this.resolveEnded(0)
+  }
+
+  /** How many requests are being answered now. */
+  get pending (): number {
+    return this.inFlight.size
+  }
+
+  /** Writes a notification (reply.ts's invalInode, invalEntry); false when the kernel refused it. */
+  notify (chunks: Buffer[]): boolean {
+    if (this.channel === undefined || !this.initialized) return false
+    const written = this.native.write(this.channel, ...chunks)
+    if (written < 0) log('notification refused: errno %d', -written)
+    return written === 0
+  }
+
+  private onEnd (errno: number): void {
+    log('connection ended (errno %d)', errno)
+    this.channel = undefined
+    for (const { controller } of this.inFlight.values()) controller.abort()
+    this.resolveEnded(errno)
+  }
+
+  private write (unique: bigint, error: number, body: Buffer[]): void {
+    if (this.channel === undefined) return
+    let length = 0
+    for (const chunk of body) length += chunk.length
+    const written = this.native.write(this.channel, outHeader(length, error, unique), ...body)
+    // ENOENT: the request was interrupted and the kernel has dropped it; nothing to do.
+    if (written < 0 && written !== Errno.ENOENT) log('reply to %s refused: errno %d', unique, -written)
+  }
+
+  private onRequest (length: number): void {
+    let request: Request
+    try {
+      request = decodeRequest(this.buffer, length)
+    } catch (err) {
+      log('%s', (err as Error).message)
+      // The header alone is enough to answer; without one the connection cannot go on.
+      if (length >= 16) this.write(this.buffer.readBigUInt64LE(8), Errno.EPROTO, [])
+      return
+    }
+    if (request.args.kind === 'init') return this.init(request)
+    if (!this.initialized) return this.write(request.unique, Errno.EIO, [])
+    if (request.args.kind === 'unknown') return this.write(request.unique, Errno.ENOSYS, [])
+    if (request.args.kind === 'interrupt') {
+      this.inFlight.get(request.args.target)?.controller.abort()
+      return
+    }
+    const forget = request.args.kind === 'forget'
+    const controller = new AbortController()
+    const unique = request.unique
+    if (!forget) this.inFlight.set(unique, { controller })
+    let answered = false
+    const answer = (error: number, body: Buffer[]): void => {
+      if (answered) return
+      answered = true
+      this.inFlight.delete(unique)
+      this.write(unique, error, body)
+    }
+    const reply: Reply = {
+      ok: (...body) => answer(0, body),
+      error: code => answer(code < 0 ? code : -code, [])
+    }
+    const context = { uid: request.uid, gid: request.gid, pid: request.pid, umask: umaskOf(request), opcode: request.opcode, signal: controller.signal }
+    try {
+      withRequest(context, () => this.handler.handle(request, reply, controller.signal))
+    } catch (err) {
+      log('opcode %d: %s', request.opcode, (err as Error).stack)
+      if (!forget) reply.error(Errno.EIO)
+    }
+  }
+
+  private init (request: Request): void {
+    if (request.args.kind !== 'init') return
+    const { major, minor, maxReadahead, flags } = request.args
+    log('INIT: kernel %d.%d, flags 0x%s', major, minor, flags.toString(16))
+    if (major !== FUSE_KERNEL_VERSION || minor < FUSE_OLDEST_MINOR_VERSION) {
+      log('INIT: protocol %d.%d is not supported (7.%d or newer is)', major, minor, FUSE_OLDEST_MINOR_VERSION)
+      return this.write(request.unique, Errno.EPROTO, [])
+    }
+    this.minor = Math.min(minor, FUSE_KERNEL_MINOR_VERSION)
+    const wanted = this.handler.initFlags(flags) | InitFlag.BIG_WRITES | InitFlag.MAX_PAGES
+    this.flags = wanted & flags
+    const maxBackground = this.options.maxBackground ?? 64
+    this.write(request.unique, 0, [initOut({
+      minor: this.minor,
+      maxReadahead,
+      flags: this.flags,
+      maxBackground,
+      congestionThreshold: Math.floor(maxBackground * 3 / 4),
+      maxWrite: MAX_WRITE,
+      maxPages: MAX_PAGES
+    })])
+    this.initialized = true
+  }
+}
+
+function umaskOf (request: Request): number {
+  const args = request.args
+  return args.kind === 'create' || args.kind === 'mkdir' || args.kind === 'mknod' ? args.umask : 0
+}

@@ -1,0 +1,190 @@
+import { currentRequest } from '../../src/fuse/context'
+import { Errno } from '../../src/fuse/errno'
+import type { Operations } from '../../src/fuse/operations'
+import type { Stat } from '../../src/fuse/types'
+
+/**
+ * A small filesystem in memory, served through the FUSE layer by the binding's tests: regular
+ * files and directories with modes, owners, times and extended attributes, and three kinds of
+ * files that let a test see the layer at work:
+ * - `/.stats` reads as JSON: the largest write and read it was asked for, how many reads were
+ *   waiting at most, and how many requests were interrupted;
+ * - a read of a file under `/held/` waits until `holdCount` reads are waiting, then all go on;
+ * - a read of `/blocking` waits until the kernel interrupts it, and answers EINTR.
+ */
+export interface MemoryFsStats {
+  largestWrite: number
+  largestRead: number
+  mostReadsWaiting: number
+  interrupted: number
+  created: Array<{ path: string, uid: number, gid: number, umask: number }>
+}
+
+interface Node {
+  stat: Stat
+  data: Buffer
+  xattrs: Map<string, Buffer>
+}
+
+const DIR = 0o040000
+const FILE = 0o100000
+const O_TRUNC = 0o1000
+
+export function memoryFilesystem (holdCount: number): Operations {
+  const nodes = new Map<string, Node>()
+  const now = (): number => Date.now()
+  const make = (mode: number, uid = 0, gid = 0): Node => ({ stat: { mode, uid, gid, size: 0, mtime: now(), atime: now(), ctime: now(), nlink: 1 }, data: Buffer.alloc(0), xattrs: new Map() })
+  nodes.set('/', make(DIR | 0o755))
+  nodes.set('/held', make(DIR | 0o755))
+  nodes.set('/held/file', make(FILE | 0o644))
+  nodes.set('/blocking', make(FILE | 0o644))
+  const stats: MemoryFsStats = { largestWrite: 0, largestRead: 0, mostReadsWaiting: 0, interrupted: 0, created: [] }
+  const waiting: Array<() => void> = []
+  const parentOf = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/'
+  const childrenOf = (path: string): string[] => [...nodes.keys()].filter(p => p !== '/' && parentOf(p) === path).map(p => p.slice(p.lastIndexOf('/') + 1))
+  const statOf = (node: Node): Stat => ({ ...node.stat, size: node.data.length })
+  const create = (path: string, mode: number): number => {
+    if (nodes.has(path)) return Errno.EEXIST
+    const parent = nodes.get(parentOf(path))
+    if (!parent) return Errno.ENOENT
+    if ((parent.stat.mode & DIR) === 0) return Errno.ENOTDIR
+    const request = currentRequest()
+    nodes.set(path, make(mode, request?.uid ?? 0, request?.gid ?? 0))
+    stats.created.push({ path, uid: request?.uid ?? -1, gid: request?.gid ?? -1, umask: request?.umask ?? -1 })
+    return 0
+  }
+  const statsFile = (): Buffer => Buffer.from(JSON.stringify(stats) + '\n')
+
+  return {
+    getattr (path, cb) {
+      if (path === '/.stats') return cb(0, { mode: FILE | 0o444, uid: 0, gid: 0, size: 0, mtime: 0, atime: 0, ctime: 0 })
+      const node = nodes.get(path)
+      node ? cb(0, statOf(node)) : cb(Errno.ENOENT)
+    },
+    readdir (path, cb) {
+      const node = nodes.get(path)
+      if (!node) return cb(Errno.ENOENT)
+      if ((node.stat.mode & DIR) === 0) return cb(Errno.ENOTDIR)
+      cb(0, childrenOf(path))
+    },
+    statfs (_path, cb) {
+      cb(0, { bsize: 4096, frsize: 4096, blocks: 1000, bfree: 500, bavail: 500, files: 100, ffree: 50, namemax: 255 })
+    },
+    open (path, flags, cb) {
+      if (path === '/.stats') return cb(0, 0)
+      const node = nodes.get(path)
+      if (!node) return cb(Errno.ENOENT)
+      // The layer asks the kernel for atomic_o_trunc: O_TRUNC comes here, with no truncate after.
+      if ((flags & O_TRUNC) !== 0) node.data = Buffer.alloc(0)
+      cb(0, 0)
+    },
+    create (path, mode, cb) {
+      cb(create(path, mode))
+    },
+    read (path, _fd, buffer, length, position, cb) {
+      stats.largestRead = Math.max(stats.largestRead, length)
+      if (path === '/.stats') {
+        const data = statsFile()
+        return cb(data.copy(buffer, 0, Math.min(position, data.length), Math.min(position + length, data.length)))
+      }
+      const signal = currentRequest()!.signal
+      const answer = (): void => {
+        const node = nodes.get(path)
+        if (!node) return cb(Errno.ENOENT)
+        cb(node.data.copy(buffer, 0, Math.min(position, node.data.length), Math.min(position + length, node.data.length)))
+      }
+      if (path === '/blocking') {
+        return signal.addEventListener('abort', () => { stats.interrupted++; cb(Errno.EINTR) })
+      }
+      if (path.startsWith('/held/')) {
+        waiting.push(answer)
+        stats.mostReadsWaiting = Math.max(stats.mostReadsWaiting, waiting.length)
+        if (waiting.length >= holdCount) for (const go of waiting.splice(0)) go()
+        return
+      }
+      answer()
+    },
+    write (path, _fd, buffer, length, position, cb) {
+      stats.largestWrite = Math.max(stats.largestWrite, length)
+      const node = nodes.get(path)
+      if (!node) return cb(Errno.ENOENT)
+      const end = position + length
+      if (end > node.data.length) node.data = Buffer.concat([node.data, Buffer.alloc(end - node.data.length)])
+      buffer.copy(node.data, position, 0, length)
+      node.stat.mtime = now()
+      cb(length)
+    },
+    truncate (path, size, cb) {
+      const node = nodes.get(path)
+      if (!node) return cb(Errno.ENOENT)
+      node.data = size <= node.data.length ? node.data.subarray(0, size) : Buffer.concat([node.data, Buffer.alloc(size - node.data.length)])
+      cb(0)
+    },
+    unlink (path, cb) {
+      const node = nodes.get(path)
+      if (!node) return cb(Errno.ENOENT)
+      if ((node.stat.mode & DIR) !== 0) return cb(Errno.EISDIR)
+      nodes.delete(path)
+      cb(0)
+    },
+    mkdir (path, mode, cb) {
+      cb(create(path, DIR | mode))
+    },
+    rmdir (path, cb) {
+      if (!nodes.has(path)) return cb(Errno.ENOENT)
+      if (childrenOf(path).length > 0) return cb(Errno.ENOTEMPTY)
+      nodes.delete(path)
+      cb(0)
+    },
+    rename (src, dest, cb) {
+      if (!nodes.has(src)) return cb(Errno.ENOENT)
+      if (!nodes.has(parentOf(dest))) return cb(Errno.ENOENT)
+      for (const [path, node] of [...nodes]) {
+        if (path === src || path.startsWith(src + '/')) {
+          nodes.delete(path)
+          nodes.set(dest + path.slice(src.length), node)
+        }
+      }
+      cb(0)
+    },
+    chmod (path, mode, cb) {
+      const node = nodes.get(path)
+      if (!node) return cb(Errno.ENOENT)
+      node.stat.mode = (node.stat.mode & 0o170000) | (mode & 0o7777)
+      cb(0)
+    },
+    chown (path, uid, gid, cb) {
+      const node = nodes.get(path)
+      if (!node) return cb(Errno.ENOENT)
+      if (uid !== -1) node.stat.uid = uid
+      if (gid !== -1) node.stat.gid = gid
+      cb(0)
+    },
+    utimens (path, atime, mtime, cb) {
+      const node = nodes.get(path)
+      if (!node) return cb(Errno.ENOENT)
+      node.stat.atime = atime
+      node.stat.mtime = mtime
+      cb(0)
+    },
+    setxattr (path, name, value, _position, _flags, cb) {
+      const node = nodes.get(path)
+      if (!node) return cb(Errno.ENOENT)
+      node.xattrs.set(name, Buffer.from(value))
+      cb(0)
+    },
+    getxattr (path, name, _position, cb) {
+      const value = nodes.get(path)?.xattrs.get(name)
+      value ? cb(0, value) : cb(Errno.ENODATA)
+    },
+    listxattr (path, cb) {
+      const node = nodes.get(path)
+      node ? cb(0, [...node.xattrs.keys()]) : cb(Errno.ENOENT)
+    },
+    removexattr (path, name, cb) {
+      const node = nodes.get(path)
+      if (!node) return cb(Errno.ENOENT)
+      node.xattrs.delete(name) ? cb(0) : cb(Errno.ENODATA)
+    }
+  }
+}
