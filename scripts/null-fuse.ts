@@ -1,4 +1,5 @@
-import type Fuse from 'fuse-native'
+import type { Operations } from '../src/fuse/operations'
+import type { Stat } from '../src/fuse/types'
 import { Errno } from '../src/mount/errno'
 import { mountFilesystem } from '../src/mount/lifecycle'
 
@@ -15,7 +16,7 @@ const nodes = new Map<string, Node>([['/', { directory: true, size: 4096, mtime:
 const uid = process.getuid?.() ?? 0
 const gid = process.getgid?.() ?? 0
 
-function attr (node: Node): Fuse.Stat {
+function attr (node: Node): Stat {
   return {
     mode: node.directory ? 0o40755 : 0o100644,
     uid,
@@ -39,7 +40,7 @@ function add (path: string, directory: boolean): number {
   return 0
 }
 
-const operations: Fuse.Operations = {
+const operations: Operations = {
   getattr: (path, cb) => {
     const node = nodes.get(path)
     return node ? cb(0, attr(node)) : cb(Errno.ENOENT)
@@ -77,7 +78,7 @@ async function main (): Promise<void> {
   const dir = process.argv[2]
   if (!dir) throw new Error('usage: null-fuse.js DIR [--allow-other]')
   const allowOther = process.argv.includes('--allow-other')
-  const mounted = await mountFilesystem(dir, operations, { allowOther, readOnly: false, debug: false })
+  const mounted = await mountFilesystem(dir, operations, { allowOther, readOnly: false })
   console.log('mounted')
   const stop = (): void => { mounted.unmount().then(() => process.exit(0), () => process.exit(1)) }
   process.once('SIGTERM', stop)

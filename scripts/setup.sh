@@ -1,19 +1,17 @@
 #!/usr/bin/env bash
-# Installs what dnpipes needs on a Debian machine (fuse, libfuse2, redis-server, make and g++ to
-# rebuild fuse-native, libfuse3-dev and pkg-config to build the FUSE addon in native/, npm
-# packages; attr and python3 for the tests)
+# Installs what dnpipes needs on a Debian machine (fuse3, redis-server; make, g++, pkg-config
+# and libfuse3-dev to build the FUSE addon in native/; npm packages; attr and python3 for the
+# tests)
 # and builds it. Does nothing that is already done, so every command can start with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-command -v fusermount >/dev/null 2>&1 || missing+=(fuse)
-ldconfig -p 2>/dev/null | grep -q 'libfuse\.so\.2' || missing+=(libfuse2)
+command -v fusermount3 >/dev/null 2>&1 || missing+=(fuse3)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-# fuse-native is rebuilt from source with the caller context (scripts/fuse-native-caller.js).
+# The FUSE addon of our own (native/, scripts/build-native.js) builds on libfuse 3.
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
-# The FUSE addon of our own (native/, scripts/build-native.js) builds on libfuse 3.
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 [ -f /usr/include/fuse3/fuse_lowlevel.h ] || missing+=(libfuse3-dev)
 # Used by the tests only: getfattr/setfattr, python3 for a raw getxattr(2) call, openssl for
@@ -45,6 +43,5 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-fund --no-audit >&2
 fi
-node scripts/fuse-native-caller.js >&2
 node scripts/build-native.js >&2
 npm run --silent build

@@ -75,7 +75,7 @@ program.command('unmount')
   .action((mountpoint: string, options: { lazy: boolean }) => act(() => unmountFilesystem(mountpoint, options.lazy)))
 
 withRedisOptions(program.command('doctor')
-  .description('check /dev/fuse, fusermount, libfuse2, the Redis target and what its user may run, and say how to fix what is missing'))
+  .description('check /dev/fuse, fusermount3, libfuse3, the FUSE addon, the Redis target and what its user may run, and say how to fix what is missing'))
   .addHelpText('after', '\nExample:\n  dnpipes doctor --redis redis://10.0.0.5:6379')
   .action(options => doctorCommand(options).then(ok => process.exit(ok ? 0 : 1), fatal))
 

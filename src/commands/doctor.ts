@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import { constants, promises as fs } from 'node:fs'
 import path from 'node:path'
+import { nativeFuse } from '../fuse/native'
 import { connectRedis, describeTarget, RedisClient } from '../redis/connect'
 import { evictionRisk, formatBytes, readRedisMemory, RedisMemory } from '../redis/memory'
 import { inspectKeyspaceEvents, KEYSPACE_EVENTS_FIX } from '../redis/keyspace-events'
@@ -29,10 +30,20 @@ function commandPath (name: string): Promise<string | undefined> {
   })
 }
 
-function hasLibfuse2 (): Promise<boolean> {
+function hasLibfuse3 (): Promise<boolean> {
   return new Promise(resolve => {
-    execFile('ldconfig', ['-p'], (err, stdout) => resolve(!err && /libfuse\.so\.2\b/.test(stdout)))
+    execFile('ldconfig', ['-p'], (err, stdout) => resolve(!err && /libfuse3\.so\.3\b/.test(stdout)))
   })
+}
+
+/** Whether the FUSE addon loads (prebuilt, or built at install); the error when it does not. */
+function addonProblem (): string | undefined {
+  try {
+    nativeFuse()
+    return undefined
+  } catch (err) {
+    return (err as Error).message.split('\n')[0]
+  }
 }
 
 async function checkFuse (): Promise<Check[]> {
@@ -49,13 +60,18 @@ async function checkFuse (): Promise<Check[]> {
       fix: 'load the module (modprobe fuse); in a container run with --device /dev/fuse --cap-add SYS_ADMIN'
     })
   }
-  const fusermount = await commandPath('fusermount')
+  const fusermount = await commandPath('fusermount3')
   checks.push(fusermount
-    ? { name: 'fusermount', ok: true, detail: fusermount }
-    : { name: 'fusermount', ok: false, detail: 'not found', fix: 'apt-get install fuse' })
-  checks.push(await hasLibfuse2()
-    ? { name: 'libfuse2', ok: true, detail: 'libfuse.so.2 found' }
-    : { name: 'libfuse2', ok: false, detail: 'libfuse.so.2 not found', fix: 'apt-get install libfuse2' })
+    ? { name: 'fusermount3', ok: true, detail: fusermount }
+    : { name: 'fusermount3', ok: false, detail: 'not found (mounting as a user other than root needs it)', fix: 'apt-get install fuse3' })
+  const libfuse = await hasLibfuse3()
+  checks.push(libfuse
+    ? { name: 'libfuse3', ok: true, detail: 'libfuse3.so.3 found' }
+    : { name: 'libfuse3', ok: false, detail: 'libfuse3.so.3 not found', fix: 'apt-get install fuse3' })
+  const problem = libfuse ? addonProblem() : 'not tried without libfuse3'
+  checks.push(problem === undefined
+    ? { name: 'FUSE addon', ok: true, detail: 'loads' }
+    : { name: 'FUSE addon', ok: false, detail: problem, fix: 'npm rebuild dnpipes (needs make, a C compiler, pkg-config and libfuse3-dev)' })
   return checks
 }
 

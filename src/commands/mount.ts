@@ -111,7 +111,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   })
   let mounted
   try {
-    mounted = await mountFilesystem(mountpoint, ops, { allowOther: options.allowOther, readOnly: options.readOnly, debug: false, ownXattrs: XATTR_PREFIX })
+    mounted = await mountFilesystem(mountpoint, ops, { allowOther: options.allowOther, readOnly: options.readOnly, ownXattrs: XATTR_PREFIX })
   } catch (err) {
     await release()
     throw new Error(`cannot mount ${mountpoint}: ${(err as Error).message}`)

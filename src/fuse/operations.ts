@@ -16,7 +16,10 @@ export interface Operations {
   fgetattr?: (path: string, fd: number, cb: (code: number, stat?: Stat) => void) => void
   access?: (path: string, mode: number, cb: Done) => void
   statfs?: (path: string, cb: (code: number, statfs?: Statfs) => void) => void
-  /** The names in a directory; with `stats` (one per name), READDIRPLUS answers from them. */
+  /**
+   * The names in a directory ("." and ".." are listed by the layer, and ignored here); with
+   * `stats` (one per name), READDIRPLUS answers from them.
+   */
   readdir?: (path: string, cb: (code: number, names?: string[], stats?: Stat[]) => void) => void
   open?: (path: string, flags: number, cb: (code: number, fd?: number) => void) => void
   create?: (path: string, mode: number, cb: (code: number, fd?: number) => void) => void
@@ -28,6 +31,7 @@ export interface Operations {
   truncate?: (path: string, size: number, cb: Done) => void
   ftruncate?: (path: string, fd: number, size: number, cb: Done) => void
   utimens?: (path: string, atime: number, mtime: number, cb: Done) => void
+  /** An owner or group of 0xffffffff ((uid_t)-1) is left as it is. */
   chown?: (path: string, uid: number, gid: number, cb: Done) => void
   chmod?: (path: string, mode: number, cb: Done) => void
   mknod?: (path: string, mode: number, dev: number, cb: Done) => void

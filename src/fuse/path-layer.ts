@@ -29,6 +29,8 @@ interface Listing {
 }
 
 const S_IFDIR = 0o040000
+/** chown's "leave it as it is" for an owner or group: (uid_t)-1, as libfuse passes it. */
+export const UNCHANGED_ID = 0xffffffff
 
 /**
  * Serves a filesystem by paths (operations.ts) over the kernel's node ids: keeps the node table
@@ -246,7 +248,7 @@ export class PathLayer implements RequestHandler {
     const has = (bit: number): boolean => (args.valid & bit) !== 0
     if (has(SetattrValid.MODE)) steps.push(next => ops.chmod ? ops.chmod(path, args.mode, next) : next(Errno.EPERM))
     if (has(SetattrValid.UID) || has(SetattrValid.GID)) {
-      steps.push(next => ops.chown ? ops.chown(path, has(SetattrValid.UID) ? args.uid : -1, has(SetattrValid.GID) ? args.gid : -1, next) : next(Errno.EPERM))
+      steps.push(next => ops.chown ? ops.chown(path, has(SetattrValid.UID) ? args.uid : UNCHANGED_ID, has(SetattrValid.GID) ? args.gid : UNCHANGED_ID, next) : next(Errno.EPERM))
     }
     if (has(SetattrValid.SIZE)) {
       steps.push(next => has(SetattrValid.FH) && ops.ftruncate
@@ -284,6 +286,8 @@ export class PathLayer implements RequestHandler {
         { name: '..', ino: parent ?? UNKNOWN_INO, mode: S_IFDIR }
       ]
       names.forEach((n, i) => {
+        // "." and ".." are this layer's to list, with their node ids.
+        if (n === '.' || n === '..') return
         const stat = stats?.[i]
         entries.push({ name: n, stat, ino: stat?.ino ?? this.nodes.idOf(childPath(path, n)) ?? UNKNOWN_INO, mode: stat?.mode ?? 0 })
       })

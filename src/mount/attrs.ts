@@ -1,4 +1,4 @@
-import type Fuse from 'fuse-native'
+import type { Stat } from '../fuse/types'
 import type { TopicEngine } from '../topics/engine'
 import { MODE_BITS } from '../topics/ownership'
 import { splitPath } from '../topics/paths'
@@ -35,7 +35,7 @@ function permissions (stored: number | undefined, full: number, owner: Owner): n
  * mount's (`owner`); a topic's size exact and its mtime the newest message's; a directory's
  * mtime when an entry was last added, removed or renamed in it, else the mount's start.
  */
-export function buildAttr (stat: PathStat, owner: Owner, mountedAtMs: number): Fuse.Stat {
+export function buildAttr (stat: PathStat, owner: Owner, mountedAtMs: number): Stat {
   if (stat.kind === 'directory') {
     const mtime = stat.mtimeMs ?? mountedAtMs
     return {

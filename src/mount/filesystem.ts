@@ -1,4 +1,4 @@
-import type Fuse from 'fuse-native'
+import type { Stat } from '../fuse/types'
 import type { Framing } from '../framing/message'
 import type { OTruncMode } from '../options'
 import type { TopicEngine } from '../topics/engine'
@@ -59,7 +59,7 @@ export class DnpipesFilesystem {
    * from that listing (see listed-names.ts); the kernel keeps no attributes, so it asks again,
    * and that getattr is answered from Redis.
    */
-  async getattr (fusePath: string, lookup = false): Promise<Fuse.Stat> {
+  async getattr (fusePath: string, lookup = false): Promise<Stat> {
     const at = resolve(fusePath)
     const known = this.shown.known(this.engine, at, lookup)
     if (known) return known
@@ -73,7 +73,7 @@ export class DnpipesFilesystem {
    * engine holds. The kernel asks for directories on every path it resolves with --allow-other,
    * so these are answered at once, without a promise. Throws what resolve() refuses.
    */
-  knownAttr (fusePath: string, lookup = false): Fuse.Stat | undefined {
+  knownAttr (fusePath: string, lookup = false): Stat | undefined {
     return this.shown.known(this.engine, resolve(fusePath), lookup)
   }
 

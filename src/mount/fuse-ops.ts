@@ -1,8 +1,9 @@
-import type Fuse from 'fuse-native'
+import type { Done, Operations } from '../fuse/operations'
+import type { Stat, Statfs } from '../fuse/types'
 import { brief, fuseLog } from '../log'
 import { isTimeout, withDeadline } from '../util/deadline'
 import type { PageGarbage } from '../util/page-garbage'
-import { Caller, currentCaller, currentOpcode, FUSE_LOOKUP } from './caller'
+import { Caller, currentCaller } from './caller'
 import { Errno, errnoName, toErrno } from './errno'
 import { DnpipesFilesystem } from './filesystem'
 import type { Metrics } from './metrics'
@@ -18,7 +19,7 @@ export interface OperationOptions {
   /** Told how many bytes of buffers each read and write went through, to free them early. */
   garbage?: PageGarbage
   /** What `df` shows (see space.ts); a fixed 1 TiB when absent. */
-  statfs?: () => Promise<Fuse.Statfs>
+  statfs?: () => Promise<Statfs>
 }
 
 /** " by pid 123 uid 1000": who made the request, in the debug log. */
@@ -30,7 +31,7 @@ function callerNote (caller: Caller | undefined): string {
  * The FUSE operations: each one is a thin translator that calls the filesystem, bounds the wait,
  * maps the error to an errno and logs one line with the result.
  */
-export function buildOperations (fs: DnpipesFilesystem, options: OperationOptions): Fuse.Operations {
+export function buildOperations (fs: DnpipesFilesystem, options: OperationOptions): Operations {
   function run<T> (op: string, detail: string, work: () => Promise<T>, reply: (code: number, value?: T) => void, bounded = true): void {
     const started = process.hrtime.bigint()
     const by = fuseLog.enabled ? callerNote(currentCaller()) : ''
@@ -57,37 +58,38 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
 
   const refuse = (op: string, code: number) => (...args: unknown[]): void => {
     fuseLog('%s %s -> %s', op, String(args[0]), errnoName(code))
-    const cb = args[args.length - 1] as Fuse.Done
+    const cb = args[args.length - 1] as Done
     cb(code)
   }
 
-  const done = (cb: Fuse.Done) => (code: number): void => cb(code)
+  const done = (cb: Done) => (code: number): void => cb(code)
 
   /** An answer that needed no I/O: given at once, with the log line and metrics of run(). */
-  const answerAtOnce = (op: string, detail: string, stat: Fuse.Stat, cb: (code: number, stat?: Fuse.Stat) => void): void => {
+  const answerAtOnce = (op: string, detail: string, stat: Stat, cb: (code: number, stat?: Stat) => void): void => {
     if (fuseLog.enabled) fuseLog('%s %s -> ok (held)%s', op, detail, callerNote(currentCaller()))
     options.metrics?.operations.inc({ op })
     options.metrics?.duration.observe({ op }, 0)
     cb(0, stat)
   }
 
+  /** A lookup may be answered from the last listing; a getattr (stat of a known name) asks. */
+  const attributes = (op: 'lookup' | 'getattr') => (path: string, cb: (code: number, stat?: Stat) => void): void => {
+    const lookup = op === 'lookup'
+    let known: Stat | undefined
+    try {
+      known = fs.knownAttr(path, lookup)
+    } catch {
+      known = undefined // run() answers the refusal, with its log line and metrics
+    }
+    if (known) return answerAtOnce(op, path, known, cb)
+    run(op, path, () => fs.getattr(path, lookup), (code, stat) => cb(code, stat))
+  }
+
   return {
-    init: cb => cb(0),
     statfs: (path, cb) => options.statfs ? run('statfs', path, options.statfs, cb) : cb(0, UNKNOWN_SPACE),
     access: (path, mode, cb) => run('access', `${path} mode=${mode}`, () => fs.access(path, mode), done(cb)),
-    getattr: (path, cb) => {
-      // libfuse 2 serves the kernel's lookups with getattr too; they may be answered from the last listing.
-      const lookup = currentOpcode() === FUSE_LOOKUP
-      const op = lookup ? 'lookup' : 'getattr'
-      let known: Fuse.Stat | undefined
-      try {
-        known = fs.knownAttr(path, lookup)
-      } catch {
-        known = undefined // run() answers the refusal, with its log line and metrics
-      }
-      if (known) return answerAtOnce(op, path, known, cb)
-      run(op, path, () => fs.getattr(path, lookup), (code, stat) => cb(code, stat))
-    },
+    lookup: attributes('lookup'),
+    getattr: attributes('getattr'),
     fgetattr: (path, _fd, cb) => run('fgetattr', path, () => fs.getattr(path), (code, stat) => cb(code, stat)),
     readdir: (path, cb) => run('readdir', path, () => fs.readdir(path), (code, names) => cb(code, names)),
     open: (path, flags, cb) => run('open', `${path} flags=0x${flags.toString(16)}`, () => fs.open(path, flags), (code, fd) => cb(code, fd)),
@@ -108,8 +110,8 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
         !following)
     },
     write: (path, fd, buffer, length, position, cb) => {
-      // fuse-native reuses its buffer once we return: copy before any asynchronous work.
-      const data = Buffer.from(buffer.subarray(0, length))
+      // The FUSE layer hands over its own copy of what was written.
+      const data = buffer.subarray(0, length)
       options.garbage?.note(length)
       run('write', `${path} fd=${fd} ${length}@${position} ${fuseLog.enabled ? brief(data) : ''}`,
         () => fs.write(path, fd, data), (code, written) => {

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import Fuse from 'fuse-native'
+import { mountFuse } from '../fuse/mount'
+import type { Operations } from '../fuse/operations'
 import { mountLog } from '../log'
-import { addonFunction, loadCallerFunction, withCaller } from './caller'
-import { Errno } from './errno'
 import { pollUntil, withDeadline } from '../util/deadline'
 
 /** How long `dnpipes unmount` waits for the daemon to unmount before asking the kernel itself. */
@@ -15,78 +14,23 @@ const STALE_CHECK_MS = 2000
 /** How often the mount table is read to notice an unmount from outside. */
 const GONE_POLL_MS = 1000
 
-/** The binding's own per-request timeout: far beyond any op timeout, so it only catches bugs. */
-const BINDING_BACKSTOP_MS = 30_000
-
 /**
- * Mount options the binding does not expose. direct_io: reads reach the daemon every time and
- * run until it answers 0 bytes, whatever size getattr said. atomic_o_trunc: open() sees O_TRUNC,
- * so `echo x > t` is not a truncate. attr_timeout=0 and negative_timeout=0: the kernel keeps no
- * attributes and no "does not exist" answers, so sizes and another host's new topics show at
- * once. entry_timeout=1: a name stays tied to its inode for a second, which spares a lookup per
- * syscall (`ls -l` makes three per file); every stat still asks the daemon, and an open of a name
- * another host removed answers ESTALE so that the kernel looks it up again (see open()).
- * big_writes: 128 KiB writes.
+ * How the kernel caches, and how files are opened. Direct I/O: reads reach the daemon every
+ * time and run until it answers 0 bytes, whatever size getattr said. Attributes are not kept
+ * (0 s) and "does not exist" answers never are, so sizes and another host's new topics show at
+ * once. A name stays tied to its node for a second, which spares a lookup per syscall (`ls -l`
+ * makes three per file); every stat still asks the daemon, and an open of a name another host
+ * removed answers ESTALE so that the kernel looks it up again (see open()). The FUSE layer also
+ * asks for O_TRUNC at open (`echo x > t` is not a truncate) and 1 MiB writes.
  */
-const EXTRA_OPTIONS = ['direct_io', 'atomic_o_trunc', 'entry_timeout=1', 'attr_timeout=0',
-  'negative_timeout=0', 'big_writes']
-
-type RequestHandler = (nativeHandler: unknown, opCode: number, ...args: unknown[]) => unknown
-
-class DnpipesFuse extends Fuse {
-  constructor (mnt: string, ops: Fuse.Operations, opts: Fuse.Options, private readonly extra: string[]) {
-    super(mnt, ops, opts)
-  }
-
-  // Every request's handler is wrapped so that the operation can ask who called (caller.ts).
-  protected override _makeHandlerArray (): Array<RequestHandler | undefined> {
-    const readCaller = loadCallerFunction()
-    return super._makeHandlerArray().map(handler => handler && function (nativeHandler: unknown): unknown {
-      // `arguments` as it is: no array, no closure per request.
-      // eslint-disable-next-line prefer-rest-params
-      return withCaller(readCaller, nativeHandler, handler, arguments)
-    })
-  }
-
-  protected override _fuseOptions (): string {
-    const base = super._fuseOptions()
-    const extra = this.extra.join(',')
-    return base ? `${base},${extra}` : `-o${extra}`
-  }
-
-  // The binding answers a too-small getxattr/listxattr buffer with the full length, which the
-  // kernel turns into EIO; the answer getxattr(2) promises is ERANGE.
-  protected override _op_getxattr (signal: (code: number, buffer: ArrayBuffer) => void, path: string, name: string, valueBuf: Buffer, position: number): void {
-    this.ops.getxattr!(path, name, position, (code, value) => {
-      if (code !== 0) return signal(code, valueBuf.buffer as ArrayBuffer)
-      if (!value) return signal(Errno.ENODATA, valueBuf.buffer as ArrayBuffer)
-      if (valueBuf.length === 0) return signal(value.length, valueBuf.buffer as ArrayBuffer)
-      if (value.length > valueBuf.length) return signal(Errno.ERANGE, valueBuf.buffer as ArrayBuffer)
-      value.copy(valueBuf)
-      signal(value.length, valueBuf.buffer as ArrayBuffer)
-    })
-  }
-
-  protected override _op_listxattr (signal: (code: number, buffer: ArrayBuffer) => void, path: string, listBuf: Buffer): void {
-    this.ops.listxattr!(path, (code, names) => {
-      if (code !== 0 || !names) return signal(code || Errno.EIO, listBuf.buffer as ArrayBuffer)
-      const list = Buffer.concat(names.map(name => Buffer.from(name + '\0')))
-      if (listBuf.length === 0) return signal(list.length, listBuf.buffer as ArrayBuffer)
-      if (list.length > listBuf.length) return signal(Errno.ERANGE, listBuf.buffer as ArrayBuffer)
-      list.copy(listBuf)
-      signal(list.length, listBuf.buffer as ArrayBuffer)
-    })
-  }
-}
+const CACHE = { entrySeconds: 1, attrSeconds: 0 }
 
 export interface MountOptions {
   allowOther: boolean
   readOnly: boolean
-  debug: boolean
   /**
    * The only extended attributes the operations know of: getxattr of any other name answers
-   * ENODATA in the addon itself, without a request to JavaScript. '' (the default) sends every
-   * name on.
+   * ENODATA in the FUSE layer at once. '' (the default) sends every name on.
    */
   ownXattrs?: string
 }
@@ -129,34 +73,26 @@ export async function recoverStaleMount (mountpoint: string): Promise<void> {
   await run('fusermount', ['-uz', mountpoint])
 }
 
-export async function mountFilesystem (mountpoint: string, ops: Fuse.Operations, options: MountOptions): Promise<Mounted> {
+export async function mountFilesystem (mountpoint: string, ops: Operations, options: MountOptions): Promise<Mounted> {
   const mnt = path.resolve(mountpoint)
   await recoverStaleMount(mnt)
   await fs.mkdir(mnt, { recursive: true })
-  const extra = [...EXTRA_OPTIONS]
+  // The daemon's pid in the source column of /proc/mounts lets `dnpipes unmount` find it.
+  const mountOptions = [`fsname=dnpipes:${process.pid}`, 'subtype=dnpipes']
   // Other users must get the kernel's permission checks on the modes getattr reports. Without
   // allow_other only the mounting user gets in, and those checks would cost a getattr of every
   // path component of every syscall while protecting nothing (see access() for access(2)).
-  if (options.allowOther) extra.push('default_permissions')
-  if (options.readOnly) extra.push('ro')
-  // Set once for the process, before any request: the addon answers other names itself.
-  addonFunction<(prefix: string) => void>('fuse_native_own_xattrs')(options.ownXattrs ?? '')
-  const fuse = new DnpipesFuse(mnt, ops, {
-    allowOther: options.allowOther,
-    debug: options.debug,
-    // The daemon's pid in the source column of /proc/mounts lets `dnpipes unmount` find it.
-    fsname: `dnpipes:${process.pid}`,
-    subtype: 'dnpipes',
-    // Every operation answers within its own deadline (src/mount/fuse-ops.ts); this is a
-    // backstop, except for reads, which block as long as a follower waits.
-    timeout: { read: false, default: BINDING_BACKSTOP_MS }
-  }, extra)
-  await new Promise<void>((resolve, reject) => fuse.mount(err => err ? reject(err) : resolve()))
-  mountLog('mounted %s with %s', mnt, extra.join(','))
+  if (options.allowOther) mountOptions.push('allow_other', 'default_permissions')
+  if (options.readOnly) mountOptions.push('ro')
+  const fuse = await mountFuse(mnt, ops, { mountOptions, cache: CACHE, directIo: true, ownXattrs: options.ownXattrs ?? '', readdirPlus: false })
+  mountLog('mounted %s with %s', mnt, mountOptions.join(','))
 
   let unmounting = false
   let watcher: NodeJS.Timeout | undefined
   const gone = new Promise<void>(resolve => {
+    // The connection ends when the mount is taken away (fusermount -u, umount); the mount table
+    // is read as well, for a lazy unmount that leaves the connection to files still open.
+    fuse.ended.then(() => { if (!unmounting) resolve() }, () => undefined)
     watcher = setInterval(() => {
       if (unmounting) return
       isMounted(mnt).then(still => { if (!still) resolve() }, () => undefined)
@@ -170,10 +106,7 @@ export async function mountFilesystem (mountpoint: string, ops: Fuse.Operations,
     async unmount () {
       unmounting = true
       clearInterval(watcher)
-      await new Promise<void>(resolve => fuse.unmount(err => {
-        if (err) mountLog('unmount: %s', err.message)
-        resolve()
-      }))
+      await fuse.unmount().catch(err => mountLog('unmount: %s', (err as Error).message))
     }
   }
 }

@@ -1,4 +1,4 @@
-import type Fuse from 'fuse-native'
+import type { Stat } from '../fuse/types'
 import type { TopicEngine } from '../topics/engine'
 import type { PathStat, TopicStat } from '../topics/types'
 import { buildAttr, DEFAULT_UMASK, Owner, processIds } from './attrs'
@@ -39,7 +39,7 @@ export class ShownAttributes {
   }
 
   /** The answer for `at` when it needs no I/O; undefined when the engine must be asked. */
-  known (engine: TopicEngine, at: ViewPath, lookup: boolean): Fuse.Stat | undefined {
+  known (engine: TopicEngine, at: ViewPath, lookup: boolean): Stat | undefined {
     const listed = lookup && at.view === 'plain' ? this.listed.take(at.path, Date.now()) : undefined
     if (listed) return buildAttr(listed === 'topic' ? LISTED_TOPIC : { kind: 'directory' }, this.owner, this.mountedAtMs)
     const held = engine.heldDirectory?.(at.path)
@@ -52,7 +52,7 @@ export class ShownAttributes {
    * files have only theirs, and its directories keep their modes, so that a push there may
    * create a topic as a plain one does.
    */
-  of (stat: PathStat, view: View): Fuse.Stat {
+  of (stat: PathStat, view: View): Stat {
     if (view === 'plain') return buildAttr(stat, this.owner, this.mountedAtMs)
     const shown = stat.kind === 'topic' ? { ...stat, size: 0 } : stat
     if (view !== 'delay') return buildAttr(shown, this.viewOwner, this.mountedAtMs)

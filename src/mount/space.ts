@@ -1,4 +1,4 @@
-import type Fuse from 'fuse-native'
+import type { Statfs } from '../fuse/types'
 import { mountLog } from '../log'
 import { RedisReplyError, typedRedisError } from '../redis/errors'
 import type { RedisMemory } from '../redis/memory'
@@ -8,9 +8,9 @@ const BLOCK_BYTES = 4096
 const FILES = 2 ** 24
 
 /** What `df` shows when Redis's memory cannot be known (no INFO for this user): 1 TiB, all free. */
-export const UNKNOWN_SPACE: Fuse.Statfs = spaceOf(2 ** 40, 0)
+export const UNKNOWN_SPACE: Statfs = spaceOf(2 ** 40, 0)
 
-function spaceOf (sizeBytes: number, usedBytes: number): Fuse.Statfs {
+function spaceOf (sizeBytes: number, usedBytes: number): Statfs {
   const blocks = Math.floor(sizeBytes / BLOCK_BYTES)
   const free = Math.max(0, blocks - Math.ceil(usedBytes / BLOCK_BYTES))
   return {
@@ -21,15 +21,12 @@ function spaceOf (sizeBytes: number, usedBytes: number): Fuse.Statfs {
     bavail: free,
     files: FILES,
     ffree: FILES,
-    favail: FILES,
-    fsid: 0x646e70, // "dnp"
-    flag: 0,
     namemax: 255
   }
 }
 
 /** statfs(2) of a mount from its Redis's memory: `maxmemory` (or the machine's) as the size, `used_memory` as used. */
-export function statfsOf (memory: RedisMemory): Fuse.Statfs {
+export function statfsOf (memory: RedisMemory): Statfs {
   return spaceOf(memory.sizeBytes, memory.usedBytes)
 }
 
@@ -67,7 +64,7 @@ export class RedisSpace {
     return reading
   }
 
-  async statfs (): Promise<Fuse.Statfs> {
+  async statfs (): Promise<Statfs> {
     const memory = await this.memory()
     return memory ? statfsOf(memory) : UNKNOWN_SPACE
   }

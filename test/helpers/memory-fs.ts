@@ -1,6 +1,7 @@
 import { currentRequest } from '../../src/fuse/context'
 import { Errno } from '../../src/fuse/errno'
 import type { Operations } from '../../src/fuse/operations'
+import { UNCHANGED_ID } from '../../src/fuse/path-layer'
 import type { Stat } from '../../src/fuse/types'
 
 /**
@@ -156,8 +157,8 @@ export function memoryFilesystem (holdCount: number): Operations {
     chown (path, uid, gid, cb) {
       const node = nodes.get(path)
       if (!node) return cb(Errno.ENOENT)
-      if (uid !== -1) node.stat.uid = uid
-      if (gid !== -1) node.stat.gid = gid
+      if (uid !== UNCHANGED_ID) node.stat.uid = uid
+      if (gid !== UNCHANGED_ID) node.stat.gid = gid
       cb(0)
     },
     utimens (path, atime, mtime, cb) {
