@@ -28,7 +28,11 @@ export interface FuseMount {
  */
 export async function mountFuse (mountpoint: string, ops: Operations, options: FuseMountOptions): Promise<FuseMount> {
   const native = nativeFuse()
-  const { session: handle, fd } = await native.mount(mountpoint, options.mountOptions.join(','))
+  const { session: handle, fd } = await native.mount(mountpoint, options.mountOptions.join(',')).catch((err: Error & { detail?: string }) => {
+    // libfuse's own words (which option, which file) say more than the errno.
+    if (err.detail) err.message = `${err.message} (${err.detail})`
+    throw err
+  })
   const layer = new PathLayer(ops, options)
   const session = new FuseSession(native, fd, layer)
   session.start()

@@ -24,6 +24,6 @@ async function main (): Promise<void> {
 }
 
 main().catch(err => {
-  console.error(`serve-memory-fs: ${err.message}${err.detail ? ` (${err.detail})` : ''}`)
+  console.error(`serve-memory-fs: ${err.message}`)
   process.exit(1)
 })

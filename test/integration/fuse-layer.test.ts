@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import t, { Test } from 'tap'
 import tmp from 'tmp'
@@ -112,4 +113,25 @@ t.test('serving a /dev/fuse descriptor that another process mounted (/dev/fd/N)'
   const script = `exec 3<>/dev/fuse && mount -i -t fuse.memoryfs -o fd=3,rootmode=40000,user_id=0,group_id=0 memoryfs ${dir} && exec ${process.execPath} ${SERVER} /dev/fd/3`
   await serve(t, { dir, command: ['bash', '-c', script] })
   t.equal((await sh(`echo passed > ${dir}/f && cat ${dir}/f && grep -c " ${dir} fuse.memoryfs " /proc/mounts`)).stdout.toString(), 'passed\n1\n')
+})
+
+t.test('a user other than root mounts through fusermount3, owns what it creates, and unmounts on SIGTERM', async t => {
+  // libfuse opens /dev/fuse itself before it calls fusermount3, so the device must be open to
+  // users, as udev makes it (crw-rw-rw-); this machine's may be root's only.
+  const mode = fs.statSync('/dev/fuse').mode & 0o777
+  if (mode !== 0o666) {
+    fs.chmodSync('/dev/fuse', 0o666)
+    t.teardown(() => fs.chmodSync('/dev/fuse', mode))
+  }
+  const dir = tmp.dirSync({ prefix: 'dnpipes-fuse-' }).name
+  fs.chownSync(dir, 65534, 65534)
+  const mounted = await serve(t, { dir, command: ['su', '-s', '/bin/sh', 'nobody', '-c', `exec ${process.execPath} ${SERVER} ${dir}`] })
+  t.match((await sh(`grep " ${dir} " /proc/mounts`)).stdout.toString(), /fuse\.memoryfs .*user_id=65534,group_id=65534/, 'mounted by the user')
+  const asNobody = (script: string): Promise<string> => sh(`su -s /bin/sh nobody -c '${script}'`).then(result => result.stdout.toString() + result.stderr)
+  t.equal(await asNobody(`echo mine > ${dir}/f && cat ${dir}/f && stat -c %U ${dir}/f`), 'mine\nnobody\n')
+  t.match((await bash(`ls ${dir}`)).stderr, /Permission denied/, 'without allow_other even root stays out')
+  // su passes the signal on to the server and ends by it itself.
+  mounted.daemon.kill('SIGTERM')
+  await mounted.exited
+  t.equal((await sh(`grep -c " ${dir} " /proc/mounts`)).stdout.toString(), '0\n', 'fusermount3 unmounted it')
 })
