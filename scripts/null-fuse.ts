@@ -5,9 +5,9 @@ import { mountFilesystem } from '../src/mount/lifecycle'
 
 /**
  * `node dist/scripts/null-fuse.js DIR [--allow-other]`: a filesystem kept in this process's memory, mounted
- * through the same binding with the same options as dnpipes, answering every request at once.
- * The benchmark's floor for request-bound workloads (W3, S2): what the binding and the kernel
- * cost before any Redis round trip. Prints "mounted" when ready; SIGTERM unmounts.
+ * through the same FUSE layer with the same options as dnpipes, answering every request at once:
+ * what the layer and the kernel cost before any Redis round trip (W3, S2, S3, W4; the C
+ * filesystem of scripts/bench/c-floor/ is the floor below it). Prints "mounted" when ready; SIGTERM unmounts.
  */
 
 interface Node { directory: boolean, size: number, mtime: Date }

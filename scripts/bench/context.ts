@@ -16,8 +16,10 @@ export interface Bench {
   a: MountedDir
   /** A second mount of the same server: L1's follower. */
   b: MountedDir
-  /** scripts/null-fuse.ts, the binding's floor for request-bound workloads. */
+  /** scripts/null-fuse.ts, the FUSE layer answering from memory. */
   floor: MountedDir
+  /** scripts/bench/c-floor/, a filesystem in C on libfuse 3: the physical floor. */
+  cFloor: MountedDir
   scratch: Scratch
   rss: PeakRss
   table: Table

@@ -3,7 +3,7 @@ import tmp from 'tmp'
 import { MountedDir, serveMount } from '../support/mount'
 
 /**
- * The in-memory filesystem of scripts/null-fuse.ts, for the binding's floor; `--allow-other`
+ * The in-memory filesystem of scripts/null-fuse.ts, the FUSE layer's own floor; `--allow-other`
  * mounts it as dnpipes mounts with that option (allow_other, default_permissions).
  */
 export function mountNullFilesystem (args: string[] = []): Promise<MountedDir> {

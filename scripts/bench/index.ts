@@ -3,6 +3,7 @@ import { startRedis } from '../support/redis-server'
 import { writeBigTopic } from './big-topic'
 import { clusterFollow } from './cluster-follow'
 import { Bench } from './context'
+import { mountCFloor } from './c-floor'
 import { mountNullFilesystem } from './floor'
 import { l1 } from './l1'
 import { m1 } from './m1'
@@ -15,6 +16,7 @@ import { r1Growth, r1GrowthTrimmed } from './r1-growth'
 import { r2 } from './r2'
 import { PeakRss } from './rss'
 import { s1 } from './s1'
+import { requests } from './requests'
 import { s2 } from './s2'
 import { makeScratch } from './scratch'
 import { sizesFor } from './sizes'
@@ -68,6 +70,7 @@ async function runWorkloads (bench: Bench, only: Set<string> | undefined): Promi
     await r1GrowthTrimmed(bench)
   }
   if (want('S2')) await s2(bench)
+  if (want('S3', 'W4')) await requests(bench)
   if (want('Q1')) {
     await q1(bench)
     await q1Work(bench)
@@ -86,14 +89,16 @@ async function main (): Promise<void> {
   const a = await mount(server.url)
   const b = await mount(server.url)
   const floor = await mountNullFilesystem()
+  const cFloor = await mountCFloor()
   const table = new Table()
   try {
-    await runWorkloads({ sizes, server, redis, a, b, floor, scratch, rss: new PeakRss(), table }, onlyRows())
+    await runWorkloads({ sizes, server, redis, a, b, floor, cFloor, scratch, rss: new PeakRss(), table }, onlyRows())
     table.print(sizes.runs)
   } finally {
     await a.stop()
     await b.stop()
     await floor.stop()
+    await cFloor.stop()
     redis.disconnect()
     await server.stop()
     remove()

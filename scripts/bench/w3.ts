@@ -21,7 +21,7 @@ export async function w3 ({ sizes, redis, a, floor, scratch, table }: Bench): Pr
     fs: fsTime - local,
     baselines: [
       { name: 'ioredis, one awaited XADD', value: direct },
-      { name: 'null FUSE filesystem, same binding', value: floorTime - local }
+      { name: 'null FUSE filesystem, same layer', value: floorTime - local }
     ],
     higherIsBetter: false
   })

@@ -1,0 +1,37 @@
+import { Bench } from './context'
+import { alternate, timed } from './stats'
+import { must } from './steps'
+
+/**
+ * Request-bound work against the physical floor, a filesystem in C on libfuse 3 answering from
+ * memory (c-floor.ts), and the null filesystem (the same FUSE layer answering from memory):
+ * S3, `stat` of every topic of a large directory from one process; W4, many pushes
+ * (`echo x >> t`) from one shell, where each is an open, a write and a close.
+ */
+export async function requests ({ sizes, a, floor, cFloor, table }: Bench): Promise<void> {
+  const { directoryTopics, pushes, runs } = sizes
+  const dirs = [a.dir, cFloor.dir, floor.dir]
+  for (const dir of dirs) await must(`mkdir -p ${dir}/s3 && cd ${dir}/s3 && seq 1 ${directoryTopics} | xargs touch`)
+  const statAll = (dir: string) => async () => await timed(() => must(`cd ${dir}/s3 && seq 1 ${directoryTopics} | xargs stat -c %s > /dev/null`))
+  const [fsStat, cStat, nullStat] = await alternate(runs, dirs.map(statAll)) as [number, number, number]
+  table.record({
+    id: 'S3',
+    workload: `stat -c %s of ${directoryTopics} topics from one process (target <= 1.5x C)`,
+    unit: 'ms',
+    fs: fsStat,
+    baselines: [{ name: 'C on libfuse 3, from memory', value: cStat }, { name: 'null FUSE filesystem, same layer', value: nullStat }],
+    higherIsBetter: false
+  })
+
+  const pushLoop = (dir: string) => async (run: number) => await timed(() => must(`cd ${dir} && i=0; while [ $i -lt ${pushes} ]; do echo x >> w4-${run}; i=$((i+1)); done`))
+  let round = 0
+  const [fsPush, cPush, nullPush] = await alternate(runs, dirs.map(dir => async () => await pushLoop(dir)(round++))) as [number, number, number]
+  table.record({
+    id: 'W4',
+    workload: `${pushes} x echo x >> t from one shell (target <= 3x C)`,
+    unit: 'ms',
+    fs: fsPush,
+    baselines: [{ name: 'C on libfuse 3, from memory', value: cPush }, { name: 'null FUSE filesystem, same layer', value: nullPush }],
+    higherIsBetter: false
+  })
+}
