@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The package's install step (and setup's): makes sure the FUSE addon (native/, binding.gyp)
-// loads. A prebuilt binary that fits this platform (prebuilds/, made by `npm run prebuild`) or
+// loads. A prebuilt binary that fits this platform (prebuilds/, made by `npm run prebuilds`) or
 // an earlier build is used as it is; otherwise node-gyp builds it, which needs a compiler and
 // libfuse3-dev. Node's headers are taken from the running Node's own installation when they are
 // there, so that no download is needed (Debian's nodejs puts them in /usr/include/node).
+// `--prebuild` makes prebuilds/ instead, with prebuildify (a development dependency), the same way.
 'use strict'
 const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -35,10 +36,24 @@ function nodeGyp () {
   return path.join(globalRoot, 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')
 }
 
+/** The running Node's own headers, when its installation has them. */
+function localNodedir () {
+  const prefix = path.dirname(path.dirname(process.execPath))
+  return fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined
+}
+
+if (process.argv.includes('--prebuild')) {
+  const nodedir = localNodedir()
+  const env = nodedir ? { ...process.env, npm_config_nodedir: nodedir } : process.env
+  const prebuildify = require.resolve('prebuildify/bin.js', { paths: [root] })
+  const made = spawnSync(process.execPath, [prebuildify, '--napi', '--strip'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] })
+  process.exit(made.status ?? 1)
+}
+
 if (!builtIsStale() && loads()) process.exit(0)
 const args = [nodeGyp(), 'rebuild']
-const prefix = path.dirname(path.dirname(process.execPath))
-if (fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`)
+const nodedir = localNodedir()
+if (nodedir) args.push(`--nodedir=${nodedir}`)
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
 if (result.status !== 0) {
   console.error('dnpipes: building the FUSE addon failed; it needs make, a C compiler, pkg-config and libfuse3-dev (on Debian: apt-get install build-essential pkg-config libfuse3-dev)')

@@ -12,7 +12,8 @@ import type { GroupFiles } from './group-files'
 import { Handle, Handles } from './handles'
 import { OpenFile } from './open-file'
 import { changeablePath, changedSinceLookup, isHiddenName, pushTarget, requireWritable, resolve } from './path-rules'
-import { VIEW_DIRECTORIES } from './views'
+import { JustLookedUp } from './just-looked-up'
+import { VIEW_DIRECTORIES, ViewPath } from './views'
 import { ShownAttributes, ShownOwner } from './shown-attributes'
 import { delayedTarget, openView, readView } from './view-files'
 import { changeXattr, getXattr, isDnpipesXattr, listXattrs } from './xattrs'
@@ -31,6 +32,11 @@ export interface FilesystemOptions {
   onMessages?: (direction: 'pushed' | 'read', count: number) => void
   /** How `.group/` readers take messages (see group-files.ts); none without. */
   groups?: GroupFiles
+  /**
+   * How long a lookup's attributes answer the getattr after it (see just-looked-up.ts).
+   * @default 1 (FRESH_MS)
+   */
+  lookupFreshMs?: number
 }
 
 const O_ACCMODE = 0o3
@@ -49,23 +55,42 @@ export class DnpipesFilesystem {
   private readonly handles = new Handles()
   readonly followers = new Followers()
   private readonly shown: ShownAttributes
+  /** The attributes of names just looked up, for the getattr that follows. */
+  private readonly lookedUp: JustLookedUp
 
   constructor (readonly engine: TopicEngine, readonly options: FilesystemOptions) {
     this.shown = new ShownAttributes(options.shownAs, options.readOnly)
+    this.lookedUp = new JustLookedUp(undefined, options.lookupFreshMs)
   }
 
   /**
    * stat(2), and the kernel's lookups. A lookup of a name the last readdir listed is answered
-   * from that listing (see listed-names.ts); the kernel keeps no attributes, so it asks again,
+   * from that listing (see listed-names.ts), and the getattr right after a lookup that asked
+   * Redis from what it read (see just-looked-up.ts); the kernel keeps no attributes, so it asks again,
    * and that getattr is answered from Redis.
    */
   async getattr (fusePath: string, lookup = false): Promise<Stat> {
     const at = resolve(fusePath)
-    const known = this.shown.known(this.engine, at, lookup)
+    const known = this.knownAt(fusePath, at, lookup)
     if (known) return known
+    const epoch = this.lookedUp.begin()
     const stat = await this.engine.stat(at.path)
     if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
-    return this.shown.of(stat, at.view)
+    const shown = this.shown.of(stat, at.view)
+    if (lookup) this.lookedUp.remember(fusePath, shown, epoch)
+    return shown
+  }
+
+  private knownAt (fusePath: string, at: ViewPath, lookup: boolean): Stat | undefined {
+    return this.shown.known(this.engine, at, lookup) ?? (lookup ? undefined : this.lookedUp.take(fusePath))
+  }
+
+  /**
+   * Something on this mount is changing (a write, a truncate, a rename, …): attributes read
+   * before it no longer answer (see just-looked-up.ts). Called as the operation starts.
+   */
+  noteChange (): void {
+    this.lookedUp.changed()
   }
 
   /**
@@ -74,7 +99,7 @@ export class DnpipesFilesystem {
    * so these are answered at once, without a promise. Throws what resolve() refuses.
    */
   knownAttr (fusePath: string, lookup = false): Stat | undefined {
-    return this.shown.known(this.engine, resolve(fusePath), lookup)
+    return this.knownAt(fusePath, resolve(fusePath), lookup)
   }
 
   /**

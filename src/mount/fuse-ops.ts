@@ -22,6 +22,14 @@ export interface OperationOptions {
   statfs?: () => Promise<Statfs>
 }
 
+/**
+ * Operations that may change what getattr answers (a size, an owner, a name): attributes read
+ * before one starts must not answer after it (see just-looked-up.ts). An open may truncate or
+ * reset; a flush or release may push what was buffered.
+ */
+const CHANGING = new Set(['open', 'create', 'write', 'flush', 'release', 'truncate', 'ftruncate', 'unlink', 'mkdir',
+  'rmdir', 'rename', 'chmod', 'chown', 'setxattr', 'removexattr'])
+
 /** " by pid 123 uid 1000": who made the request, in the debug log. */
 function callerNote (caller: Caller | undefined): string {
   return caller ? ` by pid ${caller.pid} uid ${caller.uid}` : ''
@@ -33,6 +41,7 @@ function callerNote (caller: Caller | undefined): string {
  */
 export function buildOperations (fs: DnpipesFilesystem, options: OperationOptions): Operations {
   function run<T> (op: string, detail: string, work: () => Promise<T>, reply: (code: number, value?: T) => void, bounded = true): void {
+    if (CHANGING.has(op)) fs.noteChange()
     const started = process.hrtime.bigint()
     const by = fuseLog.enabled ? callerNote(currentCaller()) : ''
     const working = work()

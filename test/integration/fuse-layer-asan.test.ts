@@ -14,6 +14,9 @@ const ROOT = path.join(__dirname, '../../..')
 t.test('the FUSE layer\'s tests pass with the addon built with AddressSanitizer, which reports nothing', async t => {
   const dir = tmp.dirSync({ prefix: 'dnpipes-asan-', unsafeCleanup: true })
   t.teardown(() => dir.removeCallback())
+  // The server of the user-mount test runs as nobody: it loads the addon from here and writes
+  // its reports here.
+  fs.chmodSync(dir.name, 0o777)
   fs.cpSync(path.join(ROOT, 'binding.gyp'), path.join(dir.name, 'binding.gyp'))
   fs.cpSync(path.join(ROOT, 'native'), path.join(dir.name, 'native'), { recursive: true })
   const prefix = path.dirname(path.dirname(process.execPath))

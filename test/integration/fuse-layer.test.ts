@@ -125,7 +125,10 @@ t.test('a user other than root mounts through fusermount3, owns what it creates,
   }
   const dir = tmp.dirSync({ prefix: 'dnpipes-fuse-' }).name
   fs.chownSync(dir, 65534, 65534)
-  const mounted = await serve(t, { dir, command: ['su', '-s', '/bin/sh', 'nobody', '-c', `exec ${process.execPath} ${SERVER} ${dir}`] })
+  // Without tap's NODE_OPTIONS (its hooks write where nobody may not); the sanitizer's runtime
+  // named again, since su, being setuid, drops LD_PRELOAD.
+  const server = `exec env -u NODE_OPTIONS ${PRELOAD ? `LD_PRELOAD=${PRELOAD} ` : ''}${process.execPath} ${SERVER} ${dir}`
+  const mounted = await serve(t, { dir, command: ['su', '-s', '/bin/sh', 'nobody', '-c', server] })
   t.match((await sh(`grep " ${dir} " /proc/mounts`)).stdout.toString(), /fuse\.memoryfs .*user_id=65534,group_id=65534/, 'mounted by the user')
   const asNobody = (script: string): Promise<string> => sh(`su -s /bin/sh nobody -c '${script}'`).then(result => result.stdout.toString() + result.stderr)
   t.equal(await asNobody(`echo mine > ${dir}/f && cat ${dir}/f && stat -c %U ${dir}/f`), 'mine\nnobody\n')

@@ -585,3 +585,18 @@ t.test('a .follow/ handle follows its topic through a rename by another mount', 
   await put(there, '/b', 'two\n')
   t.equal((await next).toString(), 'two\n')
 })
+
+t.test('stat of a name not listed: the getattr after the lookup asks the engine no more, unless this mount changed it meanwhile', async t => {
+  const spy = spyEngine()
+  // A window no loaded machine outlasts between two lines (its length is just-looked-up.ts's test).
+  const fs = filesystem({ lookupFreshMs: 60_000 }, spy.engine)
+  await put(fs, '/t', 'one\n')
+  spy.calls.length = 0
+  t.equal((await fs.getattr('/t', true)).size, 4, 'the lookup')
+  t.equal(fs.knownAttr('/t')?.size, 4, 'the getattr right after it, answered at once')
+  t.same(spy.calls.filter(call => call === 'stat'), ['stat'], 'one stat for both')
+  await fs.getattr('/t', true)
+  fs.noteChange()
+  t.equal(fs.knownAttr('/t'), undefined, 'after a change of this mount the getattr asks')
+  t.equal((await fs.getattr('/t')).size, 4)
+})
