@@ -1,3 +1,4 @@
+import { constants } from 'node:fs'
 import t from 'tap'
 import { DnpipesFilesystem, FilesystemOptions } from '../../../src/mount/filesystem'
 import type { TopicEngine } from '../../../src/topics/engine'
@@ -8,12 +9,8 @@ import { cat } from '../../helpers/filesystem-calls'
 // engine: its due timers are real, so the delays here are a few hundred ms.
 t.setTimeout(30_000)
 
-const O_RDONLY = 0
-const O_WRONLY = 1
-const O_RDWR = 2
-const O_TRUNC = 0o1000
-const S_IFREG = 0o100000
-const S_IFDIR = 0o040000
+// Linux's values, as the kernel passes them to the filesystem.
+const { O_RDONLY, O_WRONLY, O_RDWR, O_TRUNC, S_IFREG, S_IFDIR } = constants
 
 function filesystem (options: Partial<FilesystemOptions> = {}, engine: TopicEngine = new MemoryEngine()): DnpipesFilesystem {
   return new DnpipesFilesystem(engine, { framing: 'line', otrunc: 'reset', readOnly: false, ...options })

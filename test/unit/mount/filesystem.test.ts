@@ -1,3 +1,4 @@
+import { constants } from 'node:fs'
 import t from 'tap'
 import type { Framing } from '../../../src/framing/message'
 import { DnpipesFilesystem, FilesystemOptions } from '../../../src/mount/filesystem'
@@ -12,13 +13,8 @@ import { cat } from '../../helpers/filesystem-calls'
 // Waits are on promises; the timeout only bounds a test whose wait never ends.
 t.setTimeout(30_000)
 
-const O_RDONLY = 0
-const O_WRONLY = 1
-const O_RDWR = 2
-const O_TRUNC = 0o1000
-const S_IFREG = 0o100000
-const S_IFDIR = 0o040000
-const X_OK = 1
+// Linux's values, as the kernel passes them to the filesystem.
+const { O_RDONLY, O_WRONLY, O_RDWR, O_TRUNC, S_IFREG, S_IFDIR, X_OK } = constants
 
 function filesystem (options: Partial<FilesystemOptions> & { framing?: Framing, otrunc?: OTruncMode } = {}, engine: TopicEngine = new MemoryEngine()): DnpipesFilesystem {
   return new DnpipesFilesystem(engine, { framing: 'line', otrunc: 'ignore', readOnly: false, ...options })
