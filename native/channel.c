@@ -151,12 +151,17 @@ napi_value dnpipes_channel_open(napi_env env, napi_callback_info info) {
       napi_get_uv_event_loop(env, &loop) != napi_ok ||
       napi_create_external(env, channel, NULL, NULL, &handle) != napi_ok) {
     dnpipes_throw_last(env);
+    release(channel);
     return NULL;
   }
   int failed = uv_poll_init(loop, &channel->poll, fd);
-  if (failed == 0) {
+  if (failed != 0) {
+    release(channel);
+  } else {
     channel->poll.data = channel;
     failed = uv_poll_start(&channel->poll, UV_READABLE, on_readable);
+    /* An initialised handle is freed only once libuv has closed it. */
+    if (failed != 0) stop(channel);
   }
   if (failed != 0) {
     napi_throw(env, dnpipes_errno_error(env, -failed, "open: poll"));

@@ -125,6 +125,15 @@ static napi_value mount_result(napi_env env, struct job *job) {
   return result;
 }
 
+/* Frees a job and what it holds; an unmount that never ran leaves its session unmountable again. */
+static void job_free(napi_env env, struct job *job, int ran) {
+  if (job->session_handle) napi_delete_reference(env, job->session_handle);
+  if (!ran && job->kind == JOB_UNMOUNT) job->session->unmounting = 0;
+  free(job->mountpoint);
+  free(job->options);
+  free(job);
+}
+
 static void complete(napi_env env, napi_status status, void *data) {
   struct job *job = data;
   if (status != napi_ok && !job->failed) job->failed = ECANCELED;
@@ -145,11 +154,8 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_get_undefined(env, &nothing);
     napi_resolve_deferred(env, job->deferred, nothing);
   }
-  if (job->session_handle) napi_delete_reference(env, job->session_handle);
   napi_delete_async_work(env, job->work);
-  free(job->mountpoint);
-  free(job->options);
-  free(job);
+  job_free(env, job, 1);
 }
 
 static napi_value queue(napi_env env, struct job *job) {
@@ -158,11 +164,7 @@ static napi_value queue(napi_env env, struct job *job) {
       napi_create_string_utf8(env, "dnpipes:mount", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_create_async_work(env, NULL, name, execute, complete, job, &job->work) != napi_ok ||
       napi_queue_async_work(env, job->work) != napi_ok) {
-    if (job->session_handle) napi_delete_reference(env, job->session_handle);
-    if (job->kind == JOB_UNMOUNT) job->session->unmounting = 0;
-    free(job->mountpoint);
-    free(job->options);
-    free(job);
+    job_free(env, job, 0);
     dnpipes_throw_last(env);
     return NULL;
   }
@@ -188,8 +190,7 @@ napi_value dnpipes_mount(napi_env env, napi_callback_info info) {
   job->mountpoint = dnpipes_string_arg(env, argv[0], "mountpoint");
   job->options = job->mountpoint ? dnpipes_string_arg(env, argv[1], "options") : NULL;
   if (!job->options) {
-    free(job->mountpoint);
-    free(job);
+    job_free(env, job, 0);
     return NULL;
   }
   return queue(env, job);
@@ -217,12 +218,12 @@ napi_value dnpipes_unmount(napi_env env, napi_callback_info info) {
   job->kind = JOB_UNMOUNT;
   job->session = session;
   job->fd = -1;
+  session->unmounting = 1;
   if (napi_create_reference(env, argv[0], 1, &job->session_handle) != napi_ok) {
-    free(job);
+    job_free(env, job, 0);
     dnpipes_throw_last(env);
     return NULL;
   }
-  session->unmounting = 1;
   return queue(env, job);
 }
 

@@ -12,7 +12,6 @@ const path = require('node:path')
 
 const root = path.join(__dirname, '..')
 const sources = ['binding.gyp', ...fs.readdirSync(path.join(root, 'native')).map(name => path.join('native', name))]
-const built = path.join(root, 'build', 'Release', 'dnpipes_fuse.node')
 
 function loads () {
   try {
@@ -23,10 +22,19 @@ function loads () {
   }
 }
 
-/** A build older than a source file is rebuilt (a development checkout that changed native/). */
-function builtIsStale () {
-  if (!fs.existsSync(built)) return false
-  const builtAt = fs.statSync(built).mtimeMs
+/**
+ * A binary older than a source file is rebuilt (a development checkout that changed native/),
+ * whether it is a build or a prebuilt one; npm gives every file of an installed package the same
+ * time, so an installed prebuilt binary is never older than its sources.
+ */
+function binaryIsStale () {
+  let binary
+  try {
+    binary = require('node-gyp-build').resolve(root)
+  } catch {
+    return false
+  }
+  const builtAt = fs.statSync(binary).mtimeMs
   return sources.some(file => fs.statSync(path.join(root, file)).mtimeMs > builtAt)
 }
 
@@ -50,7 +58,7 @@ if (process.argv.includes('--prebuild')) {
   process.exit(made.status ?? 1)
 }
 
-if (!builtIsStale() && loads()) process.exit(0)
+if (!binaryIsStale() && loads()) process.exit(0)
 const args = [nodeGyp(), 'rebuild']
 const nodedir = localNodedir()
 if (nodedir) args.push(`--nodedir=${nodedir}`)

@@ -31,6 +31,9 @@ function attr (node: Node): Stat {
   }
 }
 
+/** What every read answers: files hold zeros. */
+const ZEROS = Buffer.alloc(1 << 20)
+
 const parentOf = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/'
 
 function add (path: string, directory: boolean): number {
@@ -54,7 +57,7 @@ const operations: Operations = {
   create: (path, _mode, cb) => cb(add(path, false), 1),
   mkdir: (path, _mode, cb) => cb(add(path, true)),
   open: (path, _flags, cb) => nodes.has(path) ? cb(0, 1) : cb(Errno.ENOENT),
-  read: (path, _fd, _buffer, length, position, cb) => cb(Math.max(0, Math.min(length, (nodes.get(path)?.size ?? 0) - position))),
+  read: (path, _fd, length, position, cb) => cb(0, ZEROS.subarray(0, Math.max(0, Math.min(length, (nodes.get(path)?.size ?? 0) - position)))),
   write: (path, _fd, _buffer, length, _position, cb) => {
     const node = nodes.get(path)
     if (!node) return cb(Errno.ENOENT)

@@ -2,7 +2,7 @@ import type { Stat, Statfs } from './types'
 
 /**
  * A filesystem by paths, as the path layer (path-layer.ts) serves it over the kernel's node ids.
- * Callbacks take 0 or a negative errno; read and write callbacks take the byte count instead.
+ * Callbacks take 0 or a negative errno; write's takes the byte count instead.
  * The request's caller and its abort signal are in currentRequest() (context.ts), read
  * synchronously at the operation's start.
  */
@@ -23,7 +23,8 @@ export interface Operations {
   readdir?: (path: string, cb: (code: number, names?: string[], stats?: Stat[]) => void) => void
   open?: (path: string, flags: number, cb: (code: number, fd?: number) => void) => void
   create?: (path: string, mode: number, cb: (code: number, fd?: number) => void) => void
-  read?: (path: string, fd: number, buffer: Buffer, length: number, position: number, cb: Done) => void
+  /** Up to `length` bytes at `position`: the data (its length is the count read) or a negative errno. */
+  read?: (path: string, fd: number, length: number, position: number, cb: (code: number, data?: Buffer) => void) => void
   write?: (path: string, fd: number, buffer: Buffer, length: number, position: number, cb: Done) => void
   flush?: (path: string, fd: number, cb: Done) => void
   fsync?: (path: string, datasync: boolean, fd: number, cb: Done) => void

@@ -29,6 +29,7 @@ interface Listing {
 }
 
 const S_IFDIR = 0o040000
+const EMPTY = Buffer.alloc(0)
 /** chown's "leave it as it is" for an owner or group: (uid_t)-1, as libfuse passes it. */
 export const UNCHANGED_ID = 0xffffffff
 
@@ -170,10 +171,9 @@ export class PathLayer implements RequestHandler {
       }
       case 'read': {
         if (!ops.read) return unsupported()
-        const buffer = Buffer.allocUnsafe(args.size)
-        return ops.read(path, args.fh, buffer, args.size, args.offset, result => {
-          if (result < 0) return reply.error(result)
-          reply.ok(buffer.subarray(0, Math.min(result, args.size)))
+        return ops.read(path, args.fh, args.size, args.offset, (code, data) => {
+          if (code < 0) return reply.error(code)
+          reply.ok(data && data.length > args.size ? data.subarray(0, args.size) : data ?? EMPTY)
         })
       }
       case 'write': {

@@ -12,8 +12,7 @@ import type { GroupFiles } from './group-files'
 import { Handle, Handles } from './handles'
 import { OpenFile } from './open-file'
 import { changeablePath, changedSinceLookup, isHiddenName, pushTarget, requireWritable, resolve } from './path-rules'
-import { JustLookedUp } from './just-looked-up'
-import { VIEW_DIRECTORIES, ViewPath } from './views'
+import { VIEW_DIRECTORIES } from './views'
 import { ShownAttributes, ShownOwner } from './shown-attributes'
 import { delayedTarget, openView, readView } from './view-files'
 import { changeXattr, getXattr, isDnpipesXattr, listXattrs } from './xattrs'
@@ -55,42 +54,26 @@ export class DnpipesFilesystem {
   private readonly handles = new Handles()
   readonly followers = new Followers()
   private readonly shown: ShownAttributes
-  /** The attributes of names just looked up, for the getattr that follows. */
-  private readonly lookedUp: JustLookedUp
 
   constructor (readonly engine: TopicEngine, readonly options: FilesystemOptions) {
-    this.shown = new ShownAttributes(options.shownAs, options.readOnly)
-    this.lookedUp = new JustLookedUp(undefined, options.lookupFreshMs)
+    this.shown = new ShownAttributes(options.shownAs, options.readOnly, options.lookupFreshMs)
   }
 
   /**
    * stat(2), and the kernel's lookups. A lookup of a name the last readdir listed is answered
-   * from that listing (see listed-names.ts), and the getattr right after a lookup that asked
-   * Redis from what it read (see just-looked-up.ts); the kernel keeps no attributes, so it asks again,
-   * and that getattr is answered from Redis.
+   * from that listing, and the getattr right after a lookup from what that lookup read (see
+   * shown-attributes.ts); the kernel keeps no attributes, so any other getattr asks Redis.
    */
   async getattr (fusePath: string, lookup = false): Promise<Stat> {
     const at = resolve(fusePath)
-    const known = this.knownAt(fusePath, at, lookup)
-    if (known) return known
-    const epoch = this.lookedUp.begin()
-    const stat = await this.engine.stat(at.path)
+    const stat = this.shown.known(this.engine, at, lookup) ?? await this.shown.fetch(this.engine, at, lookup)
     if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
-    const shown = this.shown.of(stat, at.view)
-    if (lookup) this.lookedUp.remember(fusePath, shown, epoch)
-    return shown
+    return stat
   }
 
-  private knownAt (fusePath: string, at: ViewPath, lookup: boolean): Stat | undefined {
-    return this.shown.known(this.engine, at, lookup) ?? (lookup ? undefined : this.lookedUp.take(fusePath))
-  }
-
-  /**
-   * Something on this mount is changing (a write, a truncate, a rename, …): attributes read
-   * before it no longer answer (see just-looked-up.ts). Called as the operation starts.
-   */
+  /** Something on this mount is changing: attributes read before it no longer answer. Called as the operation starts. */
   noteChange (): void {
-    this.lookedUp.changed()
+    this.shown.changed()
   }
 
   /**
@@ -99,7 +82,7 @@ export class DnpipesFilesystem {
    * so these are answered at once, without a promise. Throws what resolve() refuses.
    */
   knownAttr (fusePath: string, lookup = false): Stat | undefined {
-    return this.knownAt(fusePath, resolve(fusePath), lookup)
+    return this.shown.known(this.engine, resolve(fusePath), lookup)
   }
 
   /**

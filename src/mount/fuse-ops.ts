@@ -104,17 +104,16 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
     open: (path, flags, cb) => run('open', `${path} flags=0x${flags.toString(16)}`, () => fs.open(path, flags), (code, fd) => cb(code, fd)),
     // The caller is read before the first await (see caller.ts): run() calls work() at once.
     create: (path, mode, cb) => run('create', `${path} mode=0${mode.toString(8)}`, () => fs.create(path, mode, currentCaller()), (code, fd) => cb(code, fd)),
-    read: (path, fd, buffer, length, position, cb) => {
+    read: (path, fd, length, position, cb) => {
       // A view's read may wait for the next message as long as it takes, and needs its caller.
       const following = fs.isFollowing(fd)
       run('read', `${path} fd=${fd} ${length}@${position}`,
         () => fs.read(path, fd, length, position, following ? currentCaller() : undefined),
         (code, data) => {
           if (code !== 0 || !data) return cb(code)
-          data.copy(buffer, 0, 0, Math.min(length, data.length))
           options.metrics?.bytesRead.inc(Math.min(length, data.length))
           options.garbage?.note(data.length)
-          cb(Math.min(length, data.length))
+          cb(0, data)
         },
         !following)
     },

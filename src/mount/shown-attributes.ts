@@ -2,6 +2,7 @@ import type { Stat } from '../fuse/types'
 import type { TopicEngine } from '../topics/engine'
 import type { PathStat, TopicStat } from '../topics/types'
 import { buildAttr, DEFAULT_UMASK, Owner, processIds } from './attrs'
+import { JustLookedUp } from './just-looked-up'
 import { ListedNames } from './listed-names'
 import type { View, ViewPath } from './views'
 
@@ -11,13 +12,16 @@ export interface ShownOwner {
   umask: number
 }
 
+const keyOf = (at: ViewPath): string => `${at.view}:${at.path}`
+
 /** What a lookup answered from a listing says of a topic: the kernel asks for the real one before use. */
 const LISTED_TOPIC: TopicStat = { kind: 'topic', uid: '', size: 0, entries: 0, mtimeMs: 0, ctimeMs: 0, gen: '', lastId: '', retention: {}, scheduled: 0 }
 
 /**
  * What getattr answers for an entry, given its stat: the mount's owner for entries without
  * stored ownership, no write bits in the views or on a read-only mount, and the answers that
- * need no I/O (a lookup of a name the last readdir listed, a directory the engine holds).
+ * need no I/O (a lookup of a name the last readdir listed, a directory the engine holds, the
+ * getattr right after a lookup that read the engine).
  */
 export class ShownAttributes {
   /** For entries without stored ownership, and for what the daemon makes on its own. */
@@ -26,8 +30,11 @@ export class ShownAttributes {
   private readonly mountedAtMs = Date.now()
   /** The names the last readdirs listed (see listed-names.ts). */
   readonly listed = new ListedNames()
+  /** What the lookups that asked the engine read, for the getattr after each (see just-looked-up.ts). */
+  private readonly lookedUp: JustLookedUp
 
-  constructor (shownAs: Partial<ShownOwner> | undefined, readOnly: boolean) {
+  constructor (shownAs: Partial<ShownOwner> | undefined, readOnly: boolean, lookupFreshMs?: number) {
+    this.lookedUp = new JustLookedUp(undefined, lookupFreshMs)
     const ids = processIds()
     const shown = {
       uid: shownAs?.uid ?? ids.uid,
@@ -43,7 +50,23 @@ export class ShownAttributes {
     const listed = lookup && at.view === 'plain' ? this.listed.take(at.path, Date.now()) : undefined
     if (listed) return buildAttr(listed === 'topic' ? LISTED_TOPIC : { kind: 'directory' }, this.owner, this.mountedAtMs)
     const held = engine.heldDirectory?.(at.path)
-    return held ? this.of(held, at.view) : undefined
+    if (held) return this.of(held, at.view)
+    return lookup ? undefined : this.lookedUp.take(keyOf(at))
+  }
+
+  /** The answer for `at` from the engine (undefined: no such entry); a lookup's is kept for the getattr after it. */
+  async fetch (engine: TopicEngine, at: ViewPath, lookup: boolean): Promise<Stat | undefined> {
+    const epoch = this.lookedUp.begin()
+    const stat = await engine.stat(at.path)
+    if (!stat) return undefined
+    const shown = this.of(stat, at.view)
+    if (lookup) this.lookedUp.remember(keyOf(at), shown, epoch)
+    return shown
+  }
+
+  /** Something on this mount is changing: what lookups read before it answers no getattr after. */
+  changed (): void {
+    this.lookedUp.changed()
   }
 
   /**

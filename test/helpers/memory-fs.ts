@@ -82,17 +82,17 @@ export function memoryFilesystem (holdCount: number): Operations {
     create (path, mode, cb) {
       cb(create(path, mode))
     },
-    read (path, _fd, buffer, length, position, cb) {
+    read (path, _fd, length, position, cb) {
       stats.largestRead = Math.max(stats.largestRead, length)
       if (path === '/.stats') {
         const data = statsFile()
-        return cb(data.copy(buffer, 0, Math.min(position, data.length), Math.min(position + length, data.length)))
+        return cb(0, data.subarray(position, position + length))
       }
       const signal = currentRequest()!.signal
       const answer = (): void => {
         const node = nodes.get(path)
         if (!node) return cb(Errno.ENOENT)
-        cb(node.data.copy(buffer, 0, Math.min(position, node.data.length), Math.min(position + length, node.data.length)))
+        cb(0, node.data.subarray(position, position + length))
       }
       if (path === '/blocking') {
         return signal.addEventListener('abort', () => { stats.interrupted++; cb(Errno.EINTR) })
