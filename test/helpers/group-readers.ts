@@ -1,4 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process'
+import type { Cluster, Redis } from 'ioredis'
+import type { Test } from 'tap'
 import { track } from '../../scripts/support/processes'
 import { waitFor } from '../../scripts/support/redis-server'
 
@@ -37,4 +39,13 @@ export const TAKE_ONE_AND_WORK = (seconds: number): string =>
 
 export async function until (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   await waitFor(async () => await check(), timeoutMs, what)
+}
+
+/**
+ * Waits until group `group` of `key` has nothing pending, and passes `what`. A reader's exit does
+ * not wait for its acknowledgement: the kernel sends RELEASE for the last close in the background.
+ */
+export async function allAcknowledged (t: Test, client: Redis | Cluster, key: string, group: string, what: string): Promise<void> {
+  await until(what, async () => (await client.xpending(key, group) as [number])[0] === 0)
+  t.pass(what)
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import t from 'tap'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { groupReader, TAKE_ONE_AND_WORK, until, WHILE_READ } from '../helpers/group-readers'
+import { allAcknowledged, groupReader, TAKE_ONE_AND_WORK, until, WHILE_READ } from '../helpers/group-readers'
 import { sh } from '../../scripts/support/processes'
 
 // Work queues: .group/GROUP/TOPIC hands each message to one reader of the group, on any mount;
@@ -56,8 +56,7 @@ t.test('a reader killed holding a message: another gets it after the visibility 
   const waited = Number(at) - takenAt
   t.ok(waited >= 1900, `to nobody before the timeout: ${waited} ms after it was taken`)
   t.ok(waited < 2000 + 3000, 'and soon after it')
-  const pending = await server.client().xpending(KEY, 'w') as [number]
-  t.equal(pending[0], 0, 'acknowledged by the reader that exited normally')
+  await allAcknowledged(t, server.client(), KEY, 'w', 'acknowledged by the reader that exited normally')
 })
 
 t.test('a reader that exits normally, even with a failure status, or closes the file: never redelivered', async t => {
@@ -71,7 +70,7 @@ t.test('a reader that exits normally, even with a failure status, or closes the 
   t.equal((await sh(`bash -c 'exec 3< ${dir}/.group/w/jobs; read -r -u 3 job; exec 3<&-; echo $job; sleep 1'`)).stdout.toString(), 'c\n', 'closed, then lived on')
   await new Promise(resolve => setTimeout(resolve, 1000))
   t.equal((await sh(`head -n 1 ${dir}/.group/w/jobs`)).stdout.toString(), 'd\n', 'past the timeout: none of a, b, c again')
-  t.equal((await server.client().xpending(KEY, 'w') as [number])[0], 0)
+  await allAcknowledged(t, server.client(), KEY, 'w', 'nothing pending')
 })
 
 t.test('a live reader holding a message past the timeout: nobody else gets it', async t => {
@@ -87,7 +86,7 @@ t.test('a live reader holding a message past the timeout: nobody else gets it', 
   t.equal(await holder.exited, 0)
   await holder.finished
   t.match(holder.output(), /done/)
-  t.equal((await server.client().xpending(KEY, 'w') as [number])[0], 0, 'acknowledged when the holder exited')
+  await allAcknowledged(t, server.client(), KEY, 'w', 'acknowledged when the holder exited')
 })
 
 t.test('after --max-deliveries a message moves to TOPIC.dead; the queue goes on', async t => {
@@ -106,7 +105,7 @@ t.test('after --max-deliveries a message moves to TOPIC.dead; the queue goes on'
   t.equal((await sh(`timeout 10 head -n 1 ${dir}/.group/w/jobs`)).stdout.toString(), 'fine\n', 'the poison message is out of the way')
   t.equal((await sh(`cat ${dir}/jobs.dead`)).stdout.toString(), 'poison\n')
   t.equal((await sh(`cat ${dir}/jobs`)).stdout.toString(), 'poison\nfine\n', 'the topic keeps it too')
-  t.equal((await server.client().xpending(KEY, 'w') as [number])[0], 0)
+  await allAcknowledged(t, server.client(), KEY, 'w', 'nothing pending')
   await sh(`cat ${dir}/jobs.dead >> ${dir}/jobs`)
   t.equal((await sh(`timeout 10 head -n 1 ${dir}/.group/w/jobs`)).stdout.toString(), 'poison\n', 'cat jobs.dead >> jobs retries it')
 })
