@@ -65,6 +65,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     waitTimeoutMs: derived.waitTimeoutMs,
     cluster: target.kind === 'cluster',
     holdDirectories: true,
+    holdTopics: true,
     defaultRetention: { messages: options.retainMessages, bytes: options.retainBytes, seconds: options.retainSeconds },
     keyspaceEvents,
     onReplyBytes: bytes => garbage.note(bytes)

@@ -1,3 +1,4 @@
+import type { Redis, RedisOptions } from 'ioredis'
 import net from 'node:net'
 import tls from 'node:tls'
 import { redisLog } from '../log'
@@ -62,14 +63,7 @@ export class RawConnection {
     const socket = await connectSocket(address, timeoutMs)
     const connection = new RawConnection(socket, timeoutMs, onData)
     try {
-      const handshake: Array<Array<string | number>> = []
-      // ioredis keeps absent credentials as null.
-      if (address.password) {
-        handshake.push(address.username ? ['AUTH', address.username, address.password] : ['AUTH', address.password])
-      }
-      if (address.db) handshake.push(['SELECT', address.db])
-      handshake.push(['CLIENT', 'SETNAME', address.name])
-      for (const reply of await connection.values(handshake)) {
+      for (const reply of await connection.values(handshakeOf(address))) {
         if (reply instanceof RespError) throw reply
       }
       return connection
@@ -140,7 +134,49 @@ export class RawConnection {
   }
 }
 
-function connectSocket (address: RawAddress, timeoutMs: number): Promise<net.Socket> {
+/**
+ * The server a connected standalone or Sentinel client talks to now, for a connection of its
+ * own named `<client's name>-<suffix>`; undefined while it is not connected.
+ */
+export function connectedAddress (redis: Redis, suffix: string): RawAddress | undefined {
+  if (redis.status !== 'ready') return undefined
+  if (redis.options.sentinels && redis.options.sentinels.length > 0) {
+    // The master Sentinel named last: the address ioredis is connected to.
+    const stream = redis.stream as { remoteAddress?: string, remotePort?: number } | undefined
+    if (!stream?.remoteAddress || !stream.remotePort) return undefined
+    return addressFrom(redis.options, stream.remoteAddress, stream.remotePort, suffix)
+  }
+  return addressFrom(redis.options, redis.options.host, redis.options.port, suffix)
+}
+
+/** The address of a server at `host`:`port` (or options.path), with the client's credentials and database. */
+export function addressFrom (options: RedisOptions, host: string | undefined, port: number | undefined, suffix: string): RawAddress {
+  return {
+    path: options.path,
+    host,
+    port,
+    tls: options.tls,
+    username: options.username,
+    password: options.password,
+    db: options.db,
+    name: `${options.connectionName ?? 'dnpipes'}-${suffix}`
+  }
+}
+
+/** What a new connection to `address` sends first: log in, choose the database, say its name. */
+export function handshakeOf (address: RawAddress): Array<Array<string | number>> {
+  const handshake: Array<Array<string | number>> = []
+  // ioredis keeps absent credentials as null.
+  if (address.password) {
+    handshake.push(address.username ? ['AUTH', address.username, address.password] : ['AUTH', address.password])
+  }
+  if (address.db) handshake.push(['SELECT', address.db])
+  handshake.push(['CLIENT', 'SETNAME', address.name])
+  return handshake
+}
+
+/** A socket to `address`, connected within `timeoutMs`. */
+export function connectSocket (address: RawAddress, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     let socket: net.Socket
     const ready = (): void => {

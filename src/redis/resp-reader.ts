@@ -28,6 +28,7 @@ const DOLLAR = 36
 const COLON = 58
 const PLUS = 43
 const MINUS = 45
+const UNDERSCORE = 95
 
 export class ProtocolError extends Error {
   override name = 'ProtocolError'
@@ -118,6 +119,11 @@ export class RespReader {
       } else if (type === MINUS) {
         this.position = lineEnd + 2
         visitor.error(data.toString('utf8', start + 1, lineEnd))
+      } else if (type === UNDERSCORE) {
+        // RESP3's null: Redis 7.0 sends it even to a RESP2 connection, as the key list of the
+        // invalidation that FLUSHALL makes (client tracking, see tracked-stats.ts).
+        this.position = lineEnd + 2
+        visitor.nil()
       } else {
         throw new ProtocolError(`unexpected byte ${type} at the start of a RESP2 value`)
       }

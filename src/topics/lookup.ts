@@ -6,6 +6,7 @@ import { parseOwnership } from './ownership'
 import { splitPath } from './paths'
 import { retentionArgs, retentionOf } from './retention'
 import type { ScriptRunner } from './script-runner'
+import type { TopicCache } from './topic-cache'
 import type { DirectoryStat, PathStat, RetentionLimits, TopicStat } from './types'
 
 /** What the stat script found: a topic, or a directory's attributes with the parent's listing of the name. */
@@ -18,6 +19,12 @@ function directoryStat (owner: unknown, group: unknown, mode: unknown, mtime: un
   if (given(mtime)) stat.mtimeMs = Number(mtime)
   if (given(ctime)) stat.ctimeMs = Number(ctime)
   return stat
+}
+
+/** Where stats of topics are held between changes: the cache, and the runner whose reads Redis tracks for it. */
+export interface HeldTopics {
+  cache: TopicCache
+  runner: ScriptRunner
 }
 
 /** Entries accounted per reconcile script call: bounds how long one call holds Redis. */
@@ -36,7 +43,9 @@ export class Lookup {
     /** The mount's retention for topics without their own: a stat trims to it (stat.lua). */
     defaultRetention: RetentionLimits,
     /** Directories held between changes, when the store holds them. */
-    private readonly directories?: DirectoryCache
+    private readonly directories?: DirectoryCache,
+    /** Topics held between changes, when the store holds them. */
+    private readonly topics?: HeldTopics
   ) {
     this.retentionArgs = retentionArgs(defaultRetention)
   }
@@ -45,7 +54,7 @@ export class Lookup {
 
   /** What is at `path`: a topic (with exact, current size), a directory, or nothing. */
   async stat (path: string): Promise<PathStat | undefined> {
-    const held = this.directories?.get(path)
+    const held = this.directories?.get(path) ?? this.topics?.cache.get(path)
     if (held) return held
     const epoch = this.directories?.epoch ?? 0
     const stat = await this.fetchStat(path)
@@ -68,13 +77,18 @@ export class Lookup {
     return kind === 'd' ? found.attributes : undefined
   }
 
-  /** One HGET, which neither runs a script nor accounts other clients' entries (appends do that). */
+  /** The topic's identity: held, or one HGET, which neither runs a script nor accounts other clients' entries (appends do that). */
   async topicUid (path: string): Promise<string | undefined> {
+    // Where stats are held, a whole stat costs about what the HGET does, and answers the
+    // getattr that follows an open for writing (the kernel's size for O_APPEND) too.
+    if (this.topics?.cache.up) return (await this.statTopic(path))?.uid
     return (await this.runner.command(redis => redis.hget(this.keys.topic(path).meta, 'uid'))) ?? undefined
   }
 
   /** The topic at `path`, or undefined; one round trip unless other clients changed it. */
   async statTopic (path: string): Promise<TopicStat | undefined> {
+    const held = this.topics?.cache.get(path)
+    if (held) return held
     const found = await this.find(path, false)
     return found.kind === 'topic' ? found : undefined
   }
@@ -88,15 +102,17 @@ export class Lookup {
     const attrs = this.keys.directoryAttributes(path)
     const { parent, name } = splitPath(path)
     const listing = listed ? this.keys.directory(parent) : attrs
+    const held = this.topics?.cache.up ? this.topics : undefined
+    const mark = held?.cache.mark ?? 0
     for (let round = 0; ; round++) {
       // Fields as stat.lua lists them, '' for each not stored.
-      const reply = (await this.runner.run('stat', [keys.stream, keys.meta, attrs, listing, keys.index, keys.delayed], [listed ? name : '', ...this.retentionArgs, this.indexEvery]) as string).split(' ')
+      const reply = (await (held?.runner ?? this.runner).run('stat', [keys.stream, keys.meta, attrs, listing, keys.index, keys.delayed], [listed ? name : '', ...this.retentionArgs, this.indexEvery]) as string).split(' ')
       if (reply[0] === 'd') {
         return { kind: 'other', attributes: directoryStat(reply[1], reply[2], reply[3], reply[4], reply[5]), listed: reply[6] || undefined }
       }
-      const [, uid = '', bytes, count, mtime, ctime, gen = '', fresh, lastId = '', owner, group, mode, retainMessages, retainBytes, retainSeconds, scheduled, delay] = reply
+      const [, uid = '', bytes, count, mtime, ctime, gen = '', fresh, lastId = '', owner, group, mode, retainMessages, retainBytes, retainSeconds, scheduled, delay, holdable] = reply
       if (fresh === '1' || round > 0) {
-        return {
+        const stat: TopicStat = {
           kind: 'topic',
           uid,
           size: Number(bytes),
@@ -110,6 +126,8 @@ export class Lookup {
           ...(delay ? { delayMs: Number(delay) } : {}),
           ...parseOwnership(owner, group, mode)
         }
+        if (held && round === 0 && holdable === '1') held.cache.put(path, stat, [keys.stream, keys.meta], mark)
+        return stat
       }
       await this.reconcile(keys)
     }

@@ -1,5 +1,5 @@
-import type { Cluster, Redis, RedisOptions } from 'ioredis'
-import { RawAddress, RawConnection } from '../redis/raw-connection'
+import type { Cluster, Redis } from 'ioredis'
+import { addressFrom, connectedAddress, RawAddress, RawConnection } from '../redis/raw-connection'
 import { ReplyVisitor } from '../redis/resp-reader'
 import { topicsLog } from '../log'
 import { isTimeout } from '../util/deadline'
@@ -7,6 +7,9 @@ import { slotMaster } from './key-slot'
 import { TopicKeys } from './keys'
 import { PageRenderer, RenderedPage } from './page-renderer'
 import type { RangeEnd, ReadPage } from './types'
+
+/** What its connections are named after, after the client's own name. */
+const PAGES = 'pages'
 
 export interface RangedRequest {
   gen: string
@@ -136,30 +139,9 @@ export class RangedPages {
   private addressOf (stream: string): RawAddress | undefined {
     if (this.cluster) {
       const node = slotMaster(this.redis as Cluster, stream)
-      return node && node.status === 'ready' ? addressFrom(node.options, node.options.host, node.options.port) : undefined
+      return node && node.status === 'ready' ? addressFrom(node.options, node.options.host, node.options.port, PAGES) : undefined
     }
-    const redis = this.redis as Redis
-    if (redis.status !== 'ready') return undefined
-    if (redis.options.sentinels && redis.options.sentinels.length > 0) {
-      // The master Sentinel named last: the address ioredis is connected to.
-      const stream = redis.stream as { remoteAddress?: string, remotePort?: number } | undefined
-      if (!stream?.remoteAddress || !stream.remotePort) return undefined
-      return addressFrom(redis.options, stream.remoteAddress, stream.remotePort)
-    }
-    return addressFrom(redis.options, redis.options.host, redis.options.port)
-  }
-}
-
-function addressFrom (options: RedisOptions, host: string | undefined, port: number | undefined): RawAddress {
-  return {
-    path: options.path,
-    host,
-    port,
-    tls: options.tls,
-    username: options.username,
-    password: options.password,
-    db: options.db,
-    name: `${options.connectionName ?? 'dnpipes'}-pages`
+    return connectedAddress(this.redis as Redis, PAGES)
   }
 }
 

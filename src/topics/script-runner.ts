@@ -44,6 +44,9 @@ export function scriptSource (name: ScriptName, dir = LUA_DIR): string {
 
 export const SCRIPT_NAMES = Object.keys(SCRIPT_KEYS) as ScriptName[]
 
+/** The scripts that change nothing a topic's stat shows (what they may change, Redis announces). */
+const SHOWING_NOTHING_NEW: ReadonlySet<ScriptName> = new Set(['stat', 'read', 'follow'])
+
 type Command = (...args: unknown[]) => Promise<unknown>
 
 /**
@@ -52,6 +55,8 @@ type Command = (...args: unknown[]) => Promise<unknown>
  */
 export class ScriptRunner {
   private readonly sources = new Map<ScriptName, string>()
+  /** Hears of the keys of every script that may change a topic's stat, as it is sent (see topic-cache.ts: forget). */
+  onChange: ((keys: readonly string[]) => void) | undefined
 
   constructor (readonly redis: RedisClient) {
     for (const name of SCRIPT_NAMES) {
@@ -75,6 +80,7 @@ export class ScriptRunner {
   /** Runs a script; `replies: 'buffer'` keeps bulk replies binary (payloads are bytes). */
   run (name: ScriptName, keys: string[], args: Array<string | number | Buffer>, replies: 'string' | 'buffer' = 'string'): Promise<unknown> {
     const script = (this.redis as unknown as Record<string, Command>)[`dnpipes_${name}${replies === 'buffer' ? 'Buffer' : ''}`]!
+    if (this.onChange && !SHOWING_NOTHING_NEW.has(name)) this.onChange(keys)
     return script.call(this.redis, ...keys, ...args).catch(err => { throw toTopicFailure(err) })
   }
 

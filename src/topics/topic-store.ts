@@ -17,6 +17,7 @@ import { RangedPages } from './ranged-pages'
 import { retentionArgs, retentionChangeArgs } from './retention'
 import { ScriptRunner } from './script-runner'
 import { scheduleOf, untilDue } from './schedule'
+import { TrackedStats } from './tracked-stats'
 import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, Schedule, TopicStat, WakeReason } from './types'
 
 export interface TopicStoreOptions {
@@ -46,6 +47,12 @@ export interface TopicStoreOptions {
    * them on every path it resolves. @default false
    */
   holdDirectories: boolean
+  /**
+   * Topics' stats are held between changes, which Redis announces through client tracking (see
+   * tracked-stats.ts); standalone Redis and Sentinel only. For a mount: the kernel asks for
+   * them at every open and stat. @default false
+   */
+  holdTopics: boolean
   /** Retention for topics without limits of their own, applied when this store appends or stats. @default {} */
   defaultRetention: RetentionLimits
   /**
@@ -64,6 +71,7 @@ const STORE_DEFAULTS: TopicStoreOptions = {
   waitTimeoutMs: DEFAULTS.redis.waitTimeoutMs,
   rangedPageBytes: DEFAULTS.topics.rangedPageBytes,
   holdDirectories: false,
+  holdTopics: false,
   defaultRetention: {},
   keyspaceEvents: false
 }
@@ -92,6 +100,7 @@ export class TopicStore implements TopicEngine {
   private readonly notifyChannel: string
   private readonly ranged: RangedPages | undefined
   private readonly directories: DirectoryWatch | undefined
+  private readonly topics: TrackedStats | undefined
   private hub: Hub | undefined
   /** The default retention as the scripts take it. */
   private readonly retentionArgs: string[]
@@ -104,7 +113,12 @@ export class TopicStore implements TopicEngine {
     this.runner = new ScriptRunner(redis)
     this.directories = this.options.holdDirectories && !this.cluster ? new DirectoryWatch(redis as Redis, this.keys.directoriesChannel()) : undefined
     this.retentionArgs = retentionArgs(this.options.defaultRetention)
-    this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery, this.cluster, this.options.defaultRetention, this.directories?.cache)
+    this.topics = this.options.holdTopics && !this.cluster ? new TrackedStats(redis as Redis) : undefined
+    if (this.topics) {
+      const cache = this.topics.cache
+      this.runner.onChange = keys => cache.forget(keys)
+    }
+    this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery, this.cluster, this.options.defaultRetention, this.directories?.cache, this.topics)
     this.groupStore = new GroupStore(this.runner, this.options.indexEvery)
     this.namespace = new Namespace(this.runner, this.keys, this.lookup, this.cluster, this.directories)
     this.ranged = this.options.rangedPageBytes > 0
@@ -118,6 +132,7 @@ export class TopicStore implements TopicEngine {
     this.hub = undefined
     this.ranged?.close()
     this.directories?.close()
+    this.topics?.close()
   }
 
   /** Loads the scripts into Redis ahead of the first operation (see ScriptRunner.preload). */

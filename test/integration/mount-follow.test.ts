@@ -198,8 +198,8 @@ t.test('200 followers over 100 topics: one blocking Redis connection for all, an
   await new Promise(resolve => setTimeout(resolve, 300))
   const clients = (await redis.client('LIST') as string).split('\n').filter(line => / name=dnpipes-/.test(line))
   const names = clients.map(line => / name=(\S+)/.exec(line)![1]).sort()
-  t.same(names, ['dnpipes-follow', 'dnpipes-mount', 'dnpipes-mount-dirs'],
-    'one command connection and one blocking connection for all 200 followers (and the directory watch\'s subscriber)')
+  t.same(names, ['dnpipes-follow', 'dnpipes-mount', 'dnpipes-mount-dirs', 'dnpipes-mount-stats', 'dnpipes-mount-stats-invalidations'],
+    'one command connection and one blocking connection for all 200 followers (and the directory watch\'s subscriber, the tracked stats connection and its subscriber)')
   for (let i = 0; i < 5; i++) {
     const started = process.hrtime.bigint()
     const result = await sh(`cat ${dir}/t7 && ls ${dir} > /dev/null`)
