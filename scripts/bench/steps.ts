@@ -18,3 +18,19 @@ export async function redisBenchmark (server: RedisServer, requests: number, pip
   if (result.code !== 0 || !rate) throw new Error(`redis-benchmark failed: ${result.stdout.toString()} ${result.stderr}`)
   return Number(rate)
 }
+
+/**
+ * Makes every mount of `server` hold no stat of a topic, as when other hosts changed them all:
+ * each mount's tracked stats connection is cut, and its next stats ask Redis (see
+ * src/topics/tracked-stats.ts). For the first, cold, figures of S2 and S3.
+ */
+export async function dropHeldStats (server: RedisServer): Promise<void> {
+  const admin = server.client()
+  try {
+    const clients = (await admin.client('LIST') as string).split('\n')
+    const ids = clients.filter(line => / name=\S+-stats /.test(line)).map(line => /^id=(\d+)/.exec(line)![1]!)
+    for (const id of ids) await admin.client('KILL', 'ID', id)
+  } finally {
+    admin.disconnect()
+  }
+}

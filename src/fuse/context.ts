@@ -16,6 +16,31 @@ export interface RequestContext {
   signal: AbortSignal
 }
 
+/**
+ * A request's context, whose signal is made only when an operation asks for it: most answer
+ * without waiting on anything, and an AbortController per request costs them all.
+ */
+export class RequestState implements RequestContext {
+  private controller: AbortController | undefined
+  private interrupted = false
+
+  constructor (readonly uid: number, readonly gid: number, readonly pid: number, readonly umask: number, readonly opcode: number) {}
+
+  get signal (): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController()
+      if (this.interrupted) this.controller.abort()
+    }
+    return this.controller.signal
+  }
+
+  /** The kernel interrupted the request, or the connection ended. */
+  interrupt (): void {
+    this.interrupted = true
+    this.controller?.abort()
+  }
+}
+
 let current: RequestContext | undefined
 
 /** The request being dispatched now; undefined outside one. */

@@ -1,5 +1,5 @@
 import debug from 'debug'
-import { withRequest } from './context'
+import { RequestState, withRequest } from './context'
 import { Errno } from './errno'
 import type { NativeFuse } from './native'
 import { FUSE_KERNEL_MINOR_VERSION, FUSE_KERNEL_VERSION, FUSE_OLDEST_MINOR_VERSION, InitFlag, MAX_PAGES, MAX_WRITE, REQUEST_BUFFER_SIZE } from './protocol'
@@ -19,7 +19,8 @@ export interface Reply {
 
 /** What a filesystem served by a session implements; `handle` is called once per request. */
 export interface RequestHandler {
-  handle (request: Request, reply: Reply, signal: AbortSignal): void
+  /** The caller and the abort signal of the request are in currentRequest() (context.ts). */
+  handle (request: Request, reply: Reply): void
   /** The INIT flags it wants from those the kernel offers. */
   initFlags (offered: number): number
 }
@@ -27,10 +28,6 @@ export interface RequestHandler {
 export interface SessionOptions {
   /** Requests the kernel may have in the background (reads ahead, async direct I/O). @default 64 */
   maxBackground?: number
-}
-
-interface InFlight {
-  controller: AbortController
 }
 
 /**
@@ -42,7 +39,7 @@ interface InFlight {
 export class FuseSession {
   private channel: unknown
   private readonly buffer = Buffer.allocUnsafe(REQUEST_BUFFER_SIZE)
-  private readonly inFlight = new Map<bigint, InFlight>()
+  private readonly inFlight = new Map<bigint, RequestState>()
   private initialized = false
   /** The protocol minor agreed in INIT. */
   minor = 0
@@ -83,7 +80,7 @@ export class FuseSession {
   private onEnd (errno: number): void {
     log('connection ended (errno %d)', errno)
     this.channel = undefined
-    for (const { controller } of this.inFlight.values()) controller.abort()
+    for (const state of this.inFlight.values()) state.interrupt()
     this.resolveEnded(errno)
   }
 
@@ -110,13 +107,13 @@ export class FuseSession {
     if (!this.initialized) return this.write(request.unique, Errno.EIO, [])
     if (request.args.kind === 'unknown') return this.write(request.unique, Errno.ENOSYS, [])
     if (request.args.kind === 'interrupt') {
-      this.inFlight.get(request.args.target)?.controller.abort()
+      this.inFlight.get(request.args.target)?.interrupt()
       return
     }
     const forget = request.args.kind === 'forget'
-    const controller = new AbortController()
+    const state = new RequestState(request.uid, request.gid, request.pid, umaskOf(request), request.opcode)
     const unique = request.unique
-    if (!forget) this.inFlight.set(unique, { controller })
+    if (!forget) this.inFlight.set(unique, state)
     let answered = false
     const answer = (error: number, body: Buffer[]): void => {
       if (answered) return
@@ -128,9 +125,8 @@ export class FuseSession {
       ok: (...body) => answer(0, body),
       error: code => answer(code < 0 ? code : -code, [])
     }
-    const context = { uid: request.uid, gid: request.gid, pid: request.pid, umask: umaskOf(request), opcode: request.opcode, signal: controller.signal }
     try {
-      withRequest(context, () => this.handler.handle(request, reply, controller.signal))
+      withRequest(state, () => this.handler.handle(request, reply))
     } catch (err) {
       log('opcode %d: %s', request.opcode, (err as Error).stack)
       if (!forget) reply.error(Errno.EIO)

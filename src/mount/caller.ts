@@ -13,6 +13,8 @@ export interface Caller {
   pid: number
   umask: number
   opcode: number
+  /** Aborts when the kernel interrupts the request: a signal reached the caller while it waited. */
+  signal?: AbortSignal
 }
 
 /** The caller of the request being dispatched now; undefined outside a request. */

@@ -166,11 +166,6 @@ export class DnpipesFilesystem {
   /** Whether the handle is a `.group/` file, whose reads and closes need their caller. */
   readsForGroup (handle: number): boolean { return this.handles.get(handle)?.kind === 'group' }
 
-  /** Watches for killed followers while any read is blocked (see reaper.ts). */
-  startReaper (mountpoint: string): void {
-    this.followers.startReaper(mountpoint)
-  }
-
   /**
    * Before an unmount: every blocked follower gets end of file, no read blocks again, and the
    * engine's waits end; returns once the followers closed their files (or after a grace period).

@@ -1,27 +1,20 @@
-import { fuseLog } from '../log'
 import { pollUntil } from '../util/deadline'
-import { BlockedRead, findDyingHolders, readsOfDyingThreads, readsToRelease } from './reaper'
+import { TopicError } from '../topics/errors'
+import type { Caller } from './caller'
 
-/** How often blocked followers are checked for having been killed: well under a user's patience. */
-const REAPER_INTERVAL_MS = 200
 /** At unmount, how long followers get to close their files after their end of file. */
 const UNMOUNT_GRACE_MS = 1000
 /** How often, during that grace, the open followers are counted. */
 const GRACE_POLL_MS = 10
 
-interface PendingRead {
-  read: BlockedRead
-  abort: AbortController
-}
-
 /**
- * The reads of `.follow/`, `.live/` and `.group/` files that block for new messages: each can be cut
- * short, when its process was killed (the reaper, see reaper.ts) or when the mount goes away.
+ * The reads of `.follow/`, `.live/` and `.group/` files that block for new messages. Each ends
+ * when the kernel interrupts it, or when the mount goes away. The kernel interrupts a read when
+ * a signal reaches the process waiting in it: Ctrl-C, a kill, SIGKILL too, for which the process
+ * would otherwise wait in the kernel (state D) until the daemon answers.
  */
 export class Followers {
-  private readonly pending = new Map<number, PendingRead>()
-  private nextId = 1
-  private reaper: NodeJS.Timeout | undefined
+  private readonly pending = new Set<AbortController>()
   private closing = false
 
   /** Follower reads waiting for a message now. */
@@ -30,48 +23,27 @@ export class Followers {
   }
 
   /**
-   * A read that may block, of the file the kernel names `fusePath`, at `offset`, by thread
-   * `tid` when known: `read` gets a signal that aborts when its process was killed or the mount
-   * goes away. Empty once it is going.
+   * A read that may block, of the file the kernel names `fusePath`, made by `caller`: `read` gets
+   * a signal that aborts when the kernel interrupts the request or the mount goes away, and then
+   * answers what it has (a message it already took is delivered). Empty once the mount is going;
+   * EINTR when interrupted with nothing to deliver.
    */
-  async read (fusePath: string, offset: number, tid: number | undefined, read: (signal: AbortSignal) => Promise<Buffer>): Promise<Buffer> {
+  async read (fusePath: string, caller: Caller | undefined, read: (signal: AbortSignal) => Promise<Buffer>): Promise<Buffer> {
     if (this.closing) return Buffer.alloc(0)
-    const id = this.nextId++
-    const pending: PendingRead = { read: { id, path: fusePath.replace(/^\/+/, ''), offset, ...(tid === undefined ? {} : { tid }) }, abort: new AbortController() }
-    this.pending.set(id, pending)
+    const abort = new AbortController()
+    const interrupted = caller?.signal
+    const stop = (): void => abort.abort()
+    if (interrupted?.aborted) abort.abort()
+    else interrupted?.addEventListener('abort', stop)
+    this.pending.add(abort)
     try {
-      return await read(pending.abort.signal)
+      const data = await read(abort.signal)
+      if (data.length === 0 && interrupted?.aborted && !this.closing) throw new TopicError('EINTR', `the read of ${fusePath} was interrupted`)
+      return data
     } finally {
-      this.pending.delete(id)
+      this.pending.delete(abort)
+      interrupted?.removeEventListener('abort', stop)
     }
-  }
-
-  /** Watches for killed followers while any read is blocked. */
-  startReaper (mountpoint: string): void {
-    let scanning = false
-    this.reaper = setInterval(() => {
-      if (scanning || this.pending.size === 0) return
-      scanning = true
-      this.dyingReads(mountpoint).then(ids => {
-        for (const id of ids) {
-          fuseLog('releasing the blocked read %d of a killed process', id)
-          this.pending.get(id)?.abort.abort()
-        }
-      }).catch(err => fuseLog('reaper: %s', err.message)).finally(() => { scanning = false })
-    }, REAPER_INTERVAL_MS)
-    this.reaper.unref()
-  }
-
-  /** Blocked reads of killed processes: by their thread where known, else by a scan of /proc. */
-  private async dyingReads (mountpoint: string): Promise<number[]> {
-    const reads = [...this.pending.values()].map(pending => pending.read)
-    const known = reads.filter(read => read.tid !== undefined)
-    const unknown = reads.filter(read => read.tid === undefined)
-    const [byThread, byScan] = await Promise.all([
-      readsOfDyingThreads(known),
-      unknown.length === 0 ? [] : findDyingHolders(mountpoint).then(dying => readsToRelease(unknown, dying))
-    ])
-    return [...byThread, ...byScan]
   }
 
   /**
@@ -81,8 +53,7 @@ export class Followers {
    */
   async release (openFollowers: () => number, graceMs = UNMOUNT_GRACE_MS): Promise<void> {
     this.closing = true
-    clearInterval(this.reaper)
-    for (const pending of this.pending.values()) pending.abort.abort()
+    for (const abort of this.pending) abort.abort()
     await pollUntil(() => openFollowers() === 0, { timeoutMs: graceMs, intervalMs: GRACE_POLL_MS })
   }
 }

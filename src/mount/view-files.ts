@@ -34,13 +34,13 @@ export async function openView (engine: TopicEngine, at: ViewPath, writable: boo
 }
 
 /**
- * A read of a view's file, which may block for the next message. `caller` tells the reaper which
- * thread to watch, and for `.group/` files whose message it is to acknowledge. A view file keeps the path it
+ * A read of a view's file, which may block for the next message. `caller` interrupts it
+ * (see Followers.read), and says for `.group/` files whose message it is to acknowledge. A view file keeps the path it
  * was opened by; what it reads follows the topic (renames too).
  */
 export function readView (file: ViewFile, followers: Followers, fusePath: string, length: number, offset: number, caller?: Caller): Promise<Buffer> {
-  if (file.kind === 'follow') return followers.read(fusePath, offset, caller?.pid, signal => file.cursor.read(length, signal))
-  return followers.read(fusePath, offset, caller?.pid, signal => file.read(offset, length, signal, caller?.pid))
+  if (file.kind === 'follow') return followers.read(fusePath, caller, signal => file.cursor.read(length, signal))
+  return followers.read(fusePath, caller, signal => file.read(offset, length, signal, caller?.pid))
 }
 
 /**

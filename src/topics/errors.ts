@@ -3,7 +3,7 @@ import { RedisReplyError, typedRedisError } from '../redis/errors'
 /** POSIX error names the topic layer reports; the FUSE side turns them into errno values. */
 export const TOPIC_ERROR_CODES = [
   'ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EINVAL', 'ENAMETOOLONG', 'EPERM', 'EXDEV',
-  'EBADF', 'ENOTSUP', 'EILSEQ', 'ESTALE', 'EROFS', 'EIO', 'ETIMEDOUT', 'ENOSPC', 'EACCES', 'ENODATA'
+  'EBADF', 'ENOTSUP', 'EILSEQ', 'ESTALE', 'EROFS', 'EIO', 'ETIMEDOUT', 'ENOSPC', 'EACCES', 'ENODATA', 'EINTR'
 ] as const
 
 export type TopicErrorCode = typeof TOPIC_ERROR_CODES[number]

@@ -127,6 +127,9 @@ export class Lookup {
           ...parseOwnership(owner, group, mode)
         }
         if (held && round === 0 && holdable === '1') held.cache.put(path, stat, [keys.stream, keys.meta], mark)
+        // A stat that changed the topic (due messages entered, a trim) ended the tracking of
+        // what it changed without a word (NOLOOP, see tracked-stats.ts): nothing read of it before may stay.
+        else if (held) held.cache.forget([keys.stream, keys.meta])
         return stat
       }
       await this.reconcile(keys)

@@ -9,7 +9,7 @@ export interface TopicCacheOptions {
 
 interface Held {
   stat: TopicStat
-  keys: readonly string[]
+  readonly keys: readonly string[]
 }
 
 /**
@@ -57,14 +57,23 @@ export class TopicCache {
 
   /** Holds `stat` of `path`, read from `keys` by a request sent at `mark`, unless one of them changed since. */
   put (path: string, stat: TopicStat, keys: readonly string[], mark: number): void {
-    if (!this.tracking || mark < this.barrier || this.sequence - mark > this.options.remembered) return
-    for (let at = mark; at < this.sequence; at++) {
-      if (keys.includes(this.recent[at % this.options.remembered]!)) return
-    }
+    if (this.changedSince(keys, mark)) return
     this.drop(path)
     this.entries.set(path, { stat, keys })
     for (const key of keys) this.paths.set(key, path)
     if (this.entries.size > this.options.maxEntries) this.drop(this.entries.keys().next().value!)
+  }
+
+  /**
+   * This mount's append through the tracked connection, sent at `mark`, left the topic at `path`
+   * as `change` says (absolute values, from its reply). A held stat is brought up to date, unless
+   * something else changed the topic since: then it is dropped.
+   */
+  appended (path: string, keys: readonly string[], mark: number, change: Pick<TopicStat, 'size' | 'entries' | 'lastId' | 'mtimeMs'>): void {
+    const held = this.entries.get(path)
+    if (!held) return
+    if (this.changedSince(keys, mark)) this.drop(path)
+    else held.stat = { ...held.stat, ...change }
   }
 
   /** Redis announced a change of `keys`; null: of every key (FLUSHALL, FLUSHDB). */
@@ -100,6 +109,15 @@ export class TopicCache {
 
   get size (): number {
     return this.entries.size
+  }
+
+  /** Whether a read of `keys` sent at `mark` may predate a change of one of them (or tracking is off). */
+  private changedSince (keys: readonly string[], mark: number): boolean {
+    if (!this.tracking || mark < this.barrier || this.sequence - mark > this.options.remembered) return true
+    for (let at = mark; at < this.sequence; at++) {
+      if (keys.includes(this.recent[at % this.options.remembered]!)) return true
+    }
+    return false
   }
 
   private clear (): void {

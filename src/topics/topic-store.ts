@@ -17,6 +17,7 @@ import { RangedPages } from './ranged-pages'
 import { retentionArgs, retentionChangeArgs } from './retention'
 import { ScriptRunner } from './script-runner'
 import { scheduleOf, untilDue } from './schedule'
+import type { TopicCache } from './topic-cache'
 import { TrackedStats } from './tracked-stats'
 import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, Schedule, TopicStat, WakeReason } from './types'
 
@@ -196,17 +197,22 @@ export class TopicStore implements TopicEngine {
   async append (path: string, uid: string, messages: Message[], delayMs?: number): Promise<number> {
     if (messages.length === 0) return 0
     const keys = this.keys.topic(path)
+    // Through the tracked connection where stats are held (WAIT counts one connection's writes: the main one's).
+    const held = this.topics?.cache.up && this.options.waitReplicas === 0 ? this.topics : undefined
     const args: Array<string | number | Buffer> = [uid, this.options.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.notifyChannel, ...this.retentionArgs]
     // Set once Redis refused the append as full: a topic with limits then trims first (append.lua).
     const makeRoom = args.push('') - 1
-    args.push(delayMs === undefined ? '' : Math.round(delayMs))
+    args.push(delayMs === undefined ? '' : Math.round(delayMs), held ? '1' : '')
     for (const message of messages) args.push(message.payload)
     for (let round = 0; ; round++) {
+      const mark = held?.cache.mark ?? 0
       try {
-        const reply = await this.runner.run('append', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], args) as [string, string]
+        const reply = await (held?.runner ?? this.runner).run('append', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], args) as [string, string, number?]
+        if (held) this.appended(held.cache, path, mark, reply)
         if (this.options.waitReplicas > 0) await this.awaitReplicas(keys.stream)
         return Number(reply[0])
       } catch (err) {
+        held?.cache.forget([keys.stream, keys.meta])
         // Nothing was applied: account what another client added, then append after it.
         if (round < APPEND_ROUNDS && err instanceof UnreconciledError) {
           await this.lookup.reconcile(keys)
@@ -219,6 +225,14 @@ export class TopicStore implements TopicEngine {
         throw err
       }
     }
+  }
+
+  /** What an append through the tracked connection tells of the topic it changed: see TopicCache.appended. */
+  private appended (cache: TopicCache, path: string, mark: number, [bytes, lastId, count]: [string, string, number?]): void {
+    const keys = this.keys.topic(path)
+    // Scheduled messages: the topic now has some waiting to enter, which no held stat may hide.
+    if (count === undefined) cache.forget([keys.stream, keys.meta])
+    else cache.appended(path, [keys.stream, keys.meta], mark, { size: Number(bytes), entries: Number(count), lastId, mtimeMs: Number(lastId.split('-')[0]) })
   }
 
   /**

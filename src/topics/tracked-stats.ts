@@ -18,9 +18,10 @@ const RETRY_MAX_MS = 1000
 /**
  * Stats of topics held between changes, on standalone Redis and Sentinel, through Redis's client
  * tracking (CLIENT TRACKING, Redis 6 and later): stats are read on a connection of their own that
- * Redis tracks, and every change of a key read there, by any client of any host (this mount's
- * other connections included), is announced to a subscriber connection, which drops what was
- * read from it. Unlike keyspace notifications, Redis announces a key once per read of it, not
+ * Redis tracks, and every change of a key read there, by any other client of any host (this
+ * mount's other connections included), is announced to a subscriber connection, which drops
+ * what was read from it. The mount's appends go through the tracked connection too, and bring
+ * the stat they change up to date from their reply: a push needs no other round trip. Unlike keyspace notifications, Redis announces a key once per read of it, not
  * once per change: a topic written a thousand times between two stats costs one message.
  *
  * Nothing is held unless both connections are up, tracking was confirmed after the latest
@@ -78,7 +79,9 @@ export class TrackedStats {
       this.subscriber = subscriber
       const id = await subscriber.command(['CLIENT', 'ID'])
       await subscriber.command(['SUBSCRIBE', INVALIDATE_CHANNEL])
-      await this.connection.client('TRACKING', 'ON', 'REDIRECT', id as number)
+      // NOLOOP: this connection's own changes (appends, see TopicStore.append) are not announced
+      // back; the append brings the held stat up to date itself, and reads its keys again.
+      await this.connection.client('TRACKING', 'ON', 'REDIRECT', id as number, 'NOLOOP')
       if (attempt !== this.attempt) return
       this.retryMs = 50
       this.cache.start()

@@ -1,13 +1,18 @@
 -- KEYS stream, meta, idx, delayed, due. ARGV uid, indexEvery, flags ("l" line / "r" verbatim
 -- per message), notify channel ("" for none), the mount's default retention (messages, bytes,
 -- seconds; '' for none), make room ("1" after Redis refused the append as out of memory, else
--- ""), delay (ms; '' for the topic's own delay, if any), payload...
+-- ""), delay (ms; '' for the topic's own delay, if any), retrack ("1" to read the stream and
+-- the metadata again once they are changed, else ""), payload...
 -- Appends every payload in one atomic step, after the scheduled messages due by now, trims the
 -- topic to its retention limits, then announces the stream on the channel. With a delay, the
 -- payloads are scheduled instead (helpers.lua: schedule) and the topic is left as it is.
--- Returns {bytes, lastId}. Errors: ESTALE when the topic the caller opened is gone,
--- UNRECONCILED when another client changed the stream (nothing applied).
-local FIRST = 10
+-- Returns {bytes, lastId, count}, or {bytes, lastId} when the payloads were scheduled. Errors:
+-- ESTALE when the topic the caller opened is gone, UNRECONCILED when another client changed the
+-- stream (nothing applied).
+-- Retrack is for a caller whose connection Redis tracks with NOLOOP (see tracked-stats.ts): its
+-- own change ends the tracking of the keys without a word, and a read after it starts it again,
+-- so that the stat it keeps, brought up to date with this reply, hears of the next change.
+local FIRST = 11
 local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'last', 'mark', 'head',
   'retain-messages', 'retain-bytes', 'retain-seconds', 'due', 'delay')
 if m[1] ~= ARGV[1] then return redis.error_reply('ESTALE the topic was removed after it was opened') end
@@ -50,4 +55,8 @@ if max_m or max_b or max_s then
   head, bytes, count = trim(KEYS[1], KEYS[2], KEYS[3], head, bytes, count, max_m, max_b, max_s)
 end
 if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], KEYS[1]) end
-return {num(bytes), id}
+if ARGV[10] == '1' then
+  redis.call('XLEN', KEYS[1])
+  redis.call('HEXISTS', KEYS[2], 'uid')
+end
+return {num(bytes), id, count}

@@ -95,7 +95,7 @@ t.teardown(() => server?.stop())
 
 t.test('the runner\'s failures come back typed', async t => {
   const runner = new ScriptRunner(client)
-  await t.rejects(runner.run('append', ['x:{a}', 'x:{a}:meta', 'x:{a}:idx', 'x:{a}:delayed', 'x:{a}:due'], ['no-uid', 65536, 'l', '', '', '', '', '', '', 'line']), { constructor: TopicError, code: 'ESTALE' })
+  await t.rejects(runner.run('append', ['x:{a}', 'x:{a}:meta', 'x:{a}:idx', 'x:{a}:delayed', 'x:{a}:due'], ['no-uid', 65536, 'l', '', '', '', '', '', '', '', 'line']), { constructor: TopicError, code: 'ESTALE' })
   await t.rejects(runner.run('reset', ['x:{a}', 'x:{a}:meta', 'x:{a}:idx', 'x:{a}:delayed'], []), { constructor: TopicError, code: 'ENOENT' })
   await client.set('x:string', 'v')
   await t.rejects(runner.command(redis => redis.xadd('x:string', '*', 'data', 'v')), { constructor: RedisReplyError, code: 'WRONGTYPE' })

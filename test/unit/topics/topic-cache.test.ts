@@ -62,6 +62,22 @@ t.test('a reply that crossed an invalidation of one of its keys is not held; of 
   t.equal(cache.get('a'), undefined, 'and a read sent before the change is not held')
 })
 
+t.test('this mount\'s append brings a held stat up to date, unless something else changed the topic meanwhile', async t => {
+  const cache = new TopicCache()
+  cache.start()
+  cache.put('a', topic(1), keysOf('a'), cache.mark)
+  const change = { size: 5, entries: 2, lastId: '7-0', mtimeMs: 7 }
+  cache.appended('a', keysOf('a'), cache.mark, change)
+  t.same(cache.get('a'), { ...topic(1), ...change }, 'brought up to date')
+  const sent = cache.mark
+  cache.invalidated(['m:a'])
+  cache.put('a', topic(9), keysOf('a'), cache.mark)
+  cache.appended('a', keysOf('a'), sent, change)
+  t.equal(cache.get('a'), undefined, 'another change crossed it: dropped, not updated')
+  cache.appended('b', keysOf('b'), cache.mark, change)
+  t.equal(cache.get('b'), undefined, 'nothing held: nothing made up')
+})
+
 t.test('more invalidations since a read than it remembers: the reply is not held', async t => {
   const cache = new TopicCache({ remembered: 4 })
   cache.start()
