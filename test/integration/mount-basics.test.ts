@@ -70,6 +70,22 @@ t.test('two mounts on one Redis see the same topics, with sizes never stale', as
   t.equal((await sh(`ls ${b.dir}`)).stdout.toString(), 'd\n', 'removal and mkdir show at once on the other mount')
 })
 
+t.test('stats held between changes: 100 stats of an unchanged topic ask Redis nothing; another mount\'s push shows at its announcement', async t => {
+  const server = await redisFor(t)
+  const admin = server.client()
+  const a = await mountFor(t, server)
+  const b = await mountFor(t, server)
+  await sh(`echo one >> ${a.dir}/t && stat -c %s ${a.dir}/t`)
+  const scripts = async (): Promise<number> => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0)
+  const before = await scripts()
+  const stats = await sh(`for i in $(seq 100); do stat -c %s ${a.dir}/t; done | sort -u`)
+  t.equal(stats.stdout.toString(), '4\n')
+  t.equal(await scripts() - before, 0, 'no script ran for them')
+  // The shell's next command starts well after the announcement, which takes about a millisecond.
+  const seen = await sh(`echo two >> ${b.dir}/t; sleep 0.05; stat -c %s ${a.dir}/t; echo three >> ${a.dir}/t; stat -c %s ${a.dir}/t`)
+  t.equal(seen.stdout.toString(), '8\n14\n', 'another mount\'s push, then this mount\'s own at once')
+})
+
 t.test('a name the kernel still holds after another mount removed it: no stale answers', async t => {
   const server = await redisFor(t)
   const a = await mountFor(t, server)
