@@ -27,6 +27,26 @@ export interface HeldTopics {
   runner: ScriptRunner
 }
 
+/** A topic from stat.lua's reply (split at its spaces); fresh and holdable as the script says. */
+function topicOf (reply: readonly string[]): { stat: TopicStat, fresh: boolean, holdable: boolean } {
+  const [, uid = '', bytes, count, mtime, ctime, gen = '', fresh, lastId = '', owner, group, mode, retainMessages, retainBytes, retainSeconds, scheduled, delay, holdable] = reply
+  const stat: TopicStat = {
+    kind: 'topic',
+    uid,
+    size: Number(bytes),
+    entries: Number(count),
+    mtimeMs: Number(mtime),
+    ctimeMs: Number(ctime),
+    gen,
+    lastId,
+    retention: retentionOf(retainMessages, retainBytes, retainSeconds),
+    scheduled: Number(scheduled),
+    ...(delay ? { delayMs: Number(delay) } : {}),
+    ...parseOwnership(owner, group, mode)
+  }
+  return { stat, fresh: fresh === '1', holdable: holdable === '1' }
+}
+
 /** Entries accounted per reconcile script call: bounds how long one call holds Redis. */
 const RECONCILE_BATCH = 1000
 /** Enough rounds for 100 million foreign entries; beyond that something keeps changing the stream. */
@@ -51,6 +71,8 @@ export class Lookup {
   }
 
   private readonly retentionArgs: string[]
+  /** Hears of each topic's stat that asks Redis while stats are held (see stat-ahead.ts). */
+  onMiss: ((path: string) => void) | undefined
 
   /** What is at `path`: a topic (with exact, current size), a directory, or nothing. */
   async stat (path: string): Promise<PathStat | undefined> {
@@ -104,29 +126,16 @@ export class Lookup {
     const listing = listed ? this.keys.directory(parent) : attrs
     const held = this.topics?.cache.up ? this.topics : undefined
     const mark = held?.cache.mark ?? 0
+    if (held) this.onMiss?.(path)
     for (let round = 0; ; round++) {
       // Fields as stat.lua lists them, '' for each not stored.
       const reply = (await (held?.runner ?? this.runner).run('stat', [keys.stream, keys.meta, attrs, listing, keys.index, keys.delayed], [listed ? name : '', ...this.retentionArgs, this.indexEvery]) as string).split(' ')
       if (reply[0] === 'd') {
         return { kind: 'other', attributes: directoryStat(reply[1], reply[2], reply[3], reply[4], reply[5]), listed: reply[6] || undefined }
       }
-      const [, uid = '', bytes, count, mtime, ctime, gen = '', fresh, lastId = '', owner, group, mode, retainMessages, retainBytes, retainSeconds, scheduled, delay, holdable] = reply
-      if (fresh === '1' || round > 0) {
-        const stat: TopicStat = {
-          kind: 'topic',
-          uid,
-          size: Number(bytes),
-          entries: Number(count),
-          mtimeMs: Number(mtime),
-          ctimeMs: Number(ctime),
-          gen,
-          lastId,
-          retention: retentionOf(retainMessages, retainBytes, retainSeconds),
-          scheduled: Number(scheduled),
-          ...(delay ? { delayMs: Number(delay) } : {}),
-          ...parseOwnership(owner, group, mode)
-        }
-        if (held && round === 0 && holdable === '1') held.cache.put(path, stat, [keys.stream, keys.meta], mark)
+      const { stat, fresh, holdable } = topicOf(reply)
+      if (fresh || round > 0) {
+        if (held && round === 0 && holdable) held.cache.put(path, stat, [keys.stream, keys.meta], mark)
         // A stat that changed the topic (due messages entered, a trim) ended the tracking of
         // what it changed without a word (NOLOOP, see tracked-stats.ts): nothing read of it before may stay.
         else if (held) held.cache.forget([keys.stream, keys.meta])
@@ -134,6 +143,29 @@ export class Lookup {
       }
       await this.reconcile(keys)
     }
+  }
+
+  /**
+   * Reads the stats of the topics at `paths` in one pipelined round trip, and holds those that
+   * may be held (see stat-ahead.ts): nothing when stats are not held now.
+   */
+  async readAhead (paths: readonly string[]): Promise<void> {
+    const held = this.topics?.cache.up ? this.topics : undefined
+    if (!held || paths.length === 0) return
+    const mark = held.cache.mark
+    const keysOf = paths.map(path => this.keys.topic(path))
+    const replies = await held.runner.runPipelined('stat', paths.map((path, i) => {
+      const keys = keysOf[i]!
+      const attrs = this.keys.directoryAttributes(path)
+      return [[keys.stream, keys.meta, attrs, attrs, keys.index, keys.delayed], ['', ...this.retentionArgs, this.indexEvery]] as const
+    }))
+    replies.forEach((reply, i) => {
+      if (typeof reply !== 'string' || reply[0] !== 't') return
+      const keys = keysOf[i]!
+      const { stat, fresh, holdable } = topicOf(reply.split(' '))
+      if (fresh && holdable) held.cache.put(paths[i]!, stat, [keys.stream, keys.meta], mark)
+      else held.cache.forget([keys.stream, keys.meta])
+    })
   }
 
   /** Brings a topic's counters and index up to date with entries other clients added or removed. */

@@ -84,6 +84,17 @@ export class ScriptRunner {
     return script.call(this.redis, ...keys, ...args).catch(err => { throw toTopicFailure(err) })
   }
 
+  /**
+   * Runs a script once per call, in one pipeline (one round trip; a standalone or Sentinel
+   * connection only: a Cluster would split it by slot). Each result, or its typed failure.
+   */
+  async runPipelined (name: ScriptName, calls: ReadonlyArray<readonly [string[], Array<string | number>]>): Promise<unknown[]> {
+    const pipeline = (this.redis as Redis).pipeline() as unknown as Record<string, Command> & { exec: () => Promise<Array<[Error | null, unknown]> | null> }
+    for (const [keys, args] of calls) pipeline[`dnpipes_${name}`]!.call(pipeline, ...keys, ...args)
+    const replies = await pipeline.exec().catch(err => { throw toTopicFailure(err) })
+    return (replies ?? []).map(([err, value]) => err ? toTopicFailure(err) : value)
+  }
+
   /** Sends plain commands: `send(redis)`'s failure comes back typed. */
   command<T> (send: (redis: RedisClient) => Promise<T>): Promise<T> {
     return send(this.redis).catch(err => { throw toTopicFailure(err) })

@@ -17,7 +17,7 @@ import { RangedPages } from './ranged-pages'
 import { retentionArgs, retentionChangeArgs } from './retention'
 import { ScriptRunner } from './script-runner'
 import { scheduleOf, untilDue } from './schedule'
-import type { TopicCache } from './topic-cache'
+import { HeldStats } from './held-stats'
 import { TrackedStats } from './tracked-stats'
 import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, Schedule, TopicStat, WakeReason } from './types'
 
@@ -101,7 +101,7 @@ export class TopicStore implements TopicEngine {
   private readonly notifyChannel: string
   private readonly ranged: RangedPages | undefined
   private readonly directories: DirectoryWatch | undefined
-  private readonly topics: TrackedStats | undefined
+  private readonly held: HeldStats | undefined
   private hub: Hub | undefined
   /** The default retention as the scripts take it. */
   private readonly retentionArgs: string[]
@@ -114,14 +114,11 @@ export class TopicStore implements TopicEngine {
     this.runner = new ScriptRunner(redis)
     this.directories = this.options.holdDirectories && !this.cluster ? new DirectoryWatch(redis as Redis, this.keys.directoriesChannel()) : undefined
     this.retentionArgs = retentionArgs(this.options.defaultRetention)
-    this.topics = this.options.holdTopics && !this.cluster ? new TrackedStats(redis as Redis) : undefined
-    if (this.topics) {
-      const cache = this.topics.cache
-      this.runner.onChange = keys => cache.forget(keys)
-    }
-    this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery, this.cluster, this.options.defaultRetention, this.directories?.cache, this.topics)
+    const tracked = this.options.holdTopics && !this.cluster ? new TrackedStats(redis as Redis) : undefined
+    this.lookup = new Lookup(this.runner, this.keys, this.options.indexEvery, this.cluster, this.options.defaultRetention, this.directories?.cache, tracked)
     this.groupStore = new GroupStore(this.runner, this.options.indexEvery)
     this.namespace = new Namespace(this.runner, this.keys, this.lookup, this.cluster, this.directories)
+    this.held = tracked ? new HeldStats(tracked, this.runner, this.lookup, this.namespace, this.keys) : undefined
     this.ranged = this.options.rangedPageBytes > 0
       ? new RangedPages(redis, this.cluster, this.options.rangedPageBytes, commandTimeoutOf(redis), this.options.onReplyBytes)
       : undefined
@@ -133,7 +130,7 @@ export class TopicStore implements TopicEngine {
     this.hub = undefined
     this.ranged?.close()
     this.directories?.close()
-    this.topics?.close()
+    this.held?.close()
   }
 
   /** Loads the scripts into Redis ahead of the first operation (see ScriptRunner.preload). */
@@ -160,7 +157,11 @@ export class TopicStore implements TopicEngine {
   mkdir (path: string, creator?: Creator): Promise<void> { return this.namespace.mkdir(path, creator) }
   changeOwnership (path: string, change: OwnershipChange): Promise<void> { return this.namespace.changeOwnership(path, change) }
   rmdir (path: string): Promise<void> { return this.namespace.rmdir(path) }
-  list (path: string): Promise<DirectoryEntry[]> { return this.namespace.list(path) }
+  async list (path: string): Promise<DirectoryEntry[]> {
+    const entries = await this.namespace.list(path)
+    this.held?.listed(path, entries)
+    return entries
+  }
   locate (path: string, uid: string): Promise<string | undefined> { return this.namespace.locate(path, uid) }
   claim (path: string, group: string, consumer: string, policy: GroupPolicy, done?: readonly string[], ahead?: number): Promise<Claim | undefined> { return this.groupStore.claim(this.keys.topic(path), group, consumer, policy, done, ahead) }
   acknowledge (path: string, group: string, ...ids: string[]): Promise<void> { return this.groupStore.acknowledge(this.keys.topic(path), group, ids) }
@@ -198,21 +199,21 @@ export class TopicStore implements TopicEngine {
     if (messages.length === 0) return 0
     const keys = this.keys.topic(path)
     // Through the tracked connection where stats are held (WAIT counts one connection's writes: the main one's).
-    const held = this.topics?.cache.up && this.options.waitReplicas === 0 ? this.topics : undefined
+    const held = this.held?.up && this.options.waitReplicas === 0 ? this.held : undefined
     const args: Array<string | number | Buffer> = [uid, this.options.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.notifyChannel, ...this.retentionArgs]
     // Set once Redis refused the append as full: a topic with limits then trims first (append.lua).
     const makeRoom = args.push('') - 1
     args.push(delayMs === undefined ? '' : Math.round(delayMs), held ? '1' : '')
     for (const message of messages) args.push(message.payload)
     for (let round = 0; ; round++) {
-      const mark = held?.cache.mark ?? 0
+      const mark = held?.mark ?? 0
       try {
         const reply = await (held?.runner ?? this.runner).run('append', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], args) as [string, string, number?]
-        if (held) this.appended(held.cache, path, mark, reply)
+        if (held) held.appended(path, mark, reply)
         if (this.options.waitReplicas > 0) await this.awaitReplicas(keys.stream)
         return Number(reply[0])
       } catch (err) {
-        held?.cache.forget([keys.stream, keys.meta])
+        held?.forget(path)
         // Nothing was applied: account what another client added, then append after it.
         if (round < APPEND_ROUNDS && err instanceof UnreconciledError) {
           await this.lookup.reconcile(keys)
@@ -225,14 +226,6 @@ export class TopicStore implements TopicEngine {
         throw err
       }
     }
-  }
-
-  /** What an append through the tracked connection tells of the topic it changed: see TopicCache.appended. */
-  private appended (cache: TopicCache, path: string, mark: number, [bytes, lastId, count]: [string, string, number?]): void {
-    const keys = this.keys.topic(path)
-    // Scheduled messages: the topic now has some waiting to enter, which no held stat may hide.
-    if (count === undefined) cache.forget([keys.stream, keys.meta])
-    else cache.appended(path, [keys.stream, keys.meta], mark, { size: Number(bytes), entries: Number(count), lastId, mtimeMs: Number(lastId.split('-')[0]) })
   }
 
   /**

@@ -148,6 +148,33 @@ t.test('a stat that time alone may change is not held: an age limit, messages wa
   t.ok(await held(holder, 'limited'), 'a count limit that nothing exceeds: held')
 })
 
+t.test('a scan reads ahead: after a listing, or after many stats in one directory ask Redis, the others are held', async t => {
+  const holder = await storeOn(true, 'h6:')
+  const other = await storeOn(false, 'h6:')
+  await other.mkdir('d')
+  await other.mkdir('e')
+  for (let i = 0; i < 300; i++) {
+    await other.create(`d/t${i}`)
+    await other.create(`e/t${i}`)
+  }
+  t.ok(await held(holder, 'd/t0'), 'tracking is up')
+  await holder.list('d')
+  t.ok(await pollUntil(async () => {
+    const before = await calls()
+    for (let i = 0; i < 300; i++) await holder.stat(`d/t${i}`)
+    return await calls() - before === 1
+  }, { timeoutMs: 5000, intervalMs: 50 }), 'after a listing, 300 stats ask Redis nothing')
+  await push(other, 'd/t7', 'x')
+  t.ok(await soon(async () => await sizeOf(holder, 'd/t7') === 2), 'and what was read ahead is announced like any held stat')
+
+  for (let i = 0; i < 20; i++) await holder.stat(`e/t${i}`)
+  t.ok(await pollUntil(async () => {
+    const before = await calls()
+    for (let i = 20; i < 300; i++) await holder.stat(`e/t${i}`)
+    return await calls() - before === 1
+  }, { timeoutMs: 5000, intervalMs: 50 }), 'after 20 stats that asked Redis, the other 280 ask nothing')
+})
+
 t.test('a user that may not subscribe to the invalidations gets no cache, and correct stats', async t => {
   await admin.call('ACL', 'SETUSER', 'nosub', 'on', '>secret', '~*', 'resetchannels', '+@all')
   t.teardown(() => admin.call('ACL', 'DELUSER', 'nosub'))
