@@ -17,7 +17,7 @@ export async function requests ({ sizes, server, a, floor, cFloor, table }: Benc
   const [coldStat, coldC] = await alternate(runs, [cold, statAll(cFloor.dir)]) as [number, number]
   table.record({
     id: 'S3',
-    workload: `stat -c %s of ${directoryTopics} topics from one process, no stat held (each asks Redis)`,
+    workload: `stat -c %s of ${directoryTopics} topics from one process, nothing held before the run`,
     unit: 'ms',
     fs: coldStat,
     baselines: [{ name: 'C on libfuse 3, from memory', value: coldC }],

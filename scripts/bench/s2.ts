@@ -23,7 +23,7 @@ export async function s2 ({ sizes, server, a, floor, cFloor, scratch, table }: B
   const [coldTime, coldC] = await alternate(runs, [cold(`${a.dir}/s2`), list(`${cFloor.dir}/s2`)]) as [number, number]
   table.record({
     id: 'S2',
-    workload: `ls -l of a directory of ${directoryTopics} topics, no stat held (every getattr asks Redis)`,
+    workload: `ls -l of a directory of ${directoryTopics} topics, nothing held before the run (as after other hosts changed every topic)`,
     unit: 'ms',
     fs: coldTime,
     baselines: [{ name: 'C on libfuse 3, from memory', value: coldC }],
