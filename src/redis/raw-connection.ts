@@ -60,17 +60,11 @@ export class RawConnection {
 
   /** `onData` hears of every chunk received (to pace garbage collection, see page-garbage.ts). */
   static async open (address: RawAddress, timeoutMs: number, onData?: (bytes: number) => void): Promise<RawConnection> {
-    const socket = await connectSocket(address, timeoutMs)
-    const connection = new RawConnection(socket, timeoutMs, onData)
-    try {
-      for (const reply of await connection.values(handshakeOf(address))) {
+    return await openConnection(address, timeoutMs, socket => new RawConnection(socket, timeoutMs, onData), async (connection, handshake) => {
+      for (const reply of await connection.values(handshake)) {
         if (reply instanceof RespError) throw reply
       }
-      return connection
-    } catch (err) {
-      connection.close()
-      throw err
-    }
+    })
   }
 
   get broken (): boolean {
@@ -164,7 +158,7 @@ export function addressFrom (options: RedisOptions, host: string | undefined, po
 }
 
 /** What a new connection to `address` sends first: log in, choose the database, say its name. */
-export function handshakeOf (address: RawAddress): Array<Array<string | number>> {
+function handshakeOf (address: RawAddress): Array<Array<string | number>> {
   const handshake: Array<Array<string | number>> = []
   // ioredis keeps absent credentials as null.
   if (address.password) {
@@ -175,8 +169,28 @@ export function handshakeOf (address: RawAddress): Array<Array<string | number>>
   return handshake
 }
 
+/**
+ * A connection to `address`: its socket, connected within `timeoutMs`, made into a connection
+ * by `wrap`, which `logIn` sends the handshake commands through. Closed when that fails.
+ */
+export async function openConnection<T extends { close: () => void }> (
+  address: RawAddress,
+  timeoutMs: number,
+  wrap: (socket: net.Socket) => T,
+  logIn: (connection: T, handshake: Array<Array<string | number>>) => Promise<void>
+): Promise<T> {
+  const connection = wrap(await connectSocket(address, timeoutMs))
+  try {
+    await logIn(connection, handshakeOf(address))
+    return connection
+  } catch (err) {
+    connection.close()
+    throw err
+  }
+}
+
 /** A socket to `address`, connected within `timeoutMs`. */
-export function connectSocket (address: RawAddress, timeoutMs: number): Promise<net.Socket> {
+function connectSocket (address: RawAddress, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     let socket: net.Socket
     const ready = (): void => {

@@ -1,7 +1,7 @@
 import type net from 'node:net'
 import { redisLog } from '../log'
 import { DeadlineError } from '../util/deadline'
-import { connectSocket, handshakeOf, RawAddress } from './raw-connection'
+import { openConnection, RawAddress } from './raw-connection'
 import { encodeCommand, RespError, RespReader, RespValue, ValueVisitor } from './resp-reader'
 
 interface Pending {
@@ -50,15 +50,9 @@ export class SubscriberConnection {
     onMessage: (channel: string, payload: RespValue) => void,
     ended: (err: Error) => void
   ): Promise<SubscriberConnection> {
-    const socket = await connectSocket(address, timeoutMs)
-    const connection = new SubscriberConnection(socket, timeoutMs, onMessage, ended)
-    try {
-      for (const command of handshakeOf(address)) await connection.command(command)
-      return connection
-    } catch (err) {
-      connection.close()
-      throw err
-    }
+    return await openConnection(address, timeoutMs, socket => new SubscriberConnection(socket, timeoutMs, onMessage, ended), async (connection, handshake) => {
+      for (const command of handshake) await connection.command(command)
+    })
   }
 
   get broken (): boolean {

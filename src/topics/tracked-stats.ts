@@ -42,9 +42,11 @@ export class TrackedStats {
   private closed = false
 
   constructor (main: Redis) {
+    // The main connection's options otherwise: no offline queue and no resending of the commands
+    // in flight when the connection broke, so that an append either is answered or fails fast,
+    // and never runs twice.
     this.connection = main.duplicate({
       lazyConnect: false,
-      enableOfflineQueue: true,
       connectionName: `${main.options.connectionName ?? 'dnpipes'}-stats`
     })
     this.runner = new ScriptRunner(this.connection)

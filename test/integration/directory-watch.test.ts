@@ -4,7 +4,7 @@ import { connectRedis } from '../../src/redis/connect'
 import { TopicStore } from '../../src/topics/topic-store'
 import type { DirectoryStat } from '../../src/topics/types'
 import { RedisServer, startRedis } from '../../scripts/support/redis-server'
-import { pollUntil } from '../../src/util/deadline'
+import { soon, StoresOn } from '../helpers/held-answers'
 
 // Directories held by a store between changes (src/topics/directory-watch.ts), on a real
 // redis-server: every writer announces its changes, and a holder never answers from what it
@@ -15,40 +15,13 @@ let admin: Redis
 t.before(async () => {
   server = await startRedis()
   admin = server.client()
+  stores = new StoresOn(t, server, admin)
 })
 t.teardown(() => server.stop())
 
-let counter = 0
-async function storeOn (holdDirectories: boolean, prefix: string): Promise<TopicStore> {
-  const redis = await connectRedis({ kind: 'url', url: server.url }, { name: `dnpipes-test-${counter++}`, commandTimeoutMs: 5000 })
-  const store = new TopicStore(redis, { prefix, holdDirectories })
-  t.teardown(() => { store.close(); redis.disconnect() })
-  return store
-}
-
-const calls = async (): Promise<number> => {
-  const stats = await admin.info('commandstats')
-  return [...stats.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
-}
-
-/** Resolves once a second stat of `path` through `store` sends nothing to Redis (its watch is up). */
-async function held (store: TopicStore, path: string): Promise<boolean> {
-  return await pollUntil(async () => {
-    await store.stat(path)
-    const before = await calls()
-    await store.stat(path)
-    // The INFO calls themselves count one each.
-    return await calls() - before === 1
-  }, { timeoutMs: 5000, intervalMs: 20 })
-}
-
-/**
- * Whether `check` holds within a second: a change made elsewhere reaches a holder with its
- * announcement, a message that may arrive just after the reply to the change.
- */
-async function soon (check: () => Promise<boolean>): Promise<boolean> {
-  return await pollUntil(check, { timeoutMs: 1000, intervalMs: 1 })
-}
+let stores: StoresOn
+const storeOn = async (holdDirectories: boolean, prefix: string): Promise<TopicStore> => await stores.store({ prefix, holdDirectories })
+const held = async (store: TopicStore, path: string): Promise<boolean> => await stores.held(store, path)
 
 const modeOf = async (store: TopicStore, path: string): Promise<number | undefined> => (await store.stat(path) as DirectoryStat | undefined)?.mode
 

@@ -2,10 +2,10 @@ import type Redis from 'ioredis'
 import t from 'tap'
 import type { Message } from '../../src/framing/message'
 import { PAYLOAD_FIELD } from '../../src/framing/entry'
-import { connectRedis } from '../../src/redis/connect'
 import { TopicStore } from '../../src/topics/topic-store'
 import { pollUntil } from '../../src/util/deadline'
 import { RedisServer, startRedis } from '../../scripts/support/redis-server'
+import { soon, StoresOn } from '../helpers/held-answers'
 
 // Stats of topics held by a store between changes (src/topics/tracked-stats.ts), on a real
 // redis-server: Redis announces every change of a key a held stat was read from, whoever made
@@ -17,37 +17,14 @@ let admin: Redis
 t.before(async () => {
   server = await startRedis()
   admin = server.client()
+  stores = new StoresOn(t, server, admin)
 })
 t.teardown(() => server.stop())
 
-let counter = 0
-async function storeOn (holdTopics: boolean, prefix: string, url = server.url): Promise<TopicStore> {
-  const redis = await connectRedis({ kind: 'url', url }, { name: `dnpipes-test-${counter++}`, commandTimeoutMs: 5000 })
-  const store = new TopicStore(redis, { prefix, holdTopics })
-  t.teardown(() => { store.close(); redis.disconnect() })
-  return store
-}
-
-const calls = async (): Promise<number> => {
-  const stats = await admin.info('commandstats')
-  return [...stats.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
-}
-
-/** Whether a second stat of `path` through `store` sends nothing to Redis, within 5 s (tracking armed). */
-async function held (store: TopicStore, path: string, timeoutMs = 5000): Promise<boolean> {
-  return await pollUntil(async () => {
-    await store.stat(path)
-    const before = await calls()
-    await store.stat(path)
-    // The INFO calls themselves count one each.
-    return await calls() - before === 1
-  }, { timeoutMs, intervalMs: 20 })
-}
-
-/** Whether `check` holds within a second: a change made elsewhere reaches a holder with its announcement. */
-async function soon (check: () => Promise<boolean>): Promise<boolean> {
-  return await pollUntil(check, { timeoutMs: 1000, intervalMs: 1 })
-}
+let stores: StoresOn
+const storeOn = async (holdTopics: boolean, prefix: string, url?: string): Promise<TopicStore> => await stores.store({ prefix, holdTopics }, url)
+const held = async (store: TopicStore, path: string, timeoutMs?: number): Promise<boolean> => await stores.held(store, path, timeoutMs)
+const calls = async (): Promise<number> => await stores.calls()
 
 const sizeOf = async (store: TopicStore, path: string): Promise<number | undefined> => (await store.statTopic(path))?.size
 const lines = (...texts: string[]): Message[] => texts.map(text => ({ payload: Buffer.from(text), verbatim: false }))
@@ -116,10 +93,10 @@ t.test('what a holder changes itself is never stale, not even before Redis annou
 })
 
 t.test('while announcements cannot be heard, nothing is held; tracking comes back', async t => {
+  const holderName = stores.nextName
   const holder = await storeOn(true, 'h3:')
   const other = await storeOn(false, 'h3:')
   await other.create('t')
-  const holderName = `dnpipes-test-${counter - 2}`
   for (const [what, name] of [['the subscriber', `${holderName}-stats-invalidations`], ['the stats connection', `${holderName}-stats`]] as const) {
     t.ok(await held(holder, 't'), `${what}: held`)
     const before = await sizeOf(holder, 't')

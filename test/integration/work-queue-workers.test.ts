@@ -139,8 +139,11 @@ t.test('left to finish: every shape acknowledges what it took, and nothing taken
     } else {
       t.equal(await running.exited, 0, `${shape.name}: exited 0`)
       // The kernel sends RELEASE for the last close in the background, after the process is gone.
-      await until(`${shape.name}: acknowledged at its exit`, async () => await pendingOf(server.client(), topic) === 0)
-      t.pass(`${shape.name}: acknowledged at its exit`)
+      // What the reader took is acknowledged then; a job the mount claimed ahead for it and that
+      // it never read is not its to acknowledge (the check after the timeout covers that one).
+      const taken = running.got().map(line => line.slice('got '.length))
+      await until(`${shape.name}: ${taken.join(', ')} acknowledged at its exit`, async () => (await pendingJobs(server.client(), topic)).every(job => !taken.includes(job)))
+      t.pass(`${shape.name}: what it took is acknowledged at its exit`)
       left.set(topic, jobs.filter(job => !running.got().includes(`got ${job}`)).join(''))
     }
     await running.kill()
