@@ -17,6 +17,7 @@ import { RangedPages } from './ranged-pages'
 import { retentionArgs, retentionChangeArgs } from './retention'
 import { ScriptRunner } from './script-runner'
 import { scheduleOf, untilDue } from './schedule'
+import { Appends } from './appends'
 import { HeldStats } from './held-stats'
 import { TrackedStats } from './tracked-stats'
 import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, Schedule, TopicStat, WakeReason } from './types'
@@ -79,8 +80,6 @@ const STORE_DEFAULTS: TopicStoreOptions = {
 
 /** How often a Cluster's followers poll for entries other clients added (NotifyHub). */
 const NOTIFY_POLL_MS = 250
-/** Rounds an append retries after accounting another client's entries. */
-const APPEND_ROUNDS = 3
 /** Script calls one retain makes at most: TRIM_MAX entries each, enough for 100 million. */
 const MAX_TRIM_ROUNDS = 10_000
 
@@ -102,6 +101,7 @@ export class TopicStore implements TopicEngine {
   private readonly ranged: RangedPages | undefined
   private readonly directories: DirectoryWatch | undefined
   private readonly held: HeldStats | undefined
+  private readonly appends: Appends
   private hub: Hub | undefined
   /** The default retention as the scripts take it. */
   private readonly retentionArgs: string[]
@@ -119,6 +119,14 @@ export class TopicStore implements TopicEngine {
     this.groupStore = new GroupStore(this.runner, this.options.indexEvery)
     this.namespace = new Namespace(this.runner, this.keys, this.lookup, this.cluster, this.directories)
     this.held = tracked ? new HeldStats(tracked, this.runner, this.lookup, this.namespace, this.keys) : undefined
+    this.appends = new Appends(redis, this.runner, this.keys, this.lookup, this.held, {
+      indexEvery: this.options.indexEvery,
+      notifyChannel: this.notifyChannel,
+      retentionArgs: this.retentionArgs,
+      waitReplicas: this.options.waitReplicas,
+      waitTimeoutMs: this.options.waitTimeoutMs,
+      cluster: this.cluster
+    })
     this.ranged = this.options.rangedPageBytes > 0
       ? new RangedPages(redis, this.cluster, this.options.rangedPageBytes, commandTimeoutOf(redis), this.options.onReplyBytes)
       : undefined
@@ -195,55 +203,8 @@ export class TopicStore implements TopicEngine {
    * Appends messages in one atomic step, so messages from concurrent writers never interleave
    * inside one call. Resolves once Redis has applied them.
    */
-  async append (path: string, uid: string, messages: Message[], delayMs?: number): Promise<number> {
-    if (messages.length === 0) return 0
-    const keys = this.keys.topic(path)
-    // Through the tracked connection where stats are held (WAIT counts one connection's writes: the main one's).
-    const held = this.held?.up && this.options.waitReplicas === 0 ? this.held : undefined
-    const args: Array<string | number | Buffer> = [uid, this.options.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.notifyChannel, ...this.retentionArgs]
-    // Set once Redis refused the append as full: a topic with limits then trims first (append.lua).
-    const makeRoom = args.push('') - 1
-    args.push(delayMs === undefined ? '' : Math.round(delayMs), held ? '1' : '')
-    for (const message of messages) args.push(message.payload)
-    for (let round = 0; ; round++) {
-      const mark = held?.mark ?? 0
-      try {
-        const reply = await (held?.runner ?? this.runner).run('append', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], args) as [string, string, number?]
-        if (held) held.appended(path, mark, reply)
-        if (this.options.waitReplicas > 0) await this.awaitReplicas(keys.stream)
-        return Number(reply[0])
-      } catch (err) {
-        held?.forget(path)
-        // Nothing was applied: account what another client added, then append after it.
-        if (round < APPEND_ROUNDS && err instanceof UnreconciledError) {
-          await this.lookup.reconcile(keys)
-          continue
-        }
-        if (args[makeRoom] === '' && err instanceof TopicError && err.code === 'ENOSPC') {
-          args[makeRoom] = '1'
-          continue
-        }
-        throw err
-      }
-    }
-  }
-
-  /**
-   * WAIT counts the replicas that have this connection's writes so far. On a Cluster it must be
-   * sent on the connection to the master that ran the append: the one that owns the slot.
-   */
-  private async awaitReplicas (stream: string): Promise<void> {
-    const { waitReplicas, waitTimeoutMs } = this.options
-    let connection: Redis = this.redis as Redis
-    if (this.cluster) {
-      const node = slotMaster(this.redis as Cluster, stream)
-      if (!node) throw new TopicError('EIO', `no master known for the slot of ${stream}`)
-      connection = node
-    }
-    const acknowledged = await this.runner.command(() => connection.wait(waitReplicas, waitTimeoutMs))
-    if (acknowledged < waitReplicas) {
-      throw new TopicError('EIO', `only ${acknowledged} of ${waitReplicas} replicas acknowledged the write within ${waitTimeoutMs} ms`)
-    }
+  append (path: string, uid: string, messages: Message[], delayMs?: number): Promise<number> {
+    return this.appends.append(path, uid, messages, delayMs)
   }
 
   /** Entries covering bytes from `offset`, continuing cheaply after the caller's last entry. */
