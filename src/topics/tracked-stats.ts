@@ -81,7 +81,7 @@ export class TrackedStats {
       this.subscriber = subscriber
       const id = await subscriber.command(['CLIENT', 'ID'])
       await subscriber.command(['SUBSCRIBE', INVALIDATE_CHANNEL])
-      // NOLOOP: this connection's own changes (appends, see TopicStore.append) are not announced
+      // NOLOOP: this connection's own changes (appends, see appends.ts) are not announced
       // back; the append brings the held stat up to date itself, and reads its keys again.
       await this.connection.client('TRACKING', 'ON', 'REDIRECT', id as number, 'NOLOOP')
       if (attempt !== this.attempt) return
