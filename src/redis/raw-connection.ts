@@ -45,17 +45,7 @@ export class RawConnection {
   private timer: NodeJS.Timeout | undefined
 
   private constructor (private readonly socket: net.Socket, private readonly timeoutMs: number, onData?: (bytes: number) => void) {
-    socket.setNoDelay(true)
-    socket.on('data', chunk => {
-      onData?.(chunk.length)
-      try {
-        this.reader.feed(chunk)
-      } catch (err) {
-        this.fail(err as Error)
-      }
-    })
-    socket.on('error', err => this.fail(err))
-    socket.on('close', () => this.fail(new Error('the connection closed')))
+    readReplies(socket, this.reader, err => this.fail(err), onData)
   }
 
   /** `onData` hears of every chunk received (to pace garbage collection, see page-garbage.ts). */
@@ -155,6 +145,24 @@ export function addressFrom (options: RedisOptions, host: string | undefined, po
     db: options.db,
     name: `${options.connectionName ?? 'dnpipes'}-${suffix}`
   }
+}
+
+/**
+ * Feeds what `socket` receives to `reader` (telling `onData` of each chunk's size first); bytes
+ * that are not RESP, a socket error and the socket's close each fail the connection.
+ */
+export function readReplies (socket: net.Socket, reader: RespReader, fail: (err: Error) => void, onData?: (bytes: number) => void): void {
+  socket.setNoDelay(true)
+  socket.on('data', chunk => {
+    onData?.(chunk.length)
+    try {
+      reader.feed(chunk)
+    } catch (err) {
+      fail(err as Error)
+    }
+  })
+  socket.on('error', err => fail(err))
+  socket.on('close', () => fail(new Error('the connection closed')))
 }
 
 /** What a new connection to `address` sends first: log in, choose the database, say its name. */

@@ -1,7 +1,7 @@
 import type net from 'node:net'
 import { redisLog } from '../log'
 import { DeadlineError } from '../util/deadline'
-import { openConnection, RawAddress } from './raw-connection'
+import { openConnection, RawAddress, readReplies } from './raw-connection'
 import { encodeCommand, RespError, RespReader, RespValue, ValueVisitor } from './resp-reader'
 
 interface Pending {
@@ -31,16 +31,7 @@ export class SubscriberConnection {
     private readonly onMessage: (channel: string, payload: RespValue) => void,
     private readonly ended: (err: Error) => void
   ) {
-    socket.setNoDelay(true)
-    socket.on('data', chunk => {
-      try {
-        this.reader.feed(chunk)
-      } catch (err) {
-        this.fail(err as Error)
-      }
-    })
-    socket.on('error', err => this.fail(err))
-    socket.on('close', () => this.fail(new Error('the connection closed')))
+    readReplies(socket, this.reader, err => this.fail(err))
   }
 
   /** Connects and logs in; `onMessage` hears every message of the channels subscribed later. */
