@@ -1,5 +1,5 @@
 import type { Message } from '../framing/message'
-import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, Schedule, TopicStat, WakeReason } from './types'
+import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, Schedule, TopicStat, Woken } from './types'
 
 /**
  * What the filesystem and the CLI need of a topic store, in paths relative to the mount root
@@ -37,11 +37,11 @@ export interface TopicEngine {
   /** Entries after the id `afterId`, up to about `maxBytes`; undefined when the topic is gone. */
   readAfter (path: string, afterId: string, maxBytes: number): Promise<FollowPage | undefined>
   /**
-   * Resolves when an entry after `afterId` may exist, the topic `uid` is gone, or `signal`
-   * aborts; also when a scheduled message falls due or is scheduled earlier than `schedule`
-   * (from the read that found nothing) says.
+   * Resolves when an entry after `afterId` may exist (with the entries, when the engine has
+   * them at hand), the topic `uid` is gone, or `signal` aborts; also when a scheduled message
+   * falls due or is scheduled earlier than `schedule` (from the read that found nothing) says.
    */
-  waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal, schedule?: Schedule): Promise<WakeReason>
+  waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal, schedule?: Schedule): Promise<Woken>
   /** Where the topic `uid`, last seen at `path`, is now (after renames); undefined when it is gone. */
   locate (path: string, uid: string): Promise<string | undefined>
   /** Id of the oldest entry, or undefined for an empty topic. */

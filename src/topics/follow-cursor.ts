@@ -3,7 +3,7 @@ import { isTransient } from '../redis/errors'
 import { sleep, unlessAborted } from '../util/deadline'
 import type { TopicEngine } from './engine'
 import { ReadCursor } from './read-cursor'
-import type { ReadPage, ReadRequest } from './types'
+import type { FollowPage, ReadPage, ReadRequest } from './types'
 
 /** Bytes asked for per follow page: a few FUSE reads' worth, so a busy topic costs few round trips. */
 const PAGE_BYTES = 256 * 1024
@@ -107,14 +107,19 @@ export class FollowCursor {
         return EMPTY
       }
       if (page.lastId !== '') {
-        this.onMessages?.('read', page.count)
-        this.buffer = page.data
-        this.afterId = page.lastId
+        this.take(page)
         continue
       }
-      const reason = await this.engine.waitForEntries(this.path, this.afterId, this.uid, signal, page.schedule)
-      if (reason === 'aborted') return EMPTY
+      const woken = await this.engine.waitForEntries(this.path, this.afterId, this.uid, signal, page.schedule)
+      if (woken === 'aborted') return EMPTY
+      if (typeof woken === 'object') this.take(woken)
     }
+  }
+
+  private take (page: FollowPage): void {
+    this.onMessages?.('read', page.count)
+    this.buffer = page.data
+    this.afterId = page.lastId
   }
 
   /** A replay page of the followed topic, wherever renames took it; undefined once it is gone. */

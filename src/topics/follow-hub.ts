@@ -4,8 +4,9 @@ import { typed } from '../redis/errors'
 import { isTimeout, sleep, withDeadline } from '../util/deadline'
 import { TopicKeys } from './keys'
 import { compareIds, minId } from './stream-id'
-import type { WakeReason } from './types'
+import type { WakeReason, Woken } from './types'
 import { Waiters } from './waiters'
+import { entriesByStream, pageAfter, StreamEntries, XreadBufferReply } from './woken-pages'
 
 /** How long one XREAD blocks, and so how often waited-on topics are checked for removal. */
 const BLOCK_MS = 1000
@@ -15,6 +16,14 @@ const XREAD_GRACE_MS = 2000
 const XREAD_RETRY_MS = 100
 /** Tries of CLIENT UNBLOCK, 1 ms apart, before the XREAD is left to end by itself. */
 const UNBLOCK_ATTEMPTS = 100
+/** Entries one XREAD returns per stream, handed to the followers it wakes. */
+const XREAD_COUNT = 8
+/**
+ * Up to this many topics waited on, their identities are read right behind each XREAD (see
+ * FollowHub.loop); beyond, followers woken read the entries themselves, and removals are found
+ * by a check after an idle block.
+ */
+const MAX_IDENTITIES_READ = 64
 
 /** What one blocked follower waits for. */
 interface Waiting {
@@ -29,7 +38,7 @@ interface Waiting {
 export interface Hub {
   readonly waiting: number
   /** `announced`: also wake at an announcement of a scheduled message after it (see schedule.ts). */
-  wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal, announced?: string): Promise<WakeReason>
+  wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal, announced?: string): Promise<Woken>
   /** Wakes the waiters of `stream` at once: their topic was moved or removed through this mount. */
   gone (stream: string): void
   close (): void
@@ -44,8 +53,8 @@ export abstract class WaiterSet implements Hub {
     return this.waiters.size
   }
 
-  /** Resolves when an entry after `afterId` may exist, the topic is gone, or `signal` aborts. */
-  wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal, announced?: string): Promise<WakeReason> {
+  /** Resolves when an entry after `afterId` may exist (or with them), the topic is gone, or `signal` aborts. */
+  wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal, announced?: string): Promise<Woken> {
     if (this.closed) return Promise.resolve('aborted')
     const woken = this.waiters.wait({ keys, afterId, uid, announced }, signal)
     this.changed()
@@ -82,16 +91,23 @@ export abstract class WaiterSet implements Hub {
     return new Map([...byStream].map(([stream, ids]) => [stream, minId(ids)!]))
   }
 
+  /** The topics (metadata keys) waited on. */
+  protected waitedTopics (): string[] {
+    return [...new Set([...this.waiters.values()].map(waiter => waiter.keys.meta))]
+  }
+
   /** Wakes the waiters whose topic was removed, or removed and created again. */
   protected async checkExistence (client: Redis | Cluster): Promise<void> {
-    const metas = [...new Set([...this.waiters.values()].map(waiter => waiter.keys.meta))]
+    const metas = this.waitedTopics()
     if (metas.length === 0) return
     // One command per topic, sent together: on a Cluster they go to different nodes.
-    const uids = await Promise.all(metas.map(meta => client.hget(meta, 'uid').catch(() => undefined)))
-    // null: the topic is gone; undefined: Redis did not answer, which says nothing.
-    const byMeta = new Map(metas.map((meta, i) => [meta, uids[i]]))
+    this.wakeGone(await identities(client, metas))
+  }
+
+  /** `uids`: each topic's identity, null when it is gone; a topic missing says nothing. */
+  protected wakeGone (uids: Map<string, string | null>): void {
     this.waiters.wake(waiter => {
-      const uid = byMeta.get(waiter.keys.meta)
+      const uid = uids.get(waiter.keys.meta)
       return uid !== undefined && uid !== waiter.uid
     }, 'gone')
   }
@@ -167,11 +183,16 @@ export class FollowHub extends WaiterSet {
         continue
       }
       const waited = this.waitedStreams()
+      const metas = this.waitedTopics()
       this.stale = false
       this.inFlight = true
-      let reply: Array<[string, unknown[]]> | null = null
+      let reply: XreadBufferReply = null
+      let uids: Promise<Map<string, string | null>> | undefined
       try {
-        const read = typed(this.blocking.xread('COUNT', 1, 'BLOCK', this.blockMs, 'STREAMS', ...waited.keys(), ...waited.values()) as Promise<Array<[string, unknown[]]> | null>)
+        const read = typed(this.blocking.xreadBuffer('COUNT', XREAD_COUNT, 'BLOCK', this.blockMs, 'STREAMS', ...waited.keys(), ...waited.values()) as Promise<XreadBufferReply>)
+        // Sent behind the XREAD on its connection, so Redis runs them as soon as it returns, and
+        // their answers come with its own: whose topic the entries are, at no round trip more.
+        if (metas.length <= MAX_IDENTITIES_READ) uids = identities(this.blocking, metas)
         reply = await withDeadline(read, this.blockMs + XREAD_GRACE_MS, 'XREAD BLOCK')
       } catch (err) {
         topicsLog('XREAD failed: %s', (err as Error).message)
@@ -181,13 +202,41 @@ export class FollowHub extends WaiterSet {
       } finally {
         this.inFlight = false
       }
-      for (const [stream] of reply ?? []) this.wakeStream(stream, 'data')
-      if (Date.now() - this.lastCheck >= this.blockMs) {
+      const known = await uids ?? new Map<string, string | null>()
+      for (const [stream, entries] of entriesByStream(reply)) this.wakeWithEntries(stream, entries, known)
+      this.wakeGone(known)
+      if (uids === undefined && Date.now() - this.lastCheck >= this.blockMs) {
         this.lastCheck = Date.now()
         await this.checkExistence(this.main)
       }
     }
   }
+
+  /**
+   * Wakes the waiters of `stream`, each with the entries after its position when they are known
+   * to be its topic's (`uids`, read right after them); the others read them ('data').
+   */
+  private wakeWithEntries (stream: string, entries: StreamEntries, uids: Map<string, string | null>): void {
+    this.waiters.wakeEach(waiter => {
+      if (waiter.announced !== undefined && waiter.keys.due === stream) return 'data'
+      if (waiter.keys.stream !== stream) return undefined
+      const uid = uids.get(waiter.keys.meta)
+      if (uid === undefined) return 'data'
+      if (uid !== waiter.uid) return 'gone'
+      return pageAfter(entries, waiter.afterId, uid) ?? 'data'
+    })
+  }
+}
+
+/**
+ * Each topic's identity (its uid; null when it is gone), one HGET each sent together; a topic
+ * Redis did not answer for is left out, since that says nothing.
+ */
+async function identities (client: Redis | Cluster, metas: string[]): Promise<Map<string, string | null>> {
+  const uids = await Promise.all(metas.map(meta => client.hget(meta, 'uid').catch(() => undefined)))
+  const known = new Map<string, string | null>()
+  metas.forEach((meta, i) => { if (uids[i] !== undefined) known.set(meta, uids[i]!) })
+  return known
 }
 
 export interface NotifyHubOptions {

@@ -5,7 +5,7 @@ import { WaiterSet } from './follow-hub'
 import { keySlot } from './key-slot'
 import type { TopicKeys } from './keys'
 import { compareIds } from './stream-id'
-import type { WakeReason } from './types'
+import type { Woken } from './types'
 
 /** The channel of a key's keyspace notifications (database 0: a Cluster has no other). */
 const CHANNEL_PREFIX = '__keyspace@0__:'
@@ -63,7 +63,7 @@ export class KeyspaceHub extends WaiterSet {
     this.sweeper.unref()
   }
 
-  override wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal, announced?: string): Promise<WakeReason> {
+  override wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal, announced?: string): Promise<Woken> {
     const woken = super.wait(keys, afterId, uid, signal, announced)
     if (!this.closed && !signal.aborted) {
       const watch = this.watches.get(keys.stream)

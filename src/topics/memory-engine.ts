@@ -6,7 +6,7 @@ import { MemoryNamespace } from './memory-namespace'
 import { splitPath, validateNewPath } from './paths'
 import { checkTopicRename } from './rename-rules'
 import { Waiters } from './waiters'
-import type { Claim, Creator, DirectoryEntry, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, TopicStat, WakeReason } from './types'
+import type { Claim, Creator, DirectoryEntry, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, TopicStat, WakeReason, Woken } from './types'
 
 /** What one blocked follower waits for. */
 interface Waiting {
@@ -154,7 +154,7 @@ export class MemoryEngine implements TopicEngine {
     return { uid: topic.uid, lastId, data, count }
   }
 
-  async waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal): Promise<WakeReason> {
+  async waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal): Promise<Woken> {
     if (signal.aborted) return 'aborted'
     const topic = this.topics.get(path)
     if (topic?.uid !== uid) return 'gone'

@@ -1,4 +1,4 @@
-import type { Schedule, WakeReason } from './types'
+import type { Schedule, Woken } from './types'
 
 /**
  * Delayed delivery as readers and writers see it: what a wait knows of a topic's scheduled
@@ -19,7 +19,7 @@ export function scheduleOf (dueIn: Buffer | string | undefined, announced: Buffe
  * 'data': the scheduled message is then due, and the next read enters it. A millisecond more
  * than the due time, so that the read does not find it a millisecond early.
  */
-export async function untilDue (dueInMs: number | undefined, signal: AbortSignal, wait: (signal: AbortSignal) => Promise<WakeReason>): Promise<WakeReason> {
+export async function untilDue (dueInMs: number | undefined, signal: AbortSignal, wait: (signal: AbortSignal) => Promise<Woken>): Promise<Woken> {
   if (dueInMs === undefined) return await wait(signal)
   const waking = new AbortController()
   let due = false

@@ -20,7 +20,7 @@ import { scheduleOf, untilDue } from './schedule'
 import { Appends } from './appends'
 import { HeldStats } from './held-stats'
 import { TrackedStats } from './tracked-stats'
-import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, Schedule, TopicStat, WakeReason } from './types'
+import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, Schedule, TopicStat, Woken } from './types'
 
 export interface TopicStoreOptions {
   /** @default "dnpipes:" */
@@ -240,7 +240,7 @@ export class TopicStore implements TopicEngine {
    * Waits on one multiplexed XREAD (follow-hub.ts), or on a Cluster on keyspace notifications
    * (keyspace-hub.ts), or failing those on the appends' announcements and a poll.
    */
-  waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal, schedule?: Schedule): Promise<WakeReason> {
+  waitForEntries (path: string, afterId: string, uid: string, signal: AbortSignal, schedule?: Schedule): Promise<Woken> {
     this.hub ??= !this.cluster
       ? new FollowHub(this.redis as Redis)
       : this.options.keyspaceEvents

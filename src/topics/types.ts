@@ -137,6 +137,12 @@ export interface Schedule {
 /** Why a wait for new entries ended: there may be some, the topic was removed or replaced, or the wait was cancelled. */
 export type WakeReason = 'data' | 'gone' | 'aborted'
 
+/**
+ * How a wait for entries ends: a reason, or ('data') the entries that woke it, when the engine
+ * had them at hand and knows they are the waiter's topic's, so that no read is needed.
+ */
+export type Woken = WakeReason | FollowPage
+
 /** How a consumer group hands out a topic's messages (see group-reader.ts). */
 export interface GroupPolicy {
   /** A message handed out and neither acknowledged nor held this long goes to another reader. */

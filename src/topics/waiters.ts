@@ -1,4 +1,4 @@
-import type { WakeReason } from './types'
+import type { WakeReason, Woken } from './types'
 
 /**
  * Waits that end with a reason: each registered with what it waits for, woken by a predicate
@@ -6,7 +6,7 @@ import type { WakeReason } from './types'
  * keep their blocked followers in one.
  */
 export class Waiters<T extends object> {
-  private readonly pending = new Map<T, (reason: WakeReason) => void>()
+  private readonly pending = new Map<T, (woken: Woken) => void>()
 
   get size (): number {
     return this.pending.size
@@ -18,7 +18,7 @@ export class Waiters<T extends object> {
   }
 
   /** Resolves with the reason `what`'s wait is woken for ('aborted' when `signal` aborts). */
-  wait (what: T, signal: AbortSignal): Promise<WakeReason> {
+  wait (what: T, signal: AbortSignal): Promise<Woken> {
     if (signal.aborted) return Promise.resolve('aborted')
     return new Promise(resolve => {
       const onAbort = (): void => this.end(what, 'aborted')
@@ -32,13 +32,21 @@ export class Waiters<T extends object> {
 
   /** Ends every wait for which `which` holds. */
   wake (which: (what: T) => boolean, reason: WakeReason): void {
-    for (const what of [...this.pending.keys()]) if (which(what)) this.end(what, reason)
+    this.wakeEach(what => which(what) ? reason : undefined)
   }
 
-  private end (what: T, reason: WakeReason): void {
+  /** Ends each wait for which `how` says how (undefined: it goes on waiting). */
+  wakeEach (how: (what: T) => Woken | undefined): void {
+    for (const what of [...this.pending.keys()]) {
+      const woken = how(what)
+      if (woken !== undefined) this.end(what, woken)
+    }
+  }
+
+  private end (what: T, woken: Woken): void {
     const settle = this.pending.get(what)
     if (!settle) return
     this.pending.delete(what)
-    settle(reason)
+    settle(woken)
   }
 }

@@ -5,7 +5,7 @@ import type { TopicEngine } from '../../src/topics/engine'
 import { FollowCursor, FROM_FIRST } from '../../src/topics/follow-cursor'
 import { ReadCursor } from '../../src/topics/read-cursor'
 import { compareIds } from '../../src/topics/stream-id'
-import type { DirectoryStat, ReadRequest, RetentionLimits } from '../../src/topics/types'
+import type { DirectoryStat, ReadRequest, RetentionLimits, Woken } from '../../src/topics/types'
 import { groupContract } from './group-contract'
 import { retentionContract } from './retention-contract'
 import { scheduleContract } from './schedule-contract'
@@ -37,6 +37,22 @@ export async function readAll (store: TopicEngine, path: string, pageBytes = 409
 
 /** A page request of a reader that holds nothing yet. */
 const at = (offset: number, maxBytes: number): ReadRequest => ({ gen: '', offset, afterId: '', afterPos: 0, maxBytes })
+
+/**
+ * A wait ended by new entries: 'data', or the entries themselves as a page, which must be the
+ * start of what readAfter gives from the same position.
+ */
+async function checkWokenByData (t: Test, store: TopicEngine, woken: Woken, path: string, afterId: string, uid: string, message: string): Promise<void> {
+  if (typeof woken !== 'object') {
+    t.equal(woken, 'data', message)
+    return
+  }
+  const read = (await store.readAfter(path, afterId, 1 << 20))!
+  t.equal(woken.uid, uid, `${message}: the page is the topic's`)
+  t.ok(woken.count > 0 && woken.count <= read.count, `${message}: ${woken.count} entries`)
+  t.same(woken.data, read.data.subarray(0, woken.data.length), `${message}: what a read after the id gives`)
+  if (woken.count === read.count) t.equal(woken.lastId, read.lastId, `${message}: up to the same last id`)
+}
 
 /** Declares the suite's tests on `t`; `makeEngine` is called when they run (after t.before). */
 /**
@@ -491,12 +507,12 @@ export function engineContract (t: Test, makeEngine: (defaultRetention?: Retenti
     const signal = new AbortController().signal
     const waiting = store.waitForEntries('w', lastId, uid, signal)
     await store.append('w', uid, lines('wake'))
-    t.equal(await waiting, 'data')
+    await checkWokenByData(t, store, await waiting, 'w', lastId, uid, 'woken by an append')
     const newest = (await store.statTopic('w'))!.lastId
-    t.equal(await store.waitForEntries('w', lastId, uid, signal), 'data', 'at once when there already is one')
+    await checkWokenByData(t, store, await store.waitForEntries('w', lastId, uid, signal), 'w', lastId, uid, 'at once when there already is one')
     const later = store.waitForEntries('w', newest, uid, signal)
-    await store.append('w', uid, lines('again'))
-    t.equal(await later, 'data')
+    await store.append('w', uid, lines('again', 'and again'))
+    await checkWokenByData(t, store, await later, 'w', newest, uid, 'woken by a later append')
   })
 
   t.test('waitForEntries: gone when the topic is removed, or replaced', async t => {

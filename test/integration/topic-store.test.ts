@@ -104,3 +104,36 @@ t.test('a page connection killed by Redis is replaced at once; the read goes on 
   }
   t.equal(Buffer.concat(parts).toString(), rendered(messages))
 })
+
+// Followers woken by the multiplexed XREAD get the entries that woke them (follow-hub.ts).
+
+t.test('a waiting follower is handed the entries that woke it, from its own position', async t => {
+  const { store, close } = await storeOn(server.url)
+  t.teardown(close)
+  const { uid, lastId } = await store.create('handed')
+  const signal = new AbortController().signal
+  const first = store.waitForEntries('handed', lastId, uid, signal)
+  await store.append('handed', uid, lines(2, 'a'))
+  const woken = await first
+  t.same(typeof woken === 'object' && { uid: woken.uid, data: woken.data.toString(), count: woken.count }, { uid, data: rendered(lines(2, 'a')), count: 2 }, 'both entries, rendered as a read renders them')
+  const afterFirst = typeof woken === 'object' ? woken.lastId : ''
+  const behind = store.waitForEntries('handed', lastId, uid, signal)
+  const ahead = store.waitForEntries('handed', afterFirst, uid, signal)
+  await client.xadd('p:{handed}', '*', 'kind', 'raw', 'n', '1')
+  const [fromStart, fromLast] = await Promise.all([behind, ahead])
+  t.equal(typeof fromStart === 'object' && fromStart.data.toString(), rendered(lines(2, 'a')) + 'kind=raw n=1\n', 'a waiter further back gets every entry after its position')
+  t.equal(typeof fromLast === 'object' && fromLast.data.toString(), 'kind=raw n=1\n', "another client's entry renders as field=value")
+})
+
+t.test('a follower whose topic another host removed and created again is told it is gone, never handed the new one', async t => {
+  const { store, close } = await storeOn(server.url)
+  const other = await storeOn(server.url)
+  t.teardown(() => { close(); other.close() })
+  const { uid, lastId } = await store.create('again')
+  const waiting = store.waitForEntries('again', lastId, uid, new AbortController().signal)
+  await new Promise(resolve => setTimeout(resolve, 50))
+  await other.store.remove('again')
+  const created = await other.store.create('again')
+  await other.store.append('again', created.uid, lines(1, 'new'))
+  t.equal(await waiting, 'gone')
+})
