@@ -6,6 +6,7 @@ import type { HeldStats } from './held-stats'
 import { slotMaster } from './key-slot'
 import type { KeyLayout } from './keys'
 import type { Lookup } from './lookup'
+import { LastIds, PLACED_PAYLOAD_BYTES, placedAppend } from './placed-append'
 import type { ScriptRunner } from './script-runner'
 
 /** Rounds an append retries after accounting another client's entries. */
@@ -30,6 +31,9 @@ export interface AppendOptions {
  * date (see held-stats.ts).
  */
 export class Appends {
+  /** Where a payload placed by XADD goes: right after the topic's last id that this mount saw last. */
+  private readonly lastIds = new LastIds()
+
   constructor (
     private readonly redis: RedisClient,
     private readonly runner: ScriptRunner,
@@ -50,11 +54,16 @@ export class Appends {
     const makeRoom = args.push('') - 1
     args.push(delayMs === undefined ? '' : Math.round(delayMs), held ? '1' : '')
     for (const message of messages) args.push(message.payload)
+    // A lone large payload goes into the stream by XADD itself where it can (placed-append.ts).
+    const placing = held !== undefined && messages.length === 1 && messages[0]!.payload.length >= PLACED_PAYLOAD_BYTES &&
+      delayMs === undefined && this.options.retentionArgs.every(limit => limit === '')
     for (let round = 0; ; round++) {
       const mark = held?.mark ?? 0
       try {
-        const reply = await (held?.runner ?? this.runner).run('append', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], args) as [string, string, number?]
+        const reply = (placing && round === 0 && held ? await this.placed(path, uid, messages[0]!, held) : undefined) ??
+          await (held?.runner ?? this.runner).run('append', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], args) as [string, string, number?]
         if (held) held.appended(path, mark, reply)
+        this.lastIds.set(path, reply[1])
         if (this.options.waitReplicas > 0) await this.awaitReplicas(keys.stream)
         return Number(reply[0])
       } catch (err) {
@@ -71,6 +80,13 @@ export class Appends {
         throw err
       }
     }
+  }
+
+  /** placedAppend, told what this mount holds of the topic; undefined: append through append.lua. */
+  private async placed (path: string, uid: string, message: Message, held: HeldStats): Promise<[string, string, number?] | undefined> {
+    const keys = this.keys.topic(path)
+    const { indexEvery, notifyChannel } = this.options
+    return await placedAppend(held.runner, keys, uid, message, this.lastIds.get(path) ?? held.lastId(path), { indexEvery, notifyChannel }, () => this.lookup.reconcile(keys))
   }
 
   /**

@@ -27,8 +27,16 @@ export class UnreconciledError extends Error {
   }
 }
 
+/** append-at.lua cannot account a payload at the id it was given: it goes through append.lua. */
+export class UnplacedError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'UnplacedError'
+  }
+}
+
 /** The codes dnpipes' scripts answer with (lua/*.lua: redis.error_reply('CODE why')). */
-const SCRIPT_CODES: ReadonlySet<string> = new Set([...TOPIC_ERROR_CODES, 'UNRECONCILED'])
+const SCRIPT_CODES: ReadonlySet<string> = new Set([...TOPIC_ERROR_CODES, 'UNRECONCILED', 'UNPLACED'])
 
 /**
  * A reply one of our scripts wrote, as it wrote it ("ESTALE the topic was removed…"): Redis
@@ -53,8 +61,8 @@ const REPLY_CODES: Readonly<Record<string, TopicErrorCode>> = {
 
 /**
  * Any failure of a Redis command or script, typed: the scripts' own replies ("ESTALE …",
- * "UNRECONCILED …") and the replies with a natural errno become TopicErrors or an
- * UnreconciledError; timeouts and lost connections keep the types src/redis/errors.ts gives them.
+ * "UNRECONCILED …", "UNPLACED …") and the replies with a natural errno become TopicErrors, an
+ * UnreconciledError or an UnplacedError; timeouts and lost connections keep the types src/redis/errors.ts gives them.
  */
 export function toTopicFailure (err: unknown): unknown {
   const typed = typedRedisError(err)
@@ -62,6 +70,7 @@ export function toTopicFailure (err: unknown): unknown {
   const script = scriptReply(typed)
   if (script) {
     if (script.code === 'UNRECONCILED') return new UnreconciledError(script.message)
+    if (script.code === 'UNPLACED') return new UnplacedError(script.message)
     if (isTopicErrorCode(script.code)) return new TopicError(script.code, script.message)
   }
   const mapped = REPLY_CODES[typed.code]

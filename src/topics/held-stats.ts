@@ -48,6 +48,11 @@ export class HeldStats {
     return this.tracked.cache.mark
   }
 
+  /** The last id held of the topic at `path`, if its stat is held. */
+  lastId (path: string): string | undefined {
+    return this.tracked.cache.get(path)?.lastId
+  }
+
   close (): void {
     this.tracked.close()
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { PAYLOAD_FIELD, VERBATIM_FIELD } from '../framing/entry'
@@ -10,6 +11,7 @@ const SCRIPT_KEYS = {
   create: 2,
   stat: 6,
   append: 5,
+  'append-at': 3,
   reconcile: 3,
   read: 4,
   follow: 5,
@@ -55,6 +57,7 @@ type Command = (...args: unknown[]) => Promise<unknown>
  */
 export class ScriptRunner {
   private readonly sources = new Map<ScriptName, string>()
+  private readonly shas = new Map<ScriptName, string>()
   /** Hears of the keys of every script that may change a topic's stat, as it is sent (see topic-cache.ts: forget). */
   onChange: ((keys: readonly string[]) => void) | undefined
 
@@ -62,6 +65,7 @@ export class ScriptRunner {
     for (const name of SCRIPT_NAMES) {
       const lua = scriptSource(name)
       this.sources.set(name, lua)
+      this.shas.set(name, createHash('sha1').update(lua).digest('hex'))
       redis.defineCommand(`dnpipes_${name}`, { numberOfKeys: SCRIPT_KEYS[name], lua })
     }
   }
@@ -75,6 +79,16 @@ export class ScriptRunner {
   async preload (): Promise<void> {
     const nodes = this.redis.isCluster ? (this.redis as Cluster).nodes('master') : [this.redis as Redis]
     await Promise.all(nodes.flatMap(node => [...this.sources.values()].map(lua => node.script('LOAD', lua))))
+  }
+
+  /** The SHA1 digest EVALSHA names script `name` by (in a MULTI, say: run() sends the script itself when Redis lacks it). */
+  sha (name: ScriptName): string {
+    return this.shas.get(name)!
+  }
+
+  /** Loads script `name` into the server this runner's connection talks to (not a Cluster's other masters). */
+  async load (name: ScriptName): Promise<void> {
+    await this.command(redis => (redis as Redis).script('LOAD', this.sources.get(name)!))
   }
 
   /** Runs a script; `replies: 'buffer'` keeps bulk replies binary (payloads are bytes). */

@@ -13,3 +13,14 @@ export function minId (ids: Iterable<string>): string | undefined {
   for (const id of ids) if (min === undefined || compareIds(id, min) < 0) min = id
   return min
 }
+
+/**
+ * The id right after `lastId` (undefined: none known), at the clock `nowMs` where that is later:
+ * the id XADD * would give, if the clocks agree.
+ */
+export function idAfter (lastId: string | undefined, nowMs: number): string {
+  const [lastMs = '0', lastSeq = '0'] = (lastId ?? '0-0').split('-')
+  const now = Math.floor(nowMs)
+  if (now > Number(lastMs)) return `${now}-0`
+  return `${lastMs}-${BigInt(lastSeq) + 1n}`
+}

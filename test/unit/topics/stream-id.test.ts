@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { compareIds, minId } from '../../../src/topics/stream-id'
+import { compareIds, minId, idAfter } from '../../../src/topics/stream-id'
 
 const seed = Number(process.env.FC_SEED ?? 20261123)
 const MAX = (1n << 64n) - 1n
@@ -40,4 +40,13 @@ t.test('minId is the smallest id, or undefined for none', async t => {
     const min = minId(ids)!
     return ids.includes(min) && ids.every(other => numeric(min, other) <= 0)
   }), { numRuns: 300, seed })
+})
+
+t.test('idAfter: the id XADD * would give after the last one, at a given clock', async t => {
+  t.equal(idAfter(undefined, 1700000000123), '1700000000123-0', 'nothing known: now')
+  t.equal(idAfter('1700000000100-7', 1700000000123), '1700000000123-0', 'a later clock starts a new millisecond')
+  t.equal(idAfter('1700000000123-7', 1700000000123), '1700000000123-8', 'the same millisecond: the next sequence')
+  t.equal(idAfter('1700000000500-0', 1700000000123), '1700000000500-1', 'a clock behind the last id: after it all the same')
+  t.equal(idAfter('5-18446744073709551614', 5), '5-18446744073709551615', 'sequences past 2^53 stay exact')
+  t.equal(idAfter('0-0', 12.7), '12-0', 'whole milliseconds')
 })
