@@ -118,9 +118,10 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
         !following)
     },
     write: (path, fd, buffer, length, position, cb) => {
-      // The FUSE layer hands over its own copy of what was written.
+      // The FUSE layer hands over its own copy of what was written. Unlike a page, it dies young
+      // or with the Redis reply: a full collection per 8 MiB of it cost a fifth of the time of
+      // 1 MiB writes and saved no more than 25 MB of peak RSS.
       const data = buffer.subarray(0, length)
-      options.garbage?.note(length)
       run('write', `${path} fd=${fd} ${length}@${position} ${fuseLog.enabled ? brief(data) : ''}`,
         () => fs.write(path, fd, data), (code, written) => {
           if (code === 0) options.metrics?.bytesWritten.inc(written ?? 0)
