@@ -2,6 +2,7 @@ import type { Operations } from '../src/fuse/operations'
 import type { Stat } from '../src/fuse/types'
 import { Errno } from '../src/mount/errno'
 import { mountFilesystem } from '../src/mount/lifecycle'
+import { HELD_KEEP_SECONDS } from '../src/mount/shown-attributes'
 
 /**
  * `node dist/scripts/null-fuse.js DIR [--allow-other]`: a filesystem kept in this process's memory, mounted
@@ -27,7 +28,9 @@ function attr (node: Node): Stat {
     blksize: 4096,
     mtime: node.mtime,
     atime: node.mtime,
-    ctime: node.mtime
+    ctime: node.mtime,
+    // As dnpipes lets the kernel keep the attributes it holds; nothing here changes them but the kernel's own requests.
+    keepSeconds: HELD_KEEP_SECONDS
   }
 }
 
@@ -54,6 +57,8 @@ const operations: Operations = {
     const names = [...nodes.keys()].filter(p => p !== '/' && parentOf(p) === path).map(p => p.slice(prefix.length))
     cb(0, ['.', '..', ...names])
   },
+  // Every name's attributes at hand, as dnpipes has those it holds: listings carry them (READDIRPLUS).
+  heldAttributes: path => { const node = nodes.get(path); return node && attr(node) },
   create: (path, _mode, cb) => cb(add(path, false), 1),
   mkdir: (path, _mode, cb) => cb(add(path, true)),
   open: (path, _flags, cb) => nodes.has(path) ? cb(0, 1) : cb(Errno.ENOENT),

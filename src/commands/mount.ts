@@ -117,6 +117,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     await release()
     throw new Error(`cannot mount ${mountpoint}: ${(err as Error).message}`)
   }
+  filesystem.keepHeldAttributes(fusePath => mounted.attributesChanged(fusePath))
   console.log(`dnpipes: mounted ${mounted.mountpoint} (${describeTarget(target)}, prefix "${options.prefix}", framing ${options.framing}${metricsNote})`)
 
   const reason = await new Promise<string>(resolve => {

@@ -25,6 +25,7 @@ export const Errno = {
   EPROTO: -71,
   EILSEQ: -84,
   ENOTSUP: -95,
+  ENOTCONN: -107,
   ETIMEDOUT: -110,
   ESTALE: -116
 } as const

@@ -18,9 +18,15 @@ export interface Operations {
   statfs?: (path: string, cb: (code: number, statfs?: Statfs) => void) => void
   /**
    * The names in a directory ("." and ".." are listed by the layer, and ignored here); with
-   * `stats` (one per name), READDIRPLUS answers from them.
+   * `stats` (one per name), READDIRPLUS hands the kernel each name's attributes.
    */
   readdir?: (path: string, cb: (code: number, names?: string[], stats?: Stat[]) => void) => void
+  /**
+   * The attributes of `path` when they are at hand without I/O (undefined: they are not):
+   * READDIRPLUS hands them to the kernel with the name, asked as each page of a listing goes
+   * out, before the `stats` readdir gave.
+   */
+  heldAttributes?: (path: string) => Stat | undefined
   open?: (path: string, flags: number, cb: (code: number, fd?: number) => void) => void
   create?: (path: string, mode: number, cb: (code: number, fd?: number) => void) => void
   /** Up to `length` bytes at `position`: the data (its length is the count read) or a negative errno. */

@@ -1,8 +1,10 @@
+import debug from 'debug'
 import { Errno } from './errno'
 import { childPath, NodeTable, ROOT_NODE } from './inodes'
 import type { Operations } from './operations'
+import { KeptAttributes } from './kept-attributes'
 import { InitFlag, OpenFlag, RELEASE_FLUSH, SetattrValid } from './protocol'
-import { attrOut, createOut, DirectoryEntry, direntsOut, entryOut, openOut, statfsOut, UNKNOWN_INO, writeOut, xattrSizeOut } from './reply'
+import { attrOut, createOut, DirectoryEntry, direntsOut, entryOut, invalInode, openOut, PlusEntry, statfsOut, UNKNOWN_INO, writeOut, xattrSizeOut } from './reply'
 import type { Request } from './request'
 import type { Reply, RequestHandler } from './session'
 import type { CacheTimes, Stat } from './types'
@@ -21,7 +23,11 @@ export interface PathLayerOptions {
   readdirPlus: boolean
 }
 
+const log = debug('dnpipes:fuse')
+
 const RENAME_FLAGS_UNSUPPORTED = Errno.ENOSYS
+/** When the kernel did not know a node yet, the pauses before telling it again (see invalidate). */
+const INVALIDATE_AGAIN_MS = [1, 10, 100]
 
 /** A directory's listing, taken at its first READDIR and paged from by the following ones. */
 interface Listing {
@@ -43,8 +49,25 @@ export class PathLayer implements RequestHandler {
   readonly nodes = new NodeTable()
   private readonly listings = new Map<number, Listing>()
   private nextDirHandle = 1
+  /** The nodes whose attributes were handed out to keep for a while (Stat.keepSeconds). */
+  private readonly kept = new KeptAttributes()
+  /** Writes a notification to the kernel (the session's notify: 0 or a negative errno); set once the session exists. */
+  notify: ((chunks: Buffer[]) => number) | undefined
 
   constructor (private readonly ops: Operations, private readonly options: PathLayerOptions) {}
+
+  /**
+   * The attributes of `path` (undefined: of every node) changed, or may have: the kernel drops
+   * what it keeps of them, so that its next stat asks. Only nodes whose attributes were handed
+   * out with a keeping time that has not run out need the word.
+   */
+  attributesChanged (path?: string): void {
+    const nodeid = path === undefined ? undefined : this.nodes.idOf(path)
+    if (path !== undefined && nodeid === undefined) return
+    const dropped = this.kept.changed(nodeid, Date.now())
+    for (const id of dropped) this.invalidate(id, 0)
+    if (dropped.length > 0 && log.enabled) log('attributes changed: %s, %d kept node(s) invalidated', path ?? 'every path', dropped.length)
+  }
 
   initFlags (): number {
     const flags = InitFlag.ASYNC_READ | InitFlag.ATOMIC_O_TRUNC | InitFlag.PARALLEL_DIROPS
@@ -54,7 +77,10 @@ export class PathLayer implements RequestHandler {
   handle (request: Request, reply: Reply): void {
     const args = request.args
     if (args.kind === 'forget') {
-      for (const { nodeid, nlookup } of args.forgets) this.nodes.forget(nodeid, nlookup)
+      for (const { nodeid, nlookup } of args.forgets) {
+        this.nodes.forget(nodeid, nlookup)
+        if (this.nodes.pathOf(nodeid) === undefined) this.kept.forgotten(nodeid)
+      }
       return
     }
     const path = this.nodes.pathOf(request.nodeid)
@@ -73,7 +99,7 @@ export class PathLayer implements RequestHandler {
       if (!getattr) return unsupported()
       getattr(target, (code, stat) => {
         if (code !== 0 || !stat) return reply.error(code || Errno.EIO)
-        const nodeid = this.nodes.remember(target)
+        const nodeid = this.remembered(target, stat)
         reply.ok(opened === undefined ? entryOut(nodeid, stat, cache) : createOut(nodeid, stat, cache, opened, this.openFlags()))
       })
     }
@@ -87,11 +113,11 @@ export class PathLayer implements RequestHandler {
         if (!lookup) return unsupported()
         return lookup(target, (code, stat) => {
           if (code !== 0 || !stat) return reply.error(code || Errno.EIO)
-          reply.ok(entryOut(this.nodes.remember(target), stat, cache))
+          reply.ok(entryOut(this.remembered(target, stat), stat, cache))
         })
       }
       case 'getattr': {
-        const answer = (code: number, stat?: Stat): void => code === 0 && stat ? reply.ok(attrOut(request.nodeid, stat, cache.attrSeconds)) : reply.error(code || Errno.EIO)
+        const answer = (code: number, stat?: Stat): void => code === 0 && stat ? reply.ok(this.attributes(request.nodeid, stat)) : reply.error(code || Errno.EIO)
         if (args.fh !== undefined && ops.fgetattr) return ops.fgetattr(path, args.fh, answer)
         if (!ops.getattr) return unsupported()
         return ops.getattr(path, answer)
@@ -237,6 +263,33 @@ export class PathLayer implements RequestHandler {
     }
   }
 
+  /**
+   * Tells the kernel to drop `nodeid`'s attributes. A node handed out a moment ago may not be
+   * the kernel's yet: the process that asked has not taken the reply in, so the kernel answers
+   * ENOENT, and would then make the node with the attributes it was handed and keep them (a
+   * node's first attributes are not checked against notifications, later ones are). So an
+   * ENOENT is followed by a few more tries, by when it has.
+   */
+  private invalidate (nodeid: number, attempt: number): void {
+    const result = this.notify?.(invalInode(nodeid, false))
+    const pause = INVALIDATE_AGAIN_MS[attempt]
+    if (result !== Errno.ENOENT || pause === undefined) return
+    setTimeout(() => this.invalidate(nodeid, attempt + 1), pause).unref()
+  }
+
+  /** Counts a kernel reference to `path`'s node, whose attributes go with it, and returns its id. */
+  private remembered (path: string, stat: Stat): number {
+    const nodeid = this.nodes.remember(path)
+    this.kept.kept(nodeid, stat.keepSeconds ?? this.options.cache.attrSeconds, Date.now())
+    return nodeid
+  }
+
+  /** GETATTR's and SETATTR's reply: `stat` of `nodeid`, noted if the kernel is to keep it. */
+  private attributes (nodeid: number, stat: Stat): Buffer {
+    this.kept.kept(nodeid, stat.keepSeconds ?? this.options.cache.attrSeconds, Date.now())
+    return attrOut(nodeid, stat, this.options.cache.attrSeconds)
+  }
+
   private openFlags (): number {
     return this.options.directIo ? OpenFlag.DIRECT_IO : 0
   }
@@ -266,15 +319,24 @@ export class PathLayer implements RequestHandler {
         return steps[index]!(code => code === 0 ? run(index + 1) : reply.error(code))
       }
       if (!ops.getattr) return reply.error(Errno.ENOSYS)
-      ops.getattr(path, (code, stat) => code === 0 && stat ? reply.ok(attrOut(nodeid, stat, this.options.cache.attrSeconds)) : reply.error(code || Errno.EIO))
+      ops.getattr(path, (code, stat) => code === 0 && stat ? reply.ok(this.attributes(nodeid, stat)) : reply.error(code || Errno.EIO))
     }
     run(0)
   }
 
   private readdir (path: string, nodeid: number, fh: number, offset: number, size: number, plus: boolean, reply: Reply): void {
     const cache = this.options.cache
-    const nodeFor = plus ? (entry: DirectoryEntry): number => this.nodes.remember(childPath(path, entry.name)) : undefined
-    const page = (listing: Listing): void => reply.ok(direntsOut(listing.entries, offset, size, cache, nodeFor))
+    // Attributes the filesystem holds are taken as each page goes out, not when the listing was
+    // taken: the kernel keeps them, and a change heard of between two pages must not be missed.
+    const plusEntry = plus
+      ? (entry: DirectoryEntry): PlusEntry | undefined => {
+          if (entry.name === '.' || entry.name === '..') return undefined
+          const target = childPath(path, entry.name)
+          const stat = this.ops.heldAttributes?.(target) ?? entry.stat
+          return stat ? { nodeid: this.remembered(target, stat), stat } : undefined
+        }
+      : undefined
+    const page = (listing: Listing): void => reply.ok(direntsOut(listing.entries, offset, size, cache, plusEntry))
     const known = this.listings.get(fh)
     if (offset > 0 && known) return page(known)
     if (!this.ops.readdir) return reply.error(Errno.ENOSYS)

@@ -54,7 +54,7 @@ function writeEntry (buffer: Buffer, at: number, nodeid: number, stat: Stat, cac
   buffer.writeBigUInt64LE(BigInt(nodeid), at)
   buffer.writeBigUInt64LE(0n, at + 8)
   writeValid(buffer, at + 16, at + 32, nodeid === 0 ? 0 : cache.entrySeconds)
-  writeValid(buffer, at + 24, at + 36, cache.attrSeconds)
+  writeValid(buffer, at + 24, at + 36, stat.keepSeconds ?? cache.attrSeconds)
   writeAttr(buffer, at + 40, nodeid, stat)
 }
 
@@ -66,7 +66,7 @@ export function entryOut (nodeid: number, stat: Stat, cache: CacheTimes): Buffer
 
 export function attrOut (nodeid: number, stat: Stat, attrSeconds: number): Buffer {
   const body = Buffer.alloc(Size.ATTR_OUT)
-  writeValid(body, 0, 8, attrSeconds)
+  writeValid(body, 0, 8, stat.keepSeconds ?? attrSeconds)
   writeAttr(body, 16, nodeid, stat)
   return body
 }
@@ -153,25 +153,32 @@ export interface DirectoryEntry {
 /** The inode number readdir shows for an entry whose number is not known (libfuse's too). */
 export const UNKNOWN_INO = 0xffffffff
 
+/** What READDIRPLUS hands the kernel of one entry: its node id (a reference the kernel counts) and attributes. */
+export interface PlusEntry {
+  nodeid: number
+  stat: Stat
+}
+
 /**
  * READDIR's or READDIRPLUS's reply: entries from index `offset` on, as many as fit in `size`
  * bytes; each entry's `off` is the index of the next, where a following call resumes. For
- * READDIRPLUS, `nodeFor` gives each entry with attributes its node id, and is called only for
- * the entries that fit (the kernel counts a reference for each); the others go with node id 0,
- * which tells the kernel to look them up itself.
+ * READDIRPLUS, `plusEntry` gives an entry's node id and attributes as it is paged, and is called
+ * only for the entries that fit; an entry it gives nothing for goes with node id 0, which tells
+ * the kernel to look it up itself.
  */
-export function direntsOut (entries: DirectoryEntry[], offset: number, size: number, cache: CacheTimes, nodeFor?: (entry: DirectoryEntry) => number): Buffer {
+export function direntsOut (entries: DirectoryEntry[], offset: number, size: number, cache: CacheTimes, plusEntry?: (entry: DirectoryEntry) => PlusEntry | undefined): Buffer {
   const chunks: Buffer[] = []
   let used = 0
   for (let i = offset; i < entries.length; i++) {
     const entry = entries[i]!
     const name = Buffer.from(entry.name)
-    const base = nodeFor ? Size.ENTRY_OUT + Size.DIRENT_BASE : Size.DIRENT_BASE
+    const base = plusEntry ? Size.ENTRY_OUT + Size.DIRENT_BASE : Size.DIRENT_BASE
     const length = align8(base + name.length)
     if (used + length > size) break
     const chunk = Buffer.alloc(length)
-    if (nodeFor && entry.stat) writeEntry(chunk, 0, nodeFor(entry), entry.stat, cache)
-    const at = nodeFor ? Size.ENTRY_OUT : 0
+    const plus = plusEntry?.(entry)
+    if (plus) writeEntry(chunk, 0, plus.nodeid, plus.stat, cache)
+    const at = plusEntry ? Size.ENTRY_OUT : 0
     chunk.writeBigUInt64LE(BigInt(entry.ino), at)
     chunk.writeBigUInt64LE(BigInt(i + 1), at + 8)
     chunk.writeUInt32LE(name.length, at + 16)

@@ -69,12 +69,15 @@ export class FuseSession {
     return this.inFlight.size
   }
 
-  /** Writes a notification (reply.ts's invalInode, invalEntry); false when the kernel refused it. */
-  notify (chunks: Buffer[]): boolean {
-    if (this.channel === undefined || !this.initialized) return false
+  /**
+   * Writes a notification (reply.ts's invalInode, invalEntry): 0, or the negative errno the
+   * kernel refused it with (ENOENT: it holds no such node); ENOTCONN before INIT or after the end.
+   */
+  notify (chunks: Buffer[]): number {
+    if (this.channel === undefined || !this.initialized) return Errno.ENOTCONN
     const written = this.native.write(this.channel, ...chunks)
-    if (written < 0) log('notification refused: errno %d', -written)
-    return written === 0
+    if (written < 0 && written !== Errno.ENOENT) log('notification refused: errno %d', -written)
+    return Math.min(written, 0)
   }
 
   private onEnd (errno: number): void {

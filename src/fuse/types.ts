@@ -17,6 +17,12 @@ export interface Stat {
   /** The inode number shown to stat(2); the node id when absent. */
   ino?: number
   rdev?: number
+  /**
+   * How long the kernel may keep these attributes, in seconds; the mount's `attrSeconds` when
+   * absent. A filesystem that gives more must tell the layer when they change (see
+   * PathLayer.attributesChanged).
+   */
+  keepSeconds?: number
 }
 
 export interface Statfs {

@@ -13,7 +13,7 @@ import { Handle, Handles } from './handles'
 import { OpenFile } from './open-file'
 import { changeablePath, changedSinceLookup, isHiddenName, pushTarget, requireWritable, resolve } from './path-rules'
 import { VIEW_DIRECTORIES } from './views'
-import { ShownAttributes, ShownOwner } from './shown-attributes'
+import { HELD_KEEP_SECONDS, ShownAttributes, ShownOwner } from './shown-attributes'
 import { delayedTarget, openView, readView } from './view-files'
 import { changeXattr, getXattr, isDnpipesXattr, listXattrs } from './xattrs'
 
@@ -62,13 +62,25 @@ export class DnpipesFilesystem {
   /**
    * stat(2), and the kernel's lookups. A lookup of a name the last readdir listed is answered
    * from that listing, and the getattr right after a lookup from what that lookup read (see
-   * shown-attributes.ts); the kernel keeps no attributes, so any other getattr asks Redis.
+   * shown-attributes.ts); the kernel keeps only what the engine holds (keepHeldAttributes), so
+   * any other getattr asks Redis.
    */
   async getattr (fusePath: string, lookup = false): Promise<Stat> {
     const at = resolve(fusePath)
     const stat = this.shown.known(this.engine, at, lookup) ?? await this.shown.fetch(this.engine, at, lookup)
     if (!stat) throw new TopicError('ENOENT', `no such file ${fusePath}`)
     return stat
+  }
+
+  /**
+   * Lets the kernel keep the attributes the engine holds (HELD_KEEP_SECONDS), telling
+   * `changed` of each FUSE path whose attributes change (undefined: of every path), for the
+   * kernel to drop them. Without it (or an engine that holds nothing) the kernel keeps none.
+   */
+  keepHeldAttributes (changed: (fusePath: string | undefined) => void): void {
+    if (!this.engine.watchHeld || !this.engine.holds) return
+    this.engine.watchHeld(path => changed(path === undefined ? undefined : '/' + path))
+    this.shown.keepSeconds = HELD_KEEP_SECONDS
   }
 
   /** Something on this mount is changing: attributes read before it no longer answer. Called as the operation starts. */
@@ -111,6 +123,19 @@ export class DnpipesFilesystem {
     const names = entries.map(entry => entry.name)
     if (path === '') names.unshift(...Object.keys(VIEW_DIRECTORIES))
     return ['.', '..', ...names]
+  }
+
+  /**
+   * The attributes the kernel may keep of `fusePath`, when the engine holds them (undefined:
+   * it does not, or the kernel keeps nothing): a listing hands them to the kernel with the name
+   * (READDIRPLUS), which then needs neither a lookup nor a getattr of it.
+   */
+  heldAttributes (fusePath: string): Stat | undefined {
+    try {
+      return this.shown.held(this.engine, resolve(fusePath))
+    } catch {
+      return undefined // a name no path may have: the kernel's lookup gets the refusal
+    }
   }
 
   async open (fusePath: string, flags: number): Promise<number> {

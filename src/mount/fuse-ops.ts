@@ -101,6 +101,7 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
     getattr: attributes('getattr'),
     fgetattr: (path, _fd, cb) => run('fgetattr', path, () => fs.getattr(path), (code, stat) => cb(code, stat)),
     readdir: (path, cb) => run('readdir', path, () => fs.readdir(path), (code, names) => cb(code, names)),
+    heldAttributes: path => fs.heldAttributes(path),
     open: (path, flags, cb) => run('open', `${path} flags=0x${flags.toString(16)}`, () => fs.open(path, flags), (code, fd) => cb(code, fd)),
     // The caller is read before the first await (see caller.ts): run() calls work() at once.
     create: (path, mode, cb) => run('create', `${path} mode=0${mode.toString(8)}`, () => fs.create(path, mode, currentCaller()), (code, fd) => cb(code, fd)),

@@ -40,6 +40,8 @@ export interface Mounted {
   /** Resolves when the mount disappears by other means (`dnpipes unmount`, `fusermount -u`). */
   readonly gone: Promise<void>
   unmount (): Promise<void>
+  /** The attributes of `fusePath` (undefined: of every path) changed: the kernel drops what it keeps of them. */
+  attributesChanged (fusePath?: string): void
 }
 
 function run (file: string, args: string[]): Promise<void> {
@@ -84,7 +86,7 @@ export async function mountFilesystem (mountpoint: string, ops: Operations, opti
   // path component of every syscall while protecting nothing (see access() for access(2)).
   if (options.allowOther) mountOptions.push('allow_other', 'default_permissions')
   if (options.readOnly) mountOptions.push('ro')
-  const fuse = await mountFuse(mnt, ops, { mountOptions, cache: CACHE, directIo: true, ownXattrs: options.ownXattrs ?? '', readdirPlus: false })
+  const fuse = await mountFuse(mnt, ops, { mountOptions, cache: CACHE, directIo: true, ownXattrs: options.ownXattrs ?? '', readdirPlus: true })
   mountLog('mounted %s with %s', mnt, mountOptions.join(','))
 
   let unmounting = false
@@ -107,6 +109,9 @@ export async function mountFilesystem (mountpoint: string, ops: Operations, opti
       unmounting = true
       clearInterval(watcher)
       await fuse.unmount().catch(err => mountLog('unmount: %s', (err as Error).message))
+    },
+    attributesChanged (fusePath?: string) {
+      fuse.layer.attributesChanged(fusePath)
     }
   }
 }

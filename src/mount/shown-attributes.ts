@@ -14,6 +14,13 @@ export interface ShownOwner {
 
 const keyOf = (at: ViewPath): string => `${at.view}:${at.path}`
 
+/**
+ * How long the kernel may keep the attributes of a topic or directory that the engine holds:
+ * their every change is announced, and the kernel is told to drop them then. The bound is for
+ * what no announcement covers, as a name's own second in the kernel.
+ */
+export const HELD_KEEP_SECONDS = 1
+
 /** What a lookup answered from a listing says of a topic: the kernel asks for the real one before use. */
 const LISTED_TOPIC: TopicStat = { kind: 'topic', uid: '', size: 0, entries: 0, mtimeMs: 0, ctimeMs: 0, gen: '', lastId: '', retention: {}, scheduled: 0 }
 
@@ -32,6 +39,8 @@ export class ShownAttributes {
   readonly listed = new ListedNames()
   /** What the lookups that asked the engine read, for the getattr after each (see just-looked-up.ts). */
   private readonly lookedUp: JustLookedUp
+  /** How long the kernel may keep what the engine holds (0 until someone tells it of changes). */
+  keepSeconds = 0
 
   constructor (shownAs: Partial<ShownOwner> | undefined, readOnly: boolean, lookupFreshMs?: number) {
     this.lookedUp = new JustLookedUp(undefined, lookupFreshMs)
@@ -50,7 +59,7 @@ export class ShownAttributes {
     const listed = lookup && at.view === 'plain' ? this.listed.take(at.path, Date.now()) : undefined
     if (listed) return buildAttr(listed === 'topic' ? LISTED_TOPIC : { kind: 'directory' }, this.owner, this.mountedAtMs)
     const held = engine.heldDirectory?.(at.path)
-    if (held) return this.of(held, at.view)
+    if (held) return this.kept(this.of(held, at.view), at)
     return lookup ? undefined : this.lookedUp.take(keyOf(at))
   }
 
@@ -61,7 +70,19 @@ export class ShownAttributes {
     if (!stat) return undefined
     const shown = this.of(stat, at.view)
     if (lookup) this.lookedUp.remember(keyOf(at), shown, epoch)
-    return shown
+    return engine.holds?.(at.path, stat) === true ? this.kept(shown, at) : shown
+  }
+
+  /** What the kernel may keep of `at` as the engine holds it (undefined: nothing held, or nothing kept). */
+  held (engine: TopicEngine, at: ViewPath): Stat | undefined {
+    if (this.keepSeconds <= 0 || at.view !== 'plain') return undefined
+    const stat = engine.heldStat?.(at.path)
+    return stat ? this.kept(this.of(stat, at.view), at) : undefined
+  }
+
+  /** `shown` with the time the kernel may keep it, when the engine holds it and `at` is no view's. */
+  private kept (shown: Stat, at: ViewPath): Stat {
+    return this.keepSeconds > 0 && at.view === 'plain' ? { ...shown, keepSeconds: this.keepSeconds } : shown
   }
 
   /** Something on this mount is changing: what lookups read before it answers no getattr after. */

@@ -22,6 +22,8 @@ export class DirectoryCache {
   private subscribed = false
   /** Moves on with every change heard of, and whenever the subscription goes up or down. */
   private epochs = 0
+  /** Hears of each path whose held attributes are dropped; undefined: of all of them at once. */
+  onDropped: ((path: string | undefined) => void) | undefined
 
   constructor (options: Partial<DirectoryCacheOptions> = {}) {
     this.options = { maxEntries: 10_000, ...options }
@@ -44,14 +46,17 @@ export class DirectoryCache {
     this.entries.set(path, stat)
     if (this.entries.size > this.options.maxEntries) {
       const oldest = this.entries.keys().next().value
-      if (oldest !== undefined) this.entries.delete(oldest)
+      if (oldest !== undefined) {
+        this.entries.delete(oldest)
+        this.onDropped?.(oldest)
+      }
     }
   }
 
   /** A change of `path` was published (by any host), or made here. */
   changed (path: string): void {
     this.epochs++
-    this.entries.delete(path)
+    if (this.entries.delete(path)) this.onDropped?.(path)
   }
 
   /** The subscription is confirmed: from now on every change is heard of. */
@@ -64,6 +69,7 @@ export class DirectoryCache {
   down (): void {
     this.epochs++
     this.subscribed = false
+    if (this.entries.size > 0) this.onDropped?.(undefined)
     this.entries.clear()
   }
 }

@@ -15,6 +15,15 @@ export interface TopicEngine {
    * without I/O; undefined when it holds nothing of `path`. Engines that hold nothing omit it.
    */
   heldDirectory? (path: string): DirectoryStat | undefined
+  /**
+   * Whether `stat`, as stat() answered it for `path`, is what the engine holds of `path` now:
+   * then the listener of watchHeld() hears of its every change. Engines that hold nothing omit it.
+   */
+  holds? (path: string, stat: PathStat): boolean
+  /** What the engine holds of `path` (a topic's stat or a directory's), without I/O; undefined when nothing. */
+  heldStat? (path: string): PathStat | undefined
+  /** Tells `listener` of each path whose held stat is dropped (undefined: of every path at once). */
+  watchHeld? (listener: (path: string | undefined) => void): void
   /** The topic at `path`, or undefined (also for a directory). */
   statTopic (path: string): Promise<TopicStat | undefined>
   /** The identity of the topic at `path`, or undefined: all an open for writing needs. */

@@ -6,7 +6,7 @@ import { joinPath, splitPath } from './paths'
 import type { ScriptRunner } from './script-runner'
 import { StatAhead } from './stat-ahead'
 import type { TrackedStats } from './tracked-stats'
-import type { DirectoryEntry } from './types'
+import type { DirectoryEntry, TopicStat } from './types'
 
 /** Stats read ahead per pipeline: each costs Redis about a script call, so a pipeline holds it a few ms. */
 const READ_AHEAD_BATCH = 256
@@ -48,9 +48,19 @@ export class HeldStats {
     return this.tracked.cache.mark
   }
 
+  /** The stat held of the topic at `path`. */
+  held (path: string): TopicStat | undefined {
+    return this.tracked.cache.get(path)
+  }
+
   /** The last id held of the topic at `path`, if its stat is held. */
   lastId (path: string): string | undefined {
-    return this.tracked.cache.get(path)?.lastId
+    return this.held(path)?.lastId
+  }
+
+  /** Tells `listener` of each path whose held stat is dropped (undefined: all of them). */
+  watch (listener: (path: string | undefined) => void): void {
+    this.tracked.cache.onDropped = listener
   }
 
   close (): void {

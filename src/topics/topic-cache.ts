@@ -34,6 +34,8 @@ export class TopicCache {
   /** Replies to reads sent before this are never held: everything changed, or tracking went up or down. */
   private barrier = 0
   private tracking = false
+  /** Hears of each path whose held stat is dropped; undefined: of all of them at once. */
+  onDropped: ((path: string | undefined) => void) | undefined
 
   constructor (options: Partial<TopicCacheOptions> = {}) {
     this.options = { maxEntries: 100_000, remembered: 4096, ...options }
@@ -121,6 +123,7 @@ export class TopicCache {
   }
 
   private clear (): void {
+    if (this.entries.size > 0) this.onDropped?.(undefined)
     this.entries.clear()
     this.paths.clear()
     this.sequence++
@@ -134,5 +137,6 @@ export class TopicCache {
     for (const key of held.keys) {
       if (this.paths.get(key) === path) this.paths.delete(key)
     }
+    this.onDropped?.(path)
   }
 }

@@ -154,6 +154,19 @@ export class TopicStore implements TopicEngine {
 
   stat (path: string): Promise<PathStat | undefined> { return this.lookup.stat(path) }
   heldDirectory (path: string): DirectoryStat | undefined { return this.directories?.cache.get(path) }
+  holds (path: string, stat: PathStat): boolean {
+    return stat === this.heldStat(path)
+  }
+
+  heldStat (path: string): PathStat | undefined {
+    return this.directories?.cache.get(path) ?? this.held?.held(path)
+  }
+
+  watchHeld (listener: (path: string | undefined) => void): void {
+    if (this.directories) this.directories.cache.onDropped = listener
+    this.held?.watch(listener)
+  }
+
   statTopic (path: string): Promise<TopicStat | undefined> { return this.lookup.statTopic(path) }
   topicUid (path: string): Promise<string | undefined> { return this.lookup.topicUid(path) }
   requireDirectory (path: string): Promise<void> { return this.lookup.requireDirectory(path) }

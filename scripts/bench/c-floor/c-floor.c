@@ -1,8 +1,9 @@
 /*
  * The benchmark's physical floor for request-bound work: a filesystem in C on libfuse 3
  * (high-level API, multi-threaded loop) that keeps names and sizes in memory and answers at
- * once, mounted with the kernel caching dnpipes uses (names 1 s, no attributes, no negative
- * entries, direct I/O). What dnpipes costs over it is what its own layers cost.
+ * once, mounted with the kernel caching dnpipes uses (names 1 s, attributes 1 s as dnpipes keeps
+ * those it holds, listings with attributes, no negative entries, direct I/O). What dnpipes costs
+ * over it is what its own layers cost.
  *
  * Usage: c-floor MOUNTPOINT [-o OPTIONS]; prints "mounted" when it serves, unmounts on SIGTERM.
  * Built by the benchmark (scripts/bench/c-floor.ts) with libfuse3-dev.
@@ -86,7 +87,9 @@ static int floor_getattr(const char *path, struct stat *st, struct fuse_file_inf
 static int floor_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *fi, enum fuse_readdir_flags flags) {
   (void)offset;
   (void)fi;
-  (void)flags;
+  /* With READDIRPLUS, each name with its attributes, as dnpipes lists the names it holds. */
+  int plus = (flags & FUSE_READDIR_PLUS) != 0;
+  struct stat st;
   size_t prefix = strlen(path);
   filler(buf, ".", NULL, 0, 0);
   filler(buf, "..", NULL, 0, 0);
@@ -96,7 +99,8 @@ static int floor_readdir(const char *path, void *buf, fuse_fill_dir_t filler, of
     if (!entry || strcmp(entry, "/") == 0 || strncmp(entry, path, prefix) != 0) continue;
     const char *name = entry + prefix + (prefix > 1 ? 1 : 0);
     if ((prefix > 1 && entry[prefix] != '/') || strchr(name, '/')) continue;
-    filler(buf, name, NULL, 0, 0);
+    if (plus) fill(&table[i], &st);
+    filler(buf, name, plus ? &st : NULL, 0, plus ? FUSE_FILL_DIR_PLUS : 0);
   }
   pthread_mutex_unlock(&lock);
   return 0;
@@ -187,7 +191,7 @@ static int floor_getxattr(const char *path, const char *name, char *value, size_
 static void *floor_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
   (void)conn;
   cfg->entry_timeout = 1;
-  cfg->attr_timeout = 0;
+  cfg->attr_timeout = 1;
   cfg->negative_timeout = 0;
   cfg->direct_io = 1;
   return NULL;

@@ -54,7 +54,11 @@ t.test('directory pages: as many entries as fit, each pointing at the next, resu
   t.equal(direntsOut(entries, 5, 4096, cache).length, 0, 'past the end: an empty page')
 
   const given: string[] = []
-  const plus = direntsOut(entries, 0, 2 * 160 + 160, cache, entry => { given.push(entry.name); return given.length + 100 })
+  const plus = direntsOut(entries, 0, 2 * 160 + 160, cache, entry => {
+    if (!entry.stat) return undefined
+    given.push(entry.name)
+    return { nodeid: given.length + 100, stat: entry.stat }
+  })
   t.same(given, ['a'], 'only entries that fit and have attributes get a node id')
   t.equal(plus.length, 3 * 160)
   t.equal(plus.readBigUInt64LE(0), 0n, '"." goes with node id 0')

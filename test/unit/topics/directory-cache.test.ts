@@ -44,3 +44,22 @@ t.test('at most maxEntries are held, the oldest stored going first', async t => 
   t.equal(cache.get('a'), undefined)
   t.ok(cache.get('b') && cache.get('c'))
 })
+
+t.test('every held directory dropped is told: one path, or all of them at once', async t => {
+  const cache = new DirectoryCache({ maxEntries: 2 })
+  const dropped: Array<string | undefined> = []
+  cache.onDropped = path => dropped.push(path)
+  cache.up()
+  cache.put('a', dir(0o755), cache.epoch)
+  cache.put('b', dir(0o755), cache.epoch)
+  cache.changed('a')
+  cache.changed('x')
+  t.same(dropped, ['a'], 'a change of a held directory; none of one not held')
+  cache.put('c', dir(0o755), cache.epoch)
+  cache.put('d', dir(0o755), cache.epoch)
+  t.same(dropped, ['a', 'b'], 'the oldest, dropped to make room')
+  cache.down()
+  t.same(dropped, ['a', 'b', undefined], 'the subscription broke: everything')
+  cache.down()
+  t.same(dropped, ['a', 'b', undefined], 'nothing held: nothing to tell')
+})

@@ -133,3 +133,31 @@ t.test('model: whatever the order, a held stat is never older than the latest ch
     return true
   }))
 })
+
+t.test('every held stat dropped is told: one path, or all of them at once', async t => {
+  const cache = new TopicCache({ maxEntries: 2 })
+  const dropped: Array<string | undefined> = []
+  cache.onDropped = path => dropped.push(path)
+  cache.start()
+  t.same(dropped, [], 'nothing held, nothing told')
+  cache.put('a', topic(1), keysOf('a'), cache.mark)
+  cache.put('b', topic(1), keysOf('b'), cache.mark)
+  cache.invalidated(['s:a'])
+  t.same(dropped, ['a'], 'announced')
+  cache.invalidated(['s:a'])
+  t.same(dropped, ['a'], 'not held any more: not told again')
+  cache.put('c', topic(1), keysOf('c'), cache.mark)
+  cache.put('d', topic(1), keysOf('d'), cache.mark)
+  t.same(dropped, ['a', 'b'], 'the oldest, dropped to make room')
+  cache.forget(keysOf('c'))
+  t.same(dropped, ['a', 'b', 'c'], 'this mount is changing it')
+  const mark = cache.mark
+  cache.put('e', topic(1), keysOf('e'), mark)
+  cache.appended('e', keysOf('e'), mark, { size: 3, entries: 2, lastId: '1-1', mtimeMs: 1 })
+  t.same(dropped, ['a', 'b', 'c'], 'brought up to date by its own append: not dropped')
+  cache.stop()
+  t.same(dropped, ['a', 'b', 'c', undefined], 'tracking stopped: everything')
+  cache.start()
+  cache.invalidated(null)
+  t.same(dropped, ['a', 'b', 'c', undefined], 'nothing held: nothing to tell')
+})
