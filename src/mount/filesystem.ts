@@ -132,7 +132,7 @@ export class DnpipesFilesystem {
    */
   heldAttributes (fusePath: string): Stat | undefined {
     try {
-      return this.shown.held(this.engine, resolve(fusePath))
+      return this.shown.listedWith(this.engine, resolve(fusePath))
     } catch {
       return undefined // a name no path may have: the kernel's lookup gets the refusal
     }

@@ -20,9 +20,9 @@ interface Listing {
 /**
  * The names a readdir just fetched, so that the kernel's lookup of each (ls -l, find and du look
  * up every name they list) is answered without a Redis round trip. A lookup only needs to know
- * that a name is there and whether it is a topic or a directory: the mount keeps attributes for
- * no time (attr_timeout=0), so the kernel asks for them again, from Redis, before anything uses
- * them. Each name answers one lookup, and only within maxAgeMs of its listing: the kernel's
+ * that a name is there and whether it is a topic or a directory: what it answers the kernel
+ * keeps for no time, so the kernel asks for the attributes again, from Redis, before anything
+ * uses them. Each name answers one lookup, and only within maxAgeMs of its listing: the kernel's
  * next lookup of it (after ESTALE for a name another host removed, say) asks Redis. Pure: the
  * clock is passed in.
  */

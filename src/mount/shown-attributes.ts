@@ -73,11 +73,17 @@ export class ShownAttributes {
     return engine.holds?.(at.path, stat) === true ? this.kept(shown, at) : shown
   }
 
-  /** What the kernel may keep of `at` as the engine holds it (undefined: nothing held, or nothing kept). */
-  held (engine: TopicEngine, at: ViewPath): Stat | undefined {
+  /**
+   * What a listing hands the kernel of `at`, as the engine holds it (undefined: nothing held, or
+   * nothing kept). The kernel then has the name without a lookup, so the listing answers none
+   * of it: its next lookup (after an ESTALE, say) asks the engine.
+   */
+  listedWith (engine: TopicEngine, at: ViewPath): Stat | undefined {
     if (this.keepSeconds <= 0 || at.view !== 'plain') return undefined
     const stat = engine.heldStat?.(at.path)
-    return stat ? this.kept(this.of(stat, at.view), at) : undefined
+    if (!stat) return undefined
+    this.listed.forget(at.path)
+    return this.kept(this.of(stat, at.view), at)
   }
 
   /** `shown` with the time the kernel may keep it, when the engine holds it and `at` is no view's. */
