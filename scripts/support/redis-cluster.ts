@@ -94,9 +94,16 @@ export async function startCluster (masters = 3, replicas = 0): Promise<RedisClu
     },
     async failOver (key: string) {
       const owner = await cluster.ownerOf(key)
-      const nodes = (await run('redis-cli', ['-p', String(owner), 'cluster', 'nodes'])).stdout.toString().split('\n')
-      const ownerId = nodes.find(line => line.includes(`:${owner}@`))!.split(' ')[0]!
-      const replica = Number(/:(\d+)@/.exec(nodes.find(line => line.includes(` ${ownerId} `) && / slave /.test(line))!)![1])
+      // The owner's view of the cluster lists its replica once gossip has told it, which may
+      // come after the cluster says it is whole.
+      let replica = 0
+      await waitFor(async () => {
+        const nodes = (await run('redis-cli', ['-p', String(owner), 'cluster', 'nodes'])).stdout.toString().split('\n')
+        const ownerId = nodes.find(line => line.includes(`:${owner}@`))?.split(' ')[0]
+        const line = nodes.find(line => ownerId !== undefined && line.includes(` ${ownerId} `) && / slave /.test(line))
+        replica = Number(/:(\d+)@/.exec(line ?? '')?.[1] ?? 0)
+        return replica > 0
+      }, 10_000, `a replica of ${owner} in its view of the cluster`)
       await cluster.kill(owner)
       // cluster-node-timeout 2000: the promotion comes after about 3 s, later on a loaded machine.
       await waitFor(async () => await roleOf(replica) === 'master', 20_000, 'the replica to be promoted')
