@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fuse.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,24 @@
 #define REQUESTS_PER_TURN 64
 /* Chunks one reply may be written from (a header and its payload, or a few more). */
 #define MAX_CHUNKS 4
+/*
+ * How long the loop goes on polling without sleeping after a reply. A process that made a
+ * request mostly makes its next one within microseconds (a stat after a stat, the write after
+ * an open), and a thread that slept takes far longer to wake when the other CPU is idle: on a
+ * virtual machine whose idle CPUs halt, 10 000 stats of a file served from memory took 0.75 s
+ * with the server and the caller pinned to different CPUs and 0.12 s on the same one.
+ */
+#define POLL_AFTER_REPLY_NS 50000
+/* libuv handles a channel has, each closed before the channel is freed. */
+#define HANDLES 2
 
 struct channel {
   napi_env env;
   uv_poll_t poll;
+  /* Active while the loop is to poll without sleeping, until polling_until (uv_hrtime). */
+  uv_idle_t polling;
+  uint64_t polling_until;
+  int handles_open;
   int fd;
   int closing;
   uint8_t *buffer;
@@ -45,14 +60,36 @@ static void release(struct channel *channel) {
 }
 
 static void on_closed(uv_handle_t *handle) {
-  release(handle->data);
+  struct channel *channel = handle->data;
+  if (--channel->handles_open == 0) release(channel);
 }
 
 static void stop(struct channel *channel) {
   if (channel->closing) return;
   channel->closing = 1;
   uv_poll_stop(&channel->poll);
+  uv_idle_stop(&channel->polling);
   uv_close((uv_handle_t *)&channel->poll, on_closed);
+  uv_close((uv_handle_t *)&channel->polling, on_closed);
+}
+
+/*
+ * Each turn of the loop while polling: an active idle handle makes libuv poll with a timeout of
+ * 0, and yielding lets a caller that shares this CPU run first.
+ */
+static void on_polling(uv_idle_t *idle) {
+  struct channel *channel = idle->data;
+  if (uv_hrtime() >= channel->polling_until) {
+    uv_idle_stop(idle);
+    return;
+  }
+  sched_yield();
+}
+
+/* A reply went out: the loop keeps polling for the next request for a while (see POLL_AFTER_REPLY_NS). */
+static void keep_polling(struct channel *channel) {
+  channel->polling_until = uv_hrtime() + POLL_AFTER_REPLY_NS;
+  if (!uv_is_active((uv_handle_t *)&channel->polling)) uv_idle_start(&channel->polling, on_polling);
 }
 
 /* Calls a JavaScript callback with one number; an exception it throws becomes uncaught. */
@@ -158,7 +195,10 @@ napi_value dnpipes_channel_open(napi_env env, napi_callback_info info) {
   if (failed != 0) {
     release(channel);
   } else {
+    uv_idle_init(loop, &channel->polling);
     channel->poll.data = channel;
+    channel->polling.data = channel;
+    channel->handles_open = HANDLES;
     failed = uv_poll_start(&channel->poll, UV_READABLE, on_readable);
     /* An initialised handle is freed only once libuv has closed it. */
     if (failed != 0) stop(channel);
@@ -205,7 +245,9 @@ napi_value dnpipes_channel_write(napi_env env, napi_callback_info info) {
   do {
     written = writev(channel->fd, chunks, (int)(argc - 1));
   } while (written < 0 && errno == EINTR);
-  return dnpipes_int(env, written < 0 ? -errno : 0);
+  if (written < 0) return dnpipes_int(env, -errno);
+  keep_polling(channel);
+  return dnpipes_int(env, 0);
 }
 
 /* close(channel): stops polling; the descriptor stays open (the session owns it). */
