@@ -1,5 +1,5 @@
 import { Bench } from './context'
-import { alternate, timed } from './stats'
+import { alternate, timed, timedUncached } from './stats'
 import { dropHeldStats, must } from './steps'
 
 /**
@@ -12,7 +12,7 @@ export async function requests ({ sizes, server, a, floor, cFloor, table }: Benc
   const { directoryTopics, pushes, runs } = sizes
   const dirs = [a.dir, cFloor.dir, floor.dir]
   for (const dir of dirs) await must(`mkdir -p ${dir}/s3 && cd ${dir}/s3 && seq 1 ${directoryTopics} | xargs touch`)
-  const statAll = (dir: string) => async () => await timed(() => must(`cd ${dir}/s3 && seq 1 ${directoryTopics} | xargs stat -c %s > /dev/null`))
+  const statAll = (dir: string) => async () => await timedUncached(() => must(`cd ${dir}/s3 && seq 1 ${directoryTopics} | xargs stat -c %s > /dev/null`))
   const cold = async (): Promise<number> => { await dropHeldStats(server); return await statAll(a.dir)() }
   const [coldStat, coldC] = await alternate(runs, [cold, statAll(cFloor.dir)]) as [number, number]
   table.record({
