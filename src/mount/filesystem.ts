@@ -89,9 +89,10 @@ export class DnpipesFilesystem {
   }
 
   /**
-   * The getattr answer when it needs no I/O: a lookup of a name just listed, or a directory the
-   * engine holds. The kernel asks for directories on every path it resolves with --allow-other,
-   * so these are answered at once, without a promise. Throws what resolve() refuses.
+   * The getattr answer when it needs no I/O: a topic or directory the engine holds, or a lookup
+   * of a name just listed. The kernel asks for directories on every path it resolves with
+   * --allow-other, and a scan for every name, so these are answered at once, without a promise.
+   * Throws what resolve() refuses.
    */
   knownAttr (fusePath: string, lookup = false): Stat | undefined {
     return this.shown.known(this.engine, resolve(fusePath), lookup)

@@ -27,8 +27,8 @@ const LISTED_TOPIC: TopicStat = { kind: 'topic', uid: '', size: 0, entries: 0, m
 /**
  * What getattr answers for an entry, given its stat: the mount's owner for entries without
  * stored ownership, no write bits in the views or on a read-only mount, and the answers that
- * need no I/O (a lookup of a name the last readdir listed, a directory the engine holds, the
- * getattr right after a lookup that read the engine).
+ * need no I/O (a topic or directory the engine holds, a lookup of a name the last readdir
+ * listed, the getattr right after a lookup that read the engine).
  */
 export class ShownAttributes {
   /** For entries without stored ownership, and for what the daemon makes on its own. */
@@ -56,10 +56,14 @@ export class ShownAttributes {
 
   /** The answer for `at` when it needs no I/O; undefined when the engine must be asked. */
   known (engine: TopicEngine, at: ViewPath, lookup: boolean): Stat | undefined {
+    const held = engine.heldStat?.(at.path) ?? engine.heldDirectory?.(at.path)
+    if (held) {
+      // The kernel gets the real attributes: a listing answers no later lookup of the name.
+      if (lookup && at.view === 'plain') this.listed.forget(at.path)
+      return this.kept(this.of(held, at.view), at)
+    }
     const listed = lookup && at.view === 'plain' ? this.listed.take(at.path, Date.now()) : undefined
     if (listed) return buildAttr(listed === 'topic' ? LISTED_TOPIC : { kind: 'directory' }, this.owner, this.mountedAtMs)
-    const held = engine.heldDirectory?.(at.path)
-    if (held) return this.kept(this.of(held, at.view), at)
     return lookup ? undefined : this.lookedUp.take(keyOf(at))
   }
 
