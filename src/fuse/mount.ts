@@ -35,7 +35,7 @@ export async function mountFuse (mountpoint: string, ops: Operations, options: F
   })
   const layer = new PathLayer(ops, options)
   const session = new FuseSession(native, fd, layer)
-  layer.notify = chunks => session.notify(chunks)
+  layer.notices.notify = chunks => session.notify(chunks)
   session.start()
   let unmounting: Promise<void> | undefined
   return {

@@ -1,10 +1,10 @@
-import debug from 'debug'
+import { AttributeNotices } from './attribute-notices'
 import { Errno } from './errno'
-import { childPath, NodeTable, ROOT_NODE } from './inodes'
+import { childPath, NodeTable } from './inodes'
+import { Listings } from './listings'
 import type { Operations } from './operations'
-import { KeptAttributes } from './kept-attributes'
 import { InitFlag, OpenFlag, RELEASE_FLUSH, SetattrValid } from './protocol'
-import { attrOut, createOut, DirectoryEntry, direntsOut, entryOut, invalInode, openOut, PlusEntry, statfsOut, UNKNOWN_INO, writeOut, xattrSizeOut } from './reply'
+import { attrOut, createOut, entryOut, openOut, statfsOut, writeOut, xattrSizeOut } from './reply'
 import type { Request } from './request'
 import type { Reply, RequestHandler } from './session'
 import type { CacheTimes, Stat } from './types'
@@ -23,18 +23,7 @@ export interface PathLayerOptions {
   readdirPlus: boolean
 }
 
-const log = debug('dnpipes:fuse')
-
 const RENAME_FLAGS_UNSUPPORTED = Errno.ENOSYS
-/** When the kernel did not know a node yet, the pauses before telling it again (see invalidate). */
-const INVALIDATE_AGAIN_MS = [1, 10, 100]
-
-/** A directory's listing, taken at its first READDIR and paged from by the following ones. */
-interface Listing {
-  entries: DirectoryEntry[]
-}
-
-const S_IFDIR = 0o040000
 const EMPTY = Buffer.alloc(0)
 /** chown's "leave it as it is" for an owner or group: (uid_t)-1, as libfuse passes it. */
 export const UNCHANGED_ID = 0xffffffff
@@ -47,14 +36,13 @@ export const UNCHANGED_ID = 0xffffffff
  */
 export class PathLayer implements RequestHandler {
   readonly nodes = new NodeTable()
-  private readonly listings = new Map<number, Listing>()
-  private nextDirHandle = 1
-  /** The nodes whose attributes were handed out to keep for a while (Stat.keepSeconds). */
-  private readonly kept = new KeptAttributes()
-  /** Writes a notification to the kernel (the session's notify: 0 or a negative errno); set once the session exists. */
-  notify: ((chunks: Buffer[]) => number) | undefined
+  /** What the kernel keeps of nodes' attributes, and the notifications that drop them (its notify is set by mount.ts). */
+  readonly notices = new AttributeNotices()
+  private readonly listings: Listings
 
-  constructor (private readonly ops: Operations, private readonly options: PathLayerOptions) {}
+  constructor (private readonly ops: Operations, private readonly options: PathLayerOptions) {
+    this.listings = new Listings({ ops, nodes: this.nodes, cache: options.cache, remembered: (path, stat) => this.remembered(path, stat) })
+  }
 
   /**
    * The attributes of `path` (undefined: of every node) changed, or may have: the kernel drops
@@ -64,9 +52,7 @@ export class PathLayer implements RequestHandler {
   attributesChanged (path?: string): void {
     const nodeid = path === undefined ? undefined : this.nodes.idOf(path)
     if (path !== undefined && nodeid === undefined) return
-    const dropped = this.kept.changed(nodeid, Date.now())
-    for (const id of dropped) this.invalidate(id, 0)
-    if (dropped.length > 0 && log.enabled) log('attributes changed: %s, %d kept node(s) invalidated', path ?? 'every path', dropped.length)
+    this.notices.changed(nodeid, path ?? 'every path')
   }
 
   initFlags (): number {
@@ -79,7 +65,7 @@ export class PathLayer implements RequestHandler {
     if (args.kind === 'forget') {
       for (const { nodeid, nlookup } of args.forgets) {
         this.nodes.forget(nodeid, nlookup)
-        if (this.nodes.pathOf(nodeid) === undefined) this.kept.forgotten(nodeid)
+        if (this.nodes.pathOf(nodeid) === undefined) this.notices.forgotten(nodeid)
       }
       return
     }
@@ -215,15 +201,13 @@ export class PathLayer implements RequestHandler {
         if ((args.releaseFlags & RELEASE_FLUSH) !== 0 && ops.flush) return ops.flush(path, args.fh, () => release(path, args.fh, done))
         return release(path, args.fh, done)
       }
-      case 'opendir': {
-        const fh = this.nextDirHandle++
-        return reply.ok(openOut(fh, 0))
-      }
+      case 'opendir':
+        return reply.ok(openOut(this.listings.open(), 0))
       case 'readdir':
       case 'readdirplus':
-        return this.readdir(path, request.nodeid, args.fh, args.offset, args.size, args.kind === 'readdirplus', reply)
+        return this.listings.page(path, request.nodeid, args.fh, args.offset, args.size, args.kind === 'readdirplus', reply)
       case 'releasedir':
-        this.listings.delete(args.fh)
+        this.listings.release(args.fh)
         return reply.ok()
       case 'setxattr': {
         if (args.name === undefined) return reply.error(Errno.EILSEQ)
@@ -263,30 +247,16 @@ export class PathLayer implements RequestHandler {
     }
   }
 
-  /**
-   * Tells the kernel to drop `nodeid`'s attributes. A node handed out a moment ago may not be
-   * the kernel's yet: the process that asked has not taken the reply in, so the kernel answers
-   * ENOENT, and would then make the node with the attributes it was handed and keep them (a
-   * node's first attributes are not checked against notifications, later ones are). So an
-   * ENOENT is followed by a few more tries, by when it has.
-   */
-  private invalidate (nodeid: number, attempt: number): void {
-    const result = this.notify?.(invalInode(nodeid, false))
-    const pause = INVALIDATE_AGAIN_MS[attempt]
-    if (result !== Errno.ENOENT || pause === undefined) return
-    setTimeout(() => this.invalidate(nodeid, attempt + 1), pause).unref()
-  }
-
   /** Counts a kernel reference to `path`'s node, whose attributes go with it, and returns its id. */
   private remembered (path: string, stat: Stat): number {
     const nodeid = this.nodes.remember(path)
-    this.kept.kept(nodeid, stat.keepSeconds ?? this.options.cache.attrSeconds, Date.now())
+    this.notices.handedOut(nodeid, stat.keepSeconds ?? this.options.cache.attrSeconds)
     return nodeid
   }
 
   /** GETATTR's and SETATTR's reply: `stat` of `nodeid`, noted if the kernel is to keep it. */
   private attributes (nodeid: number, stat: Stat): Buffer {
-    this.kept.kept(nodeid, stat.keepSeconds ?? this.options.cache.attrSeconds, Date.now())
+    this.notices.handedOut(nodeid, stat.keepSeconds ?? this.options.cache.attrSeconds)
     return attrOut(nodeid, stat, this.options.cache.attrSeconds)
   }
 
@@ -322,40 +292,5 @@ export class PathLayer implements RequestHandler {
       ops.getattr(path, (code, stat) => code === 0 && stat ? reply.ok(this.attributes(nodeid, stat)) : reply.error(code || Errno.EIO))
     }
     run(0)
-  }
-
-  private readdir (path: string, nodeid: number, fh: number, offset: number, size: number, plus: boolean, reply: Reply): void {
-    const cache = this.options.cache
-    // Attributes the filesystem holds are taken as each page goes out, not when the listing was
-    // taken: the kernel keeps them, and a change heard of between two pages must not be missed.
-    const plusEntry = plus
-      ? (entry: DirectoryEntry): PlusEntry | undefined => {
-          if (entry.name === '.' || entry.name === '..') return undefined
-          const target = childPath(path, entry.name)
-          const stat = this.ops.heldAttributes?.(target) ?? entry.stat
-          return stat ? { nodeid: this.remembered(target, stat), stat } : undefined
-        }
-      : undefined
-    const page = (listing: Listing): void => reply.ok(direntsOut(listing.entries, offset, size, cache, plusEntry))
-    const known = this.listings.get(fh)
-    if (offset > 0 && known) return page(known)
-    if (!this.ops.readdir) return reply.error(Errno.ENOSYS)
-    this.ops.readdir(path, (code, names, stats) => {
-      if (code !== 0 || !names) return reply.error(code || Errno.EIO)
-      const parent = path === '/' ? ROOT_NODE : this.nodes.idOf(path.slice(0, path.lastIndexOf('/')) || '/')
-      const entries: DirectoryEntry[] = [
-        { name: '.', ino: nodeid, mode: S_IFDIR },
-        { name: '..', ino: parent ?? UNKNOWN_INO, mode: S_IFDIR }
-      ]
-      names.forEach((n, i) => {
-        // "." and ".." are this layer's to list, with their node ids.
-        if (n === '.' || n === '..') return
-        const stat = stats?.[i]
-        entries.push({ name: n, stat, ino: stat?.ino ?? this.nodes.idOf(childPath(path, n)) ?? UNKNOWN_INO, mode: stat?.mode ?? 0 })
-      })
-      const listing = { entries }
-      this.listings.set(fh, listing)
-      page(listing)
-    })
   }
 }
