@@ -23,7 +23,7 @@ export async function writeBigTopic ({ sizes, server, scratch, rss }: Bench): Pr
   await writeLines(localCopy, messages)
   const writer = await mount(server.url)
   await must(`cat ${localCopy} > ${writer.dir}/big`)
-  await rss.stop(writer)
+  await rss.stop(writer, 'the big topic\'s writer')
   const fresh = await mount(server.url)
   return { topic: `${fresh.dir}/big`, localCopy, bytes: messages * LINE_BYTES, messages, fresh }
 }

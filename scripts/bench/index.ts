@@ -61,7 +61,7 @@ async function runWorkloads (bench: Bench, only: Set<string> | undefined): Promi
       if (want('S1')) await s1(bench, big)
       if (want('R2')) await r2(bench, big)
     } finally {
-      await bench.rss.stop(big.fresh)
+      await bench.rss.stop(big.fresh, 'the big topic\'s reader')
     }
   }
   if (want('W2')) await w2(bench)

@@ -41,6 +41,6 @@ export async function w2 ({ sizes, server, redis, scratch, rss, table }: Bench):
       higherIsBetter: true
     })
   } finally {
-    await rss.stop(writes)
+    await rss.stop(writes, 'W2\'s writer')
   }
 }
