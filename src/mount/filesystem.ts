@@ -78,7 +78,7 @@ export class DnpipesFilesystem {
    * kernel to drop them. Without it (or an engine that holds nothing) the kernel keeps none.
    */
   keepHeldAttributes (changed: (fusePath: string | undefined) => void): void {
-    if (!this.engine.watchHeld || !this.engine.holds) return
+    if (!this.engine.watchHeld || !this.engine.heldStat) return
     this.engine.watchHeld(path => changed(path === undefined ? undefined : '/' + path))
     this.shown.keepSeconds = HELD_KEEP_SECONDS
   }

@@ -74,7 +74,7 @@ export class ShownAttributes {
     if (!stat) return undefined
     const shown = this.of(stat, at.view)
     if (lookup) this.lookedUp.remember(keyOf(at), shown, epoch)
-    return engine.holds?.(at.path, stat) === true ? this.kept(shown, at) : shown
+    return engine.heldStat?.(at.path) === stat ? this.kept(shown, at) : shown
   }
 
   /**

@@ -16,11 +16,10 @@ export interface TopicEngine {
    */
   heldDirectory? (path: string): DirectoryStat | undefined
   /**
-   * Whether `stat`, as stat() answered it for `path`, is what the engine holds of `path` now:
-   * then the listener of watchHeld() hears of its every change. Engines that hold nothing omit it.
+   * What the engine holds of `path` (a topic's stat or a directory's), without I/O; undefined
+   * when nothing. The very object stat() answered, while it is held: the listener of
+   * watchHeld() hears of its every change. Engines that hold nothing omit it.
    */
-  holds? (path: string, stat: PathStat): boolean
-  /** What the engine holds of `path` (a topic's stat or a directory's), without I/O; undefined when nothing. */
   heldStat? (path: string): PathStat | undefined
   /** Tells `listener` of each path whose held stat is dropped (undefined: of every path at once). */
   watchHeld? (listener: (path: string | undefined) => void): void

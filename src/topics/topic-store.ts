@@ -154,13 +154,7 @@ export class TopicStore implements TopicEngine {
 
   stat (path: string): Promise<PathStat | undefined> { return this.lookup.stat(path) }
   heldDirectory (path: string): DirectoryStat | undefined { return this.directories?.cache.get(path) }
-  holds (path: string, stat: PathStat): boolean {
-    return stat === this.heldStat(path)
-  }
-
-  heldStat (path: string): PathStat | undefined {
-    return this.directories?.cache.get(path) ?? this.held?.held(path)
-  }
+  heldStat (path: string): PathStat | undefined { return this.directories?.cache.get(path) ?? this.held?.held(path) }
 
   watchHeld (listener: (path: string | undefined) => void): void {
     if (this.directories) this.directories.cache.onDropped = listener
