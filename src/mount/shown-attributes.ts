@@ -57,11 +57,7 @@ export class ShownAttributes {
   /** The answer for `at` when it needs no I/O; undefined when the engine must be asked. */
   known (engine: TopicEngine, at: ViewPath, lookup: boolean): Stat | undefined {
     const held = engine.heldStat?.(at.path) ?? engine.heldDirectory?.(at.path)
-    if (held) {
-      // The kernel gets the real attributes: a listing answers no later lookup of the name.
-      if (lookup && at.view === 'plain') this.listed.forget(at.path)
-      return this.kept(this.of(held, at.view), at)
-    }
+    if (held) return this.fromHeld(held, at, lookup)
     const listed = lookup && at.view === 'plain' ? this.listed.take(at.path, Date.now()) : undefined
     if (listed) return buildAttr(listed === 'topic' ? LISTED_TOPIC : { kind: 'directory' }, this.owner, this.mountedAtMs)
     return lookup ? undefined : this.lookedUp.take(keyOf(at))
@@ -85,9 +81,17 @@ export class ShownAttributes {
   listedWith (engine: TopicEngine, at: ViewPath): Stat | undefined {
     if (this.keepSeconds <= 0 || at.view !== 'plain') return undefined
     const stat = engine.heldStat?.(at.path)
-    if (!stat) return undefined
-    this.listed.forget(at.path)
-    return this.kept(this.of(stat, at.view), at)
+    return stat ? this.fromHeld(stat, at, true) : undefined
+  }
+
+  /**
+   * What the engine holds of `at`, as shown. Handed over with a name (`named`: a lookup's or a
+   * listing's answer), it gives the kernel the real attributes: the last listing answers no
+   * later lookup of that name.
+   */
+  private fromHeld (held: PathStat, at: ViewPath, named: boolean): Stat {
+    if (named && at.view === 'plain') this.listed.forget(at.path)
+    return this.kept(this.of(held, at.view), at)
   }
 
   /** `shown` with the time the kernel may keep it, when the engine holds it and `at` is no view's. */
