@@ -48,36 +48,49 @@ function onlyRows (): Set<string> | undefined {
 /** The workloads in order: later ones run on mounts the earlier ones have used. */
 async function runWorkloads (bench: Bench, only: Set<string> | undefined): Promise<void> {
   const want = (...ids: string[]): boolean => !only || ids.some(id => only.has(id))
+  // Mount a serves most rows; its peak after each one says which row M1's figure comes from.
+  const step = async (label: string, run: () => Promise<void>): Promise<void> => {
+    await run()
+    await bench.rss.progress(bench.a, `mount a after ${label}`)
+  }
   if (want('W1', 'R1')) {
-    const w1Topics = await w1(bench)
-    if (want('R1')) await r1(bench, w1Topics)
-    if (want('W1')) await w1Retained(bench)
+    await step('W1/R1', async () => {
+      const w1Topics = await w1(bench)
+      if (want('R1')) await r1(bench, w1Topics)
+      if (want('W1')) await w1Retained(bench)
+    })
   }
-  if (want('W3')) await w3(bench)
-  if (want('L1')) await l1(bench)
+  if (want('W3')) await step('W3', async () => await w3(bench))
+  if (want('L1')) await step('L1', async () => await l1(bench))
   if (want('S1', 'R2')) {
-    const big = await writeBigTopic(bench)
-    try {
-      if (want('S1')) await s1(bench, big)
-      if (want('R2')) await r2(bench, big)
-    } finally {
-      await bench.rss.stop(big.fresh, 'the big topic\'s reader')
-    }
+    await step('S1/R2', async () => {
+      const big = await writeBigTopic(bench)
+      try {
+        if (want('S1')) await s1(bench, big)
+        if (want('R2')) await r2(bench, big)
+      } finally {
+        await bench.rss.stop(big.fresh, 'the big topic\'s reader')
+      }
+    })
   }
-  if (want('W2')) await w2(bench)
+  if (want('W2')) await step('W2', async () => await w2(bench))
   if (want('R1')) {
-    await r1Growth(bench)
-    await r1GrowthTrimmed(bench)
+    await step('R1 growth', async () => {
+      await r1Growth(bench)
+      await r1GrowthTrimmed(bench)
+    })
   }
-  if (want('S2')) await s2(bench)
-  if (want('S3', 'W4')) await requests(bench)
+  if (want('S2')) await step('S2', async () => await s2(bench))
+  if (want('S3', 'W4')) await step('S3/W4', async () => await requests(bench))
   if (want('Q1')) {
-    await q1(bench)
-    await q1Work(bench)
+    await step('Q1', async () => {
+      await q1(bench)
+      await q1Work(bench)
+    })
   }
-  if (want('Q2')) await q2(bench)
-  if (want('Q3')) await q3(bench)
-  if (want('C1', 'C2')) await clusterFollow(bench)
+  if (want('Q2')) await step('Q2', async () => await q2(bench))
+  if (want('Q3')) await step('Q3', async () => await q3(bench))
+  if (want('C1', 'C2')) await step('C1/C2', async () => await clusterFollow(bench))
   if (want('M1')) await m1(bench)
 }
 

@@ -1,9 +1,10 @@
 import { promises as fs } from 'node:fs'
 import { MountedDir } from '../support/mount'
 
-async function peakRssMiB (pid: number): Promise<number> {
+/** VmHWM (the peak) or VmRSS (now) of a process, in MiB. */
+async function rssMiB (pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
   const status = await fs.readFile(`/proc/${pid}/status`, 'utf8')
-  return Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024
+  return Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024
 }
 
 /** The peak RSS of every daemon the run starts, for M1, read just before each one stops. */
@@ -13,9 +14,15 @@ export class PeakRss {
   readonly named: string[] = []
 
   async note (mounted: MountedDir, name: string): Promise<void> {
-    const peak = await peakRssMiB(mounted.daemon.pid!)
+    const peak = await rssMiB(mounted.daemon.pid!, 'VmHWM')
     this.peaks.push(peak)
     this.named.push(`${name} ${peak.toFixed(1)} MiB`)
+  }
+
+  /** Prints a daemon's peak and current RSS so far, without counting it for M1. */
+  async progress (mounted: MountedDir, name: string): Promise<void> {
+    const pid = mounted.daemon.pid!
+    console.log(`RSS of ${name}: peak ${(await rssMiB(pid, 'VmHWM')).toFixed(1)} MiB, now ${(await rssMiB(pid, 'VmRSS')).toFixed(1)} MiB`)
   }
 
   async stop (mounted: MountedDir, name: string): Promise<void> {

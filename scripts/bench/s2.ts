@@ -11,7 +11,7 @@ import { dropHeldStats, must } from './steps'
  * kernel checks every name's permissions (default_permissions) and so asks for the
  * directory's attributes too.
  */
-export async function s2 ({ sizes, server, a, floor, cFloor, scratch, table }: Bench): Promise<void> {
+export async function s2 ({ sizes, server, a, floor, cFloor, scratch, rss, table }: Bench): Promise<void> {
   const { directoryTopics, runs } = sizes
   const make = (dir: string) => must(`mkdir -p ${dir} && cd ${dir} && seq 1 ${directoryTopics} | xargs touch`)
   const list = (dir: string) => async () => await timedUncached(() => must(`ls -l ${dir} > /dev/null`))
@@ -62,7 +62,7 @@ export async function s2 ({ sizes, server, a, floor, cFloor, scratch, table }: B
       higherIsBetter: false
     })
   } finally {
-    await shared.stop()
+    await rss.stop(shared, 'the --allow-other mount')
     await sharedFloor.stop()
     await sharedC.stop()
   }

@@ -1,5 +1,6 @@
 import { Notify, Size } from './protocol'
 import type { CacheTimes, Stat, Statfs } from './types'
+import { writeI64, writeU64 } from './u64'
 
 /**
  * Replies and notifications in the kernel's layout. Each encoder returns the reply's body;
@@ -21,16 +22,16 @@ function millis (time: Date | number): number {
 function writeTime (buffer: Buffer, secondsAt: number, nanosAt: number, time: Date | number): void {
   const ms = millis(time)
   const seconds = Math.floor(ms / 1000)
-  buffer.writeBigInt64LE(BigInt(seconds), secondsAt)
+  writeI64(buffer, seconds, secondsAt)
   buffer.writeUInt32LE(Math.round((ms - seconds * 1000) * 1e6), nanosAt)
 }
 
 /** fuse_attr at `at`. */
 function writeAttr (buffer: Buffer, at: number, nodeid: number, stat: Stat): void {
   const blksize = stat.blksize ?? 4096
-  buffer.writeBigUInt64LE(BigInt(stat.ino ?? nodeid), at)
-  buffer.writeBigUInt64LE(BigInt(stat.size), at + 8)
-  buffer.writeBigUInt64LE(BigInt(stat.blocks ?? Math.ceil(stat.size / 512)), at + 16)
+  writeU64(buffer, stat.ino ?? nodeid, at)
+  writeU64(buffer, stat.size, at + 8)
+  writeU64(buffer, stat.blocks ?? Math.ceil(stat.size / 512), at + 16)
   writeTime(buffer, at + 24, at + 48, stat.atime)
   writeTime(buffer, at + 32, at + 52, stat.mtime)
   writeTime(buffer, at + 40, at + 56, stat.ctime)
@@ -45,35 +46,37 @@ function writeAttr (buffer: Buffer, at: number, nodeid: number, stat: Stat): voi
 
 function writeValid (buffer: Buffer, secondsAt: number, nanosAt: number, seconds: number): void {
   const whole = Math.floor(seconds)
-  buffer.writeBigUInt64LE(BigInt(whole), secondsAt)
+  writeU64(buffer, whole, secondsAt)
   buffer.writeUInt32LE(Math.round((seconds - whole) * 1e9), nanosAt)
 }
 
 /** fuse_entry_out at `at` (LOOKUP, MKDIR, CREATE's first part, READDIRPLUS). */
 function writeEntry (buffer: Buffer, at: number, nodeid: number, stat: Stat, cache: CacheTimes): void {
-  buffer.writeBigUInt64LE(BigInt(nodeid), at)
-  buffer.writeBigUInt64LE(0n, at + 8)
+  writeU64(buffer, nodeid, at)
+  writeU64(buffer, 0, at + 8)
   writeValid(buffer, at + 16, at + 32, nodeid === 0 ? 0 : cache.entrySeconds)
   writeValid(buffer, at + 24, at + 36, stat.keepSeconds ?? cache.attrSeconds)
   writeAttr(buffer, at + 40, nodeid, stat)
 }
 
 export function entryOut (nodeid: number, stat: Stat, cache: CacheTimes): Buffer {
-  const body = Buffer.alloc(Size.ENTRY_OUT)
+  // Every byte is written: no need to zero it first.
+  const body = Buffer.allocUnsafe(Size.ENTRY_OUT)
   writeEntry(body, 0, nodeid, stat, cache)
   return body
 }
 
 export function attrOut (nodeid: number, stat: Stat, attrSeconds: number): Buffer {
-  const body = Buffer.alloc(Size.ATTR_OUT)
+  const body = Buffer.allocUnsafe(Size.ATTR_OUT)
   writeValid(body, 0, 8, stat.keepSeconds ?? attrSeconds)
+  body.writeUInt32LE(0, 12)
   writeAttr(body, 16, nodeid, stat)
   return body
 }
 
 export function openOut (fh: number, openFlags: number): Buffer {
   const body = Buffer.alloc(Size.OPEN_OUT)
-  body.writeBigUInt64LE(BigInt(fh), 0)
+  writeU64(body, fh, 0)
   body.writeUInt32LE(openFlags, 8)
   return body
 }
@@ -98,11 +101,11 @@ export function xattrSizeOut (size: number): Buffer {
 
 export function statfsOut (space: Statfs): Buffer {
   const body = Buffer.alloc(Size.STATFS_OUT)
-  body.writeBigUInt64LE(BigInt(space.blocks), 0)
-  body.writeBigUInt64LE(BigInt(space.bfree), 8)
-  body.writeBigUInt64LE(BigInt(space.bavail), 16)
-  body.writeBigUInt64LE(BigInt(space.files), 24)
-  body.writeBigUInt64LE(BigInt(space.ffree), 32)
+  writeU64(body, space.blocks, 0)
+  writeU64(body, space.bfree, 8)
+  writeU64(body, space.bavail, 16)
+  writeU64(body, space.files, 24)
+  writeU64(body, space.ffree, 32)
   body.writeUInt32LE(space.bsize, 40)
   body.writeUInt32LE(space.namemax, 44)
   body.writeUInt32LE(space.frsize, 48)
@@ -167,27 +170,27 @@ export interface PlusEntry {
  * the kernel to look it up itself.
  */
 export function direntsOut (entries: DirectoryEntry[], offset: number, size: number, cache: CacheTimes, plusEntry?: (entry: DirectoryEntry) => PlusEntry | undefined): Buffer {
-  const chunks: Buffer[] = []
+  const base = plusEntry ? Size.ENTRY_OUT + Size.DIRENT_BASE : Size.DIRENT_BASE
+  const at = plusEntry ? Size.ENTRY_OUT : 0
+  // Zeroed: an entry's name is padded with NULs to 8 bytes, and an entry READDIRPLUS gives
+  // nothing for goes out as node id 0.
+  const out = Buffer.alloc(size)
   let used = 0
   for (let i = offset; i < entries.length; i++) {
     const entry = entries[i]!
-    const name = Buffer.from(entry.name)
-    const base = plusEntry ? Size.ENTRY_OUT + Size.DIRENT_BASE : Size.DIRENT_BASE
-    const length = align8(base + name.length)
+    const nameLength = Buffer.byteLength(entry.name)
+    const length = align8(base + nameLength)
     if (used + length > size) break
-    const chunk = Buffer.alloc(length)
     const plus = plusEntry?.(entry)
-    if (plus) writeEntry(chunk, 0, plus.nodeid, plus.stat, cache)
-    const at = plusEntry ? Size.ENTRY_OUT : 0
-    chunk.writeBigUInt64LE(BigInt(entry.ino), at)
-    chunk.writeBigUInt64LE(BigInt(i + 1), at + 8)
-    chunk.writeUInt32LE(name.length, at + 16)
-    chunk.writeUInt32LE(direntType(entry.mode), at + 20)
-    name.copy(chunk, at + Size.DIRENT_BASE)
-    chunks.push(chunk)
+    if (plus) writeEntry(out, used, plus.nodeid, plus.stat, cache)
+    writeU64(out, entry.ino, used + at)
+    writeU64(out, i + 1, used + at + 8)
+    out.writeUInt32LE(nameLength, used + at + 16)
+    out.writeUInt32LE(direntType(entry.mode), used + at + 20)
+    out.write(entry.name, used + at + Size.DIRENT_BASE)
     used += length
   }
-  return Buffer.concat(chunks, used)
+  return out.subarray(0, used)
 }
 
 /** A notification: the out-header's unique is 0 and its error the notification's code. */
@@ -198,9 +201,9 @@ function notification (code: number, body: Buffer): Buffer[] {
 /** The kernel drops what it caches of `nodeid`'s attributes (and, with `dataToo`, its pages). */
 export function invalInode (nodeid: number, dataToo: boolean): Buffer[] {
   const body = Buffer.alloc(Size.NOTIFY_INVAL_INODE)
-  body.writeBigUInt64LE(BigInt(nodeid), 0)
-  body.writeBigInt64LE(dataToo ? 0n : -1n, 8)
-  body.writeBigInt64LE(0n, 16)
+  writeU64(body, nodeid, 0)
+  writeI64(body, dataToo ? 0 : -1, 8)
+  writeI64(body, 0, 16)
   return notification(Notify.INVAL_INODE, body)
 }
 
@@ -208,7 +211,7 @@ export function invalInode (nodeid: number, dataToo: boolean): Buffer[] {
 export function invalEntry (parent: number, name: string): Buffer[] {
   const encoded = Buffer.from(name)
   const body = Buffer.alloc(Size.NOTIFY_INVAL_ENTRY + encoded.length + 1)
-  body.writeBigUInt64LE(BigInt(parent), 0)
+  writeU64(body, parent, 0)
   body.writeUInt32LE(encoded.length, 8)
   encoded.copy(body, Size.NOTIFY_INVAL_ENTRY)
   return notification(Notify.INVAL_ENTRY, body)

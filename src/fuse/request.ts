@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import { Opcode, Size } from './protocol'
+import { readU64 } from './u64'
 
 /**
  * Requests from the kernel, decoded from the bytes read off the connection. Every length is
@@ -88,7 +89,7 @@ class ArgumentReader {
   remaining (): number { return this.end - this.offset }
 
   u32 (at: number): number { return this.buffer.readUInt32LE(at) }
-  u64 (at: number): number { return Number(this.buffer.readBigUInt64LE(at)) }
+  u64 (at: number): number { return readU64(this.buffer, at) }
 }
 
 function decodeArguments (r: ArgumentReader, opcode: number, nodeid: number, buffer: Buffer): Arguments {
@@ -225,7 +226,7 @@ export function decodeRequest (buffer: Buffer, length: number): Request {
   const extensions = buffer.readUInt16LE(36) * 8
   if (extensions > length - Size.IN_HEADER) throw new ProtocolError(`${extensions} bytes of extensions in a request of ${length}`)
   const reader = new ArgumentReader(buffer, Size.IN_HEADER, length - extensions, opcode)
-  const nodeid = Number(buffer.readBigUInt64LE(16))
+  const nodeid = readU64(buffer, 16)
   return {
     opcode,
     unique: buffer.readBigUInt64LE(8),
