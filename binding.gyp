@@ -5,6 +5,8 @@
       "sources": [
         "native/addon.c",
         "native/channel.c",
+        "native/held-entries.c",
+        "native/held-napi.c",
         "native/mount.c",
         "native/napi-helpers.c"
       ],

@@ -2,6 +2,7 @@
 #include <node_api.h>
 
 #include "channel.h"
+#include "held-napi.h"
 #include "mount.h"
 #include "napi-helpers.h"
 
@@ -12,6 +13,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "open", NULL, dnpipes_channel_open, NULL, NULL, NULL, napi_default, NULL },
     { "write", NULL, dnpipes_channel_write, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, dnpipes_channel_close, NULL, NULL, NULL, napi_default, NULL },
+    { "hold", NULL, dnpipes_hold, NULL, NULL, NULL, napi_default, NULL },
+    { "drop", NULL, dnpipes_drop, NULL, NULL, NULL, napi_default, NULL },
   };
   dnpipes_mount_init();
   NAPI_OR_NULL(env, napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));

@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "channel.h"
+#include "held-entries.h"
 #include "napi-helpers.h"
 
 /* Requests read per wake-up before the loop gets its turn back (the poll is level-triggered). */
@@ -48,6 +49,8 @@ struct channel {
   napi_ref on_request;
   napi_ref on_end;
   napi_async_context context;
+  /* Lookups answered without JavaScript (see held-entries.h). */
+  struct held_entries *held;
 };
 
 static void release(struct channel *channel) {
@@ -56,6 +59,7 @@ static void release(struct channel *channel) {
   napi_delete_reference(env, channel->on_request);
   napi_delete_reference(env, channel->on_end);
   napi_async_destroy(env, channel->context);
+  held_entries_free(channel->held);
   free(channel);
 }
 
@@ -119,6 +123,31 @@ static void end(struct channel *channel, int errnum) {
   call(channel, on_end, errnum);
 }
 
+/*
+ * Answers a LOOKUP of an entry JavaScript holds here (held-entries.h): 1 if answered. A request
+ * whose name has no NUL within its length is left to JavaScript, which refuses it.
+ */
+static int answer_held(struct channel *channel, const struct fuse_in_header *header, size_t length) {
+  if (header->opcode != FUSE_LOOKUP || !channel->held) return 0;
+  const char *name = (const char *)(header + 1);
+  const char *nul = memchr(name, 0, length - sizeof *header);
+  if (!nul) return 0;
+  struct held_entry *entry = held_entries_find(channel->held, header->nodeid, name, (size_t)(nul - name));
+  if (!entry) return 0;
+  size_t reply_length = 0;
+  const void *reply = held_entry_reply(entry, &reply_length);
+  struct fuse_out_header out = { .len = (uint32_t)(sizeof out + reply_length), .error = 0, .unique = header->unique };
+  struct iovec chunks[2] = { { &out, sizeof out }, { (void *)reply, reply_length } };
+  ssize_t written;
+  do {
+    written = writev(channel->fd, chunks, 2);
+  } while (written < 0 && errno == EINTR);
+  /* A reply the kernel refused (ENOENT: the lookup was interrupted) made no reference. */
+  if (written >= 0) held_entry_answered(entry);
+  keep_polling(channel);
+  return 1;
+}
+
 static void on_readable(uv_poll_t *poll, int status, int events) {
   (void)status;
   (void)events;
@@ -137,6 +166,7 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
       end(channel, EPROTO);
       return;
     }
+    if (answer_held(channel, header, (size_t)length)) continue;
     call(channel, channel->on_request, (double)length);
   }
 }
@@ -176,6 +206,12 @@ napi_value dnpipes_channel_open(napi_env env, napi_callback_info info) {
   }
   channel->env = env;
   channel->fd = fd;
+  channel->held = held_entries_new();
+  if (!channel->held) {
+    free(channel);
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
   channel->buffer = data;
   channel->size = size;
   napi_value name = NULL, handle = NULL;
@@ -217,6 +253,11 @@ static struct channel *channel_arg(napi_env env, napi_value value) {
     return NULL;
   }
   return channel;
+}
+
+struct held_entries *dnpipes_channel_held(napi_env env, napi_value value) {
+  struct channel *channel = channel_arg(env, value);
+  return channel ? channel->held : NULL;
 }
 
 /*

@@ -55,6 +55,12 @@ export class NodeTable {
     return node.id
   }
 
+  /** `count` more kernel references to node `id`, made elsewhere (lookups answered by the reader: held-lookups.ts). */
+  counted (id: number, count: number): void {
+    const node = this.byId.get(id)
+    if (node) node.lookups += count
+  }
+
   /** The kernel gave back `count` references to node `id`. */
   forget (id: number, count: number): void {
     const node = this.byId.get(id)

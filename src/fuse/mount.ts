@@ -36,6 +36,7 @@ export async function mountFuse (mountpoint: string, ops: Operations, options: F
   const layer = new PathLayer(ops, options)
   const session = new FuseSession(native, fd, layer)
   layer.notices.notify = chunks => session.notify(chunks)
+  layer.heldLookups.holder = { hold: (parent, name, reply) => session.hold(parent, name, reply), drop: (parent, name) => session.drop(parent, name) }
   session.start()
   let unmounting: Promise<void> | undefined
   return {

@@ -1,4 +1,5 @@
 import { AttributeNotices } from './attribute-notices'
+import { HeldLookups } from './held-lookups'
 import { Errno } from './errno'
 import { childPath, NodeTable } from './inodes'
 import { Listings } from './listings'
@@ -38,6 +39,8 @@ export class PathLayer implements RequestHandler {
   readonly nodes = new NodeTable()
   /** What the kernel keeps of nodes' attributes, and the notifications that drop them (its notify is set by mount.ts). */
   readonly notices = new AttributeNotices()
+  /** Lookups of held names, answered by the connection's reader (held-lookups.ts). */
+  readonly heldLookups = new HeldLookups((nodeid, lookups) => this.nodes.counted(nodeid, lookups))
   private readonly listings: Listings
 
   constructor (private readonly ops: Operations, private readonly options: PathLayerOptions) {
@@ -52,6 +55,8 @@ export class PathLayer implements RequestHandler {
   attributesChanged (path?: string): void {
     const nodeid = path === undefined ? undefined : this.nodes.idOf(path)
     if (path !== undefined && nodeid === undefined) return
+    if (nodeid === undefined) this.heldLookups.dropAll()
+    else this.heldLookups.drop(nodeid)
     this.notices.changed(nodeid, path ?? 'every path')
   }
 
@@ -64,6 +69,8 @@ export class PathLayer implements RequestHandler {
     const args = request.args
     if (args.kind === 'forget') {
       for (const { nodeid, nlookup } of args.forgets) {
+        // The count given back includes the lookups the reader answered: they are counted first.
+        this.heldLookups.drop(nodeid)
         this.nodes.forget(nodeid, nlookup)
         if (this.nodes.pathOf(nodeid) === undefined) this.notices.forgotten(nodeid)
       }
@@ -99,7 +106,11 @@ export class PathLayer implements RequestHandler {
         if (!lookup) return unsupported()
         return lookup(target, (code, stat) => {
           if (code !== 0 || !stat) return reply.error(code || Errno.EIO)
-          reply.ok(entryOut(this.remembered(target, stat), stat, cache))
+          const nodeid = this.remembered(target, stat)
+          const body = entryOut(nodeid, stat, cache)
+          // Held attributes: the reader answers the next lookups of the name until they change.
+          if ((stat.keepSeconds ?? 0) > 0) this.holdLookups(nodeid, request.nodeid, args.name!, body)
+          reply.ok(body)
         })
       }
       case 'getattr': {
@@ -148,7 +159,7 @@ export class PathLayer implements RequestHandler {
         const remove = args.kind === 'unlink' ? ops.unlink : ops.rmdir
         if (!remove) return reply.error(Errno.EPERM)
         return remove(target, code => {
-          if (code === 0) this.nodes.unlinked(target)
+          if (code === 0) this.removed(target)
           done(code)
         })
       }
@@ -163,7 +174,11 @@ export class PathLayer implements RequestHandler {
         const dest = childPath(parent, args.newName)
         if (!ops.rename) return reply.error(Errno.EPERM)
         return ops.rename(source, dest, code => {
-          if (code === 0) this.nodes.renamed(source, dest)
+          if (code === 0) {
+            this.unheld(source)
+            this.unheld(dest)
+            this.nodes.renamed(source, dest)
+          }
           done(code)
         })
       }
@@ -248,6 +263,28 @@ export class PathLayer implements RequestHandler {
   }
 
   /** Counts a kernel reference to `path`'s node, whose attributes go with it, and returns its id. */
+  /**
+   * The reader answers lookups of `name` in `parent` with `body`, node `nodeid`'s entry, until
+   * its attributes change: the kernel keeps them from the last of those answers, so they count
+   * as kept for as long as the entry is held.
+   */
+  private holdLookups (nodeid: number, parent: number, name: string, body: Buffer): void {
+    this.heldLookups.hold(nodeid, parent, name, body)
+    this.notices.handedOut(nodeid, Infinity)
+  }
+
+  /** `path` is about to name another node, or none: the reader stops answering for it. */
+  private unheld (path: string): void {
+    const nodeid = this.nodes.idOf(path)
+    if (nodeid !== undefined && this.heldLookups.holds(nodeid)) this.attributesChanged(path)
+  }
+
+  /** `path` no longer names its node. */
+  private removed (path: string): void {
+    this.unheld(path)
+    this.nodes.unlinked(path)
+  }
+
   private remembered (path: string, stat: Stat): number {
     const nodeid = this.nodes.remember(path)
     this.notices.handedOut(nodeid, stat.keepSeconds ?? this.options.cache.attrSeconds)

@@ -80,6 +80,16 @@ export class FuseSession {
     return Math.min(written, 0)
   }
 
+  /** Lookups of `name` in `parent` answered by the reader from `reply` (native/held-entries.h); see held-lookups.ts. */
+  hold (parent: number, name: Buffer, reply: Buffer): number {
+    return this.channel === undefined ? 0 : this.native.hold(this.channel, parent, name, reply)
+  }
+
+  /** The reader no longer answers lookups of `name` in `parent`; the lookups it answered. */
+  drop (parent: number, name: Buffer): number {
+    return this.channel === undefined ? 0 : this.native.drop(this.channel, parent, name)
+  }
+
   private onEnd (errno: number): void {
     log('connection ended (errno %d)', errno)
     this.channel = undefined

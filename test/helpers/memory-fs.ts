@@ -11,7 +11,9 @@ import type { Stat } from '../../src/fuse/types'
  * - `/.stats` reads as JSON: the largest write and read it was asked for, how many reads were
  *   waiting at most, and how many requests were interrupted;
  * - a read of a file under `/held/` waits until `holdCount` reads are waiting, then all go on;
- * - a read of `/blocking` waits until the kernel interrupts it, and answers EINTR.
+ * - a read of `/blocking` waits until the kernel interrupts it, and answers EINTR;
+ * - the attributes of what is under `/kept/` are handed out to keep (Stat.keepSeconds), every
+ *   change of them told to `changed`, and each request for them counted in `keptAsked`.
  */
 export interface MemoryFsStats {
   largestWrite: number
@@ -19,7 +21,11 @@ export interface MemoryFsStats {
   mostReadsWaiting: number
   interrupted: number
   created: Array<{ path: string, uid: number, gid: number, umask: number }>
+  keptAsked: number
 }
+
+const KEPT = '/kept/'
+const KEEP_SECONDS = 1
 
 interface Node {
   stat: Stat
@@ -31,7 +37,7 @@ const DIR = 0o040000
 const FILE = 0o100000
 const O_TRUNC = 0o1000
 
-export function memoryFilesystem (holdCount: number): Operations {
+export function memoryFilesystem (holdCount: number, changed: (path: string) => void = () => {}): Operations {
   const nodes = new Map<string, Node>()
   const now = (): number => Date.now()
   const make = (mode: number, uid = 0, gid = 0): Node => ({ stat: { mode, uid, gid, size: 0, mtime: now(), atime: now(), ctime: now(), nlink: 1 }, data: Buffer.alloc(0), xattrs: new Map() })
@@ -39,11 +45,24 @@ export function memoryFilesystem (holdCount: number): Operations {
   nodes.set('/held', make(DIR | 0o755))
   nodes.set('/held/file', make(FILE | 0o644))
   nodes.set('/blocking', make(FILE | 0o644))
-  const stats: MemoryFsStats = { largestWrite: 0, largestRead: 0, mostReadsWaiting: 0, interrupted: 0, created: [] }
+  nodes.set('/kept', make(DIR | 0o777))
+  const stats: MemoryFsStats = { largestWrite: 0, largestRead: 0, mostReadsWaiting: 0, interrupted: 0, created: [], keptAsked: 0 }
   const waiting: Array<() => void> = []
   const parentOf = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/'
   const childrenOf = (path: string): string[] => [...nodes.keys()].filter(p => p !== '/' && parentOf(p) === path).map(p => p.slice(p.lastIndexOf('/') + 1))
-  const statOf = (node: Node): Stat => ({ ...node.stat, size: node.data.length })
+  const statOf = (path: string, node: Node): Stat => {
+    if (!path.startsWith(KEPT)) return { ...node.stat, size: node.data.length }
+    stats.keptAsked++
+    return { ...node.stat, size: node.data.length, keepSeconds: KEEP_SECONDS }
+  }
+  /** Looks `path` up for a change of its attributes, which is told once made. */
+  const changing = (path: string, change: (node: Node) => void): number => {
+    const node = nodes.get(path)
+    if (!node) return Errno.ENOENT
+    change(node)
+    if (path.startsWith(KEPT)) changed(path)
+    return 0
+  }
   const create = (path: string, mode: number): number => {
     if (nodes.has(path)) return Errno.EEXIST
     const parent = nodes.get(parentOf(path))
@@ -60,7 +79,7 @@ export function memoryFilesystem (holdCount: number): Operations {
     getattr (path, cb) {
       if (path === '/.stats') return cb(0, { mode: FILE | 0o444, uid: 0, gid: 0, size: 0, mtime: 0, atime: 0, ctime: 0 })
       const node = nodes.get(path)
-      node ? cb(0, statOf(node)) : cb(Errno.ENOENT)
+      node ? cb(0, statOf(path, node)) : cb(Errno.ENOENT)
     },
     readdir (path, cb) {
       const node = nodes.get(path)
@@ -107,19 +126,18 @@ export function memoryFilesystem (holdCount: number): Operations {
     },
     write (path, _fd, buffer, length, position, cb) {
       stats.largestWrite = Math.max(stats.largestWrite, length)
-      const node = nodes.get(path)
-      if (!node) return cb(Errno.ENOENT)
-      const end = position + length
-      if (end > node.data.length) node.data = Buffer.concat([node.data, Buffer.alloc(end - node.data.length)])
-      buffer.copy(node.data, position, 0, length)
-      node.stat.mtime = now()
-      cb(length)
+      const code = changing(path, node => {
+        const end = position + length
+        if (end > node.data.length) node.data = Buffer.concat([node.data, Buffer.alloc(end - node.data.length)])
+        buffer.copy(node.data, position, 0, length)
+        node.stat.mtime = now()
+      })
+      cb(code === 0 ? length : code)
     },
     truncate (path, size, cb) {
-      const node = nodes.get(path)
-      if (!node) return cb(Errno.ENOENT)
-      node.data = size <= node.data.length ? node.data.subarray(0, size) : Buffer.concat([node.data, Buffer.alloc(size - node.data.length)])
-      cb(0)
+      cb(changing(path, node => {
+        node.data = size <= node.data.length ? node.data.subarray(0, size) : Buffer.concat([node.data, Buffer.alloc(size - node.data.length)])
+      }))
     },
     unlink (path, cb) {
       const node = nodes.get(path)
@@ -149,24 +167,19 @@ export function memoryFilesystem (holdCount: number): Operations {
       cb(0)
     },
     chmod (path, mode, cb) {
-      const node = nodes.get(path)
-      if (!node) return cb(Errno.ENOENT)
-      node.stat.mode = (node.stat.mode & 0o170000) | (mode & 0o7777)
-      cb(0)
+      cb(changing(path, node => { node.stat.mode = (node.stat.mode & 0o170000) | (mode & 0o7777) }))
     },
     chown (path, uid, gid, cb) {
-      const node = nodes.get(path)
-      if (!node) return cb(Errno.ENOENT)
-      if (uid !== UNCHANGED_ID) node.stat.uid = uid
-      if (gid !== UNCHANGED_ID) node.stat.gid = gid
-      cb(0)
+      cb(changing(path, node => {
+        if (uid !== UNCHANGED_ID) node.stat.uid = uid
+        if (gid !== UNCHANGED_ID) node.stat.gid = gid
+      }))
     },
     utimens (path, atime, mtime, cb) {
-      const node = nodes.get(path)
-      if (!node) return cb(Errno.ENOENT)
-      node.stat.atime = atime
-      node.stat.mtime = mtime
-      cb(0)
+      cb(changing(path, node => {
+        node.stat.atime = atime
+        node.stat.mtime = mtime
+      }))
     },
     setxattr (path, name, value, _position, _flags, cb) {
       const node = nodes.get(path)

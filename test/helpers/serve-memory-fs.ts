@@ -9,13 +9,15 @@ import { memoryFilesystem } from './memory-fs'
 async function main (): Promise<void> {
   const [mountpoint, options] = process.argv.slice(2)
   if (!mountpoint) throw new Error('usage: serve-memory-fs MOUNTPOINT [OPTION,...]')
-  const mounted = await mountFuse(mountpoint, memoryFilesystem(Number(process.env.HOLD_COUNT ?? 1000)), {
+  let changed = (_path: string): void => {}
+  const mounted = await mountFuse(mountpoint, memoryFilesystem(Number(process.env.HOLD_COUNT ?? 1000), path => changed(path)), {
     mountOptions: ['fsname=memoryfs', 'subtype=memoryfs', ...(options ? options.split(',') : [])],
     cache: { entrySeconds: 1, attrSeconds: 0 },
     directIo: true,
     ownXattrs: '',
     readdirPlus: false
   })
+  changed = path => mounted.layer.attributesChanged(path)
   const stop = (): void => { mounted.unmount().then(() => process.exit(0), err => { console.error(err); process.exit(1) }) }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)

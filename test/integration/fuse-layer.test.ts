@@ -4,6 +4,7 @@ import t, { Test } from 'tap'
 import tmp from 'tmp'
 import { MountedDir, serveMount } from '../../scripts/support/mount'
 import { bash, run, sh } from '../../scripts/support/processes'
+import { sleep } from '../../src/util/deadline'
 import type { MemoryFsStats } from '../helpers/memory-fs'
 
 // The FUSE layer of our own (native/ and src/fuse/), on its own: the memory filesystem of
@@ -30,13 +31,13 @@ t.test('everyday tools on the mount: files, directories, renames, modes, owners,
   t.equal((await sh(`echo hello > ${dir}/a && echo world >> ${dir}/a && cat ${dir}/a`)).stdout.toString(), 'hello\nworld\n')
   t.equal((await sh(`stat -c '%s %F %a' ${dir}/a`)).stdout.toString(), '12 regular file 644\n')
   t.equal((await sh(`mkdir ${dir}/d && mv ${dir}/a ${dir}/d/b && ls ${dir}/d && cat ${dir}/d/b`)).stdout.toString(), 'b\nhello\nworld\n')
-  t.equal((await sh(`ls -A ${dir}`)).stdout.toString(), 'blocking\nd\nheld\n')
+  t.equal((await sh(`ls -A ${dir}`)).stdout.toString(), 'blocking\nd\nheld\nkept\n')
   t.equal((await sh(`mv ${dir}/d ${dir}/e && cat ${dir}/e/b`)).stdout.toString(), 'hello\nworld\n', 'a renamed directory takes what is in it along')
   t.match((await bash(`rmdir ${dir}/e`)).stderr, /Directory not empty/)
   t.equal((await sh(`chmod 600 ${dir}/e/b && chown 1000:100 ${dir}/e/b && touch -d '2001-02-03 04:05:06Z' ${dir}/e/b && stat -c '%a %u %g %Y' ${dir}/e/b`)).stdout.toString(), '600 1000 100 981173106\n')
   t.equal((await sh(`truncate -s 3 ${dir}/e/b && cat ${dir}/e/b`)).stdout.toString(), 'hel')
   t.equal((await sh(`: > ${dir}/e/b && stat -c %s ${dir}/e/b`)).stdout.toString(), '0\n', 'an O_TRUNC open empties it')
-  t.equal((await sh(`rm ${dir}/e/b && rmdir ${dir}/e && ls ${dir}`)).stdout.toString(), 'blocking\nheld\n')
+  t.equal((await sh(`rm ${dir}/e/b && rmdir ${dir}/e && ls ${dir}`)).stdout.toString(), 'blocking\nheld\nkept\n')
   t.match((await bash(`cat ${dir}/nothing`)).stderr, /No such file or directory/)
   t.match((await sh(`df -k ${dir} | tail -1`)).stdout.toString(), /^memoryfs +4000 +2000 +2000 +50%/)
   t.match((await bash(`ln -s a ${dir}/link`)).stderr, /Operation not permitted/, 'an operation the filesystem lacks is refused')
@@ -75,6 +76,37 @@ t.test('a thousand reads in flight at once, all answered', async t => {
   const result = await sh(`for i in $(seq 1000); do cat ${dir}/held/file & done; wait`, { timeoutMs: 60_000 })
   t.equal(result.stdout.toString(), 'held\n'.repeat(1000))
   t.equal((await statsOf(dir)).mostReadsWaiting, 1000, 'the filesystem saw all 1000 waiting together')
+})
+
+t.test('lookups of names whose attributes are kept are answered by the reader until they change: 1500 names of 1 to 253 bytes (more than the reader\'s table starts with)', async t => {
+  const { dir } = await serve(t)
+  const names = Array.from({ length: 1500 }, (_, i) => 'k'.repeat(i % 250) + String(i))
+  for (const name of names) fs.writeFileSync(`${dir}/kept/${name}`, 'x')
+  const sizes = (): number[] => names.map(name => fs.statSync(`${dir}/kept/${name}`).size)
+  const asked = async (): Promise<number> => (await statsOf(dir)).keptAsked
+  // Each name's second in the kernel runs out: the lookups after it reach the filesystem, whose
+  // answers the reader holds; after the next second, the reader answers them all.
+  await sleep(1100)
+  t.same(sizes(), names.map(() => 1))
+  const before = await asked()
+  await sleep(1100)
+  t.same(sizes(), names.map(() => 1))
+  t.equal(await asked(), before, '1500 lookups, none of them reached the filesystem')
+
+  const [first, second, third] = names as [string, string, string]
+  fs.appendFileSync(`${dir}/kept/${first}`, 'yz')
+  t.equal(fs.statSync(`${dir}/kept/${first}`).size, 3, 'a write, seen by the stat right after it')
+  await sleep(1100)
+  t.equal(fs.statSync(`${dir}/kept/${first}`).size, 3, 'and by the lookup after the name\'s second')
+  fs.rmSync(`${dir}/kept/${second}`)
+  t.throws(() => fs.statSync(`${dir}/kept/${second}`), { code: 'ENOENT' }, 'a removed name is not answered from what was held')
+  fs.renameSync(`${dir}/kept/${third}`, `${dir}/kept/moved`)
+  t.throws(() => fs.statSync(`${dir}/kept/${third}`), { code: 'ENOENT' }, 'nor a name renamed away')
+  t.equal(fs.statSync(`${dir}/kept/moved`).size, 1)
+  // The kernel forgets every node it can, giving back the references the reader made too.
+  fs.writeFileSync('/proc/sys/vm/drop_caches', '2')
+  t.equal(fs.statSync(`${dir}/kept/${first}`).size, 3, 'after the kernel forgot the nodes')
+  t.same(names.slice(3).map(name => fs.statSync(`${dir}/kept/${name}`).size), names.slice(3).map(() => 1))
 })
 
 t.test('a signal to a reader blocked in the filesystem interrupts its request, and the mount goes on', async t => {

@@ -122,3 +122,41 @@ t.test('when the mount cannot hear of changes any more, the kernel drops everyth
   await fs.appendFile(`${b.dir}/t`, 'bb\n')
   t.equal((await fs.stat(`${a.dir}/t`)).size, 5, 'the next stat asks')
 })
+
+t.test('lookups of a held name are answered by the reader, without JavaScript, until the name changes; the kernel\'s references stay counted', async t => {
+  const a = await mounted(t, 'k6:', true)
+  const b = await mounted(t, 'k6:', false)
+  await fs.writeFile(`${a.dir}/t`, 'a\n')
+  const size = async (): Promise<number> => (await fs.stat(`${a.dir}/t`)).size
+  const lookups = (): number => count(a, 'dnpipes:fuse lookup /t')
+  // The name's second in the kernel runs out: the next stat is a lookup, which the daemon
+  // answers and hands to the reader; after the next second, the reader answers.
+  await sleep(1100)
+  t.equal(await size(), 2)
+  const asked = lookups()
+  await sleep(1100)
+  t.equal(await size(), 2)
+  t.equal(lookups(), asked, 'a lookup answered without JavaScript')
+
+  await fs.appendFile(`${a.dir}/t`, 'bb\n')
+  t.equal(await size(), 5, 'this mount\'s append, at once')
+  const told = count(a, 'attributes changed: /t,')
+  await fs.appendFile(`${b.dir}/t`, 'ccc\n')
+  t.ok(await notified(a, '/t', told), 'another mount\'s append is announced')
+  await sleep(1100)
+  t.equal(await size(), 9, 'the lookup after it asks the daemon, not what the reader held')
+
+  // The kernel forgets the node, giving back every reference, the reader's included: the
+  // node table must have counted them all, or the node would be gone while still in use.
+  await fs.writeFile('/proc/sys/vm/drop_caches', '2')
+  t.equal(await size(), 9, 'after the kernel forgot the node')
+  await sleep(1100)
+  t.equal(await size(), 9)
+  await fs.rm(`${a.dir}/t`)
+  await t.rejects(fs.stat(`${a.dir}/t`), { code: 'ENOENT' }, 'a removal is not answered from what was held')
+  await fs.writeFile(`${a.dir}/t`, 'z\n')
+  t.equal(await size(), 2, 'the new topic of that name')
+  await fs.rename(`${a.dir}/t`, `${a.dir}/u`)
+  await t.rejects(fs.stat(`${a.dir}/t`), { code: 'ENOENT' }, 'a rename away')
+  t.equal((await fs.stat(`${a.dir}/u`)).size, 2)
+})
