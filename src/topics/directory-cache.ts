@@ -42,7 +42,8 @@ export class DirectoryCache {
   /** Holds `stat` of `path`, read by a request sent at `epoch`, unless a change was heard of since. */
   put (path: string, stat: DirectoryStat, epoch: number): void {
     if (!this.subscribed || epoch !== this.epochs) return
-    this.entries.delete(path)
+    // What was handed out of a stat replaced is old, as of one dropped.
+    if (this.entries.delete(path)) this.onDropped?.(path)
     this.entries.set(path, stat)
     if (this.entries.size > this.options.maxEntries) {
       const oldest = this.entries.keys().next().value

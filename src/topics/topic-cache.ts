@@ -34,7 +34,7 @@ export class TopicCache {
   /** Replies to reads sent before this are never held: everything changed, or tracking went up or down. */
   private barrier = 0
   private tracking = false
-  /** Hears of each path whose held stat is dropped; undefined: of all of them at once. */
+  /** Hears of each path whose held stat is dropped or brought up to date; undefined: of all of them at once. */
   onDropped: ((path: string | undefined) => void) | undefined
 
   constructor (options: Partial<TopicCacheOptions> = {}) {
@@ -69,13 +69,15 @@ export class TopicCache {
   /**
    * This mount's append through the tracked connection, sent at `mark`, left the topic at `path`
    * as `change` says (absolute values, from its reply). A held stat is brought up to date, unless
-   * something else changed the topic since: then it is dropped.
+   * something else changed the topic since: then it is dropped. Either way onDropped hears of
+   * it: what was handed out of the old stat is old.
    */
   appended (path: string, keys: readonly string[], mark: number, change: Pick<TopicStat, 'size' | 'entries' | 'lastId' | 'mtimeMs'>): void {
     const held = this.entries.get(path)
     if (!held) return
-    if (this.changedSince(keys, mark)) this.drop(path)
-    else held.stat = { ...held.stat, ...change }
+    if (this.changedSince(keys, mark)) return this.drop(path)
+    held.stat = { ...held.stat, ...change }
+    this.onDropped?.(path)
   }
 
   /** Redis announced a change of `keys`; null: of every key (FLUSHALL, FLUSHDB). */

@@ -140,6 +140,8 @@ t.test('lookups of a held name are answered by the reader, without JavaScript, u
 
   await fs.appendFile(`${a.dir}/t`, 'bb\n')
   t.equal(await size(), 5, 'this mount\'s append, at once')
+  await sleep(1100)
+  t.equal(await size(), 5, 'and after the name\'s second: the reader does not answer with what it held before')
   const told = count(a, 'attributes changed: /t,')
   await fs.appendFile(`${b.dir}/t`, 'ccc\n')
   t.ok(await notified(a, '/t', told), 'another mount\'s append is announced')
