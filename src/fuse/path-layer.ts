@@ -4,10 +4,11 @@ import { Errno } from './errno'
 import { childPath, NodeTable } from './inodes'
 import { Listings } from './listings'
 import type { Operations } from './operations'
-import { InitFlag, OpenFlag, RELEASE_FLUSH, SetattrValid } from './protocol'
+import { InitFlag, OpenFlag, RELEASE_FLUSH } from './protocol'
 import { attrOut, createOut, entryOut, openOut, statfsOut, writeOut, xattrSizeOut } from './reply'
 import type { Request } from './request'
 import type { Reply, RequestHandler } from './session'
+import { applySetattr, SetattrArgs } from './setattr'
 import type { CacheTimes, Stat } from './types'
 
 export interface PathLayerOptions {
@@ -26,8 +27,6 @@ export interface PathLayerOptions {
 
 const RENAME_FLAGS_UNSUPPORTED = Errno.ENOSYS
 const EMPTY = Buffer.alloc(0)
-/** chown's "leave it as it is" for an owner or group: (uid_t)-1, as libfuse passes it. */
-export const UNCHANGED_ID = 0xffffffff
 
 /**
  * Serves a filesystem by paths (operations.ts) over the kernel's node ids: keeps the node table
@@ -302,32 +301,11 @@ export class PathLayer implements RequestHandler {
   }
 
   /** SETATTR: each change the request carries, one operation each, then the new attributes. */
-  private setattr (path: string, nodeid: number, args: Extract<Request['args'], { kind: 'setattr' }>, reply: Reply): void {
-    const ops = this.ops
-    const steps: Array<(next: (code: number) => void) => void> = []
-    const has = (bit: number): boolean => (args.valid & bit) !== 0
-    if (has(SetattrValid.MODE)) steps.push(next => ops.chmod ? ops.chmod(path, args.mode, next) : next(Errno.EPERM))
-    if (has(SetattrValid.UID) || has(SetattrValid.GID)) {
-      steps.push(next => ops.chown ? ops.chown(path, has(SetattrValid.UID) ? args.uid : UNCHANGED_ID, has(SetattrValid.GID) ? args.gid : UNCHANGED_ID, next) : next(Errno.EPERM))
-    }
-    if (has(SetattrValid.SIZE)) {
-      steps.push(next => has(SetattrValid.FH) && ops.ftruncate
-        ? ops.ftruncate(path, args.fh, args.size, next)
-        : ops.truncate ? ops.truncate(path, args.size, next) : next(Errno.EPERM))
-    }
-    if (has(SetattrValid.ATIME) || has(SetattrValid.MTIME)) {
-      const now = Date.now()
-      const atime = has(SetattrValid.ATIME_NOW) ? now : args.atimeMs
-      const mtime = has(SetattrValid.MTIME_NOW) ? now : args.mtimeMs
-      steps.push(next => ops.utimens ? ops.utimens(path, atime, mtime, next) : next(0))
-    }
-    const run = (index: number): void => {
-      if (index < steps.length) {
-        return steps[index]!(code => code === 0 ? run(index + 1) : reply.error(code))
-      }
-      if (!ops.getattr) return reply.error(Errno.ENOSYS)
-      ops.getattr(path, (code, stat) => code === 0 && stat ? reply.ok(this.attributes(nodeid, stat)) : reply.error(code || Errno.EIO))
-    }
-    run(0)
+  private setattr (path: string, nodeid: number, args: SetattrArgs, reply: Reply): void {
+    applySetattr(this.ops, path, args, code => {
+      if (code !== 0) return reply.error(code)
+      if (!this.ops.getattr) return reply.error(Errno.ENOSYS)
+      this.ops.getattr(path, (code, stat) => code === 0 && stat ? reply.ok(this.attributes(nodeid, stat)) : reply.error(code || Errno.EIO))
+    })
   }
 }

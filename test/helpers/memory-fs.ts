@@ -1,7 +1,7 @@
 import { currentRequest } from '../../src/fuse/context'
 import { Errno } from '../../src/fuse/errno'
 import type { Operations } from '../../src/fuse/operations'
-import { UNCHANGED_ID } from '../../src/fuse/path-layer'
+import { UNCHANGED_ID } from '../../src/fuse/setattr'
 import type { Stat } from '../../src/fuse/types'
 
 /**
