@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './util/memory-footprint'
 import createDebug from 'debug'
 import { Command, Option } from 'commander'
 import { doctorCommand } from './commands/doctor'
