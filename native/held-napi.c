@@ -31,13 +31,8 @@ static int buffer_arg(napi_env env, napi_value value, void **data, size_t *lengt
  * entry it replaces (0 if none). The reply is a LOOKUP's body (fuse_entry_out), copied.
  */
 napi_value dnpipes_hold(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  NAPI_OR_NULL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "hold(channel, parent, name, reply)");
-    return NULL;
-  }
+  if (!dnpipes_args(env, info, 4, argv, "hold(channel, parent, name, reply)")) return NULL;
   struct held_entries *held = dnpipes_channel_held(env, argv[0]);
   uint64_t parent = 0;
   void *name = NULL, *reply = NULL;
@@ -63,13 +58,8 @@ napi_value dnpipes_hold(napi_env env, napi_callback_info info) {
 
 /* drop(channel, parent: number, name: Buffer): the lookups answered from the entry (0 if none was held). */
 napi_value dnpipes_drop(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  NAPI_OR_NULL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) {
-    napi_throw_type_error(env, NULL, "drop(channel, parent, name)");
-    return NULL;
-  }
+  if (!dnpipes_args(env, info, 3, argv, "drop(channel, parent, name)")) return NULL;
   struct held_entries *held = dnpipes_channel_held(env, argv[0]);
   uint64_t parent = 0;
   void *name = NULL;

@@ -173,13 +173,8 @@ static napi_value queue(napi_env env, struct job *job) {
 
 /* mount(mountpoint: string, options: string): Promise<{ session, fd }> */
 napi_value dnpipes_mount(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  NAPI_OR_NULL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, NULL, "mount(mountpoint, options)");
-    return NULL;
-  }
+  if (!dnpipes_args(env, info, 2, argv, "mount(mountpoint, options)")) return NULL;
   struct job *job = calloc(1, sizeof *job);
   if (!job) {
     napi_throw_error(env, "ENOMEM", "out of memory");

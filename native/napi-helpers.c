@@ -72,3 +72,16 @@ napi_value dnpipes_int(napi_env env, int value) {
   napi_create_int32(env, value, &result);
   return result;
 }
+
+int dnpipes_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv, const char *usage) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    dnpipes_throw_last(env);
+    return 0;
+  }
+  if (argc < count) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
+}
