@@ -261,7 +261,6 @@ export class PathLayer implements RequestHandler {
     }
   }
 
-  /** Counts a kernel reference to `path`'s node, whose attributes go with it, and returns its id. */
   /**
    * The reader answers lookups of `name` in `parent` with `body`, node `nodeid`'s entry, until
    * its attributes change: the kernel keeps them from the last of those answers, so they count
@@ -284,6 +283,7 @@ export class PathLayer implements RequestHandler {
     this.nodes.unlinked(path)
   }
 
+  /** Counts a kernel reference to `path`'s node, whose attributes go with it, and returns its id. */
   private remembered (path: string, stat: Stat): number {
     const nodeid = this.nodes.remember(path)
     this.notices.handedOut(nodeid, stat.keepSeconds ?? this.options.cache.attrSeconds)
