@@ -85,13 +85,19 @@ t.test('lookups of names whose attributes are kept are answered by the reader un
   const sizes = (): number[] => names.map(name => fs.statSync(`${dir}/kept/${name}`).size)
   const asked = async (): Promise<number> => (await statsOf(dir)).keptAsked
   // Each name's second in the kernel runs out: the lookups after it reach the filesystem, whose
-  // answers the reader holds; after the next second, the reader answers them all.
+  // answers the reader holds; after the next second, the reader answers them all. Another test
+  // writing drop_caches meanwhile makes the kernel forget the nodes, and the reader with it: a
+  // round may be taken again, up to three.
   await sleep(1100)
   t.same(sizes(), names.map(() => 1))
-  const before = await asked()
-  await sleep(1100)
-  t.same(sizes(), names.map(() => 1))
-  t.equal(await asked(), before, '1500 lookups, none of them reached the filesystem')
+  let reached = -1
+  for (let round = 0; round < 3 && reached !== 0; round++) {
+    await sleep(1100)
+    const before = await asked()
+    t.same(sizes(), names.map(() => 1))
+    reached = await asked() - before
+  }
+  t.equal(reached, 0, 'a round of 1500 lookups, none of which reached the filesystem')
 
   const [first, second, third] = names as [string, string, string]
   fs.appendFileSync(`${dir}/kept/${first}`, 'yz')

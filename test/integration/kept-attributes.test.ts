@@ -130,13 +130,18 @@ t.test('lookups of a held name are answered by the reader, without JavaScript, u
   const size = async (): Promise<number> => (await fs.stat(`${a.dir}/t`)).size
   const lookups = (): number => count(a, 'dnpipes:fuse lookup /t')
   // The name's second in the kernel runs out: the next stat is a lookup, which the daemon
-  // answers and hands to the reader; after the next second, the reader answers.
+  // answers and hands to the reader; after the next second, the reader answers (a round may be
+  // taken again, up to three, if another test's drop_caches made the kernel forget the node).
   await sleep(1100)
   t.equal(await size(), 2)
-  const asked = lookups()
-  await sleep(1100)
-  t.equal(await size(), 2)
-  t.equal(lookups(), asked, 'a lookup answered without JavaScript')
+  let reached = -1
+  for (let round = 0; round < 3 && reached !== 0; round++) {
+    await sleep(1100)
+    const asked = lookups()
+    t.equal(await size(), 2)
+    reached = lookups() - asked
+  }
+  t.equal(reached, 0, 'a lookup answered without JavaScript')
 
   await fs.appendFile(`${a.dir}/t`, 'bb\n')
   t.equal(await size(), 5, 'this mount\'s append, at once')
