@@ -5,10 +5,11 @@ import { childPath, NodeTable } from './inodes'
 import { Listings } from './listings'
 import type { Operations } from './operations'
 import { InitFlag, OpenFlag, RELEASE_FLUSH } from './protocol'
-import { attrOut, createOut, entryOut, openOut, statfsOut, writeOut, xattrSizeOut } from './reply'
+import { attrOut, createOut, entryOut, openOut, statfsOut, writeOut } from './reply'
 import type { Request } from './request'
 import type { Reply, RequestHandler } from './session'
 import { applySetattr, SetattrArgs } from './setattr'
+import { answerXattr } from './xattr-requests'
 import type { CacheTimes, Stat } from './types'
 
 export interface PathLayerOptions {
@@ -223,37 +224,11 @@ export class PathLayer implements RequestHandler {
       case 'releasedir':
         this.listings.release(args.fh)
         return reply.ok()
-      case 'setxattr': {
-        if (args.name === undefined) return reply.error(Errno.EILSEQ)
-        if (!ops.setxattr) return reply.error(Errno.ENOTSUP)
-        return ops.setxattr(path, args.name, args.value, 0, args.flags, done)
-      }
-      case 'getxattr': {
-        if (args.name === undefined) return reply.error(Errno.ENODATA)
-        if (!ops.getxattr || (this.options.ownXattrs !== '' && !args.name.startsWith(this.options.ownXattrs))) return reply.error(Errno.ENODATA)
-        return ops.getxattr(path, args.name, 0, (code, value) => {
-          if (code !== 0) return reply.error(code)
-          if (!value) return reply.error(Errno.ENODATA)
-          if (args.size === 0) return reply.ok(xattrSizeOut(value.length))
-          if (value.length > args.size) return reply.error(Errno.ERANGE)
-          reply.ok(value)
-        })
-      }
-      case 'listxattr': {
-        if (!ops.listxattr) return args.size === 0 ? reply.ok(xattrSizeOut(0)) : reply.ok()
-        return ops.listxattr(path, (code, names) => {
-          if (code !== 0 || !names) return reply.error(code || Errno.EIO)
-          const list = Buffer.from(names.map(n => n + '\0').join(''))
-          if (args.size === 0) return reply.ok(xattrSizeOut(list.length))
-          if (list.length > args.size) return reply.error(Errno.ERANGE)
-          reply.ok(list)
-        })
-      }
-      case 'removexattr': {
-        if (args.name === undefined) return reply.error(Errno.ENODATA)
-        if (!ops.removexattr) return reply.error(Errno.ENOTSUP)
-        return ops.removexattr(path, args.name, done)
-      }
+      case 'setxattr':
+      case 'getxattr':
+      case 'listxattr':
+      case 'removexattr':
+        return answerXattr(ops, path, args, this.options.ownXattrs, reply)
       case 'destroy':
         return reply.ok()
       default:
