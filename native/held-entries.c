@@ -142,7 +142,3 @@ const void *held_entry_reply(const struct held_entry *entry, size_t *reply_lengt
 void held_entry_answered(struct held_entry *entry) {
   entry->lookups++;
 }
-
-size_t held_entries_count(const struct held_entries *entries) {
-  return entries->count;
-}

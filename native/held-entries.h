@@ -43,7 +43,4 @@ const void *held_entry_reply(const struct held_entry *entry, size_t *reply_lengt
 /* Counts a lookup answered from `entry`, once the kernel took the reply. */
 void held_entry_answered(struct held_entry *entry);
 
-/* How many entries are held. */
-size_t held_entries_count(const struct held_entries *entries);
-
 #endif

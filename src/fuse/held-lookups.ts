@@ -59,10 +59,6 @@ export class HeldLookups {
     return this.byNode.has(nodeid)
   }
 
-  get size (): number {
-    return this.byNode.size
-  }
-
   private count (nodeid: number, lookups: number): void {
     if (lookups > 0) this.answered(nodeid, lookups)
   }
