@@ -53,6 +53,8 @@ export interface MountSettings {
   debug: boolean
   /** PORT or HOST:PORT of the Prometheus endpoint; none when absent. */
   metrics?: string
+  /** The directory of the store the mount shows at its top ("team/a"); the store's root when absent. */
+  root?: string
   /** Owner shown for entries (numeric); the daemon's uid when absent. */
   uid?: number
   /** Group shown for entries (numeric); the daemon's gid when absent. */

@@ -14,6 +14,7 @@ import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
 import { GroupFiles } from '../mount/group-files'
 import { deriveSettings, groupPolicyOf, MountSettings } from '../options'
 import { consumerName } from '../topics/consumer-names'
+import { openRoot, RootedEngine } from '../topics/rooted-engine'
 import { TopicStore } from '../topics/topic-store'
 import { PageGarbage, v8Collector } from '../util/page-garbage'
 import { resolveTarget, TargetOptions } from './target'
@@ -72,10 +73,14 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
   })
   // Not fatal: ioredis sends a script the server lacks when it is first run.
   await store.preload().catch(err => mountLog('loading the scripts: %s', err.message))
+  const engine = options.root === undefined ? store : await openRoot(store, options.root, options.readOnly).catch(async err => {
+    await release()
+    throw new Error(`cannot serve --root ${options.root}: ${(err as Error).message}`)
+  })
   const space = new RedisSpace(() => readRedisMemory(redis))
   await warnOfEviction(space)
   let metrics: Metrics | undefined
-  const groups = new GroupFiles(store, {
+  const groups = new GroupFiles(engine, {
     policy: groupPolicyOf(options),
     consumer: consumerName('mount'),
     events: {
@@ -84,7 +89,7 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
       deadLettered: group => metrics?.groupEvents.deadLettered(group)
     }
   })
-  const filesystem: DnpipesFilesystem = new DnpipesFilesystem(store, {
+  const filesystem: DnpipesFilesystem = new DnpipesFilesystem(engine, {
     framing: options.framing,
     otrunc: options.otrunc,
     readOnly: options.readOnly,
@@ -118,7 +123,8 @@ export async function mountCommand (mountpoint: string, options: MountCommandOpt
     throw new Error(`cannot mount ${mountpoint}: ${(err as Error).message}`)
   }
   filesystem.keepHeldAttributes(fusePath => mounted.attributesChanged(fusePath))
-  console.log(`dnpipes: mounted ${mounted.mountpoint} (${describeTarget(target)}, prefix "${options.prefix}", framing ${options.framing}${metricsNote})`)
+  const rootNote = engine instanceof RootedEngine ? `, root "${engine.root}"` : ''
+  console.log(`dnpipes: mounted ${mounted.mountpoint} (${describeTarget(target)}, prefix "${options.prefix}"${rootNote}, framing ${options.framing}${metricsNote})`)
 
   const reason = await new Promise<string>(resolve => {
     process.once('SIGINT', () => resolve('SIGINT'))

@@ -84,6 +84,7 @@ export const MOUNT_OPTIONS: readonly OptionDescriptor[] = [
   { flag: '--uid <uid>', fstab: 'uid', description: 'owner (numeric uid) shown for every topic and directory; default: the daemon\'s uid', parse: nonNegativeInteger },
   { flag: '--gid <gid>', fstab: 'gid', description: 'group (numeric gid) shown for every topic and directory; default: the daemon\'s gid', parse: nonNegativeInteger },
   { flag: '--umask <mask>', fstab: 'umask', description: 'octal bits taken from 0666 (topics) and 0777 (directories); with --allow-other the kernel enforces the result', parse: octalMask, default: MOUNT_DEFAULTS.umask, defaultText: '022' },
+  { flag: '--root <path>', fstab: 'root', description: 'show the directory PATH of the store (made if missing) at the top of the mount, with its own .follow/, .live/, .group/ and .delay/; nothing outside it can be reached' },
   { flag: '--read-only', fstab: 'ro', description: 'refuse every change with EROFS', default: MOUNT_DEFAULTS.readOnly },
   { flag: '--op-timeout <ms>', fstab: 'op_timeout', description: 'longest any file operation (and so any Redis command) waits for Redis before failing with EIO', parse: positiveInteger, default: MOUNT_DEFAULTS.opTimeout },
   { flag: '--wait-replicas <n>', fstab: 'wait_replicas', description: 'a write returns only once N replicas have it (WAIT), so a failover cannot lose it', parse: nonNegativeInteger, default: MOUNT_DEFAULTS.waitReplicas },

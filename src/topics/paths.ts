@@ -14,12 +14,12 @@ export function splitPath (path: string): { parent: string, name: string } {
     : { parent: path.slice(0, slash), name: path.slice(slash + 1) }
 }
 
-/** "/team-a/orders" (a FUSE path) -> "team-a/orders"; "/" -> "". */
 /** The path of `name` in the directory `dir` ("" for the root). */
 export function joinPath (dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`
 }
 
+/** "/team-a/orders" (a FUSE path) -> "team-a/orders"; "/" -> "". */
 export function fromFusePath (fusePath: string): string {
   return fusePath.replace(/^\/+/, '').replace(/\/+$/, '')
 }

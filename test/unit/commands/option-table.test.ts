@@ -15,7 +15,7 @@ const TARGET_KEYS: Record<keyof TargetOptions | 'prefix', true> = {
   redis: true, dataDir: true, cluster: true, sentinels: true, sentinelName: true, tlsCa: true, tlsCert: true, tlsKey: true, redisPasswordFile: true, prefix: true
 }
 const MOUNT_KEYS: Record<Exclude<keyof MountSettings, 'prefix'>, true> = {
-  framing: true, otrunc: true, allowOther: true, readOnly: true, opTimeout: true, waitReplicas: true, debug: true, metrics: true, uid: true, gid: true, umask: true, visibilityTimeout: true, maxDeliveries: true, retainMessages: true, retainBytes: true, retainSeconds: true
+  framing: true, otrunc: true, allowOther: true, readOnly: true, opTimeout: true, waitReplicas: true, debug: true, metrics: true, uid: true, gid: true, umask: true, visibilityTimeout: true, maxDeliveries: true, retainMessages: true, retainBytes: true, retainSeconds: true, root: true
 }
 
 t.test('flagName and takesValue', async t => {
