@@ -58,6 +58,15 @@ export async function isMounted (mountpoint: string): Promise<boolean> {
 }
 
 /**
+ * Resolves when the filesystem mounted at `mountpoint` answers a request. statfs, because the
+ * kernel answers it from no cache: a stat of the top is answered from the attributes it keeps
+ * (for a second here) even after the daemon died.
+ */
+export async function answers (mountpoint: string): Promise<void> {
+  await fs.statfs(mountpoint)
+}
+
+/**
  * A mount left by a daemon that died answers ENOTCONN ("Transport endpoint is not connected").
  * Detach it so that this mount can take its place; refuse when a live filesystem is there.
  */
@@ -65,7 +74,7 @@ export async function recoverStaleMount (mountpoint: string): Promise<void> {
   if (!await isMounted(mountpoint)) return
   let stale = false
   try {
-    await withDeadline(fs.stat(mountpoint), STALE_CHECK_MS, 'stat of the mountpoint')
+    await withDeadline(answers(mountpoint), STALE_CHECK_MS, 'statfs of the mountpoint')
   } catch (err) {
     stale = (err as NodeJS.ErrnoException).code === 'ENOTCONN' || (err as NodeJS.ErrnoException).code === 'ECONNABORTED'
     if (!stale) throw new Error(`${mountpoint} is mounted and does not answer (${(err as Error).message}); unmount it with: fusermount -uz ${mountpoint}`)
