@@ -9,6 +9,7 @@ import { mountCommand } from './commands/mount'
 import { lsCommand, mkdirCommand, mvCommand, rmCommand } from './commands/namespace-commands'
 import { pullCommand, pushCommand, resetCommand, statCommand } from './commands/topic-commands'
 import { retainCommand } from './commands/retain-command'
+import { DEFAULT_SOCKET, DEFAULT_STATE_DIR, volumeDriverCommand } from './commands/volume-driver'
 import { WORK_OPTIONS, workCommand } from './commands/work'
 import { FRAMINGS } from './framing/message'
 import { unmountFilesystem } from './mount/lifecycle'
@@ -159,6 +160,14 @@ withOptions(withRedisOptions(program.command('work')
   .argument('<command...>', 'the command and its arguments, after --')), WORK_OPTIONS)
   .addHelpText('after', '\nExamples:\n  dnpipes work builders jobs -- sh -c \'make "$(cat)"\'\n  dnpipes work resize images --concurrency 4 --visibility-timeout 120 -- ./resize.sh\n  dnpipes work mailers mails --retry-delay 5 --retry-backoff --retry-delay-max 600 -- ./send.sh')
   .action((group: string, topic: string, command: string[], options) => workCommand(group, topic, command, options).then(code => process.exit(code), fatal))
+
+withRedisOptions(program.command('volume-driver')
+  .description('serve Docker\'s volume plugin protocol (Podman\'s too): each volume is one namespace of the store, mounted for the containers that use it')
+  .option('--socket <path>', 'the unix socket to serve on', DEFAULT_SOCKET)
+  .option('--state-dir <dir>', 'where the volumes, the containers using them and their mounts are kept', DEFAULT_STATE_DIR)
+  .option('--socket-group <group>', 'a group whose members may use the socket too (mode 0660); root alone otherwise'))
+  .addHelpText('after', '\nExamples:\n  dnpipes volume-driver --redis redis://10.0.0.5:6379\n  docker volume create --driver dnpipes -o path=team/a jobs\n  docker run -v jobs:/pipes busybox sh -c \'echo hi >> /pipes/events\'')
+  .action(options => act(() => volumeDriverCommand(options)))
 
 // mount.fuse and /etc/fstab run `dnpipes SOURCE MOUNTPOINT -o OPTIONS` (see src/commands/fstab.ts).
 let fstab

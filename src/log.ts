@@ -7,6 +7,8 @@ export const redisLog = createDebug('dnpipes:redis')
 export const mountLog = createDebug('dnpipes:mount')
 /** Consumer groups: messages let go, acknowledgements that failed, dead letters. */
 export const groupsLog = createDebug('dnpipes:groups')
+/** The volume driver: volumes made, mounted, unmounted, removed. */
+export const volumesLog = createDebug('dnpipes:volumes')
 
 const MAX_SHOWN = 64
 

@@ -1,41 +1,25 @@
-import { spawnSync } from 'node:child_process'
 import { promises as fs } from 'node:fs'
-import path from 'node:path'
 import t from 'tap'
 import tmp from 'tmp'
-import { run, sh } from '../../scripts/support/processes'
+import { sh } from '../../scripts/support/processes'
 import { mountFor, redisFor } from '../helpers/fixture'
+import { podmanSkip as skip, podmanWithBusybox } from '../helpers/podman'
 
 // A real container (podman with runc, as Debian ships them) running its application as uid
 // 1000 with the mount as a volume: it pushes where the stored owner and mode let it, and gets
 // EACCES where they do not. The image is busybox alone, imported from a directory: no registry.
-
-// Decided before the test is declared, so that a machine without podman shows a skip (this
-// process serves no mount: a synchronous probe is safe). `npm run setup` installs podman.
-const skip = spawnSync('podman', ['--version']).status === 0 && spawnSync('test', ['-x', '/bin/busybox']).status === 0
-  ? false
-  : 'podman or busybox-static is not installed (npm run setup installs them)'
 
 const IMAGE = 'localhost/dnpipes-test-busybox:1'
 
 t.test('a non-root application container pushes through a volume of the mount where the modes let it', { skip }, async t => {
   const work = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-podman-' }).name
   t.teardown(() => fs.rm(work, { recursive: true, force: true }))
-  // The default ulimits need CAP_SYS_RESOURCE, which root lacks on these machines; crun fails on
-  // their hybrid cgroups (see ../shared/FACTS.md).
-  const conf = path.join(work, 'containers.conf')
-  await fs.writeFile(conf, '[containers]\ndefault_ulimits = []\n')
-  const env = { ...process.env, CONTAINERS_CONF: conf }
-  const image = await sh(`mkdir -p ${work}/image/bin && cp /bin/busybox ${work}/image/bin/ &&
-    for applet in sh cat echo id mkdir stat; do ln -s busybox ${work}/image/bin/$applet; done &&
-    tar -C ${work}/image -cf ${work}/image.tar . && podman import -q ${work}/image.tar ${IMAGE}`, { env })
-  t.equal(image.code, 0, image.stderr)
-  t.teardown(() => run('podman', ['rmi', '-f', IMAGE], { env }))
+  const { podman } = await podmanWithBusybox(t, work, IMAGE, ['sh', 'cat', 'echo', 'id', 'mkdir', 'stat'])
 
   const server = await redisFor(t)
   const mounted = await mountFor(t, server, { args: ['--allow-other'] })
-  const container = (user: string, script: string) => run('podman', ['--runtime', 'runc', '--cgroup-manager=cgroupfs', 'run', '--rm',
-    '--network', 'none', '--ulimit', 'host', '--user', user, '-v', `${mounted.dir}:/pipes`, IMAGE, 'sh', '-c', script], { env, timeoutMs: 60_000 })
+  const container = (user: string, script: string) => podman(['run', '--rm',
+    '--network', 'none', '--ulimit', 'host', '--user', user, '-v', `${mounted.dir}:/pipes`, IMAGE, 'sh', '-c', script])
 
   // Made by root on the host; one directory given to the application's user, as for any volume.
   await sh(`mkdir ${mounted.dir}/app ${mounted.dir}/root-only && echo from-host >> ${mounted.dir}/app/events && chown -R 1000:1000 ${mounted.dir}/app`)
