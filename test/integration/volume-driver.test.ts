@@ -152,3 +152,44 @@ t.test('bad requests get a clear Err and change nothing', async t => {
   t.match(second.stderr, /is served by another process/, 'a second driver on the same socket is refused')
   t.equal((await call('Plugin.Activate')).status, 200, 'and the first one goes on')
 })
+
+t.test('the socket is root\'s alone unless a group is named; a user not allowed cannot connect', async t => {
+  const server = await redisFor(t)
+  const work = tmp.dirSync({ unsafeCleanup: true, mode: 0o755, prefix: 'dnpipes-volumes-' }).name
+  const probe = path.join(work, 'probe.js')
+  await fs.writeFile(probe, `const request = require('http').request({ socketPath: process.argv[2], path: '/Plugin.Activate', method: 'POST' }, response => {
+  let body = ''
+  response.on('data', chunk => { body += chunk })
+  response.on('end', () => console.log(body))
+})
+request.on('error', err => console.log(err.code))
+request.end('{}')
+`, { mode: 0o644 })
+  const asNobody = async (socket: string): Promise<string> =>
+    (await bash(`su -s /bin/sh nobody -c '${process.execPath} ${probe} ${socket}'`)).stdout.toString().trim()
+  const rootOnly = path.join(work, 'root', 'dnpipes.sock')
+  const grouped = path.join(work, 'group', 'dnpipes.sock')
+  const first = await startDriver(rootOnly, ['--state-dir', path.join(work, 'state-a'), '--redis', server.url])
+  t.teardown(() => first.stop())
+  const second = await startDriver(grouped, ['--state-dir', path.join(work, 'state-b'), '--redis', server.url, '--socket-group', 'nogroup'])
+  t.teardown(() => second.stop())
+  t.equal(await asNobody(rootOnly), 'EACCES', 'nobody cannot talk to a socket of root\'s alone')
+  t.equal(await asNobody(grouped), '{"Implements":["VolumeDriver"]}', 'a member of the named group can')
+  t.same((await pluginCall(rootOnly, 'Plugin.Activate')).body, { Implements: ['VolumeDriver'] }, 'root can')
+})
+
+t.test('Redis unreachable at Mount: the server\'s reason as Err, and no container counted', async t => {
+  const server = await redisFor(t)
+  const work = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-volumes-' }).name
+  const socket = path.join(work, 'dnpipes.sock')
+  const stateDir = path.join(work, 'state')
+  const driver = await startDriver(socket, ['--state-dir', stateDir, '--redis', server.url])
+  t.teardown(() => driver.stop())
+  t.equal((await pluginCall(socket, 'VolumeDriver.Create', { Name: 'jobs' })).status, 200)
+  await server.stop()
+  const refused = await pluginCall(socket, 'VolumeDriver.Mount', { Name: 'jobs', ID: 'c1' })
+  t.equal(refused.status, 500)
+  t.match(refused.body.Err, /the mount of volume jobs exited \(1\): .*cannot use Redis at redis:\/\/127\.0\.0\.1:\d+/)
+  t.match((await pluginCall(socket, 'VolumeDriver.Get', { Name: 'jobs' })).body, { Volume: { Status: { containers: 0, served: false } } })
+  t.notOk(await isMounted(path.join(stateDir, 'mounts', 'jobs')), 'nothing is left mounted')
+})
