@@ -1,14 +1,37 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import t from 'tap'
+import t, { Test } from 'tap'
 import tmp from 'tmp'
 import { daemonPid, isMounted, unmountFilesystem } from '../../src/mount/lifecycle'
 import { bash, trackMount } from '../../scripts/support/processes'
+import type { RedisServer } from '../../scripts/support/redis-server'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { pluginCall, startDriver } from '../helpers/volume-plugin'
+import { pluginCall, PluginReply, startDriver } from '../helpers/volume-plugin'
 
 // `dnpipes volume-driver` spoken to as Docker and Podman speak to it (HTTP POSTs of JSON on its
 // unix socket), its volumes checked through a mount of the whole store on the same Redis.
+
+/** Ends the mounts of the volumes under `stateDir` that a test left (as a host's shutdown would). */
+async function unmountVolumes (stateDir: string): Promise<void> {
+  for (const name of await fs.readdir(path.join(stateDir, 'mounts')).catch(() => [])) {
+    const mountpoint = path.join(stateDir, 'mounts', name)
+    if (await isMounted(mountpoint)) await unmountFilesystem(mountpoint, true)
+  }
+}
+
+/** A redis-server and a volume driver on it, in a directory of their own; stopped when `t` ends. */
+async function driverFor (t: Test): Promise<{ server: RedisServer, socket: string, stateDir: string, call: (endpoint: string, body?: unknown) => Promise<PluginReply> }> {
+  const server = await redisFor(t)
+  const work = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-volumes-' }).name
+  const socket = path.join(work, 'dnpipes.sock')
+  const stateDir = path.join(work, 'state')
+  const driver = await startDriver(socket, ['--state-dir', stateDir, '--redis', server.url])
+  t.teardown(async () => {
+    await driver.stop()
+    await unmountVolumes(stateDir)
+  })
+  return { server, socket, stateDir, call: async (endpoint, body = {}) => await pluginCall(socket, endpoint, body) }
+}
 
 t.test('volumes: made, mounted per container, kept across a driver restart, repaired, removed', async t => {
   const server = await redisFor(t)
@@ -20,10 +43,7 @@ t.test('volumes: made, mounted per container, kept across a driver restart, repa
   let driver = await startDriver(socket, args)
   t.teardown(async () => {
     await driver.stop()
-    for (const name of await fs.readdir(path.join(stateDir, 'mounts')).catch(() => [])) {
-      const mountpoint = path.join(stateDir, 'mounts', name)
-      if (await isMounted(mountpoint)) await unmountFilesystem(mountpoint, true)
-    }
+    await unmountVolumes(stateDir)
   })
   const call = (endpoint: string, body: unknown = {}) => pluginCall(socket, endpoint, body)
 
@@ -76,21 +96,9 @@ t.test('volumes: made, mounted per container, kept across a driver restart, repa
 })
 
 t.test('volumes with an owner and read-only; a volume in use is not removed', async t => {
-  const server = await redisFor(t)
+  const { server, call } = await driverFor(t)
   const whole = await mountFor(t, server)
   await bash(`mkdir -p ${whole.dir}/shared && echo hello >> ${whole.dir}/shared/news`)
-  const work = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-volumes-' }).name
-  const socket = path.join(work, 'dnpipes.sock')
-  const stateDir = path.join(work, 'state')
-  const driver = await startDriver(socket, ['--state-dir', stateDir, '--redis', server.url])
-  t.teardown(async () => {
-    await driver.stop()
-    for (const name of ['mine', 'news']) {
-      const mountpoint = path.join(stateDir, 'mounts', name)
-      if (await isMounted(mountpoint)) await unmountFilesystem(mountpoint, true)
-    }
-  })
-  const call = (endpoint: string, body: unknown = {}) => pluginCall(socket, endpoint, body)
   const mount = async (name: string): Promise<string> => {
     const reply = await call('VolumeDriver.Mount', { Name: name, ID: 'c1' })
     t.equal(reply.status, 200, JSON.stringify(reply.body))
@@ -113,13 +121,7 @@ t.test('volumes with an owner and read-only; a volume in use is not removed', as
 })
 
 t.test('bad requests get a clear Err and change nothing', async t => {
-  const server = await redisFor(t)
-  const work = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-volumes-' }).name
-  const socket = path.join(work, 'dnpipes.sock')
-  const stateDir = path.join(work, 'state')
-  const driver = await startDriver(socket, ['--state-dir', stateDir, '--redis', server.url])
-  t.teardown(() => driver.stop())
-  const call = (endpoint: string, body: unknown = {}) => pluginCall(socket, endpoint, body)
+  const { server, socket, stateDir, call } = await driverFor(t)
   t.equal((await call('VolumeDriver.Create', { Name: 'kept' })).status, 200)
   const before = await fs.readFile(path.join(stateDir, 'volumes.json'), 'utf8')
 
@@ -179,17 +181,12 @@ request.end('{}')
 })
 
 t.test('Redis unreachable at Mount: the server\'s reason as Err, and no container counted', async t => {
-  const server = await redisFor(t)
-  const work = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-volumes-' }).name
-  const socket = path.join(work, 'dnpipes.sock')
-  const stateDir = path.join(work, 'state')
-  const driver = await startDriver(socket, ['--state-dir', stateDir, '--redis', server.url])
-  t.teardown(() => driver.stop())
-  t.equal((await pluginCall(socket, 'VolumeDriver.Create', { Name: 'jobs' })).status, 200)
+  const { server, stateDir, call } = await driverFor(t)
+  t.equal((await call('VolumeDriver.Create', { Name: 'jobs' })).status, 200)
   await server.stop()
-  const refused = await pluginCall(socket, 'VolumeDriver.Mount', { Name: 'jobs', ID: 'c1' })
+  const refused = await call('VolumeDriver.Mount', { Name: 'jobs', ID: 'c1' })
   t.equal(refused.status, 500)
   t.match(refused.body.Err, /the mount of volume jobs exited \(1\): .*cannot use Redis at redis:\/\/127\.0\.0\.1:\d+/)
-  t.match((await pluginCall(socket, 'VolumeDriver.Get', { Name: 'jobs' })).body, { Volume: { Status: { containers: 0, served: false } } })
+  t.match((await call('VolumeDriver.Get', { Name: 'jobs' })).body, { Volume: { Status: { containers: 0, served: false } } })
   t.notOk(await isMounted(path.join(stateDir, 'mounts', 'jobs')), 'nothing is left mounted')
 })
