@@ -5,6 +5,7 @@ import { VolumeDriver } from '../volumes/volume-driver'
 import { VolumeMounts } from '../volumes/volume-mounts'
 import { VolumeState } from '../volumes/volume-state'
 import type { VolumeRecord } from '../volumes/volume-state'
+import { parseIdFile } from './long-listing'
 import { flagName, TARGET_OPTIONS, takesValue } from './option-table'
 import type { TargetOptions } from './target'
 
@@ -80,8 +81,8 @@ function camelCase (flag: string): string {
 /** A group's number, from a number or a name in /etc/group. */
 async function groupId (group: string): Promise<number> {
   if (/^\d+$/.test(group)) return Number(group)
-  const table = await fs.readFile('/etc/group', 'utf8')
-  const line = table.split('\n').find(entry => entry.split(':')[0] === group)
-  if (!line) throw new Error(`no group named ${group}`)
-  return Number(line.split(':')[2])
+  for (const [id, name] of parseIdFile(await fs.readFile('/etc/group', 'utf8'))) {
+    if (name === group) return id
+  }
+  throw new Error(`no group named ${group}`)
 }
