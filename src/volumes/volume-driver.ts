@@ -3,9 +3,6 @@ import { validateVolumeName, volumeSpec } from './volume-options'
 import type { ServerCommand, VolumeMounts } from './volume-mounts'
 import type { VolumeRecord, VolumeState } from './volume-state'
 
-/** A request the driver refuses: its message is the `Err` the container engine shows. */
-export class VolumeError extends Error {}
-
 /** The body of a request, once parsed as JSON: an object, or nothing. */
 export type RequestBody = Record<string, unknown>
 
@@ -31,7 +28,7 @@ export class VolumeDriver {
     private readonly serverCommand: (record: VolumeRecord) => ServerCommand
   ) {}
 
-  /** Runs `endpoint` ("VolumeDriver.Create", …) for `body`; a VolumeError (or another Error) for an answer with `Err`. */
+  /** Runs `endpoint` ("VolumeDriver.Create", …) for `body`; a refusal rejects, its message the `Err` the engine shows. */
   handle (endpoint: string, body: RequestBody): Promise<Record<string, unknown>> {
     const result = this.queue.then(() => this.dispatch(endpoint, body))
     this.queue = result.catch(() => undefined)
@@ -49,23 +46,18 @@ export class VolumeDriver {
       case 'VolumeDriver.Path': return await this.path(body)
       case 'VolumeDriver.Get': return { Volume: await this.info(this.existing(body)) }
       case 'VolumeDriver.List': return { Volumes: await Promise.all(this.state.all().map(record => this.info(record))) }
-      default: throw new VolumeError(`unknown endpoint /${endpoint}`)
+      default: throw new Error(`unknown endpoint /${endpoint}`)
     }
   }
 
   /** Made again with the same options: nothing to do (engines create a volume they are told of). */
   private async create (body: RequestBody): Promise<Record<string, unknown>> {
-    const name = nameOf(body)
-    let spec
-    try {
-      spec = volumeSpec(name, body.Opts)
-    } catch (err) {
-      throw new VolumeError((err as Error).message)
-    }
+    const name = validateVolumeName(body.Name)
+    const spec = volumeSpec(name, body.Opts)
     const existing = this.state.get(name)
     if (existing) {
       if (existing.path === spec.path && existing.mountArgs.join('\0') === spec.mountArgs.join('\0')) return {}
-      throw new VolumeError(`volume ${name} exists with other options (path ${existing.path})`)
+      throw new Error(`volume ${name} exists with other options (path ${existing.path})`)
     }
     await this.state.put({ name, ...spec, createdAt: new Date().toISOString(), users: [] })
     volumesLog('created volume %s: path %s %s', name, spec.path, spec.mountArgs.join(' '))
@@ -75,7 +67,7 @@ export class VolumeDriver {
   /** Forgets the volume; its topics stay in the store (other hosts may use them). */
   private async remove (body: RequestBody): Promise<Record<string, unknown>> {
     const record = this.existing(body)
-    if (record.users.length > 0) throw new VolumeError(`volume ${record.name} is in use by ${record.users.length} container(s)`)
+    if (record.users.length > 0) throw new Error(`volume ${record.name} is in use by ${record.users.length} container(s)`)
     await this.mounts.stop(record.name)
     await this.mounts.remove(record.name)
     await this.state.delete(record.name)
@@ -119,22 +111,14 @@ export class VolumeDriver {
   }
 
   private existing (body: RequestBody): VolumeRecord {
-    const name = nameOf(body)
+    const name = validateVolumeName(body.Name)
     const record = this.state.get(name)
-    if (!record) throw new VolumeError(`no such volume: ${name}`)
+    if (!record) throw new Error(`no such volume: ${name}`)
     return record
   }
 }
 
-function nameOf (body: RequestBody): string {
-  try {
-    return validateVolumeName(body.Name)
-  } catch (err) {
-    throw new VolumeError((err as Error).message)
-  }
-}
-
 function idOf (body: RequestBody): string {
-  if (typeof body.ID !== 'string' || body.ID === '') throw new VolumeError('the request names no mount ID (a string)')
+  if (typeof body.ID !== 'string' || body.ID === '') throw new Error('the request names no mount ID (a string)')
   return body.ID
 }
