@@ -5,6 +5,7 @@ import { TopicError, UnreconciledError } from './errors'
 import type { HeldStats } from './held-stats'
 import { slotMaster } from './key-slot'
 import type { KeyLayout } from './keys'
+import type { WriteToken } from './engine'
 import type { Lookup } from './lookup'
 import { LastIds, PLACED_PAYLOAD_BYTES, placedAppend } from './placed-append'
 import type { ScriptRunner } from './script-runner'
@@ -44,7 +45,7 @@ export class Appends {
   ) {}
 
   /** Resolves with the topic's new size once Redis has applied every message. */
-  async append (path: string, uid: string, messages: Message[], delayMs?: number): Promise<number> {
+  async append (path: string, uid: string, messages: Message[], delayMs?: number, token?: WriteToken): Promise<number> {
     if (messages.length === 0) return 0
     const keys = this.keys.topic(path)
     // Through the tracked connection where stats are held (WAIT counts one connection's writes: the main one's).
@@ -52,16 +53,17 @@ export class Appends {
     const args: Array<string | number | Buffer> = [uid, this.options.indexEvery, messages.map(m => m.verbatim ? 'r' : 'l').join(''), this.options.notifyChannel, ...this.options.retentionArgs]
     // Set once Redis refused the append as full: a topic with limits then trims first (append.lua).
     const makeRoom = args.push('') - 1
-    args.push(delayMs === undefined ? '' : Math.round(delayMs), held ? '1' : '')
+    args.push(delayMs === undefined ? '' : Math.round(delayMs), held ? '1' : '', token?.writer ?? '', token?.request ?? '')
     for (const message of messages) args.push(message.payload)
-    // A lone large payload goes into the stream by XADD itself where it can (placed-append.ts).
-    const placing = held !== undefined && messages.length === 1 && messages[0]!.payload.length >= PLACED_PAYLOAD_BYTES &&
+    // A lone large payload goes into the stream by XADD itself where it can (placed-append.ts),
+    // unless it may have been applied already: only append.lua looks.
+    const placing = held !== undefined && token?.again !== true && messages.length === 1 && messages[0]!.payload.length >= PLACED_PAYLOAD_BYTES &&
       delayMs === undefined && this.options.retentionArgs.every(limit => limit === '')
     for (let round = 0; ; round++) {
       const mark = held?.mark ?? 0
       try {
-        const reply = (placing && round === 0 && held ? await this.placed(path, uid, messages[0]!, held) : undefined) ??
-          await (held?.runner ?? this.runner).run('append', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], args) as [string, string, number?]
+        const reply = (placing && round === 0 && held ? await this.placed(path, uid, messages[0]!, held, token) : undefined) ??
+          await (held?.runner ?? this.runner).run('append', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due, keys.writes], args) as [string, string, number?]
         if (held) held.appended(path, mark, reply)
         this.lastIds.set(path, reply[1])
         if (this.options.waitReplicas > 0) await this.awaitReplicas(keys.stream)
@@ -83,10 +85,10 @@ export class Appends {
   }
 
   /** placedAppend, told what this mount holds of the topic; undefined: append through append.lua. */
-  private async placed (path: string, uid: string, message: Message, held: HeldStats): Promise<[string, string, number?] | undefined> {
+  private async placed (path: string, uid: string, message: Message, held: HeldStats, token: WriteToken | undefined): Promise<[string, string, number?] | undefined> {
     const keys = this.keys.topic(path)
     const { indexEvery, notifyChannel } = this.options
-    return await placedAppend(held.runner, keys, uid, message, this.lastIds.get(path) ?? held.lastId(path), { indexEvery, notifyChannel }, () => this.lookup.reconcile(keys))
+    return await placedAppend(held.runner, keys, uid, message, this.lastIds.get(path) ?? held.lastId(path), { indexEvery, notifyChannel, token }, () => this.lookup.reconcile(keys))
   }
 
   /**

@@ -2,6 +2,19 @@ import type { Message } from '../framing/message'
 import type { Claim, Creator, DirectoryEntry, DirectoryStat, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, Schedule, TopicStat, Woken } from './types'
 
 /**
+ * Marks an append so that trying it again does not apply it twice: a mount's server that died
+ * may have applied a write whose answer it never sent, and the next server is asked for it again.
+ */
+export interface WriteToken {
+  /** Who writes: one mount, whichever of its servers. */
+  writer: string
+  /** The writer's number for this write. */
+  request: string
+  /** The write is being tried again: it may have been applied already. */
+  again: boolean
+}
+
+/**
  * What the filesystem and the CLI need of a topic store, in paths relative to the mount root
  * ("team-a/orders", "" for the root). Failures are TopicErrors with a POSIX code, or the typed
  * Redis failures of src/redis/errors.ts. Two engines implement it: Redis (topic-store.ts) and
@@ -37,9 +50,10 @@ export interface TopicEngine {
   /**
    * Appends messages atomically to the topic `uid` (ESTALE when it is gone); returns its new
    * size. With `delayMs` (else the topic's own delay, if any) they are scheduled instead: each
-   * enters that much later, in due order, and is in no read, follow or group until then.
+   * enters that much later, in due order, and is in no read, follow or group until then. An
+   * append with a `token` that was applied already (for a couple of minutes) changes nothing.
    */
-  append (path: string, uid: string, messages: Message[], delayMs?: number): Promise<number>
+  append (path: string, uid: string, messages: Message[], delayMs?: number, token?: WriteToken): Promise<number>
   /** Whole entries covering bytes from `request.offset`; undefined when the topic is gone. */
   read (path: string, request: ReadRequest): Promise<ReadPage | undefined>
   /** Entries after the id `afterId`, up to about `maxBytes`; undefined when the topic is gone. */

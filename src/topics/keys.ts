@@ -44,6 +44,8 @@ export interface TopicKeys {
   index: string
   delayed: string
   due: string
+  /** The tokens of the writers' last appends (append.lua: a write tried again is not applied twice). */
+  writes: string
 }
 
 function tag (path: string): string {
@@ -55,7 +57,7 @@ export class KeyLayout {
 
   topic (path: string): TopicKeys {
     const base = this.prefix + tag(path)
-    return { stream: base, meta: base + ':meta', index: base + ':idx', delayed: base + ':delayed', due: base + ':due' }
+    return { stream: base, meta: base + ':meta', index: base + ':idx', delayed: base + ':delayed', due: base + ':due', writes: base + ':writes' }
   }
 
   /** Forwarding addresses of the topics renamed away from `path` (same slot as its keys). */

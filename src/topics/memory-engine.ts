@@ -1,5 +1,5 @@
 import type { Message } from '../framing/message'
-import type { TopicEngine } from './engine'
+import type { TopicEngine, WriteToken } from './engine'
 import { TopicError } from './errors'
 import { MemoryTopic } from './memory-topic'
 import { MemoryNamespace } from './memory-namespace'
@@ -89,10 +89,11 @@ export class MemoryEngine implements TopicEngine {
     return topic.stat()
   }
 
-  async append (path: string, uid: string, messages: Message[], delayMs?: number): Promise<number> {
+  async append (path: string, uid: string, messages: Message[], delayMs?: number, token?: WriteToken): Promise<number> {
     if (messages.length === 0) return 0
     const topic = this.topics.get(path)
     if (topic?.uid !== uid) throw new TopicError('ESTALE', 'ESTALE the topic was removed after it was opened')
+    if (token && !topic.noteWrite(token.writer, token.request)) return topic.stat(this.defaultRetention).size
     const delay = delayMs ?? topic.delayMs
     if (delay !== undefined && delay > 0) {
       topic.schedule(messages, delay)

@@ -41,6 +41,9 @@ const NO_ID = '0-0'
  * starts at, so that a read at any offset is a binary search. Ids are made as XADD '*' makes
  * them (`<ms>-<seq>`, strictly increasing, also across resets).
  */
+/** Requests kept per writer (append.lua's WRITES_KEPT). */
+const WRITES_KEPT = 64
+
 export class MemoryTopic {
   /** Identity of this incarnation: a topic removed and created again gets another. */
   readonly uid = randomBytes(8).toString('hex')
@@ -62,12 +65,24 @@ export class MemoryTopic {
   private lastSeq = 0
   /** Its consumer groups: they stay through resets and renames, as a stream's do. */
   readonly groups = new MemoryGroups(this)
+  /** Each writer's last appends' requests, as append.lua keeps them (see WriteToken). */
+  private readonly writes = new Map<string, string[]>()
 
   constructor (ownership: Ownership = {}, now = Date.now()) {
     this.ctimeMs = now
     this.mtimeMs = now
     this.ownership = {}
     applyOwnership(this.ownership, ownership)
+  }
+
+  /** Notes `writer`'s append `request`: false when it had been noted (it is not to be applied again). */
+  noteWrite (writer: string, request: string): boolean {
+    const kept = this.writes.get(writer) ?? []
+    if (kept.includes(request)) return false
+    kept.push(request)
+    if (kept.length > WRITES_KEPT) kept.shift()
+    this.writes.set(writer, kept)
+    return true
   }
 
   get generation (): string {

@@ -3,6 +3,7 @@ import { messageFields, PAYLOAD_FIELD, VERBATIM_FIELD } from '../framing/entry'
 import type { Message } from '../framing/message'
 import { topicsLog } from '../log'
 import { toTopicFailure, UnplacedError } from './errors'
+import type { WriteToken } from './engine'
 import type { TopicKeys } from './keys'
 import type { ScriptRunner } from './script-runner'
 import { idAfter } from './stream-id'
@@ -82,13 +83,14 @@ class PlacedXadd extends Command {
  * Resolves with the script's reply, or undefined when the payload is to go through append.lua
  * instead; rejects as append.lua would (ESTALE, UNRECONCILED, a lost connection).
  */
-export async function placedAppend (runner: ScriptRunner, keys: TopicKeys, uid: string, message: Message, lastId: string | undefined, options: { indexEvery: number, notifyChannel: string }, reconcile: () => Promise<void>): Promise<AppendReply | undefined> {
+export async function placedAppend (runner: ScriptRunner, keys: TopicKeys, uid: string, message: Message, lastId: string | undefined, options: { indexEvery: number, notifyChannel: string, token?: WriteToken }, reconcile: () => Promise<void>): Promise<AppendReply | undefined> {
   const connection = runner.redis as Redis
   const id = idAfter(lastId, Date.now())
   const flag = message.verbatim ? 'r' : 'l'
   const queued = [
     new Command('multi', []),
-    new Command('evalsha', [runner.sha('append-at'), 3, keys.stream, keys.meta, keys.index, uid, options.indexEvery, flag, options.notifyChannel, id, message.payload.length]),
+    new Command('evalsha', [runner.sha('append-at'), 4, keys.stream, keys.meta, keys.index, keys.writes, uid, options.indexEvery, flag, options.notifyChannel, id, message.payload.length,
+      options.token?.writer ?? '', options.token?.request ?? '']),
     new PlacedXadd(keys.stream, id, message),
     new Command('xlen', [keys.stream])
   ]

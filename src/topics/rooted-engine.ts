@@ -1,5 +1,5 @@
 import type { Message } from '../framing/message'
-import type { TopicEngine } from './engine'
+import type { TopicEngine, WriteToken } from './engine'
 import { TopicError } from './errors'
 import { fromFusePath, joinPath, RESERVED_ROOT_NAMES, validateNewPath } from './paths'
 import { makeDirectories } from './tree'
@@ -51,8 +51,8 @@ export class RootedEngine implements TopicEngine {
     return await this.inner.create(this.at(this.newPath(path)), creator)
   }
 
-  append (path: string, uid: string, messages: Message[], delayMs?: number): Promise<number> {
-    return this.inner.append(this.at(path), uid, messages, delayMs)
+  append (path: string, uid: string, messages: Message[], delayMs?: number, token?: WriteToken): Promise<number> {
+    return this.inner.append(this.at(path), uid, messages, delayMs, token)
   }
 
   read (path: string, request: ReadRequest): Promise<ReadPage | undefined> { return this.inner.read(this.at(path), request) }

@@ -10,8 +10,8 @@ import { toTopicFailure } from './errors'
 const SCRIPT_KEYS = {
   create: 2,
   stat: 6,
-  append: 5,
-  'append-at': 3,
+  append: 6,
+  'append-at': 4,
   reconcile: 3,
   read: 4,
   follow: 5,

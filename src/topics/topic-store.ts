@@ -3,7 +3,7 @@ import { Message } from '../framing/message'
 import { DEFAULTS, withDefaults } from '../options'
 import { commandTimeoutOf, RedisClient } from '../redis/connect'
 import { RedisUnavailableError } from '../redis/errors'
-import type { TopicEngine } from './engine'
+import type { TopicEngine, WriteToken } from './engine'
 import { TopicError, UnreconciledError } from './errors'
 import { DirectoryWatch } from './directory-watch'
 import { FollowHub, Hub, NotifyHub } from './follow-hub'
@@ -210,8 +210,8 @@ export class TopicStore implements TopicEngine {
    * Appends messages in one atomic step, so messages from concurrent writers never interleave
    * inside one call. Resolves once Redis has applied them.
    */
-  append (path: string, uid: string, messages: Message[], delayMs?: number): Promise<number> {
-    return this.appends.append(path, uid, messages, delayMs)
+  append (path: string, uid: string, messages: Message[], delayMs?: number, token?: WriteToken): Promise<number> {
+    return this.appends.append(path, uid, messages, delayMs, token)
   }
 
   /** Entries covering bytes from `offset`, continuing cheaply after the caller's last entry. */

@@ -9,6 +9,7 @@ import type { DirectoryStat, ReadRequest, RetentionLimits, Woken } from '../../s
 import { groupContract } from './group-contract'
 import { retentionContract } from './retention-contract'
 import { scheduleContract } from './schedule-contract'
+import { writeTokenContract } from './write-token-contract'
 
 /**
  * The contract of a topic engine, through the TopicEngine API and the rendered bytes alone: one
@@ -90,6 +91,7 @@ export function engineContract (t: Test, makeEngine: (defaultRetention?: Retenti
   groupContract(t, () => makeEngine())
   retentionContract(t, makeEngine)
   scheduleContract(t, () => makeEngine(), features)
+  writeTokenContract(t, () => makeEngine())
 
   const engines: TopicEngine[] = []
   const freshStore = (): TopicEngine => {

@@ -172,3 +172,18 @@ t.test('Redis full: ENOSPC, and nothing stored', async t => {
   await append(store, 't', message)
   await expectStored(t, store, 't', [message.payload], 'p8:{t}')
 })
+
+t.test('a placed payload notes its token: tried again, it goes through append.lua and is not applied twice', async t => {
+  const store = await holder('p9:')
+  await created(t, store, 't')
+  const uid = (await store.topicUid('t'))!
+  const message = big()
+  const execs = await calls('exec')
+  await store.append('t', uid, [message], undefined, { writer: 'm', request: '12', again: false })
+  t.equal(await calls('exec') - execs, 1, 'placed')
+  await store.append('t', uid, [message], undefined, { writer: 'm', request: '12', again: true })
+  t.equal(await calls('exec') - execs, 1, 'tried again: through append.lua')
+  await expectStored(t, store, 't', [message.payload], 'p9:{t}')
+  t.equal(await admin.hget('p9:{t}:writes', 'm'), '12', 'the token is kept with the topic')
+  t.ok(await admin.pttl('p9:{t}:writes') > 60_000, 'for a couple of minutes')
+})

@@ -1,5 +1,6 @@
--- KEYS stream, meta, idx. ARGV uid, indexEvery, flag ("l" line / "r" verbatim), notify channel
--- ("" for none), id, size (the payload's bytes).
+-- KEYS stream, meta, idx, writes. ARGV uid, indexEvery, flag ("l" line / "r" verbatim), notify
+-- channel ("" for none), id, size (the payload's bytes), writer and request (the append's token,
+-- noted as append.lua notes it; '' '' for none).
 -- Accounts one payload that the XADD right after this script, in the same MULTI, adds to the
 -- stream at `id` itself: a payload passed to a script costs Redis about a nanosecond a byte
 -- (Lua hashes every string it is given), which for large payloads costs more than the rest of
@@ -46,6 +47,10 @@ bytes = bytes + tonumber(ARGV[6])
 if ARGV[3] ~= 'r' then bytes = bytes + 1 end
 count = count + 1
 redis.call('HSET', KEYS[2], 'bytes', bytes, 'count', count, 'last', id, 'mark', mark, 'mtime', id_ms(id))
+if ARGV[8] ~= '' then
+  local _, kept = written(KEYS[4], ARGV[7], ARGV[8])
+  note_written(KEYS[4], ARGV[7], ARGV[8], kept)
+end
 if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], KEYS[1]) end
 -- The caller's connection is tracked with NOLOOP: reading the metadata again after changing it
 -- keeps it tracked (the caller reads the stream again after the XADD).

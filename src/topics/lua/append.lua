@@ -1,8 +1,10 @@
--- KEYS stream, meta, idx, delayed, due. ARGV uid, indexEvery, flags ("l" line / "r" verbatim
--- per message), notify channel ("" for none), the mount's default retention (messages, bytes,
--- seconds; '' for none), make room ("1" after Redis refused the append as out of memory, else
--- ""), delay (ms; '' for the topic's own delay, if any), retrack ("1" to read the stream and
--- the metadata again once they are changed, else ""), payload...
+-- KEYS stream, meta, idx, delayed, due, writes. ARGV uid, indexEvery, flags ("l" line / "r"
+-- verbatim per message), notify channel ("" for none), the mount's default retention (messages,
+-- bytes, seconds; '' for none), make room ("1" after Redis refused the append as out of memory,
+-- else ""), delay (ms; '' for the topic's own delay, if any), retrack ("1" to read the stream and
+-- the metadata again once they are changed, else ""), writer and request (the append's token,
+-- helpers.lua: written; '' '' for none), payload...
+-- An append whose token was applied already changes nothing and returns what append returns.
 -- Appends every payload in one atomic step, after the scheduled messages due by now, trims the
 -- topic to its retention limits, then announces the stream on the channel. With a delay, the
 -- payloads are scheduled instead (helpers.lua: schedule) and the topic is left as it is.
@@ -12,10 +14,16 @@
 -- Retrack is for a caller whose connection Redis tracks with NOLOOP (see tracked-stats.ts): its
 -- own change ends the tracking of the keys without a word, and a read after it starts it again,
 -- so that the stat it keeps, brought up to date with this reply, hears of the next change.
-local FIRST = 11
+local FIRST = 13
 local m = redis.call('HMGET', KEYS[2], 'uid', 'bytes', 'count', 'last', 'mark', 'head',
   'retain-messages', 'retain-bytes', 'retain-seconds', 'due', 'delay')
 if m[1] ~= ARGV[1] then return redis.error_reply('ESTALE the topic was removed after it was opened') end
+local writer, request = ARGV[11], ARGV[12]
+local done, kept = false, nil
+if request ~= '' then
+  done, kept = written(KEYS[6], writer, request)
+  if done then return {num(tonumber(m[2])), m[4], tonumber(m[3])} end
+end
 if changed_since(KEYS[1], m[4], tonumber(m[3])) then return redis.error_reply('UNRECONCILED another client changed the stream') end
 local every = tonumber(ARGV[2])
 local flags = ARGV[3]
@@ -25,6 +33,7 @@ local id = m[4]
 local delay = tonumber(ARGV[9]) or tonumber(m[11])
 if delay and delay > 0 then
   schedule(KEYS[1], KEYS[2], KEYS[4], KEYS[5], flags, FIRST, delay, ARGV[4])
+  if request ~= '' then note_written(KEYS[6], writer, request, kept) end
   return {num(bytes), id}
 end
 local max_m, max_b, max_s = limits_of(m[7], m[8], m[9], ARGV[5], ARGV[6], ARGV[7])
@@ -54,6 +63,7 @@ redis.call('HSET', KEYS[2], 'bytes', bytes, 'count', count, 'last', id, 'mark', 
 if max_m or max_b or max_s then
   head, bytes, count = trim(KEYS[1], KEYS[2], KEYS[3], head, bytes, count, max_m, max_b, max_s)
 end
+if request ~= '' then note_written(KEYS[6], writer, request, kept) end
 if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], KEYS[1]) end
 if ARGV[10] == '1' then
   redis.call('XLEN', KEYS[1])

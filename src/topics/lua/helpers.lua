@@ -363,3 +363,29 @@ local function schedule(stream, meta, delayed, due_stream, flags, first, delay, 
   redis.call('XADD', due_stream, 'MAXLEN', 1, '*', 'at', due)
   if channel ~= '' then redis.call('PUBLISH', channel, stream) end
 end
+
+-- A writer's appends may carry a token (the writer, a mount, and its number for the write):
+-- {T}:writes keeps, per writer, the numbers of its last WRITES_KEPT appends to the topic for
+-- WRITES_KEPT_MS after the last, so that a write tried again after its writer's server died (it
+-- may have been applied, its answer lost) is not applied twice. Numbers are kept space-separated.
+local WRITES_KEPT = 64
+local WRITES_KEPT_MS = 120000
+
+-- Whether `writer` already applied `request` here, and the numbers kept for it.
+local function written(writes, writer, request)
+  local kept = redis.call('HGET', writes, writer)
+  if not kept then return false, nil end
+  return string.find(' ' .. kept .. ' ', ' ' .. request .. ' ', 1, true) ~= nil, kept
+end
+
+-- Notes that `writer` applied `request` (after `kept`, what written() found).
+local function note_written(writes, writer, request, kept)
+  local now = request
+  if kept then
+    now = kept .. ' ' .. request
+    local _, spaces = string.gsub(now, ' ', ' ')
+    if spaces >= WRITES_KEPT then now = string.sub(now, string.find(now, ' ', 1, true) + 1) end
+  end
+  redis.call('HSET', writes, writer, now)
+  redis.call('PEXPIRE', writes, WRITES_KEPT_MS)
+end

@@ -10,9 +10,10 @@ t.test('a topic\'s keys share its path as hash tag', async t => {
     meta: 'dnpipes:{team-a/orders}:meta',
     index: 'dnpipes:{team-a/orders}:idx',
     delayed: 'dnpipes:{team-a/orders}:delayed',
-    due: 'dnpipes:{team-a/orders}:due'
+    due: 'dnpipes:{team-a/orders}:due',
+    writes: 'dnpipes:{team-a/orders}:writes'
   })
-  for (const key of [keys.meta, keys.index, keys.delayed, keys.due]) t.equal(keySlot(key), keySlot(keys.stream), key)
+  for (const key of [keys.meta, keys.index, keys.delayed, keys.due, keys.writes]) t.equal(keySlot(key), keySlot(keys.stream), key)
 })
 
 t.test('braces and percent signs in a name keep the tag whole and distinct', async t => {
