@@ -13,6 +13,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "open", NULL, dnpipes_channel_open, NULL, NULL, NULL, napi_default, NULL },
     { "write", NULL, dnpipes_channel_write, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, dnpipes_channel_close, NULL, NULL, NULL, napi_default, NULL },
+    { "pause", NULL, dnpipes_channel_pause, NULL, NULL, NULL, napi_default, NULL },
     { "hold", NULL, dnpipes_hold, NULL, NULL, NULL, napi_default, NULL },
     { "drop", NULL, dnpipes_drop, NULL, NULL, NULL, napi_default, NULL },
   };

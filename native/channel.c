@@ -43,6 +43,8 @@ struct channel {
   int handles_open;
   int fd;
   int closing;
+  /* Handing over: no more reads, replies still go out (see pause). */
+  int paused;
   uint8_t *buffer;
   size_t size;
   napi_ref buffer_ref;
@@ -92,6 +94,7 @@ static void on_polling(uv_idle_t *idle) {
 
 /* A reply went out: the loop keeps polling for the next request for a while (see POLL_AFTER_REPLY_NS). */
 static void keep_polling(struct channel *channel) {
+  if (channel->paused) return;
   channel->polling_until = uv_hrtime() + POLL_AFTER_REPLY_NS;
   if (!uv_is_active((uv_handle_t *)&channel->polling)) uv_idle_start(&channel->polling, on_polling);
 }
@@ -152,7 +155,7 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   (void)status;
   (void)events;
   struct channel *channel = poll->data;
-  for (int turn = 0; turn < REQUESTS_PER_TURN && !channel->closing; turn++) {
+  for (int turn = 0; turn < REQUESTS_PER_TURN && !channel->closing && !channel->paused; turn++) {
     ssize_t length = read(channel->fd, channel->buffer, channel->size);
     if (length < 0) {
       /* ENOENT: the request was interrupted before we read it; the kernel dropped it. */
@@ -289,6 +292,22 @@ napi_value dnpipes_channel_write(napi_env env, napi_callback_info info) {
   if (written < 0) return dnpipes_int(env, -errno);
   keep_polling(channel);
   return dnpipes_int(env, 0);
+}
+
+/*
+ * pause(channel): reads no more requests, and still writes replies: a server handing the
+ * connection over answers what it has read, and leaves the rest to the next one.
+ */
+napi_value dnpipes_channel_pause(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OR_NULL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct channel *channel = argc < 1 ? NULL : channel_arg(env, argv[0]);
+  if (!channel || channel->closing) return NULL;
+  channel->paused = 1;
+  uv_poll_stop(&channel->poll);
+  uv_idle_stop(&channel->polling);
+  return NULL;
 }
 
 /* close(channel): stops polling; the descriptor stays open (the session owns it). */

@@ -1,7 +1,9 @@
 import type { Operations } from '../src/fuse/operations'
 import type { Stat } from '../src/fuse/types'
 import { Errno } from '../src/mount/errno'
-import { mountFilesystem } from '../src/mount/lifecycle'
+import path from 'node:path'
+import { mountFuse } from '../src/fuse/mount'
+import { fuseMountOptions, LAYER_OPTIONS, prepareMountpoint } from '../src/mount/lifecycle'
 import { HELD_KEEP_SECONDS } from '../src/mount/shown-attributes'
 
 /**
@@ -86,7 +88,10 @@ async function main (): Promise<void> {
   const dir = process.argv[2]
   if (!dir) throw new Error('usage: null-fuse.js DIR [--allow-other]')
   const allowOther = process.argv.includes('--allow-other')
-  const mounted = await mountFilesystem(dir, operations, { allowOther, readOnly: false })
+  const mountpoint = path.resolve(dir)
+  await prepareMountpoint(mountpoint)
+  const mountOptions = [`fsname=dnpipes:${process.pid}`, 'subtype=dnpipes', ...fuseMountOptions({ allowOther, readOnly: false })]
+  const mounted = await mountFuse(mountpoint, operations, { ...LAYER_OPTIONS, mountOptions })
   console.log('mounted')
   const stop = (): void => { mounted.unmount().then(() => process.exit(0), () => process.exit(1)) }
   process.once('SIGTERM', stop)

@@ -82,3 +82,23 @@ export async function serveMount (dir: string, command: string[], ready: string,
     }
   }
 }
+
+/** The pid of the server serving the mount of mount process `mountPid` (its child `dnpipes-server`). */
+export async function serverPid (mountPid: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const children = (await run('pgrep', ['-P', String(mountPid), '-x', 'dnpipes-server'])).stdout.toString().trim()
+    if (/^\d+$/.test(children)) return Number(children)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  throw new Error(`mount process ${mountPid} has no server`)
+}
+
+/**
+ * Kills a mount process and its server at once (as the OOM killer or a kill of the whole unit
+ * would): the mount is left to the kernel, which answers ENOTCONN.
+ */
+export async function killMountAndServer (mountPid: number): Promise<void> {
+  const server = await serverPid(mountPid)
+  process.kill(mountPid, 'SIGKILL')
+  process.kill(server, 'SIGKILL')
+}

@@ -1,142 +1,31 @@
-import { mountLog } from '../log'
-import { buildOperations } from '../mount/fuse-ops'
-import { DnpipesFilesystem } from '../mount/filesystem'
-import { mountFilesystem } from '../mount/lifecycle'
-import { Metrics, parseListen } from '../mount/metrics'
-import { XATTR_PREFIX } from '../mount/xattrs'
-import { connectRedis, describeTarget } from '../redis/connect'
-import { ConnectionWatch } from '../redis/health'
-import { evictionRisk, readRedisMemory } from '../redis/memory'
-import { KEYSPACE_EVENTS_FIX, prepareKeyspaceEvents } from '../redis/keyspace-events'
-import type { Cluster } from 'ioredis'
-import { RedisSpace } from '../mount/space'
-import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
-import { GroupFiles } from '../mount/group-files'
-import { deriveSettings, groupPolicyOf, MountSettings } from '../options'
-import { consumerName } from '../topics/consumer-names'
-import { openRoot, RootedEngine } from '../topics/rooted-engine'
-import { TopicStore } from '../topics/topic-store'
-import { PageGarbage, v8Collector } from '../util/page-garbage'
-import { resolveTarget, TargetOptions } from './target'
+import path from 'node:path'
+import { fuseMountOptions, prepareMountpoint } from '../mount/lifecycle'
+import { deriveSettings } from '../options'
+import { serverHandover } from '../restart/handover'
+import { superviseMount } from '../restart/supervisor'
+import { MountCommandOptions, serveCommand } from './serve'
 
-/** See src/util/page-garbage.ts: measured on a 1 GiB replay. */
-const GARBAGE_EVERY_BYTES = 8 * 1024 * 1024
-
-export type MountCommandOptions = TargetOptions & MountSettings
+export type { MountCommandOptions } from './serve'
 
 /**
- * On a Cluster, followers wait on keyspace notifications, which the mount turns on where they
- * are off; where it may not, it says so on stderr and followers poll instead.
+ * `dnpipes mount`: mounts, and runs in the foreground until SIGINT, SIGTERM or an unmount from
+ * outside, while a server process of its own serves the mount (restart/supervisor.ts); started
+ * as that server, serves.
  */
-async function followersCanUseKeyspaceEvents (cluster: Cluster): Promise<boolean> {
-  const state = await prepareKeyspaceEvents(cluster)
-  if (state.changed.length > 0) mountLog('turned on the keyspace notifications followers need on %s', state.changed.join(', '))
-  if (state.problem === undefined) return true
-  console.error(`dnpipes: warning: ${state.problem}. Followers on this mount find entries other clients add by polling every followed topic 4 times a second, and every append is announced to every node. Fix: ${KEYSPACE_EVENTS_FIX}, then mount again`)
-  return false
-}
-
-/** Says on stderr, before the mount is ready, when Redis may delete topics to make room. */
-async function warnOfEviction (space: RedisSpace): Promise<void> {
-  try {
-    const memory = await space.memory()
-    const risk = memory && evictionRisk(memory)
-    if (risk) console.error(`dnpipes: warning: Redis ${risk.problem}. Fix: ${risk.fix}`)
-  } catch (err) {
-    mountLog('reading Redis memory: %s', (err as Error).message)
-  }
-}
-
-/** Runs in the foreground until SIGINT, SIGTERM or an unmount from outside. */
 export async function mountCommand (mountpoint: string, options: MountCommandOptions): Promise<void> {
-  const derived = deriveSettings(options)
-  const target = await resolveTarget(options)
-  const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME, commandTimeoutMs: derived.redisCommandTimeoutMs, connectTimeoutMs: derived.connectTimeoutMs })
-  // Lets go of Redis; the embedded server stops when no other mount uses it.
-  const release = async (): Promise<void> => {
-    store.close()
-    if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
-    redis.disconnect()
-  }
-  const keyspaceEvents = target.kind === 'cluster' && await followersCanUseKeyspaceEvents(redis as Cluster)
-  const garbage = new PageGarbage(GARBAGE_EVERY_BYTES, v8Collector())
-  const store = new TopicStore(redis, {
-    prefix: options.prefix,
-    waitReplicas: options.waitReplicas,
-    waitTimeoutMs: derived.waitTimeoutMs,
-    cluster: target.kind === 'cluster',
-    holdDirectories: true,
-    holdTopics: true,
-    defaultRetention: { messages: options.retainMessages, bytes: options.retainBytes, seconds: options.retainSeconds },
-    keyspaceEvents,
-    onReplyBytes: bytes => garbage.note(bytes)
-  })
-  // Not fatal: ioredis sends a script the server lacks when it is first run.
-  await store.preload().catch(err => mountLog('loading the scripts: %s', err.message))
-  const engine = options.root === undefined ? store : await openRoot(store, options.root, options.readOnly).catch(async err => {
-    await release()
-    throw new Error(`cannot serve --root ${options.root}: ${(err as Error).message}`)
-  })
-  const space = new RedisSpace(() => readRedisMemory(redis))
-  await warnOfEviction(space)
-  let metrics: Metrics | undefined
-  const groups = new GroupFiles(engine, {
-    policy: groupPolicyOf(options),
-    consumer: consumerName('mount'),
-    events: {
-      delivered: (group, delivery) => metrics?.groupEvents.delivered(group, delivery),
-      acknowledged: group => metrics?.groupEvents.acknowledged(group),
-      deadLettered: group => metrics?.groupEvents.deadLettered(group)
-    }
-  })
-  const filesystem: DnpipesFilesystem = new DnpipesFilesystem(engine, {
-    framing: options.framing,
-    otrunc: options.otrunc,
-    readOnly: options.readOnly,
-    shownAs: { uid: options.uid, gid: options.gid, umask: options.umask },
-    onMessages: (direction, count) => (direction === 'pushed' ? metrics?.messagesPushed : metrics?.messagesRead)?.inc(count),
-    groups
-  })
-  let metricsNote = ''
-  if (options.metrics) {
-    metrics = new Metrics({ blockedFollowers: () => filesystem.followers.blocked, redisStatus: () => redis.status, redisMemory: () => space.memory() })
-    const { host, port } = parseListen(options.metrics)
-    const bound = await metrics.serve(host, port).catch(async err => {
-      await release()
-      throw new Error(`cannot serve metrics on ${options.metrics}: ${err.message}`)
-    })
-    metricsNote = `, metrics on http://${host.includes(':') ? `[${host}]` : host}:${bound.port}/metrics`
-  }
-  const watch = new ConnectionWatch(redis)
-  const ops = buildOperations(filesystem, {
-    opTimeoutMs: derived.opTimeoutMs,
-    metrics,
-    onTimeout: () => watch.suspect(),
-    garbage,
-    statfs: () => space.statfs()
-  })
-  let mounted
+  const handover = serverHandover()
+  if (handover) return serveCommand(path.resolve(mountpoint), options, handover)
+  deriveSettings(options) // refuses bad values before anything is mounted
+  const mnt = path.resolve(mountpoint)
   try {
-    mounted = await mountFilesystem(mountpoint, ops, { allowOther: options.allowOther, readOnly: options.readOnly, ownXattrs: XATTR_PREFIX })
+    await prepareMountpoint(mnt)
   } catch (err) {
-    await release()
-    throw new Error(`cannot mount ${mountpoint}: ${(err as Error).message}`)
+    throw new Error(`cannot mount ${mnt}: ${(err as Error).message}`)
   }
-  filesystem.keepHeldAttributes(fusePath => mounted.attributesChanged(fusePath))
-  const rootNote = engine instanceof RootedEngine ? `, root "${engine.root}"` : ''
-  console.log(`dnpipes: mounted ${mounted.mountpoint} (${describeTarget(target)}, prefix "${options.prefix}"${rootNote}, framing ${options.framing}${metricsNote})`)
-
-  const reason = await new Promise<string>(resolve => {
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-    process.once('SIGHUP', () => resolve('SIGHUP'))
-    mounted.gone.then(() => resolve('unmounted'), () => undefined)
-  })
-  mountLog('stopping: %s', reason)
-  await filesystem.releaseFollowers()
-  mountLog('followers released; unmounting')
-  await mounted.unmount()
-  mountLog('unmounted; letting go of Redis')
-  await release()
-  console.log(`dnpipes: unmounted ${mounted.mountpoint}`)
+  const code = await superviseMount({
+    mountpoint: mnt,
+    mountOptions: fuseMountOptions(options),
+    serverArgs: process.argv.slice(1)
+  }).catch(err => { throw new Error(`cannot mount ${mnt}: ${(err as Error).message}`) })
+  if (code !== 0) process.exit(code)
 }

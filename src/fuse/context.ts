@@ -12,6 +12,8 @@ export interface RequestContext {
   umask: number
   /** The kernel's opcode (see protocol.ts). */
   opcode: number
+  /** The kernel's number for the request; bit 63 is set on a request asked for again (resent). */
+  unique: bigint
   /** Aborted when the kernel interrupts the request (the caller got a signal). */
   signal: AbortSignal
 }
@@ -24,7 +26,7 @@ export class RequestState implements RequestContext {
   private controller: AbortController | undefined
   private interrupted = false
 
-  constructor (readonly uid: number, readonly gid: number, readonly pid: number, readonly umask: number, readonly opcode: number) {}
+  constructor (readonly uid: number, readonly gid: number, readonly pid: number, readonly umask: number, readonly opcode: number, readonly unique: bigint) {}
 
   get signal (): AbortSignal {
     if (!this.controller) {

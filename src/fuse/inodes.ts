@@ -18,6 +18,21 @@ interface Node {
 
 export const ROOT_NODE = 1
 
+/** Told of every change of the table, as it happens (see restart/records.ts). */
+export interface NodeJournal {
+  created (id: number, path: string): void
+  dropped (id: number): void
+  unlinked (path: string): void
+  renamed (from: string, to: string): void
+}
+
+/** A node as the table holds it, to be written down and taken over. */
+export interface NodeState {
+  id: number
+  path: string
+  linked: boolean
+}
+
 export function childPath (parent: string, name: string): string {
   return parent === '/' ? `/${name}` : `${parent}/${name}`
 }
@@ -26,11 +41,33 @@ export class NodeTable {
   private readonly byId = new Map<number, Node>()
   private readonly byPath = new Map<string, Node>()
   private nextId = ROOT_NODE + 1
+  /** Told of each change (set once the table is taken over or starts). */
+  journal: NodeJournal | undefined
 
   constructor () {
     const root = { id: ROOT_NODE, path: '/', lookups: 1, linked: true }
     this.byId.set(ROOT_NODE, root)
     this.byPath.set('/', root)
+  }
+
+  /**
+   * Takes over node `id` from the server before this one. How many references the kernel holds
+   * to it is not known (lookups answered by the reader are counted only when given back), so it
+   * is kept for as long as this table lives.
+   */
+  adopt (state: NodeState): void {
+    if (state.id === ROOT_NODE) return
+    const node = { id: state.id, path: state.path, lookups: Infinity, linked: state.linked }
+    this.byId.set(node.id, node)
+    if (node.linked) this.byPath.set(node.path, node)
+    this.nextId = Math.max(this.nextId, node.id + 1)
+  }
+
+  /** Every node but the root, as adopt() takes them. */
+  states (): NodeState[] {
+    const states: NodeState[] = []
+    for (const node of this.byId.values()) if (node.id !== ROOT_NODE) states.push({ id: node.id, path: node.path, linked: node.linked })
+    return states
   }
 
   /** The path of node `id`; undefined for a node the kernel has forgotten (or never had). */
@@ -50,6 +87,7 @@ export class NodeTable {
       node = { id: this.nextId++, path, lookups: 0, linked: true }
       this.byId.set(node.id, node)
       this.byPath.set(path, node)
+      this.journal?.created(node.id, path)
     }
     node.lookups++
     return node.id
@@ -61,14 +99,15 @@ export class NodeTable {
     if (node) node.lookups += count
   }
 
-  /** The kernel gave back `count` references to node `id`. */
+  /** The kernel gave back `count` references to node `id` (every one: Infinity). */
   forget (id: number, count: number): void {
     const node = this.byId.get(id)
     if (!node || id === ROOT_NODE) return
-    node.lookups -= count
+    node.lookups = count === Infinity ? 0 : node.lookups - count
     if (node.lookups > 0) return
     this.byId.delete(id)
     if (node.linked && this.byPath.get(node.path) === node) this.byPath.delete(node.path)
+    this.journal?.dropped(id)
   }
 
   /** `path` no longer names its node (unlink, rmdir). */
@@ -77,6 +116,7 @@ export class NodeTable {
     if (!node) return
     node.linked = false
     this.byPath.delete(path)
+    this.journal?.unlinked(path)
   }
 
   /** `from` (and everything under it) is now at `to`; a node `to` named before is unlinked. */
@@ -84,6 +124,7 @@ export class NodeTable {
     this.unlinked(to)
     const prefix = from + '/'
     const moved = [...this.byPath.values()].filter(node => node.path === from || node.path.startsWith(prefix))
+    if (moved.length > 0) this.journal?.renamed(from, to)
     for (const node of moved) this.byPath.delete(node.path)
     for (const node of moved) {
       node.path = to + node.path.slice(from.length)

@@ -19,14 +19,18 @@ export interface ListingContext {
   cache: CacheTimes
   /** Counts a kernel reference to `path`'s node, handed out with `stat`, and returns its id. */
   remembered: (path: string, stat: Stat) => number
+  /** Handles start after this one. */
+  firstHandle: number
 }
 
 /** The listings of open directories, by handle: READDIR and READDIRPLUS answer pages of them. */
 export class Listings {
   private readonly byHandle = new Map<number, Listing>()
-  private nextHandle = 1
+  private nextHandle: number
 
-  constructor (private readonly context: ListingContext) {}
+  constructor (private readonly context: ListingContext) {
+    this.nextHandle = context.firstHandle + 1
+  }
 
   /** OPENDIR: a handle for the listing the first READDIR takes. */
   open (): number {

@@ -1,7 +1,7 @@
 import { nativeFuse } from './native'
 import type { Operations } from './operations'
 import { PathLayer, PathLayerOptions } from './path-layer'
-import { FuseSession } from './session'
+import { FuseSession, SessionOptions } from './session'
 
 export interface FuseMountOptions extends PathLayerOptions {
   /**
@@ -10,6 +10,8 @@ export interface FuseMountOptions extends PathLayerOptions {
    * mount, naming it).
    */
   mountOptions: string[]
+  /** How the connection is served (taking over from another server, telling what INIT agreed). */
+  session?: SessionOptions
 }
 
 export interface FuseMount {
@@ -34,7 +36,7 @@ export async function mountFuse (mountpoint: string, ops: Operations, options: F
     throw err
   })
   const layer = new PathLayer(ops, options)
-  const session = new FuseSession(native, fd, layer)
+  const session = new FuseSession(native, fd, layer, options.session)
   layer.notices.notify = chunks => session.notify(chunks)
   layer.heldLookups.holder = { hold: (parent, name, reply) => session.hold(parent, name, reply), drop: (parent, name) => session.drop(parent, name) }
   session.start()

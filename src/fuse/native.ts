@@ -12,6 +12,8 @@ export interface NativeFuse {
   /** Writes one reply or notification from its chunks: 0, or a negative errno. */
   write (channel: unknown, ...chunks: Buffer[]): number
   close (channel: unknown): void
+  /** Reads no more requests; replies can still be written. */
+  pause (channel: unknown): void
   /** The channel answers LOOKUPs of `name` in `parent` with `reply` (see native/held-entries.h); the lookups answered from what it replaced. */
   hold (channel: unknown, parent: number, name: Buffer, reply: Buffer): number
   /** The channel no longer answers LOOKUPs of `name` in `parent`; the lookups it answered. */

@@ -24,6 +24,10 @@ export interface PathLayerOptions {
   ownXattrs: string
   /** The filesystem's readdir gives attributes: directory listings carry them (READDIRPLUS). */
   readdirPlus: boolean
+  /** The nodes the kernel holds, taken over from the server before this one; a new table without. */
+  nodes?: NodeTable
+  /** Directory handles start after this one: those of the servers before this one stay apart. @default 0 */
+  firstHandle?: number
 }
 
 const RENAME_FLAGS_UNSUPPORTED = Errno.ENOSYS
@@ -36,7 +40,7 @@ const EMPTY = Buffer.alloc(0)
  * when the filesystem lists names with their attributes.
  */
 export class PathLayer implements RequestHandler {
-  readonly nodes = new NodeTable()
+  readonly nodes: NodeTable
   /** What the kernel keeps of nodes' attributes, and the notifications that drop them (its notify is set by mount.ts). */
   readonly notices = new AttributeNotices()
   /** Lookups of held names, answered by the connection's reader (held-lookups.ts). */
@@ -44,7 +48,8 @@ export class PathLayer implements RequestHandler {
   private readonly listings: Listings
 
   constructor (private readonly ops: Operations, private readonly options: PathLayerOptions) {
-    this.listings = new Listings({ ops, nodes: this.nodes, cache: options.cache, remembered: (path, stat) => this.remembered(path, stat) })
+    this.nodes = options.nodes ?? new NodeTable()
+    this.listings = new Listings({ firstHandle: options.firstHandle ?? 0,  ops, nodes: this.nodes, cache: options.cache, remembered: (path, stat) => this.remembered(path, stat) })
   }
 
   /**

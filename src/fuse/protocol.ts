@@ -90,8 +90,15 @@ export const RELEASE_FLUSH = 1
 /** Notification codes, sent as the `error` of a reply whose unique is 0. */
 export const Notify = {
   INVAL_INODE: 2,
-  INVAL_ENTRY: 3
+  INVAL_ENTRY: 3,
+  /** Requests read by a server that died go back to the queue, to be read again (6.9 on). */
+  RESEND: 7
 } as const
+
+/** flags2's FUSE_HAS_RESEND (bit 39 of the INIT flags): the kernel takes Notify.RESEND. */
+export const HAS_RESEND_FLAG2 = 1 << (39 - 32)
+/** Bit 63 of a resent request's unique: the reply carries it too. */
+export const UNIQUE_RESEND = 1n << 63n
 
 export const ROOT_ID = 1
 

@@ -207,6 +207,11 @@ export function invalInode (nodeid: number, dataToo: boolean): Buffer[] {
   return notification(Notify.INVAL_INODE, body)
 }
 
+/** The kernel queues the requests no server answered again (see FuseSession.resume). */
+export function resend (): Buffer[] {
+  return notification(Notify.RESEND, Buffer.alloc(0))
+}
+
 /** The kernel forgets the name `name` in directory `parent` (another host removed or renamed it). */
 export function invalEntry (parent: number, name: string): Buffer[] {
   const encoded = Buffer.from(name)

@@ -2,8 +2,8 @@ import debug from 'debug'
 import { RequestState, withRequest } from './context'
 import { Errno } from './errno'
 import type { NativeFuse } from './native'
-import { FUSE_KERNEL_MINOR_VERSION, FUSE_KERNEL_VERSION, FUSE_OLDEST_MINOR_VERSION, InitFlag, MAX_PAGES, MAX_WRITE, REQUEST_BUFFER_SIZE } from './protocol'
-import { initOut, outHeader } from './reply'
+import { FUSE_KERNEL_MINOR_VERSION, FUSE_KERNEL_VERSION, FUSE_OLDEST_MINOR_VERSION, HAS_RESEND_FLAG2, InitFlag, MAX_PAGES, MAX_WRITE, REQUEST_BUFFER_SIZE } from './protocol'
+import { initOut, outHeader, resend } from './reply'
 import { decodeRequest, Request } from './request'
 
 const log = debug('dnpipes:fuse')
@@ -28,6 +28,23 @@ export interface RequestHandler {
 export interface SessionOptions {
   /** Requests the kernel may have in the background (reads ahead, async direct I/O). @default 64 */
   maxBackground?: number
+  /**
+   * What INIT agreed on a connection another server served before this one: no INIT comes, and
+   * the requests that server read and never answered are asked for again (see resume()).
+   */
+  resume?: Negotiated
+  /** Told what INIT agreed, once it is answered. */
+  onInit?: (negotiated: Negotiated) => void
+  /** Called before anything is written to the kernel (see restart/journal-file.ts: state goes first). */
+  beforeWrite?: () => void
+}
+
+/** What INIT agreed, for a server that takes the connection over (see SessionOptions.resume). */
+export interface Negotiated {
+  minor: number
+  flags: number
+  /** The kernel's flags2 as it offered them. */
+  offered2: number
 }
 
 /**
@@ -45,6 +62,7 @@ export class FuseSession {
   minor = 0
   /** The INIT flags in force. */
   flags = 0
+  private offered2 = 0
   readonly ended: Promise<number>
   private resolveEnded!: (errno: number) => void
 
@@ -54,6 +72,39 @@ export class FuseSession {
 
   start (): void {
     this.channel = this.native.open(this.fd, this.buffer, length => this.onRequest(length), errno => this.onEnd(errno))
+    if (this.options.resume) this.resume(this.options.resume)
+  }
+
+  /**
+   * Takes over a connection whose INIT another server answered. The kernel is asked to queue
+   * again what that server read and never answered (their uniques then carry bit 63, and so do
+   * the replies); a kernel without FUSE_NOTIFY_RESEND keeps those requests waiting. False then.
+   */
+  private resume (negotiated: Negotiated): boolean {
+    this.minor = negotiated.minor
+    this.flags = negotiated.flags
+    this.offered2 = negotiated.offered2
+    this.initialized = true
+    if ((negotiated.offered2 & HAS_RESEND_FLAG2) === 0) {
+      log('the kernel cannot resend requests: those the last server read wait for ever')
+      return false
+    }
+    const written = this.notify(resend())
+    if (written < 0) log('resend refused: errno %d', -written)
+    return written === 0
+  }
+
+  /** What INIT agreed (for the next server); undefined before INIT. */
+  get negotiated (): Negotiated | undefined {
+    return this.initialized ? { minor: this.minor, flags: this.flags, offered2: this.offered2 } : undefined
+  }
+
+  /**
+   * Reads no more requests, and answers those being served: the next server is asked to resend
+   * whatever is still unanswered when this one exits.
+   */
+  pause (): void {
+    if (this.channel !== undefined) this.native.pause(this.channel)
   }
 
   /** Stops reading requests (before the descriptor is closed by unmount). */
@@ -75,6 +126,7 @@ export class FuseSession {
    */
   notify (chunks: Buffer[]): number {
     if (this.channel === undefined || !this.initialized) return Errno.ENOTCONN
+    this.options.beforeWrite?.()
     const written = this.native.write(this.channel, ...chunks)
     if (written < 0 && written !== Errno.ENOENT) log('notification refused: errno %d', -written)
     return Math.min(written, 0)
@@ -101,6 +153,7 @@ export class FuseSession {
     if (this.channel === undefined) return
     let length = 0
     for (const chunk of body) length += chunk.length
+    this.options.beforeWrite?.()
     const written = this.native.write(this.channel, outHeader(length, error, unique), ...body)
     // ENOENT: the request was interrupted and the kernel has dropped it; nothing to do.
     if (written < 0 && written !== Errno.ENOENT) log('reply to %s refused: errno %d', unique, -written)
@@ -124,7 +177,7 @@ export class FuseSession {
       return
     }
     const forget = request.args.kind === 'forget'
-    const state = new RequestState(request.uid, request.gid, request.pid, umaskOf(request), request.opcode)
+    const state = new RequestState(request.uid, request.gid, request.pid, umaskOf(request), request.opcode, request.unique)
     const unique = request.unique
     if (!forget) this.inFlight.set(unique, state)
     let answered = false
@@ -155,6 +208,7 @@ export class FuseSession {
       return this.write(request.unique, Errno.EPROTO, [])
     }
     this.minor = Math.min(minor, FUSE_KERNEL_MINOR_VERSION)
+    this.offered2 = request.args.flags2
     const wanted = this.handler.initFlags(flags) | InitFlag.BIG_WRITES | InitFlag.MAX_PAGES
     this.flags = wanted & flags
     const maxBackground = this.options.maxBackground ?? 64
@@ -168,6 +222,7 @@ export class FuseSession {
       maxPages: MAX_PAGES
     })])
     this.initialized = true
+    this.options.onInit?.(this.negotiated!)
   }
 }
 

@@ -13,6 +13,8 @@ export interface Caller {
   pid: number
   umask: number
   opcode: number
+  /** The kernel's number for the request (see RequestContext.unique). */
+  unique?: bigint
   /** Aborts when the kernel interrupts the request: a signal reached the caller while it waited. */
   signal?: AbortSignal
 }

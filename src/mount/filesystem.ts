@@ -1,7 +1,8 @@
+import { UNIQUE_RESEND } from '../fuse/protocol'
 import type { Stat } from '../fuse/types'
 import type { Framing } from '../framing/message'
 import type { OTruncMode } from '../options'
-import type { TopicEngine } from '../topics/engine'
+import type { TopicEngine, WriteToken } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import { chownChange, MODE_BITS } from '../topics/ownership'
 import type { OwnershipChange, TopicStat } from '../topics/types'
@@ -9,12 +10,13 @@ import { creatorAt } from './attrs'
 import type { Caller } from './caller'
 import { Followers } from './followers'
 import type { GroupFiles } from './group-files'
-import { Handle, Handles } from './handles'
+import { FileJournal, Handle, Handles } from './handles'
 import { OpenFile } from './open-file'
 import { changeablePath, changedSinceLookup, isHiddenName, pushTarget, requireWritable, resolve } from './path-rules'
 import { VIEW_DIRECTORIES } from './views'
 import { HELD_KEEP_SECONDS, ShownAttributes, ShownOwner } from './shown-attributes'
-import { delayedTarget, openView, readView } from './view-files'
+import { delayedTarget, openView, readView, reopenFollower } from './view-files'
+import type { FileState } from '../restart/records'
 import { changeXattr, getXattr, isDnpipesXattr, listXattrs } from './xattrs'
 
 export interface FilesystemOptions {
@@ -36,6 +38,15 @@ export interface FilesystemOptions {
    * @default 1 (FRESH_MS)
    */
   lookupFreshMs?: number
+  /** Told of open files as they change, for the next server (see restart/). */
+  journal?: FileJournal
+  /** Handles start after this one, apart from those of the servers before. @default 0 */
+  firstHandle?: number
+  /**
+   * Who this mount is to Redis when it writes: with it, every push carries a token (the kernel's
+   * number for the request), and a write asked for again after a server died is applied once.
+   */
+  writer?: string
 }
 
 const O_ACCMODE = 0o3
@@ -51,12 +62,38 @@ const X_OK = 1
  * typed Redis failures that src/mount/errno.ts maps.
  */
 export class DnpipesFilesystem {
-  private readonly handles = new Handles()
+  private readonly handles: Handles
   readonly followers = new Followers()
   private readonly shown: ShownAttributes
 
   constructor (readonly engine: TopicEngine, readonly options: FilesystemOptions) {
     this.shown = new ShownAttributes(options.shownAs, options.readOnly, options.lookupFreshMs)
+    this.handles = new Handles(options.firstHandle, options.journal)
+  }
+
+  /**
+   * Opens again, under the same handles, the files another server had open on this connection.
+   * Nothing is asked of Redis: a topic that is gone meanwhile shows when the file is used.
+   */
+  adoptFiles (files: ReadonlyMap<number, FileState>): void {
+    for (const [handle, state] of files) this.handles.adopt(handle, this.reopen(state))
+  }
+
+  /** Every open file, as the next server opens it again. */
+  fileStates (): Map<number, FileState> {
+    return this.handles.states()
+  }
+
+  private reopen (state: FileState): Handle {
+    if (state.kind === 'plain') {
+      const file = this.openFile(state.path, state.uid, state.writable, state.delayMs)
+      if (state.held) file.adoptHeld(Buffer.from(state.held, 'base64'))
+      file.lastWrite = state.lastWrite
+      return file
+    }
+    if (state.kind === 'follow') return reopenFollower(this.engine, state, this.options)
+    if (!this.options.groups) throw new TopicError('ENOTSUP', 'this mount serves no consumer groups')
+    return this.options.groups.open(state.path, state.uid, state.group)
   }
 
   /**
@@ -203,27 +240,60 @@ export class DnpipesFilesystem {
     await Promise.all([released, acknowledged])
   }
 
-  /** Returns once every complete message in `data` is in Redis. Offsets are ignored: appends. */
-  async write (fusePath: string, handle: number, data: Buffer): Promise<number> {
+  /**
+   * Returns once every complete message in `data` is in Redis. Offsets are ignored: appends.
+   * `unique` is the kernel's request: a write the server before this one applied and did not
+   * answer comes again with bit 63 set, and is answered without being applied twice.
+   */
+  async write (fusePath: string, handle: number, data: Buffer, unique?: bigint): Promise<number> {
     const file = this.track(this.handles.plain(handle), fusePath)
     if (!file.writable) throw new TopicError('EBADF', 'the file is not open for writing')
-    await file.write(data)
+    const token = this.tokenOf(unique)
+    if (token?.again && token.request === file.lastWrite) return data.length
+    await file.write(data, token)
+    this.wrote(handle, file, token)
     return data.length
   }
 
-  /** close(2); `caller` is who closed (see GroupFile.flush). */
+  private tokenOf (unique: bigint | undefined): WriteToken | undefined {
+    if (unique === undefined || this.options.writer === undefined) return undefined
+    return { writer: this.options.writer, request: (unique & ~UNIQUE_RESEND).toString(), again: (unique & UNIQUE_RESEND) !== 0n }
+  }
+
+  /** A push through `file` was applied: the next server must not apply it again, and must hold what it holds. */
+  private wrote (handle: number, file: OpenFile, token: WriteToken | undefined): void {
+    if (!token) return
+    file.lastWrite = token.request
+    this.handles.journal?.wrote(handle, token.request, file.heldBytes())
+  }
+
+  /** close(2); `caller` is who closed (see GroupFile.flush), and its request's number (see write). */
   async flush (fusePath: string, handle: number, caller?: Caller): Promise<void> {
     const file = this.handles.get(handle)
     if (!file || file.kind === 'follow') return
     if (file.kind === 'group') return file.flush(caller?.pid)
-    await this.track(file, fusePath).flush()
+    await this.pushHeld(fusePath, handle, file, caller?.unique)
   }
 
-  async release (fusePath: string, handle: number): Promise<void> {
+  /** The last close of an open file; `unique` is the request's number (see write). */
+  async release (fusePath: string, handle: number, unique?: bigint): Promise<void> {
     const file = this.handles.take(handle)
-    if (!file || file.kind === 'follow') return
-    if (file.kind === 'group') return file.release()
-    await this.track(file, fusePath).flush()
+    try {
+      if (!file || file.kind === 'follow') return
+      if (file.kind === 'group') return await file.release()
+      await this.pushHeld(fusePath, handle, file, unique)
+    } finally {
+      // Only now: a server that dies before must be able to push what the file held.
+      if (file) this.handles.closed(handle)
+    }
+  }
+
+  /** Pushes the partial line `file` holds, once however often the request comes. */
+  private async pushHeld (fusePath: string, handle: number, file: OpenFile, unique: bigint | undefined): Promise<void> {
+    const token = this.tokenOf(unique)
+    if (token?.again && token.request === file.lastWrite) return
+    await this.track(file, fusePath).flush(token)
+    this.wrote(handle, file, token)
   }
 
   /** Truncating to 0 resets the topic; a topic cannot be cut elsewhere (EINVAL). */

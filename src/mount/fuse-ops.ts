@@ -124,14 +124,14 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
       // 1 MiB writes and saved no more than 25 MB of peak RSS.
       const data = buffer.subarray(0, length)
       run('write', `${path} fd=${fd} ${length}@${position} ${fuseLog.enabled ? brief(data) : ''}`,
-        () => fs.write(path, fd, data), (code, written) => {
+        () => fs.write(path, fd, data, currentCaller()?.unique), (code, written) => {
           if (code === 0) options.metrics?.bytesWritten.inc(written ?? 0)
           cb(code !== 0 ? code : written ?? 0)
         })
     },
-    flush: (path, fd, cb) => run('flush', `${path} fd=${fd}`, () => fs.flush(path, fd, fs.readsForGroup(fd) ? currentCaller() : undefined), done(cb)),
+    flush: (path, fd, cb) => run('flush', `${path} fd=${fd}`, () => fs.flush(path, fd, currentCaller()), done(cb)),
     fsync: (_path, _datasync, _fd, cb) => cb(0), // every acknowledged write is already in Redis
-    release: (path, fd, cb) => run('release', `${path} fd=${fd}`, () => fs.release(path, fd), done(cb)),
+    release: (path, fd, cb) => run('release', `${path} fd=${fd}`, () => fs.release(path, fd, currentCaller()?.unique), done(cb)),
     truncate: (path, size, cb) => run('truncate', `${path} ${size}`, () => fs.truncate(path, size), done(cb)),
     ftruncate: (path, fd, size, cb) => run('ftruncate', `${path} fd=${fd} ${size}`, () => fs.truncate(path, size), done(cb)),
     unlink: (path, cb) => run('unlink', path, () => fs.unlink(path), done(cb)),

@@ -1,3 +1,4 @@
+import type { FileState, FollowPosition } from '../restart/records'
 import { TopicError } from '../topics/errors'
 import type { FollowCursor } from '../topics/follow-cursor'
 import type { GroupFile } from './group-file'
@@ -7,19 +8,72 @@ import type { OpenFile } from './open-file'
 export interface FollowFile {
   kind: 'follow'
   cursor: FollowCursor
+  /** Where the last page it took went out (see FollowCursor.onPage). */
+  page?: FollowPosition
+  /** Taken over from the server before: the first read says at which offset it goes on. */
+  resumes?: boolean
 }
 
 export type Handle = OpenFile | FollowFile | GroupFile
 
+/** Told of the open files as they open, read on, write and close (see restart/records.ts). */
+export interface FileJournal {
+  opened (handle: number, file: FileState): void
+  closed (handle: number): void
+  followed (handle: number, page: FollowPosition): void
+  wrote (handle: number, unique: string, held: Buffer): void
+}
+
+/** What the next server needs to open `file` again. */
+export function stateOf (file: Handle): FileState {
+  if (file.kind === 'plain') {
+    const held = file.heldBytes()
+    return { kind: 'plain', path: file.path, uid: file.uid, writable: file.writable, delayMs: file.delayMs, held: held.length > 0 ? held.toString('base64') : undefined, lastWrite: file.lastWrite }
+  }
+  if (file.kind === 'follow') return { kind: 'follow', path: file.cursor.path, uid: file.cursor.topicUid, afterId: file.cursor.openedAfter, page: file.page }
+  return { kind: 'group', path: file.reader.path, uid: file.reader.uid, group: file.reader.group }
+}
+
 /** The open files of a mount, by the number FUSE knows them by. */
 export class Handles {
   private readonly open = new Map<number, Handle>()
-  private next = 1
+  /** Taken and not closed yet (their last pushes are under way): the next server still needs them. */
+  private readonly closing = new Map<number, Handle>()
+  private next: number
+
+  /** Handles start after `firstHandle`, apart from those of servers before this one. */
+  constructor (firstHandle = 0, readonly journal?: FileJournal) {
+    this.next = firstHandle + 1
+  }
 
   add (file: Handle): number {
-    const handle = this.next++
+    return this.adopt(this.next++, file, true)
+  }
+
+  /** `file` under `handle`, the number another server gave it (told to the journal when `opened`). */
+  adopt (handle: number, file: Handle, opened = false): number {
     this.open.set(handle, file)
+    if (handle >= this.next) this.next = handle + 1
+    if (opened) this.journal?.opened(handle, stateOf(file))
+    if (file.kind === 'follow') {
+      file.cursor.onPage = (position, afterId) => {
+        file.page = { position, afterId }
+        this.journal?.followed(handle, file.page)
+      }
+    }
     return handle
+  }
+
+  /** A file taken is closed: the next server forgets it. */
+  closed (handle: number): void {
+    if (this.closing.delete(handle)) this.journal?.closed(handle)
+  }
+
+  /** Every open file, as the next server opens it again. */
+  states (): Map<number, FileState> {
+    const states = new Map<number, FileState>()
+    for (const [handle, file] of [...this.open, ...this.closing]) states.set(handle, stateOf(file))
+    return states
   }
 
   get (handle: number): Handle | undefined {
@@ -37,7 +91,9 @@ export class Handles {
   /** Forgets the handle; returns what it was. */
   take (handle: number): Handle | undefined {
     const file = this.open.get(handle)
+    if (!file) return undefined
     this.open.delete(handle)
+    this.closing.set(handle, file)
     return file
   }
 

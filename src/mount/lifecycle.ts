@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
+import type { NodeTable } from '../fuse/inodes'
 import { mountFuse } from '../fuse/mount'
+import type { FuseSession, SessionOptions } from '../fuse/session'
 import type { Operations } from '../fuse/operations'
 import { mountLog } from '../log'
 import { pollUntil, withDeadline } from '../util/deadline'
@@ -25,24 +27,9 @@ const GONE_POLL_MS = 1000
  */
 const CACHE = { entrySeconds: 1, attrSeconds: 0 }
 
-export interface MountOptions {
-  allowOther: boolean
-  readOnly: boolean
-  /**
-   * The only extended attributes the operations know of: getxattr of any other name answers
-   * ENODATA in the FUSE layer at once. '' (the default) sends every name on.
-   */
-  ownXattrs?: string
-}
+/** How the FUSE layer serves a dnpipes mount (see CACHE). */
+export const LAYER_OPTIONS = { cache: CACHE, directIo: true, readdirPlus: true, ownXattrs: '' } as const
 
-export interface Mounted {
-  readonly mountpoint: string
-  /** Resolves when the mount disappears by other means (`dnpipes unmount`, `fusermount -u`). */
-  readonly gone: Promise<void>
-  unmount (): Promise<void>
-  /** The attributes of `fusePath` (undefined: of every path) changed: the kernel drops what it keeps of them. */
-  attributesChanged (fusePath?: string): void
-}
 
 function run (file: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -84,45 +71,85 @@ export async function recoverStaleMount (mountpoint: string): Promise<void> {
   await run('fusermount', ['-uz', mountpoint])
 }
 
-export async function mountFilesystem (mountpoint: string, ops: Operations, options: MountOptions): Promise<Mounted> {
-  const mnt = path.resolve(mountpoint)
-  await recoverStaleMount(mnt)
-  await fs.mkdir(mnt, { recursive: true })
-  // The daemon's pid in the source column of /proc/mounts lets `dnpipes unmount` find it.
-  const mountOptions = [`fsname=dnpipes:${process.pid}`, 'subtype=dnpipes']
-  // Other users must get the kernel's permission checks on the modes getattr reports. Without
-  // allow_other only the mounting user gets in, and those checks would cost a getattr of every
-  // path component of every syscall while protecting nothing (see access() for access(2)).
+/**
+ * The -o options of a dnpipes mount. Other users get the kernel's permission checks on the
+ * modes getattr reports: without allow_other only the mounting user gets in, and those checks
+ * would cost a getattr of every path component of every syscall while protecting nothing (see
+ * access() for access(2)).
+ */
+export function fuseMountOptions (options: { allowOther: boolean, readOnly: boolean }): string[] {
+  const mountOptions: string[] = []
   if (options.allowOther) mountOptions.push('allow_other', 'default_permissions')
   if (options.readOnly) mountOptions.push('ro')
-  const fuse = await mountFuse(mnt, ops, { mountOptions, cache: CACHE, directIo: true, ownXattrs: options.ownXattrs ?? '', readdirPlus: true })
-  mountLog('mounted %s with %s', mnt, mountOptions.join(','))
+  return mountOptions
+}
 
-  let unmounting = false
+/** A stale mount recovered, the directory made: `mountpoint` is ready to be mounted on. */
+export async function prepareMountpoint (mountpoint: string): Promise<void> {
+  await recoverStaleMount(mountpoint)
+  await fs.mkdir(mountpoint, { recursive: true })
+}
+
+export interface ServeOptions {
+  /** The only extended attributes the operations know of (see MountOptions.ownXattrs). */
+  ownXattrs?: string
+  /** How the connection is taken over and told about (restart/). */
+  session: SessionOptions
+  /** The nodes the kernel holds from the servers before. */
+  nodes?: NodeTable
+  /** Directory handles start after this one. */
+  firstHandle?: number
+}
+
+export interface Served {
+  /** Resolves when the mount disappears (`dnpipes unmount`, `fusermount -u`). */
+  readonly gone: Promise<void>
+  readonly session: FuseSession
+  /** Stops reading requests (the mount process then unmounts). */
+  stop (): void
+  /** The attributes of `fusePath` (undefined: of every path) changed: the kernel drops what it keeps of them. */
+  attributesChanged (fusePath?: string): void
+}
+
+/** Serves `ops` on the connection `fd` of the mount at `mountpoint`, which the mount process made. */
+export async function serveConnection (mountpoint: string, fd: number, ops: Operations, options: ServeOptions): Promise<Served> {
+  const fuse = await mountFuse(`/dev/fd/${fd}`, ops, {
+    ...LAYER_OPTIONS,
+    mountOptions: [],
+    ownXattrs: options.ownXattrs ?? '',
+    session: options.session,
+    nodes: options.nodes,
+    firstHandle: options.firstHandle
+  })
+  let stopped = false
   let watcher: NodeJS.Timeout | undefined
   const gone = new Promise<void>(resolve => {
     // The connection ends when the mount is taken away (fusermount -u, umount); the mount table
     // is read as well, for a lazy unmount that leaves the connection to files still open.
-    fuse.ended.then(() => { if (!unmounting) resolve() }, () => undefined)
+    fuse.ended.then(() => { if (!stopped) resolve() }, () => undefined)
     watcher = setInterval(() => {
-      if (unmounting) return
-      isMounted(mnt).then(still => { if (!still) resolve() }, () => undefined)
+      if (stopped) return
+      isMounted(mountpoint).then(still => { if (!still) resolve() }, () => undefined)
     }, GONE_POLL_MS)
     watcher.unref()
   })
-
   return {
-    mountpoint: mnt,
     gone,
-    async unmount () {
-      unmounting = true
+    session: fuse.session,
+    stop () {
+      stopped = true
       clearInterval(watcher)
-      await fuse.unmount().catch(err => mountLog('unmount: %s', (err as Error).message))
+      fuse.session.stop()
     },
     attributesChanged (fusePath?: string) {
       fuse.layer.attributesChanged(fusePath)
     }
   }
+}
+
+/** Detaches the mount at `mountpoint` now (files still open keep what they had). */
+export function detachMount (mountpoint: string): Promise<void> {
+  return run('fusermount', ['-uz', mountpoint])
 }
 
 /** The pid of the daemon serving `mountpoint`, from the fsname it mounted with. */

@@ -1,6 +1,6 @@
 import { createFramer, Framer } from '../framing/framer'
 import { Framing, Message } from '../framing/message'
-import type { TopicEngine } from '../topics/engine'
+import type { TopicEngine, WriteToken } from '../topics/engine'
 import { ReadCursor } from '../topics/read-cursor'
 
 /**
@@ -13,6 +13,8 @@ export class OpenFile {
   path: string
   readonly cursor: ReadCursor
   private readonly framer: Framer
+  /** The request of the last write applied (see FileJournal.wrote), when known. */
+  lastWrite: string | undefined
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor (
@@ -23,7 +25,7 @@ export class OpenFile {
     framing: Framing,
     private readonly onMessages?: (direction: 'pushed' | 'read', count: number) => void,
     /** Set for a `.delay/S/` file: what it pushes is scheduled S later. */
-    private readonly delayMs?: number
+    readonly delayMs?: number
   ) {
     this.path = path
     this.framer = createFramer(framing)
@@ -37,12 +39,12 @@ export class OpenFile {
   }
 
   /** Pushes the complete messages in `chunk`; resolves when Redis has them. */
-  write (chunk: Buffer): Promise<void> {
+  write (chunk: Buffer, token?: WriteToken): Promise<void> {
     return this.serially(async () => {
       const before = this.framer.save()
       const messages = this.framer.push(chunk)
       try {
-        await this.push(messages)
+        await this.push(messages, token)
       } catch (err) {
         // The write failed as a whole: its bytes must not surface later in another message.
         this.framer.restore(before)
@@ -51,17 +53,28 @@ export class OpenFile {
     })
   }
 
+  /** The bytes of a partial line held until more comes, or the file is closed. */
+  heldBytes (): Buffer {
+    const { held } = this.framer.save()
+    return held.length === 1 ? held[0]! : Buffer.concat(held)
+  }
+
+  /** Holds `bytes`, a partial line another server held for this file. */
+  adoptHeld (bytes: Buffer): void {
+    if (bytes.length > 0) this.framer.restore({ held: [bytes] })
+  }
+
   /** Pushes the partial line held, as close(2) does. A failure is reported and the bytes dropped. */
-  flush (): Promise<void> {
+  flush (token?: WriteToken): Promise<void> {
     return this.serially(async () => {
       const remainder = this.framer.takeRemainder()
-      if (remainder) await this.push([remainder])
+      if (remainder) await this.push([remainder], token)
     })
   }
 
-  private async push (messages: Message[]): Promise<void> {
+  private async push (messages: Message[], token: WriteToken | undefined): Promise<void> {
     if (messages.length === 0) return
-    await this.engine.append(this.path, this.uid, messages, this.delayMs)
+    await this.engine.append(this.path, this.uid, messages, this.delayMs, token)
     this.onMessages?.('pushed', messages.length)
   }
 

@@ -7,6 +7,7 @@ import type { GroupFiles } from './group-files'
 import type { FollowFile, Handle } from './handles'
 import { changedSinceLookup, pushTarget } from './path-rules'
 import type { ViewPath } from './views'
+import type { FileState } from '../restart/records'
 
 export type ViewFile = Exclude<Handle, { kind: 'plain' }>
 
@@ -34,12 +35,26 @@ export async function openView (engine: TopicEngine, at: ViewPath, writable: boo
 }
 
 /**
+ * A `.follow/` or `.live/` file another server had open: its first read goes on at the offset
+ * the kernel asks for (the page it was in is in `state`).
+ */
+export function reopenFollower (engine: TopicEngine, state: Extract<FileState, { kind: 'follow' }>, options: ViewOptions): FollowFile {
+  return { kind: 'follow', cursor: new FollowCursor(engine, state.path, state.uid, state.afterId, options.onMessages), page: state.page, resumes: true }
+}
+
+/**
  * A read of a view's file, which may block for the next message. `caller` interrupts it
  * (see Followers.read), and says for `.group/` files whose message it is to acknowledge. A view file keeps the path it
  * was opened by; what it reads follows the topic (renames too).
  */
 export function readView (file: ViewFile, followers: Followers, fusePath: string, length: number, offset: number, caller?: Caller): Promise<Buffer> {
-  if (file.kind === 'follow') return followers.read(fusePath, caller, signal => file.cursor.read(length, signal))
+  if (file.kind === 'follow') {
+    if (file.resumes) {
+      file.cursor.resume(offset, file.page)
+      file.resumes = false
+    }
+    return followers.read(fusePath, caller, signal => file.cursor.read(length, signal))
+  }
   return followers.read(fusePath, caller, signal => file.read(offset, length, signal, caller?.pid))
 }
 

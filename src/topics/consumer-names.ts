@@ -2,10 +2,11 @@ import { hostname } from 'node:os'
 
 /**
  * The consumer name of this process in every group it reads: "mount@HOST:PID" or "work@…",
- * so that `XINFO CONSUMERS` and `dnpipes stat` say where a message is held.
+ * so that `XINFO CONSUMERS` and `dnpipes stat` say where a message is held. A mount's is its
+ * mount process's pid, which its servers share (restart/supervisor.ts).
  */
-export function consumerName (role: 'mount' | 'work'): string {
-  return `${role}@${hostname()}:${process.pid}`
+export function consumerName (role: 'mount' | 'work', pid = process.pid): string {
+  return `${role}@${hostname()}:${pid}`
 }
 
 /**

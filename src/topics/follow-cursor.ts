@@ -34,6 +34,16 @@ export class FollowCursor {
   private replay: { cursor: ReadCursor, offset: number } | undefined
   /** The server that held the topic when it was last found (see TopicEngine.serverId). */
   private server: string | undefined
+  private readonly opened: string
+  /** Bytes handed out so far: the file offset of the next byte (a follower reads on, never back). */
+  private delivered = 0
+  /** Bytes of the next page already handed out before a resume (see resume). */
+  private skip = 0
+  /**
+   * Told, before a page goes out, at which file offset its first byte does and after which
+   * entry it starts: enough for another process to go on from any offset inside it (resume).
+   */
+  onPage: ((position: number, afterId: string) => void) | undefined
 
   constructor (
     private readonly engine: TopicEngine,
@@ -43,6 +53,7 @@ export class FollowCursor {
     private afterId: string,
     private readonly onMessages?: (direction: 'read', count: number) => void
   ) {
+    this.opened = afterId
     if (afterId === FROM_FIRST) {
       let gen: string | undefined
       this.replay = {
@@ -60,6 +71,33 @@ export class FollowCursor {
     }
   }
 
+  /** The topic's identity (another one after Redis lost it: see findAgain). */
+  get topicUid (): string {
+    return this.uid
+  }
+
+  /** The entry this follower started after (FROM_FIRST: it replays the topic first). */
+  get openedAfter (): string {
+    return this.opened
+  }
+
+  /**
+   * Goes on at file offset `offset` as another process left it: after entry `page.afterId`,
+   * whose next bytes went out from `page.position` on; without a page, still in the replay
+   * (from the first message), at that offset of it.
+   */
+  resume (offset: number, page: { position: number, afterId: string } | undefined): void {
+    this.delivered = offset
+    this.buffer = EMPTY
+    if (page) {
+      this.replay = undefined
+      this.afterId = page.afterId
+      this.skip = offset - page.position
+    } else if (this.replay) {
+      this.replay.offset = offset
+    }
+  }
+
   /**
    * Up to `length` bytes, waiting for them if none are there, however long Redis is away;
    * empty at the end (the topic removed, or `signal` aborted, which ends any wait at once).
@@ -67,7 +105,9 @@ export class FollowCursor {
   async read (length: number, signal: AbortSignal): Promise<Buffer> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await unlessAborted(this.next(length, signal), signal, EMPTY)
+        const chunk = await unlessAborted(this.next(length, signal), signal, EMPTY)
+        this.delivered += chunk.length
+        return chunk
       } catch (err) {
         if (!isTransient(err)) throw err
         if (attempt === 0) topicsLog('follower of %s waits for Redis: %s', this.path, (err as Error).message)
@@ -88,6 +128,7 @@ export class FollowCursor {
       }
       if (replay.cursor.lastId !== '') this.afterId = replay.cursor.lastId
       this.replay = undefined
+      this.onPage?.(this.delivered, this.afterId)
     }
     for (;;) {
       if (this.buffer.length > 0) {
@@ -118,7 +159,10 @@ export class FollowCursor {
 
   private take (page: FollowPage): void {
     this.onMessages?.('read', page.count)
-    this.buffer = page.data
+    this.onPage?.(this.delivered - this.skip, this.afterId)
+    const skipped = Math.min(this.skip, page.data.length)
+    this.skip -= skipped
+    this.buffer = page.data.subarray(skipped)
     this.afterId = page.lastId
   }
 
@@ -154,6 +198,8 @@ export class FollowCursor {
       if (stat) {
         this.uid = stat.uid
         this.afterId = FROM_FIRST
+        this.skip = 0
+        this.onPage?.(this.delivered, this.afterId)
         this.server = await this.engine.serverId(this.path)
         return
       }

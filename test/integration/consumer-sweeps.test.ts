@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { hostname } from 'node:os'
 import type { Redis } from 'ioredis'
 import t, { Test } from 'tap'
-import { CLI } from '../../scripts/support/mount'
+import { CLI, killMountAndServer } from '../../scripts/support/mount'
 import { run, sh, track } from '../../scripts/support/processes'
 import { RedisServer } from '../../scripts/support/redis-server'
 import { mountFor, redisFor } from '../helpers/fixture'
@@ -38,7 +38,7 @@ t.test('a mount killed hard: its consumer is removed by a reader of the group on
   t.teardown(() => readerA.child.kill('SIGKILL'))
   await until('A to take job1 and acknowledge it', async () => readerA.output().includes('a job1') && await nothingPending(client, 'g'))
   t.same(await consumerNames(client, 'g'), [mine])
-  a.daemon.kill('SIGKILL')
+  await killMountAndServer(a.daemon.pid!)
   await a.exited
   const readerB = groupReader(`${b.dir}/.group/g/jobs`, WHILE_READ('b'))
   t.teardown(() => readerB.child.kill('SIGKILL'))

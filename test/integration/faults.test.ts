@@ -4,7 +4,7 @@ import path from 'node:path'
 import t from 'tap'
 import tmp from 'tmp'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { CLI } from '../../scripts/support/mount'
+import { CLI, killMountAndServer } from '../../scripts/support/mount'
 import { bash, run, sh, track } from '../../scripts/support/processes'
 import { waitFor } from '../../scripts/support/redis-server'
 import { numberedWriter } from '../helpers/writer'
@@ -54,7 +54,7 @@ t.test('Redis killed and restarted from its AOF: every acknowledged line is ther
   t.same(seen, [...seen].sort((a, b) => a - b), 'in order')
 })
 
-t.test('the daemon killed with writers and followers: errors, not a hang; the next mount recovers', async t => {
+t.test('the mount process and its server killed with writers and followers: errors, not a hang; the next mount recovers', async t => {
   const server = await redisFor(t)
   const first = await mountFor(t, server)
   await sh(`echo start > ${first.dir}/k`)
@@ -65,7 +65,7 @@ t.test('the daemon killed with writers and followers: errors, not a hang; the ne
   const writing = numberedWriter(`${first.dir}/k`, { count: 100_000, pauseMs: 1, stopOnError: true })
   // The writer's process must have opened the file and be writing when the daemon dies.
   await waitFor(async () => (await fs.stat(`${first.dir}/k`)).size > 1000, 10_000, 'the writer to be writing')
-  first.daemon.kill('SIGKILL')
+  await killMountAndServer(first.daemon.pid!)
   const killedAt = Date.now()
   const { last } = await writing
   t.equal(await followerExit, 1, 'the follower ends with an error')

@@ -1,12 +1,12 @@
 import net from 'node:net'
-import { promises as fs } from 'node:fs'
+import { existsSync, promises as fs } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import tmp from 'tmp'
 import { isMounted } from '../../src/mount/lifecycle'
 import { pingSocket } from '../../src/redis/embedded'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { CLI, mount, MountedDir } from '../../scripts/support/mount'
+import { CLI, killMountAndServer, mount, MountedDir, serverPid } from '../../scripts/support/mount'
 import { run, sh } from '../../scripts/support/processes'
 import { freePort, waitFor } from '../../scripts/support/redis-server'
 
@@ -36,11 +36,24 @@ t.test('dnpipes unmount stops the daemon', async t => {
   t.match(again.stderr, /is not mounted/)
 })
 
-t.test('a mount left by a killed daemon is recovered by the next mount', async t => {
+t.test('a mount process killed outright: its server ends the mount, cleanly', async t => {
+  const server = await redisFor(t)
+  const mounted = await mountFor(t, server)
+  await sh(`echo kept >> ${mounted.dir}/t`)
+  const serving = await serverPid(mounted.daemon.pid!)
+  mounted.daemon.kill('SIGKILL')
+  await mounted.exited
+  await waitFor(async () => !await isMounted(mounted.dir), 5000, 'the server to unmount')
+  await waitFor(async () => !existsSync(`/proc/${serving}`), 5000, 'the server to exit')
+  const again = await mountFor(t, server, { dir: mounted.dir })
+  t.equal((await sh(`cat ${again.dir}/t`)).stdout.toString(), 'kept\n')
+})
+
+t.test('a mount left by a killed mount process and server is recovered by the next mount', async t => {
   const server = await redisFor(t)
   const first = await mountFor(t, server)
   await sh(`echo survives >> ${first.dir}/t`)
-  first.daemon.kill('SIGKILL')
+  await killMountAndServer(first.daemon.pid!)
   await first.exited
   t.match((await sh(`ls ${first.dir}`)).stderr, /Transport endpoint is not connected/)
   const second = await mountFor(t, server, { dir: first.dir })

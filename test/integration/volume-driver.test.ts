@@ -3,6 +3,7 @@ import path from 'node:path'
 import t, { Test } from 'tap'
 import tmp from 'tmp'
 import { daemonPid, isMounted, unmountFilesystem } from '../../src/mount/lifecycle'
+import { killMountAndServer, serverPid } from '../../scripts/support/mount'
 import { bash, trackMount } from '../../scripts/support/processes'
 import type { RedisServer } from '../../scripts/support/redis-server'
 import { mountFor, redisFor } from '../helpers/fixture'
@@ -77,13 +78,15 @@ t.test('volumes: made, mounted per container, kept across a driver restart, repa
   t.match((await call('VolumeDriver.Get', { Name: 'jobs' })).body, { Volume: { Name: 'jobs', Mountpoint: mountpoint, Status: { containers: 1, served: true } } })
 
   const pid = await daemonPid(mountpoint)
-  t.ok(pid, 'the mount names its server')
-  process.kill(pid!, 'SIGKILL')
+  t.ok(pid, 'the mount names its mount process')
+  process.kill(await serverPid(pid!), 'SIGKILL')
+  t.equal((await bash(`echo two-and-a-half >> ${mountpoint}/events`)).code, 0, 'a killed server is replaced: the mount goes on')
+  await killMountAndServer(pid!)
   await new Promise(resolve => setTimeout(resolve, 200))
-  t.match((await bash(`ls ${mountpoint}`)).stderr, /Transport endpoint is not connected/, 'the server is gone for good')
+  t.match((await bash(`ls ${mountpoint}`)).stderr, /Transport endpoint is not connected/, 'the mount process and its server are gone for good')
   t.same((await call('VolumeDriver.Path', { Name: 'jobs' })).body, { Mountpoint: mountpoint }, 'Path finds the stale mount and serves it again')
   const afterRepair = await bash(`echo three >> ${mountpoint}/events && cat ${mountpoint}/events`)
-  t.equal(afterRepair.stdout.toString(), 'one\ntwo\nthree\n', `nothing acknowledged was lost ${afterRepair.stderr}`)
+  t.equal(afterRepair.stdout.toString(), 'one\ntwo\ntwo-and-a-half\nthree\n', `nothing acknowledged was lost ${afterRepair.stderr}`)
 
   t.same(await call('VolumeDriver.Unmount', { Name: 'jobs', ID: 'c2' }), { status: 200, body: {} })
   t.notOk(await isMounted(mountpoint), 'the last container gone, the mount ends')
@@ -91,7 +94,7 @@ t.test('volumes: made, mounted per container, kept across a driver restart, repa
   t.same((await call('VolumeDriver.Path', { Name: 'jobs' })).body, { Mountpoint: '' }, 'no Mountpoint while unused')
   t.same(await call('VolumeDriver.Remove', { Name: 'jobs' }), { status: 200, body: {} })
   t.same((await call('VolumeDriver.List')).body, { Volumes: [] })
-  t.equal((await bash(`cat ${whole.dir}/team/a/events`)).stdout.toString(), 'one\ntwo\nthree\n', 'Remove leaves the topics')
+  t.equal((await bash(`cat ${whole.dir}/team/a/events`)).stdout.toString(), 'one\ntwo\ntwo-and-a-half\nthree\n', 'Remove leaves the topics')
   t.match(driver.output(), /volume driver on/)
 })
 

@@ -212,3 +212,29 @@ t.test('an outage in the middle of a replay: the replay goes on where it was, no
   t.equal(Buffer.concat(parts).toString(), expected)
   t.ok(spy.calls.filter(call => call === 'read').length >= 3, 'the failed pages were asked again')
 })
+
+t.test('a follower taken over at any byte, from where its last page went out, reads on exactly', async t => {
+  const texts = Array.from({ length: 60 }, (_, i) => `message ${i} ${'#'.repeat((i * 37) % 300)}`)
+  const whole = texts.map(text => text + '\n').join('')
+  for (const from of ['first', 'live'] as const) {
+    for (const chunk of [7, 100, 4096]) {
+      for (const cut of [0, 1, 50, 333, 2000, whole.length - 1]) {
+        const { engine, uid } = await topic('t', ...(from === 'first' ? texts.slice(0, 30) : []))
+        const opened = from === 'first' ? FROM_FIRST : (await engine.statTopic('t'))!.lastId
+        const first = new FollowCursor(engine, 't', uid, opened)
+        let page: { position: number, afterId: string } | undefined
+        first.onPage = (position, afterId) => { page = { position, afterId } }
+        if (from === 'live') await engine.append('t', uid, lines(...texts.slice(0, 30)))
+        // Up to the cut, or to the end of what is there yet.
+        const target = Math.min(cut, texts.slice(0, 30).join('\n').length + 1)
+        let read = ''
+        while (read.length < target) read += (await first.read(Math.min(chunk, target - read.length), never)).toString()
+        await engine.append('t', uid, lines(...texts.slice(30)))
+        const next = new FollowCursor(engine, 't', uid, opened)
+        next.resume(read.length, page)
+        while (read.length < whole.length) read += (await next.read(chunk, never)).toString()
+        t.equal(read, whole, `${from}, reads of ${chunk}, taken over at ${cut}`)
+      }
+    }
+  }
+})

@@ -1,0 +1,198 @@
+import { mountLog } from '../log'
+import { buildOperations } from '../mount/fuse-ops'
+import { DnpipesFilesystem } from '../mount/filesystem'
+import { detachMount, serveConnection } from '../mount/lifecycle'
+import type { FuseSession } from '../fuse/session'
+import { pollUntil } from '../util/deadline'
+import { Metrics, parseListen } from '../mount/metrics'
+import { XATTR_PREFIX } from '../mount/xattrs'
+import { connectRedis, describeTarget } from '../redis/connect'
+import { ConnectionWatch } from '../redis/health'
+import { evictionRisk, readRedisMemory } from '../redis/memory'
+import { KEYSPACE_EVENTS_FIX, prepareKeyspaceEvents } from '../redis/keyspace-events'
+import type { Cluster } from 'ioredis'
+import { RedisSpace } from '../mount/space'
+import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
+import { GroupFiles } from '../mount/group-files'
+import { deriveSettings, groupPolicyOf, MountSettings } from '../options'
+import { consumerName } from '../topics/consumer-names'
+import { openRoot, RootedEngine } from '../topics/rooted-engine'
+import { TopicStore } from '../topics/topic-store'
+import { PageGarbage, v8Collector } from '../util/page-garbage'
+import { resolveTarget, TargetOptions } from './target'
+import { firstHandleOf, ServerHandover, ServerMessage, SupervisorMessage } from '../restart/handover'
+import { ServerState } from '../restart/server-state'
+import { removeStateDir } from '../restart/state-dir'
+
+/** How long a server handing over waits for the requests it read to be answered. */
+const HAND_OVER_DRAIN_MS = 5000
+const HAND_OVER_POLL_MS = 10
+
+/** See src/util/page-garbage.ts: measured on a 1 GiB replay. */
+const GARBAGE_EVERY_BYTES = 8 * 1024 * 1024
+
+export type MountCommandOptions = TargetOptions & MountSettings
+
+/**
+ * On a Cluster, followers wait on keyspace notifications, which the mount turns on where they
+ * are off; where it may not, it says so on stderr and followers poll instead.
+ */
+async function followersCanUseKeyspaceEvents (cluster: Cluster): Promise<boolean> {
+  const state = await prepareKeyspaceEvents(cluster)
+  if (state.changed.length > 0) mountLog('turned on the keyspace notifications followers need on %s', state.changed.join(', '))
+  if (state.problem === undefined) return true
+  console.error(`dnpipes: warning: ${state.problem}. Followers on this mount find entries other clients add by polling every followed topic 4 times a second, and every append is announced to every node. Fix: ${KEYSPACE_EVENTS_FIX}, then mount again`)
+  return false
+}
+
+/** Says on stderr, before the mount is ready, when Redis may delete topics to make room. */
+async function warnOfEviction (space: RedisSpace): Promise<void> {
+  try {
+    const memory = await space.memory()
+    const risk = memory && evictionRisk(memory)
+    if (risk) console.error(`dnpipes: warning: Redis ${risk.problem}. Fix: ${risk.fix}`)
+  } catch (err) {
+    mountLog('reading Redis memory: %s', (err as Error).message)
+  }
+}
+
+/**
+ * The server of a mount (restart/supervisor.ts starts it): serves the connection it was handed
+ * until SIGINT, SIGTERM, an unmount from outside or the end of the mount process; or, asked to
+ * hand over, until the next server can take over.
+ */
+export async function serveCommand (mountpoint: string, options: MountCommandOptions, handover: ServerHandover): Promise<void> {
+  process.title = 'dnpipes-server'
+  const tell = (message: ServerMessage): void => { if (process.connected) process.send?.(message) }
+  const derived = deriveSettings(options)
+  const target = await resolveTarget(options)
+  const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME, commandTimeoutMs: derived.redisCommandTimeoutMs, connectTimeoutMs: derived.connectTimeoutMs })
+  // Lets go of Redis; the embedded server stops when no other mount uses it.
+  const release = async (): Promise<void> => {
+    store.close()
+    if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
+    redis.disconnect()
+  }
+  const keyspaceEvents = target.kind === 'cluster' && await followersCanUseKeyspaceEvents(redis as Cluster)
+  const garbage = new PageGarbage(GARBAGE_EVERY_BYTES, v8Collector())
+  const store = new TopicStore(redis, {
+    prefix: options.prefix,
+    waitReplicas: options.waitReplicas,
+    waitTimeoutMs: derived.waitTimeoutMs,
+    cluster: target.kind === 'cluster',
+    holdDirectories: true,
+    holdTopics: true,
+    defaultRetention: { messages: options.retainMessages, bytes: options.retainBytes, seconds: options.retainSeconds },
+    keyspaceEvents,
+    onReplyBytes: bytes => garbage.note(bytes)
+  })
+  // Not fatal: ioredis sends a script the server lacks when it is first run.
+  await store.preload().catch(err => mountLog('loading the scripts: %s', err.message))
+  const engine = options.root === undefined ? store : await openRoot(store, options.root, options.readOnly).catch(async err => {
+    await release()
+    throw new Error(`cannot serve --root ${options.root}: ${(err as Error).message}`)
+  })
+  const space = new RedisSpace(() => readRedisMemory(redis))
+  await warnOfEviction(space)
+  let metrics: Metrics | undefined
+  const groups = new GroupFiles(engine, {
+    policy: groupPolicyOf(options),
+    consumer: consumerName('mount', handover.mountPid),
+    events: {
+      delivered: (group, delivery) => metrics?.groupEvents.delivered(group, delivery),
+      acknowledged: group => metrics?.groupEvents.acknowledged(group),
+      deadLettered: group => metrics?.groupEvents.deadLettered(group)
+    }
+  })
+  const state = new ServerState(handover.stateDir)
+  const filesystem: DnpipesFilesystem = new DnpipesFilesystem(engine, {
+    journal: state.fileJournal,
+    writer: handover.writer,
+    firstHandle: firstHandleOf(handover.generation),
+    framing: options.framing,
+    otrunc: options.otrunc,
+    readOnly: options.readOnly,
+    shownAs: { uid: options.uid, gid: options.gid, umask: options.umask },
+    onMessages: (direction, count) => (direction === 'pushed' ? metrics?.messagesPushed : metrics?.messagesRead)?.inc(count),
+    groups
+  })
+  let metricsNote = ''
+  if (options.metrics) {
+    metrics = new Metrics({ blockedFollowers: () => filesystem.followers.blocked, redisStatus: () => redis.status, redisMemory: () => space.memory() })
+    const { host, port } = parseListen(options.metrics)
+    const bound = await metrics.serve(host, port).catch(async err => {
+      await release()
+      throw new Error(`cannot serve metrics on ${options.metrics}: ${err.message}`)
+    })
+    metricsNote = `, metrics on http://${host.includes(':') ? `[${host}]` : host}:${bound.port}/metrics`
+  }
+  const watch = new ConnectionWatch(redis)
+  const ops = buildOperations(filesystem, {
+    opTimeoutMs: derived.opTimeoutMs,
+    metrics,
+    onTimeout: () => watch.suspect(),
+    garbage,
+    statfs: () => space.statfs()
+  })
+  filesystem.adoptFiles(state.files)
+  state.start(() => filesystem.fileStates())
+  const served = await serveConnection(mountpoint, handover.fd, ops, {
+    ownXattrs: XATTR_PREFIX,
+    nodes: state.nodes,
+    firstHandle: firstHandleOf(handover.generation),
+    session: {
+      resume: handover.negotiated,
+      onInit: negotiated => tell({ kind: 'init', negotiated }),
+      beforeWrite: () => state.flush()
+    }
+  })
+  filesystem.keepHeldAttributes(fusePath => served.attributesChanged(fusePath))
+  const rootNote = engine instanceof RootedEngine ? `, root "${engine.root}"` : ''
+  if (handover.generation === 0) console.log(`dnpipes: mounted ${mountpoint} (${describeTarget(target)}, prefix "${options.prefix}"${rootNote}, framing ${options.framing}${metricsNote})`)
+  else console.error(`dnpipes: serving ${mountpoint} again (server ${handover.generation + 1}, pid ${process.pid}; ${state.files.size} open file(s) and ${state.nodes.size - 1} node(s) taken over)`)
+  tell({ kind: 'ready' })
+
+  const reason = await new Promise<string>(resolve => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGHUP', () => resolve('SIGHUP'))
+    // The mount process is gone: nobody is left to unmount, so this server does.
+    process.once('disconnect', () => resolve('the mount process ended'))
+    process.on('message', (message: SupervisorMessage) => { if (message.kind === 'hand-over') resolve('hand-over') })
+    served.gone.then(() => resolve('unmounted'), () => undefined)
+  })
+  mountLog('stopping: %s', reason)
+  if (reason === 'hand-over') return handOver(served.session, filesystem, state)
+  tell({ kind: 'stopping', reason })
+  await filesystem.releaseFollowers()
+  mountLog('followers released; stopping')
+  served.stop()
+  state.close()
+  if (reason === 'the mount process ended') {
+    await unmountOrphaned(mountpoint)
+    removeStateDir(handover.stateDir)
+  }
+  await release()
+}
+
+/**
+ * An upgrade: reads no more requests, lets those that end on their own (writes, stats) be
+ * answered, and exits, leaving blocked reads to the next server, which has the kernel send
+ * them again. Their followers lose nothing: the journal says where each one is.
+ */
+async function handOver (session: FuseSession, filesystem: DnpipesFilesystem, state: ServerState): Promise<void> {
+  session.pause()
+  const drained = await pollUntil(() => session.pending <= filesystem.followers.blocked, { timeoutMs: HAND_OVER_DRAIN_MS, intervalMs: HAND_OVER_POLL_MS })
+  if (!drained) mountLog('handing over with %d request(s) unanswered: the next server gets them again', session.pending - filesystem.followers.blocked)
+  state.close()
+  await new Promise<void>(resolve => {
+    if (!process.send || !process.connected) return resolve()
+    process.send({ kind: 'handed-over' } satisfies ServerMessage, () => resolve())
+  })
+}
+
+/** The mount process died: this server unmounts, as it would have (files still open keep what they had). */
+async function unmountOrphaned (mountpoint: string): Promise<void> {
+  console.error(`dnpipes: the mount process of ${mountpoint} is gone: unmounting`)
+  await detachMount(mountpoint).catch(err => console.error(`dnpipes: cannot unmount ${mountpoint}: ${(err as Error).message}`))
+}
