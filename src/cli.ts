@@ -2,19 +2,14 @@
 import './util/memory-footprint'
 import createDebug from 'debug'
 import { Command, Option } from 'commander'
-import { doctorCommand } from './commands/doctor'
 import { fstabMount, parseFstabArgs } from './commands/fstab'
-import { commanderOption, delaySeconds, limitOf, OptionDescriptor, MOUNT_OPTIONS, TARGET_OPTIONS } from './commands/option-table'
-import { mountCommand } from './commands/mount'
-import { lsCommand, mkdirCommand, mvCommand, rmCommand } from './commands/namespace-commands'
-import { pullCommand, pushCommand, resetCommand, statCommand } from './commands/topic-commands'
-import { retainCommand } from './commands/retain-command'
-import { DEFAULT_SOCKET, DEFAULT_STATE_DIR, volumeDriverCommand } from './commands/volume-driver'
-import { WORK_OPTIONS, workCommand } from './commands/work'
+import { commanderOption, delaySeconds, limitOf, OptionDescriptor, MOUNT_OPTIONS, TARGET_OPTIONS, VOLUME_DRIVER_DEFAULTS, WORK_OPTIONS } from './commands/option-table'
 import { FRAMINGS } from './framing/message'
-import { unmountFilesystem } from './mount/lifecycle'
 import { DEFAULTS } from './options'
-import { redactUrl } from './redis/connect'
+import { redactUrl } from './util/redact-url'
+
+// Each command's module is loaded when the command runs: the mount process, which outlives
+// every server it starts, then holds no Redis client, metrics or topic code it never uses.
 
 /** Prints one clear line; the stack only when debugging. Exit code 1: the operation failed. */
 function fatal (err: unknown): never {
@@ -65,7 +60,7 @@ withOptions(withRedisOptions(program.command('mount')
   .addHelpText('after', '\nExample:\n  dnpipes mount /mnt/dnpipes --redis redis://10.0.0.5:6379\n  echo hello >> /mnt/dnpipes/jobs; cat /mnt/dnpipes/jobs')
   .action((mountpoint: string, options) => act(() => {
     if (options.debug) createDebug.enable('dnpipes:*')
-    return mountCommand(mountpoint, options)
+    return import('./commands/mount').then(({ mountCommand }) => mountCommand(mountpoint, options))
   }))
 
 program.command('unmount')
@@ -74,12 +69,12 @@ program.command('unmount')
   .argument('<mountpoint>', 'the mounted directory')
   .option('--lazy', 'detach now even if files are open (fusermount -uz)', false)
   .addHelpText('after', '\nExample:\n  dnpipes unmount /mnt/dnpipes')
-  .action((mountpoint: string, options: { lazy: boolean }) => act(() => unmountFilesystem(mountpoint, options.lazy)))
+  .action((mountpoint: string, options: { lazy: boolean }) => act(async () => await (await import('./mount/lifecycle')).unmountFilesystem(mountpoint, options.lazy)))
 
 withRedisOptions(program.command('doctor')
   .description('check /dev/fuse, fusermount3, libfuse3, the FUSE addon, the Redis target and what its user may run, and say how to fix what is missing'))
   .addHelpText('after', '\nExample:\n  dnpipes doctor --redis redis://10.0.0.5:6379')
-  .action(options => doctorCommand(options).then(ok => process.exit(ok ? 0 : 1), fatal))
+  .action(options => import('./commands/doctor').then(({ doctorCommand }) => doctorCommand(options)).then(ok => process.exit(ok ? 0 : 1), fatal))
 
 const framingOption = (): Option =>
   new Option('--framing <mode>', 'line: one message per line of stdin; write: one message per chunk read').choices(FRAMINGS).default(DEFAULTS.files.framing)
@@ -91,7 +86,7 @@ withRedisOptions(program.command('push')
   .addOption(framingOption())
   .option('--delay <seconds>', 'the messages enter the topic this much later (fractions allowed), in due order, invisible until then', delaySeconds)
   .addHelpText('after', '\nExamples:\n  dnpipes push jobs "build 42"\n  dnpipes push --delay 30 jobs "retry 42"\n  journalctl -f | dnpipes push logs/host1')
-  .action((topic: string, words: string[], options) => act(() => pushCommand(topic, words, options)))
+  .action((topic: string, words: string[], options) => act(async () => await (await import('./commands/topic-commands')).pushCommand(topic, words, options)))
 
 withRedisOptions(program.command('pull')
   .description('MSG <- pull(TOPIC): replay every message to stdout, then exit (never removes)')
@@ -99,27 +94,27 @@ withRedisOptions(program.command('pull')
   .option('--follow', 'after the replay, keep delivering new messages (like .follow/)', false)
   .option('--live', 'deliver only messages pushed from now on (like .live/)', false)
   .addHelpText('after', '\nExamples:\n  dnpipes pull jobs\n  dnpipes pull jobs --follow | while read job; do echo "$job"; done')
-  .action((topic: string, options) => act(() => pullCommand(topic, options)))
+  .action((topic: string, options) => act(async () => await (await import('./commands/topic-commands')).pullCommand(topic, options)))
 
 withRedisOptions(program.command('reset')
   .description('reset(TOPIC): delete every message; the topic stays')
   .argument('<topic>', 'topic path'))
   .addHelpText('after', '\nExample:\n  dnpipes reset jobs')
-  .action((topic: string, options) => act(() => resetCommand(topic, options)))
+  .action((topic: string, options) => act(async () => await (await import('./commands/topic-commands')).resetCommand(topic, options)))
 
 withRedisOptions(program.command('ls')
   .description('list the topics and directories (ending in /) of a directory; -l as ls -l shows them on a mount')
   .argument('[dir]', 'directory path (or a topic); the root when absent'))
   .option('-l, --long', 'one line each: mode, links, owner, group, size, time of the newest message, name', false)
   .addHelpText('after', '\nExamples:\n  dnpipes ls team/a\n  dnpipes ls -l')
-  .action((dir: string | undefined, options) => act(() => lsCommand(dir, options)))
+  .action((dir: string | undefined, options) => act(async () => await (await import('./commands/namespace-commands')).lsCommand(dir, options)))
 
 withRedisOptions(program.command('mkdir')
   .description('make directories (namespaces), as mkdir(1) on a mount')
   .argument('<dir...>', 'directory paths'))
   .option('-p, --parents', 'make missing parents too; an existing directory is no error', false)
   .addHelpText('after', '\nExample:\n  dnpipes mkdir -p team/a')
-  .action((dirs: string[], options) => act(() => mkdirCommand(dirs, options)))
+  .action((dirs: string[], options) => act(async () => await (await import('./commands/namespace-commands')).mkdirCommand(dirs, options)))
 
 withRedisOptions(program.command('rm')
   .description('remove topics (and their messages); directories with -r, as rm(1) on a mount')
@@ -127,21 +122,21 @@ withRedisOptions(program.command('rm')
   .option('-r, --recursive', 'remove directories and everything under them', false)
   .option('-f, --force', 'say nothing of paths that do not exist', false)
   .addHelpText('after', '\nExamples:\n  dnpipes rm jobs\n  dnpipes rm -r team/a')
-  .action((paths: string[], options) => act(() => rmCommand(paths, options)))
+  .action((paths: string[], options) => act(async () => await (await import('./commands/namespace-commands')).rmCommand(paths, options)))
 
 withRedisOptions(program.command('mv')
   .description('rename a topic or directory; into TO when TO is a directory, as mv(1)')
   .argument('<from>', 'topic or directory path')
   .argument('<to>', 'new path, or an existing directory to move into'))
   .addHelpText('after', '\nExamples:\n  dnpipes mv jobs jobs.old\n  dnpipes mv team/a archive/')
-  .action((from: string, to: string, options) => act(() => mvCommand(from, to, options)))
+  .action((from: string, to: string, options) => act(async () => await (await import('./commands/namespace-commands')).mvCommand(from, to, options)))
 
 withRedisOptions(program.command('stat')
   .description('show a topic: its Redis key, entries, bytes, first and last ids, time of the last message')
   .argument('<topic>', 'topic path'))
   .option('--json', 'one JSON object: topic, key, entries, bytes, firstId, lastId, mtime', false)
   .addHelpText('after', '\nExample:\n  dnpipes stat jobs --json')
-  .action((topic: string, options) => act(() => statCommand(topic, options)))
+  .action((topic: string, options) => act(async () => await (await import('./commands/topic-commands')).statCommand(topic, options)))
 
 withRedisOptions(program.command('retain')
   .description('set or lift the retention limits of TOPIC (as setfattr user.dnpipes.retain-* on a mount), trim it to them, and print them; without options, print them')
@@ -151,7 +146,7 @@ withRedisOptions(program.command('retain')
   .addOption(new Option('--seconds <n>', 'keep only messages younger than N seconds').argParser(limitOf('seconds')))
   .option('--none', 'lift every limit (with other options: lift the others)', false)
   .addHelpText('after', '\nExamples:\n  dnpipes retain jobs --messages 100000 --seconds 86400\n  dnpipes retain jobs --none')
-  .action((topic: string, options) => act(() => retainCommand(topic, options)))
+  .action((topic: string, options) => act(async () => await (await import('./commands/retain-command')).retainCommand(topic, options)))
 
 withOptions(withRedisOptions(program.command('work')
   .description('run COMMAND once per message of consumer group GROUP of TOPIC, the message on its stdin ($DNPIPES_MESSAGE_ID, $DNPIPES_DELIVERY): exit 0 acknowledges it, any other exit hands it out again after --retry-delay (default: the visibility timeout); SIGINT/SIGTERM stops taking messages and waits for the running commands, a second one kills them')
@@ -159,15 +154,15 @@ withOptions(withRedisOptions(program.command('work')
   .argument('<topic>', 'topic path')
   .argument('<command...>', 'the command and its arguments, after --')), WORK_OPTIONS)
   .addHelpText('after', '\nExamples:\n  dnpipes work builders jobs -- sh -c \'make "$(cat)"\'\n  dnpipes work resize images --concurrency 4 --visibility-timeout 120 -- ./resize.sh\n  dnpipes work mailers mails --retry-delay 5 --retry-backoff --retry-delay-max 600 -- ./send.sh')
-  .action((group: string, topic: string, command: string[], options) => workCommand(group, topic, command, options).then(code => process.exit(code), fatal))
+  .action((group: string, topic: string, command: string[], options) => import('./commands/work').then(({ workCommand }) => workCommand(group, topic, command, options)).then(code => process.exit(code), fatal))
 
 withRedisOptions(program.command('volume-driver')
   .description('serve Docker\'s volume plugin protocol (Podman\'s too): each volume is one namespace of the store, mounted for the containers that use it')
-  .option('--socket <path>', 'the unix socket to serve on', DEFAULT_SOCKET)
-  .option('--state-dir <dir>', 'where the volumes, the containers using them and their mounts are kept', DEFAULT_STATE_DIR)
+  .option('--socket <path>', 'the unix socket to serve on', VOLUME_DRIVER_DEFAULTS.socket)
+  .option('--state-dir <dir>', 'where the volumes, the containers using them and their mounts are kept', VOLUME_DRIVER_DEFAULTS.stateDir)
   .option('--socket-group <group>', 'a group whose members may use the socket too (mode 0660); root alone otherwise'))
   .addHelpText('after', '\nExamples:\n  dnpipes volume-driver --redis redis://10.0.0.5:6379\n  docker volume create --driver dnpipes -o path=team/a jobs\n  docker run -v jobs:/pipes busybox sh -c \'echo hi >> /pipes/events\'')
-  .action(options => act(() => volumeDriverCommand(options)))
+  .action(options => act(async () => await (await import('./commands/volume-driver')).volumeDriverCommand(options)))
 
 // mount.fuse and /etc/fstab run `dnpipes SOURCE MOUNTPOINT -o OPTIONS` (see src/commands/fstab.ts).
 let fstab

@@ -3,7 +3,7 @@ import { fuseMountOptions, prepareMountpoint } from '../mount/lifecycle'
 import { deriveSettings } from '../options'
 import { serverHandover } from '../restart/handover'
 import { superviseMount } from '../restart/supervisor'
-import { MountCommandOptions, serveCommand } from './serve'
+import type { MountCommandOptions } from './serve'
 
 export type { MountCommandOptions } from './serve'
 
@@ -14,7 +14,8 @@ export type { MountCommandOptions } from './serve'
  */
 export async function mountCommand (mountpoint: string, options: MountCommandOptions): Promise<void> {
   const handover = serverHandover()
-  if (handover) return serveCommand(path.resolve(mountpoint), options, handover)
+  // Only a server loads what serving needs (Redis, topics, metrics): see cli.ts.
+  if (handover) return (await import('./serve')).serveCommand(path.resolve(mountpoint), options, handover)
   deriveSettings(options) // refuses bad values before anything is mounted
   const mnt = path.resolve(mountpoint)
   try {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander'
 import { FRAMINGS } from '../framing/message'
-import { MOUNT_DEFAULTS } from '../options'
+import { DEFAULTS, MOUNT_DEFAULTS } from '../options'
 import { delayMsOf, MAX_DELAY_SECONDS } from '../topics/schedule'
 import { parseLimit, RetentionKind } from '../topics/retention'
 
@@ -115,3 +115,38 @@ export function flagName (descriptor: OptionDescriptor): string {
 export function takesValue (descriptor: OptionDescriptor): boolean {
   return descriptor.flag.includes(' ')
 }
+
+/**
+ * --concurrency, the retry options, and the group options of a mount: a worker and a `.group/`
+ * file are readers alike.
+ */
+export const WORK_OPTIONS: readonly OptionDescriptor[] = [
+  {
+    flag: '--concurrency <n>',
+    description: 'commands run at once, each with a message of its own',
+    default: 1,
+    parse: positiveInteger
+  },
+  ...MOUNT_OPTIONS.filter(descriptor => ['--visibility-timeout', '--max-deliveries'].includes(flagName(descriptor))),
+  {
+    flag: '--retry-delay <seconds>',
+    description: 'a message whose command failed is handed out again this long after the failure (default: the visibility timeout)',
+    parse: positiveSeconds
+  },
+  {
+    flag: '--retry-backoff',
+    description: 'the retry delay doubles with each delivery of the message, up to --retry-delay-max',
+    default: DEFAULTS.retries.retryBackoff
+  },
+  {
+    flag: '--retry-delay-max <seconds>',
+    description: `longest retry delay with --retry-backoff (default: ${DEFAULTS.retries.retryDelayMax}, or the retry delay when longer)`,
+    parse: positiveSeconds
+  }
+]
+
+/**
+ * Where `dnpipes volume-driver` serves (where Docker looks for plugins' sockets; Podman is told
+ * in containers.conf), and keeps its state, unless told otherwise.
+ */
+export const VOLUME_DRIVER_DEFAULTS = { socket: '/run/docker/plugins/dnpipes.sock', stateDir: '/var/lib/dnpipes/volumes' } as const

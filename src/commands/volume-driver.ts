@@ -9,9 +9,6 @@ import { parseIdFile } from './long-listing'
 import { flagName, TARGET_OPTIONS, takesValue } from './option-table'
 import type { TargetOptions } from './target'
 
-/** Where Docker looks for plugins' sockets; Podman is told in containers.conf. */
-export const DEFAULT_SOCKET = '/run/docker/plugins/dnpipes.sock'
-export const DEFAULT_STATE_DIR = '/var/lib/dnpipes/volumes'
 
 /** The command line, beside this module once built (dist/src/cli.js). */
 const CLI = path.join(__dirname, '..', 'cli.js')

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
 import { topicsLog } from '../log'
-import { DEFAULTS, groupPolicyOf, RetrySettings } from '../options'
+import { groupPolicyOf, RetrySettings } from '../options'
 import { consumerName } from '../topics/consumer-names'
 import { TopicError } from '../topics/errors'
 import { DEAD_LETTER_SUFFIX, Delivery, GroupReader } from '../topics/group-reader'
 import { heartbeatInterval, HeldMessage, HeldMessages } from '../topics/held-messages'
 import { fromFusePath } from '../topics/paths'
-import { flagName, MOUNT_OPTIONS, OptionDescriptor, positiveInteger, positiveSeconds } from './option-table'
 import { retryDelayMs, RetryPolicy, retryPolicyOf } from './retry-policy'
 import { StoreOptions, withStore } from './session'
 import { Retries } from './work-retries'
@@ -18,35 +17,6 @@ export interface WorkOptions extends StoreOptions, RetrySettings {
   visibilityTimeout: number
   maxDeliveries: number
 }
-
-/**
- * --concurrency, the retry options, and the group options of a mount: a worker and a `.group/`
- * file are readers alike.
- */
-export const WORK_OPTIONS: readonly OptionDescriptor[] = [
-  {
-    flag: '--concurrency <n>',
-    description: 'commands run at once, each with a message of its own',
-    default: 1,
-    parse: positiveInteger
-  },
-  ...MOUNT_OPTIONS.filter(descriptor => ['--visibility-timeout', '--max-deliveries'].includes(flagName(descriptor))),
-  {
-    flag: '--retry-delay <seconds>',
-    description: 'a message whose command failed is handed out again this long after the failure (default: the visibility timeout)',
-    parse: positiveSeconds
-  },
-  {
-    flag: '--retry-backoff',
-    description: 'the retry delay doubles with each delivery of the message, up to --retry-delay-max',
-    default: DEFAULTS.retries.retryBackoff
-  },
-  {
-    flag: '--retry-delay-max <seconds>',
-    description: `longest retry delay with --retry-backoff (default: ${DEFAULTS.retries.retryDelayMax}, or the retry delay when longer)`,
-    parse: positiveSeconds
-  }
-]
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import Redis, { Cluster, RedisOptions } from 'ioredis'
 import { redisLog } from '../log'
+import { redactUrl } from '../util/redact-url'
 import { DEFAULTS } from '../options'
 import { TimeoutError, withDeadline } from '../util/deadline'
 import { RedisReplyError, RedisUnavailableError, typedRedisError } from './errors'
@@ -28,16 +29,6 @@ export function describeTarget (target: RedisTarget): string {
   if (target.kind === 'cluster') return `Redis Cluster ${target.seeds.map(s => `${s.host}:${s.port}`).join(',')}`
   if (target.kind === 'sentinel') return `master "${target.name}" via Sentinel ${target.sentinels.map(s => `${s.host}:${s.port}`).join(',')}`
   return redactUrl(target.url)
-}
-
-export function redactUrl (value: string): string {
-  try {
-    const url = new URL(value)
-    if (url.password) url.password = '***'
-    return url.toString()
-  } catch {
-    return 'the Redis URL given (it does not parse as a URL)'
-  }
 }
 
 /** "h1:26379,h2:26379" -> addresses. */

@@ -3,7 +3,8 @@ import fc from 'fast-check'
 import t from 'tap'
 import { commanderOption } from '../../../src/commands/option-table'
 import { retryDelayMs, RetryPolicy, retryPolicyOf } from '../../../src/commands/retry-policy'
-import { secondsText, WORK_OPTIONS } from '../../../src/commands/work'
+import { WORK_OPTIONS } from '../../../src/commands/option-table'
+import { secondsText } from '../../../src/commands/work'
 import { DEFAULTS } from '../../../src/options'
 
 const seed = Number(process.env.FC_SEED ?? 20261123)

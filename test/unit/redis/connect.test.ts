@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import Redis from 'ioredis'
 import t from 'tap'
-import { commandTimeoutOf, describeTarget, parseHostList, redactUrl } from '../../../src/redis/connect'
+import { commandTimeoutOf, describeTarget, parseHostList } from '../../../src/redis/connect'
+import { redactUrl } from '../../../src/util/redact-url'
 import { DEFAULTS } from '../../../src/options'
 
 // The parts of connect.ts that need no server; connecting is tested in test/integration.
