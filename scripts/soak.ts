@@ -1,13 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import Redis from 'ioredis'
-import { mount, MountedDir } from './support/mount'
+import { mount, MountedDir, serverPid } from './support/mount'
 import { track } from './support/processes'
 import { startRedis, waitFor } from './support/redis-server'
 
 /**
  * Soak (not in CI): writers, followers and periodic resets across two mounts for a while,
- * printing each minute the throughput, the errors and each daemon's RSS, which should stay flat.
+ * printing each minute the throughput, the errors and each mount's server's RSS, which should stay flat.
  * `node dist/scripts/soak.js [--minutes 10] [--writers 8] [--followers 8] [--reset-every 30] [--kill-every 0]`
  * With --kill-every N, Redis (with an AOF, fsync always) is killed with SIGKILL every N seconds
  * and started again 1.5 s later: writes fail meanwhile (counted apart), and every follower must
@@ -126,13 +126,13 @@ async function main (): Promise<void> {
   }, RESET_EVERY_S * 1000)
 
   const rss: number[][] = []
-  console.log(`minute  lines/s  followed MB/s  errors${killing ? '  outage errors  kills' : ''}  daemon RSS MiB`)
+  console.log(`minute  lines/s  followed MB/s  errors${killing ? '  outage errors  kills' : ''}  server RSS MiB`)
   let lastMinute = followedBy
   for (let minute = 1; minute <= MINUTES; minute++) {
     const before = { lines, followed, errors, outageErrors }
     lastMinute = [...followedBy]
     await new Promise(resolve => setTimeout(resolve, 60_000))
-    const now = await Promise.all(mounts.map(m => rssMiB(m.daemon.pid!)))
+    const now = await Promise.all(mounts.map(async m => await rssMiB(await serverPid(m.daemon.pid!))))
     rss.push(now)
     console.log(`${String(minute).padStart(6)}  ${String(Math.round((lines - before.lines) / 60)).padStart(7)}  ` +
       `${((followed - before.followed) / 60 / 1e6).toFixed(2).padStart(13)}  ${String(errors - before.errors).padStart(6)}  ` +

@@ -5,6 +5,7 @@ import { clusterFollow } from './cluster-follow'
 import { Bench } from './context'
 import { mountCFloor } from './c-floor'
 import { mountNullFilesystem } from './floor'
+import { k1 } from './k1'
 import { l1 } from './l1'
 import { m1 } from './m1'
 import { q1 } from './q1'
@@ -91,6 +92,7 @@ async function runWorkloads (bench: Bench, only: Set<string> | undefined): Promi
   if (want('Q2')) await step('Q2', async () => await q2(bench))
   if (want('Q3')) await step('Q3', async () => await q3(bench))
   if (want('C1', 'C2')) await step('C1/C2', async () => await clusterFollow(bench))
+  if (want('K1')) await k1(bench)
   if (want('M1')) await m1(bench)
 }
 

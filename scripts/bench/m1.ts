@@ -9,5 +9,5 @@ export async function m1 ({ a, b, rss, table }: Bench): Promise<void> {
   await rss.note(a, 'mount a')
   await rss.note(b, 'mount b')
   console.log(`M1 peaks: ${rss.named.join(', ')}`)
-  table.record({ id: 'M1', workload: `peak RSS of any of the ${rss.peaks.length} daemons over the run (target <= ${RSS_TARGET_MB} MB)`, unit: 'MiB', fs: Math.max(...rss.peaks), baselines: [{ name: 'target', value: RSS_TARGET_MB / MB_PER_MIB }], higherIsBetter: false })
+  table.record({ id: 'M1', workload: `peak RSS of any of the ${rss.peaks.length} mounts over the run, server and mount process (target <= ${RSS_TARGET_MB} MB)`, unit: 'MiB', fs: Math.max(...rss.peaks), baselines: [{ name: 'target', value: RSS_TARGET_MB / MB_PER_MIB }], higherIsBetter: false })
 }

@@ -30,6 +30,8 @@ export interface Sizes {
   delayedSamples: number
   /** C1: milliseconds the commands of idle followers are counted. */
   idleMs: number
+  /** K1: servers killed under load, each timed to the next answer. */
+  kills: number
 }
 
 /** `npm run bench`: the sizes of the README's Performance table. */
@@ -48,7 +50,8 @@ const FULL: Sizes = {
   workJobs: 1000,
   handoffSamples: 200,
   delayedSamples: 200,
-  idleMs: 10_000
+  idleMs: 10_000,
+  kills: 20
 }
 
 /** `--quick`, the test suite's smoke run: every workload and row, once, well within its timeout. */
@@ -67,7 +70,8 @@ const QUICK: Sizes = {
   workJobs: 100,
   handoffSamples: 20,
   delayedSamples: 20,
-  idleMs: 2000
+  idleMs: 2000,
+  kills: 2
 }
 
 export function sizesFor (quick: boolean): Sizes {
