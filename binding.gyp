@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.c",
         "native/channel.c",
+        "native/clone.c",
         "native/held-entries.c",
         "native/held-napi.c",
         "native/mount.c",

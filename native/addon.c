@@ -2,6 +2,7 @@
 #include <node_api.h>
 
 #include "channel.h"
+#include "clone.h"
 #include "held-napi.h"
 #include "mount.h"
 #include "napi-helpers.h"
@@ -16,6 +17,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "pause", NULL, dnpipes_channel_pause, NULL, NULL, NULL, napi_default, NULL },
     { "hold", NULL, dnpipes_hold, NULL, NULL, NULL, napi_default, NULL },
     { "drop", NULL, dnpipes_drop, NULL, NULL, NULL, napi_default, NULL },
+    { "clone", NULL, dnpipes_clone, NULL, NULL, NULL, napi_default, NULL },
   };
   dnpipes_mount_init();
   NAPI_OR_NULL(env, napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));

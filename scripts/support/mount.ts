@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import tmp from 'tmp'
 import { run, track, trackMount, untrackMount } from './processes'
@@ -95,10 +96,21 @@ export async function serverPid (mountPid: number): Promise<number> {
 
 /**
  * Kills a mount process and its server at once (as the OOM killer or a kill of the whole unit
- * would): the mount is left to the kernel, which answers ENOTCONN.
+ * would), and resolves once the server is gone: the mount is then left to the kernel, which
+ * answers ENOTCONN.
  */
 export async function killMountAndServer (mountPid: number): Promise<void> {
   const server = await serverPid(mountPid)
   process.kill(mountPid, 'SIGKILL')
   process.kill(server, 'SIGKILL')
+  for (let attempt = 0; attempt < 500 && alive(server); attempt++) await new Promise(resolve => setTimeout(resolve, 10))
+}
+
+/** Whether `pid` runs (a zombie does not: its descriptors are closed). */
+function alive (pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
 }

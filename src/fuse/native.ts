@@ -12,6 +12,8 @@ export interface NativeFuse {
   /** Writes one reply or notification from its chunks: 0, or a negative errno. */
   write (channel: unknown, ...chunks: Buffer[]): number
   close (channel: unknown): void
+  /** A new descriptor of the connection `fd` is one of (FUSE_DEV_IOC_CLONE); fs.closeSync closes it. */
+  clone (fd: number): number
   /** Reads no more requests; replies can still be written. */
   pause (channel: unknown): void
   /** The channel answers LOOKUPs of `name` in `parent` with `reply` (see native/held-entries.h); the lookups answered from what it replaced. */

@@ -66,7 +66,7 @@ export class FuseSession {
   readonly ended: Promise<number>
   private resolveEnded!: (errno: number) => void
 
-  constructor (private readonly native: NativeFuse, private readonly fd: number, private readonly handler: RequestHandler, private readonly options: SessionOptions = {}) {
+  constructor (private readonly native: NativeFuse, readonly fd: number, private readonly handler: RequestHandler, private readonly options: SessionOptions = {}) {
     this.ended = new Promise(resolve => { this.resolveEnded = resolve })
   }
 

@@ -1,6 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { closeSync } from 'node:fs'
 import { nativeFuse } from '../fuse/native'
+import { HAS_RESEND_FLAG2 } from '../fuse/protocol'
 import type { Negotiated } from '../fuse/session'
 import { mountLog } from '../log'
 import { HANDOVER_ENV, SERVER_FD, ServerHandover, ServerMessage, SupervisorMessage } from './handover'
@@ -46,7 +48,18 @@ export async function superviseMount (options: SuperviseOptions): Promise<number
     throw err
   })
   mountLog('mounted %s with %s', options.mountpoint, mountOptions.join(','))
-  const stateDir = makeStateDir(options.mountpoint)
+  let stateDir: string | undefined
+  // Each server reads through a descriptor of its own, which this process keeps too (see below).
+  let serverFd: number
+  try {
+    stateDir = makeStateDir(options.mountpoint)
+    serverFd = native.clone(fd)
+  } catch (err) {
+    if (stateDir !== undefined) removeStateDir(stateDir)
+    await native.unmount(session).catch(() => undefined)
+    throw err
+  }
+  const journalDir = stateDir
   const writer = randomBytes(8).toString('hex')
   const delay = new RestartDelay()
   let negotiated: Negotiated | undefined
@@ -72,8 +85,8 @@ export async function superviseMount (options: SuperviseOptions): Promise<number
   let served = false
   try {
     for (let generation = 0; stopRequested === undefined; generation++) {
-      const run = startServer(options.serverArgs, { mountPid: process.pid, fd: SERVER_FD, writer, stateDir, generation, negotiated }, fd, message => {
-        if (message.kind === 'init') negotiated = message.negotiated
+      const run = startServer(options.serverArgs, { mountPid: process.pid, fd: SERVER_FD, writer, stateDir: journalDir, generation, negotiated }, serverFd, message => {
+        if (message.kind === 'init') negotiated = withoutResendIfAsked(message.negotiated)
         else if (message.kind === 'ready') run.served = served = true
         else if (message.kind === 'stopping') run.stopping = message.reason
         else if (message.kind === 'handed-over') run.handedOver = true
@@ -89,6 +102,12 @@ export async function superviseMount (options: SuperviseOptions): Promise<number
         exitCode = code ?? 1
         break
       }
+      if (!canResend(negotiated)) {
+        // The kernel cannot send again what this server read: closing its descriptor makes the
+        // kernel answer those requests ECONNABORTED, where they would wait for ever.
+        closeSync(serverFd)
+        serverFd = native.clone(fd)
+      }
       if (run.handedOver) {
         mountLog('server %d handed over', run.child.pid)
         continue
@@ -101,11 +120,26 @@ export async function superviseMount (options: SuperviseOptions): Promise<number
   } finally {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSignal)
     process.off('SIGUSR2', upgrade)
+    closeSync(serverFd)
     await native.unmount(session).catch(err => mountLog('unmount: %s', (err as Error).message))
-    removeStateDir(stateDir)
+    removeStateDir(journalDir)
   }
   if (served) console.log(`dnpipes: unmounted ${options.mountpoint}`)
   return exitCode
+}
+
+/** Whether the kernel sends again the requests a server read and never answered (FUSE_NOTIFY_RESEND). */
+function canResend (negotiated: Negotiated | undefined): boolean {
+  return negotiated !== undefined && (negotiated.offered2 & HAS_RESEND_FLAG2) !== 0
+}
+
+/**
+ * What INIT agreed, as if the kernel could not send requests again when DNPIPES_NO_RESEND=1: how
+ * a mount behaves on kernels before 6.9, tried on a newer one.
+ */
+function withoutResendIfAsked (negotiated: Negotiated): Negotiated {
+  if (process.env.DNPIPES_NO_RESEND !== '1') return negotiated
+  return { ...negotiated, offered2: negotiated.offered2 & ~HAS_RESEND_FLAG2 }
 }
 
 function startServer (args: string[], handover: ServerHandover, fd: number, onMessage: (message: ServerMessage) => void): ServerRun {

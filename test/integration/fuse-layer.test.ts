@@ -125,6 +125,17 @@ t.test('a signal to a reader blocked in the filesystem interrupts its request, a
   t.equal((await sh(`echo still > ${dir}/x && cat ${dir}/x`)).stdout.toString(), 'still\n')
 })
 
+t.test('a clone of the connection serves while its own descriptor is paused; closed, the kernel fails what it held with ECONNABORTED', async t => {
+  const { dir, daemon } = await serve(t, { env: { SERVE_THROUGH_CLONE: '1' } })
+  t.equal((await sh(`echo through > ${dir}/c && cat ${dir}/c`)).stdout.toString(), 'through\n', 'served through the clone')
+  const blocked = sh(`cat ${dir}/blocking`)
+  await sleep(300)
+  daemon.kill('SIGUSR2')
+  const ended = await blocked
+  t.match(ended.stderr, /Software caused connection abort/, 'the read the closed clone held failed')
+  t.equal((await sh(`echo again > ${dir}/d && cat ${dir}/d ${dir}/c`)).stdout.toString(), 'again\nthrough\n', 'the next clone serves')
+})
+
 t.test('an unknown mount option fails the mount, naming it; SIGTERM unmounts cleanly', async t => {
   const dir = tmp.dirSync({ prefix: 'dnpipes-fuse-' }).name
   t.teardown(() => sh(`rmdir ${dir}`))

@@ -139,3 +139,15 @@ t.test('while Redis is down no server can start: the mount waits, pausing longer
   t.match(mounted.output(), /starting another in \d+ ms/, 'the servers that could not start were retried after a pause')
   t.equal((await sh(`cat ${mounted.dir}/k`)).stdout.toString(), 'kept\n')
 })
+
+t.test('where the kernel cannot send requests again (as before Linux 6.9), what the dead server held fails at once; the mount goes on', async t => {
+  const server = await redisFor(t)
+  const mounted = await mountFor(t, server, { env: { ...process.env, DNPIPES_NO_RESEND: '1' } })
+  await sh(`echo one > ${mounted.dir}/k`)
+  const follower = reader(t, `${mounted.dir}/.follow/k`)
+  await until('the follower to block', () => follower.output() === 'one\n')
+  await killServer(mounted)
+  t.equal(await follower.exited, 1, 'the blocked read failed, and did not hang')
+  t.match(follower.output(), /Software caused connection abort/)
+  t.equal((await sh(`echo two >> ${mounted.dir}/k && cat ${mounted.dir}/k`)).stdout.toString(), 'one\ntwo\n', 'new requests are served')
+})
