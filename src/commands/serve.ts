@@ -152,15 +152,7 @@ export async function serveCommand (mountpoint: string, options: MountCommandOpt
   else console.error(`dnpipes: serving ${mountpoint} again (server ${handover.generation + 1}, pid ${process.pid}; ${state.files.size} open file(s) and ${state.nodes.size - 1} node(s) taken over)`)
   tell({ kind: 'ready' })
 
-  const reason = await new Promise<string>(resolve => {
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-    process.once('SIGHUP', () => resolve('SIGHUP'))
-    // The mount process is gone: nobody is left to unmount, so this server does.
-    process.once('disconnect', () => resolve('the mount process ended'))
-    process.on('message', (message: SupervisorMessage) => { if (message.kind === 'hand-over') resolve('hand-over') })
-    served.gone.then(() => resolve('unmounted'), () => undefined)
-  })
+  const reason = await whyServingEnds(served.gone)
   mountLog('stopping: %s', reason)
   if (reason === 'hand-over') return handOver(served.session, filesystem, state)
   tell({ kind: 'stopping', reason })
@@ -168,12 +160,27 @@ export async function serveCommand (mountpoint: string, options: MountCommandOpt
   mountLog('followers released; stopping')
   served.stop()
   state.close()
-  if (reason === 'the mount process ended') {
+  if (reason === MOUNT_PROCESS_GONE) {
     await unmountOrphaned(mountpoint)
     removeStateDir(handover.stateDir)
   }
   await release()
 }
+
+/** Resolves with why this server stops: a signal, an unmount from outside, the mount process gone, or a hand-over. */
+function whyServingEnds (gone: Promise<void>): Promise<string> {
+  return new Promise<string>(resolve => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGHUP', () => resolve('SIGHUP'))
+    // The mount process is gone: nobody is left to unmount, so this server does.
+    process.once('disconnect', () => resolve(MOUNT_PROCESS_GONE))
+    process.on('message', (message: SupervisorMessage) => { if (message.kind === 'hand-over') resolve('hand-over') })
+    gone.then(() => resolve('unmounted'), () => undefined)
+  })
+}
+
+const MOUNT_PROCESS_GONE = 'the mount process ended'
 
 /**
  * An upgrade: reads no more requests, lets those that end on their own (writes, stats) be

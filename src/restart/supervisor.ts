@@ -49,84 +49,106 @@ export async function superviseMount (options: SuperviseOptions): Promise<number
   })
   mountLog('mounted %s with %s', options.mountpoint, mountOptions.join(','))
   let stateDir: string | undefined
-  // Each server reads through a descriptor of its own, which this process keeps too (see below).
-  let serverFd: number
   try {
     stateDir = makeStateDir(options.mountpoint)
-    serverFd = native.clone(fd)
-  } catch (err) {
+    return await new Supervisor(options, fd, stateDir).run()
+  } finally {
+    await native.unmount(session).catch(err => mountLog('unmount: %s', (err as Error).message))
     if (stateDir !== undefined) removeStateDir(stateDir)
-    await native.unmount(session).catch(() => undefined)
-    throw err
   }
-  const journalDir = stateDir
-  const writer = randomBytes(8).toString('hex')
-  const delay = new RestartDelay()
-  let negotiated: Negotiated | undefined
-  let stopRequested: string | undefined
-  let current: ServerRun | undefined
-  let wakeUp: (() => void) | undefined
+}
 
-  const stop = (signal: string): void => {
-    stopRequested ??= signal
-    if (current) current.child.kill('SIGTERM')
-    wakeUp?.()
+/** The servers of one connection, one after another (see superviseMount). */
+class Supervisor {
+  private readonly native = nativeFuse()
+  /** Each server reads through a descriptor of its own, which this process keeps too (see next()). */
+  private serverFd: number
+  private readonly writer = randomBytes(8).toString('hex')
+  private readonly delay = new RestartDelay()
+  private negotiated: Negotiated | undefined
+  private stopRequested: string | undefined
+  private current: ServerRun | undefined
+  private wakeUp: (() => void) | undefined
+  private served = false
+
+  constructor (private readonly options: SuperviseOptions, private readonly fd: number, private readonly stateDir: string) {
+    this.serverFd = this.native.clone(fd)
   }
-  const onSignal = (signal: NodeJS.Signals): void => stop(signal)
-  const upgrade = (): void => {
+
+  async run (): Promise<number> {
+    const onSignal = (signal: NodeJS.Signals): void => this.stop(signal)
+    const upgrade = (): void => this.upgrade()
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
+    process.on('SIGUSR2', upgrade)
+    try {
+      for (let generation = 0; this.stopRequested === undefined; generation++) {
+        const exitCode = await this.serve(generation)
+        if (exitCode !== undefined) return exitCode
+      }
+      return 0
+    } finally {
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
+      process.off('SIGUSR2', upgrade)
+      closeSync(this.serverFd)
+      if (this.served) console.log(`dnpipes: unmounted ${this.options.mountpoint}`)
+    }
+  }
+
+  /** Runs the server of `generation` until it ends; the mount's exit code when the mount ends with it. */
+  private async serve (generation: number): Promise<number | undefined> {
+    const handover = { mountPid: process.pid, fd: SERVER_FD, writer: this.writer, stateDir: this.stateDir, generation, negotiated: this.negotiated }
+    const run = startServer(this.options.serverArgs, handover, this.serverFd, message => {
+      if (message.kind === 'init') this.negotiated = withoutResendIfAsked(message.negotiated)
+      else if (message.kind === 'ready') run.served = this.served = true
+      else if (message.kind === 'stopping') run.stopping = message.reason
+      else if (message.kind === 'handed-over') run.handedOver = true
+    })
+    this.current = run
+    const killer = setTimeoutOnStop(run, () => this.stopRequested !== undefined)
+    const { code, signal } = await run.exited
+    clearInterval(killer)
+    this.current = undefined
+    if (this.stopRequested !== undefined || run.stopping !== undefined) return 0
+    // It said why on stderr (Redis unreachable, bad options): nothing was ever served.
+    if (!run.served && generation === 0) return code ?? 1
+    this.next()
+    if (run.handedOver) {
+      mountLog('server %d handed over', run.child.pid)
+      return undefined
+    }
+    const pause = this.delay.after(Date.now() - run.startedAt, run.served)
+    console.error(`dnpipes: the server of ${this.options.mountpoint} (pid ${run.child.pid}) ${signal ? `died of ${signal}` : `exited with code ${code}`}; ${pause > 0 ? `starting another in ${pause} ms` : 'starting another'}`)
+    if (pause > 0) await new Promise<void>(resolve => { this.wakeUp = resolve; setTimeout(resolve, pause) })
+    this.wakeUp = undefined
+    return undefined
+  }
+
+  /**
+   * The descriptor of the next server. Where the kernel cannot send again what the last one
+   * read, that one's descriptor is closed, and the kernel answers those requests ECONNABORTED,
+   * where they would wait for ever.
+   */
+  private next (): void {
+    if (canResend(this.negotiated)) return
+    closeSync(this.serverFd)
+    this.serverFd = this.native.clone(this.fd)
+  }
+
+  private stop (signal: string): void {
+    this.stopRequested ??= signal
+    this.current?.child.kill('SIGTERM')
+    this.wakeUp?.()
+  }
+
+  private upgrade (): void {
+    const current = this.current
     if (!current?.served) return console.error('dnpipes: SIGUSR2: no server serves the mount now; the next one started is the installed version anyway')
-    console.error(`dnpipes: SIGUSR2: handing ${options.mountpoint} over to a new server`)
+    console.error(`dnpipes: SIGUSR2: handing ${this.options.mountpoint} over to a new server`)
     current.child.send({ kind: 'hand-over' } satisfies SupervisorMessage)
   }
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal)
-  process.on('SIGUSR2', upgrade)
-
-  let exitCode = 0
-  let served = false
-  try {
-    for (let generation = 0; stopRequested === undefined; generation++) {
-      const run = startServer(options.serverArgs, { mountPid: process.pid, fd: SERVER_FD, writer, stateDir: journalDir, generation, negotiated }, serverFd, message => {
-        if (message.kind === 'init') negotiated = withoutResendIfAsked(message.negotiated)
-        else if (message.kind === 'ready') run.served = served = true
-        else if (message.kind === 'stopping') run.stopping = message.reason
-        else if (message.kind === 'handed-over') run.handedOver = true
-      })
-      current = run
-      const killer = setTimeoutOnStop(run, () => stopRequested !== undefined)
-      const { code, signal } = await run.exited
-      clearInterval(killer)
-      current = undefined
-      if (stopRequested !== undefined || run.stopping !== undefined) break
-      if (!run.served && generation === 0) {
-        // It said why on stderr (Redis unreachable, bad options): nothing was ever served.
-        exitCode = code ?? 1
-        break
-      }
-      if (!canResend(negotiated)) {
-        // The kernel cannot send again what this server read: closing its descriptor makes the
-        // kernel answer those requests ECONNABORTED, where they would wait for ever.
-        closeSync(serverFd)
-        serverFd = native.clone(fd)
-      }
-      if (run.handedOver) {
-        mountLog('server %d handed over', run.child.pid)
-        continue
-      }
-      const pause = delay.after(Date.now() - run.startedAt, run.served)
-      console.error(`dnpipes: the server of ${options.mountpoint} (pid ${run.child.pid}) ${signal ? `died of ${signal}` : `exited with code ${code}`}; ${pause > 0 ? `starting another in ${pause} ms` : 'starting another'}`)
-      if (pause > 0) await new Promise<void>(resolve => { wakeUp = resolve; setTimeout(resolve, pause) })
-      wakeUp = undefined
-    }
-  } finally {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSignal)
-    process.off('SIGUSR2', upgrade)
-    closeSync(serverFd)
-    await native.unmount(session).catch(err => mountLog('unmount: %s', (err as Error).message))
-    removeStateDir(journalDir)
-  }
-  if (served) console.log(`dnpipes: unmounted ${options.mountpoint}`)
-  return exitCode
 }
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
 /** Whether the kernel sends again the requests a server read and never answered (FUSE_NOTIFY_RESEND). */
 function canResend (negotiated: Negotiated | undefined): boolean {
