@@ -250,8 +250,9 @@ export class DnpipesFilesystem {
     if (!file.writable) throw new TopicError('EBADF', 'the file is not open for writing')
     const token = this.tokenOf(unique)
     if (token?.again && token.request === file.lastWrite) return data.length
+    const heldBefore = file.heldLength
     await file.write(data, token)
-    this.wrote(handle, file, token)
+    this.wrote(handle, file, token, heldBefore)
     return data.length
   }
 
@@ -260,9 +261,15 @@ export class DnpipesFilesystem {
     return { writer: this.options.writer, request: (unique & ~UNIQUE_RESEND).toString(), again: (unique & UNIQUE_RESEND) !== 0n }
   }
 
-  /** A push through `file` was applied: the next server must not apply it again, and must hold what it holds. */
-  private wrote (handle: number, file: OpenFile, token: WriteToken | undefined): void {
-    if (!token) return
+  /**
+   * A push through `file` was applied, and it held `heldBefore` bytes of a partial line before.
+   * When what it holds changed, the next server must hold the same, and must not frame that
+   * write's bytes again: the journal says so. A write of whole lines onto nothing held (the
+   * common case) needs no word: asked for again, it frames the same messages, which Redis knows
+   * by their token.
+   */
+  private wrote (handle: number, file: OpenFile, token: WriteToken | undefined, heldBefore: number): void {
+    if (!token || (heldBefore === 0 && file.heldLength === 0)) return
     file.lastWrite = token.request
     this.handles.journal?.wrote(handle, token.request, file.heldBytes())
   }
@@ -292,8 +299,9 @@ export class DnpipesFilesystem {
   private async pushHeld (fusePath: string, handle: number, file: OpenFile, unique: bigint | undefined): Promise<void> {
     const token = this.tokenOf(unique)
     if (token?.again && token.request === file.lastWrite) return
+    const heldBefore = file.heldLength
     await this.track(file, fusePath).flush(token)
-    this.wrote(handle, file, token)
+    this.wrote(handle, file, token, heldBefore)
   }
 
   /** Truncating to 0 resets the topic; a topic cannot be cut elsewhere (EINVAL). */

@@ -53,6 +53,11 @@ export class OpenFile {
     })
   }
 
+  /** How many bytes of a partial line it holds. */
+  get heldLength (): number {
+    return this.framer.pendingBytes
+  }
+
   /** The bytes of a partial line held until more comes, or the file is closed. */
   heldBytes (): Buffer {
     const { held } = this.framer.save()

@@ -15,6 +15,8 @@ const COMPACT_AFTER_BYTES = 4 * 1024 * 1024
  */
 export class JournalFile {
   private pending: string[] = []
+  /** Records that may wait for the next that may not (see record). */
+  private deferred: string[] = []
   private fd: number
   private bytes: number
 
@@ -35,15 +37,21 @@ export class JournalFile {
     this.bytes = bytes
   }
 
-  record (record: JournalRecord): void {
-    this.pending.push(JSON.stringify(record))
+  /**
+   * `deferred`: the record may reach the file with the next one that is not, rather than before
+   * the kernel hears more. For what a server that lacks it still gets right: a file closed that
+   * it would keep open for nothing.
+   */
+  record (record: JournalRecord, deferred = false): void {
+    (deferred ? this.deferred : this.pending).push(JSON.stringify(record))
   }
 
-  /** Writes what was recorded since the last flush. */
+  /** Writes what was recorded since the last flush, unless all of it may wait. */
   flush (): void {
     if (this.pending.length === 0) return
-    const text = this.pending.join('\n') + '\n'
+    const text = [...this.deferred, ...this.pending].join('\n') + '\n'
     this.pending = []
+    this.deferred = []
     this.bytes += writeSync(this.fd, text)
   }
 
@@ -72,9 +80,11 @@ export class JournalFile {
     this.fd = openSync(this.file, 'a', 0o600)
     this.bytes = Buffer.byteLength(text)
     this.pending = []
+    this.deferred = []
   }
 
   close (): void {
+    this.pending.push(...this.deferred.splice(0))
     this.flush()
     closeSync(this.fd)
   }

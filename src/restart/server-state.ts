@@ -24,7 +24,7 @@ export class ServerState {
   /** What the filesystem tells of its open files. */
   readonly fileJournal: FileJournal = {
     opened: (fh, file) => this.journal.record({ t: 'opened', fh, file }),
-    closed: fh => this.journal.record({ t: 'closed', fh }),
+    closed: fh => this.journal.record({ t: 'closed', fh }, true),
     followed: (fh, page) => this.journal.record({ t: 'followed', fh, position: page.position, afterId: page.afterId }),
     wrote: (fh, unique, held) => this.journal.record({ t: 'wrote', fh, unique, held: held.toString('base64') })
   }

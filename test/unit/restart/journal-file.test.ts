@@ -58,3 +58,17 @@ t.test('the journal is large past 4 MiB, and small again once compacted', async 
   journal.compact([])
   t.notOk(journal.large)
 })
+
+t.test('a deferred record waits for the next that is not, and comes before it', async t => {
+  const at = dir(t)
+  const { journal } = JournalFile.open(at)
+  journal.record({ t: 'closed', fh: 1 }, true)
+  journal.flush()
+  t.same(JournalFile.open(at).records, [], 'nothing written for a deferred record alone')
+  journal.record({ t: 'node', id: 2, path: '/a' })
+  journal.flush()
+  t.same(JournalFile.open(at).records, [{ t: 'closed', fh: 1 }, { t: 'node', id: 2, path: '/a' }])
+  journal.record({ t: 'closed', fh: 3 }, true)
+  journal.close()
+  t.same(JournalFile.open(at).records.at(-1), { t: 'closed', fh: 3 }, 'written at close')
+})
