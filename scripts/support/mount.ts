@@ -101,6 +101,10 @@ export async function serverPid (mountPid: number): Promise<number> {
  */
 export async function killMountAndServer (mountPid: number): Promise<void> {
   const server = await serverPid(mountPid)
+  // Stopped first, so that neither sees the other die and acts on it (the server would unmount,
+  // the mount process start another server) while this process waits between two kills.
+  process.kill(server, 'SIGSTOP')
+  process.kill(mountPid, 'SIGSTOP')
   process.kill(mountPid, 'SIGKILL')
   process.kill(server, 'SIGKILL')
   for (let attempt = 0; attempt < 500 && alive(server); attempt++) await new Promise(resolve => setTimeout(resolve, 10))

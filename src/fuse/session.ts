@@ -78,20 +78,17 @@ export class FuseSession {
   /**
    * Takes over a connection whose INIT another server answered. The kernel is asked to queue
    * again what that server read and never answered (their uniques then carry bit 63, and so do
-   * the replies); a kernel without FUSE_NOTIFY_RESEND keeps those requests waiting. False then.
+   * the replies). A kernel without FUSE_NOTIFY_RESEND cannot: whoever closes the descriptor that
+   * server read through ends those requests (restart/supervisor.ts).
    */
-  private resume (negotiated: Negotiated): boolean {
+  private resume (negotiated: Negotiated): void {
     this.minor = negotiated.minor
     this.flags = negotiated.flags
     this.offered2 = negotiated.offered2
     this.initialized = true
-    if ((negotiated.offered2 & HAS_RESEND_FLAG2) === 0) {
-      log('the kernel cannot resend requests: those the last server read wait for ever')
-      return false
-    }
+    if ((negotiated.offered2 & HAS_RESEND_FLAG2) === 0) return log('the kernel cannot send requests again: none asked')
     const written = this.notify(resend())
     if (written < 0) log('resend refused: errno %d', -written)
-    return written === 0
   }
 
   /** What INIT agreed (for the next server); undefined before INIT. */

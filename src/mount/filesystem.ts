@@ -1,4 +1,5 @@
 import { UNIQUE_RESEND } from '../fuse/protocol'
+import { mountLog } from '../log'
 import type { Stat } from '../fuse/types'
 import type { Framing } from '../framing/message'
 import type { OTruncMode } from '../options'
@@ -76,7 +77,14 @@ export class DnpipesFilesystem {
    * Nothing is asked of Redis: a topic that is gone meanwhile shows when the file is used.
    */
   adoptFiles (files: ReadonlyMap<number, FileState>): void {
-    for (const [handle, state] of files) this.handles.adopt(handle, this.reopen(state))
+    for (const [handle, state] of files) {
+      try {
+        this.handles.adopt(handle, this.reopen(state))
+      } catch (err) {
+        // Not the end of the server (the next would fail the same way): that file answers EBADF.
+        mountLog('cannot take over open file %d (%s): %s', handle, state.path, (err as Error).message)
+      }
+    }
   }
 
   /** Every open file, as the next server opens it again. */
