@@ -1,9 +1,8 @@
-import { UNIQUE_RESEND } from '../fuse/protocol'
 import { mountLog } from '../log'
 import type { Stat } from '../fuse/types'
 import type { Framing } from '../framing/message'
 import type { OTruncMode } from '../options'
-import type { TopicEngine, WriteToken } from '../topics/engine'
+import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import { chownChange, MODE_BITS } from '../topics/ownership'
 import type { OwnershipChange, TopicStat } from '../topics/types'
@@ -13,10 +12,12 @@ import { Followers } from './followers'
 import type { GroupFiles } from './group-files'
 import { FileJournal, Handle, Handles } from './handles'
 import { OpenFile } from './open-file'
+import { PushesOnce } from './pushes-once'
 import { changeablePath, changedSinceLookup, isHiddenName, pushTarget, requireWritable, resolve } from './path-rules'
 import { VIEW_DIRECTORIES } from './views'
 import { HELD_KEEP_SECONDS, ShownAttributes, ShownOwner } from './shown-attributes'
-import { delayedTarget, openView, readView, reopenFollower } from './view-files'
+import { reopen } from './reopen'
+import { delayedTarget, openView, readView } from './view-files'
 import type { FileState } from '../restart/records'
 import { changeXattr, getXattr, isDnpipesXattr, listXattrs } from './xattrs'
 
@@ -64,12 +65,14 @@ const X_OK = 1
  */
 export class DnpipesFilesystem {
   private readonly handles: Handles
+  private readonly pushes: PushesOnce
   readonly followers = new Followers()
   private readonly shown: ShownAttributes
 
   constructor (readonly engine: TopicEngine, readonly options: FilesystemOptions) {
     this.shown = new ShownAttributes(options.shownAs, options.readOnly, options.lookupFreshMs)
     this.handles = new Handles(options.firstHandle, options.journal)
+    this.pushes = new PushesOnce(options.writer, options.journal)
   }
 
   /**
@@ -77,9 +80,10 @@ export class DnpipesFilesystem {
    * Nothing is asked of Redis: a topic that is gone meanwhile shows when the file is used.
    */
   adoptFiles (files: ReadonlyMap<number, FileState>): void {
+    const context = { engine: this.engine, options: this.options, openFile: this.openFile.bind(this) }
     for (const [handle, state] of files) {
       try {
-        this.handles.adopt(handle, this.reopen(state))
+        this.handles.adopt(handle, reopen(state, context))
       } catch (err) {
         // Not the end of the server (the next would fail the same way): that file answers EBADF.
         mountLog('cannot take over open file %d (%s): %s', handle, state.path, (err as Error).message)
@@ -90,18 +94,6 @@ export class DnpipesFilesystem {
   /** Every open file, as the next server opens it again. */
   fileStates (): Map<number, FileState> {
     return this.handles.states()
-  }
-
-  private reopen (state: FileState): Handle {
-    if (state.kind === 'plain') {
-      const file = this.openFile(state.path, state.uid, state.writable, state.delayMs)
-      if (state.held) file.adoptHeld(Buffer.from(state.held, 'base64'))
-      file.lastWrite = state.lastWrite
-      return file
-    }
-    if (state.kind === 'follow') return reopenFollower(this.engine, state, this.options)
-    if (!this.options.groups) throw new TopicError('ENOTSUP', 'this mount serves no consumer groups')
-    return this.options.groups.open(state.path, state.uid, state.group)
   }
 
   /**
@@ -250,36 +242,13 @@ export class DnpipesFilesystem {
 
   /**
    * Returns once every complete message in `data` is in Redis. Offsets are ignored: appends.
-   * `unique` is the kernel's request: a write the server before this one applied and did not
-   * answer comes again with bit 63 set, and is answered without being applied twice.
+   * `unique` is the kernel's number for the request (see PushesOnce).
    */
   async write (fusePath: string, handle: number, data: Buffer, unique?: bigint): Promise<number> {
     const file = this.track(this.handles.plain(handle), fusePath)
     if (!file.writable) throw new TopicError('EBADF', 'the file is not open for writing')
-    const token = this.tokenOf(unique)
-    if (token?.again && token.request === file.lastWrite) return data.length
-    const heldBefore = file.heldLength
-    await file.write(data, token)
-    this.wrote(handle, file, token, heldBefore)
+    await this.pushes.write(handle, file, data, unique)
     return data.length
-  }
-
-  private tokenOf (unique: bigint | undefined): WriteToken | undefined {
-    if (unique === undefined || this.options.writer === undefined) return undefined
-    return { writer: this.options.writer, request: (unique & ~UNIQUE_RESEND).toString(), again: (unique & UNIQUE_RESEND) !== 0n }
-  }
-
-  /**
-   * A push through `file` was applied, and it held `heldBefore` bytes of a partial line before.
-   * When what it holds changed, the next server must hold the same, and must not frame that
-   * write's bytes again: the journal says so. A write of whole lines onto nothing held (the
-   * common case) needs no word: asked for again, it frames the same messages, which Redis knows
-   * by their token.
-   */
-  private wrote (handle: number, file: OpenFile, token: WriteToken | undefined, heldBefore: number): void {
-    if (!token || (heldBefore === 0 && file.heldLength === 0)) return
-    file.lastWrite = token.request
-    this.handles.journal?.wrote(handle, token.request, file.heldBytes())
   }
 
   /** close(2); `caller` is who closed (see GroupFile.flush), and its request's number (see write). */
@@ -287,7 +256,7 @@ export class DnpipesFilesystem {
     const file = this.handles.get(handle)
     if (!file || file.kind === 'follow') return
     if (file.kind === 'group') return file.flush(caller?.pid)
-    await this.pushHeld(fusePath, handle, file, caller?.unique)
+    await this.pushes.pushHeld(handle, this.track(file, fusePath), caller?.unique)
   }
 
   /** The last close of an open file; `unique` is the request's number (see write). */
@@ -296,20 +265,11 @@ export class DnpipesFilesystem {
     try {
       if (!file || file.kind === 'follow') return
       if (file.kind === 'group') return await file.release()
-      await this.pushHeld(fusePath, handle, file, unique)
+      await this.pushes.pushHeld(handle, this.track(file, fusePath), unique)
     } finally {
       // Only now: a server that dies before must be able to push what the file held.
       if (file) this.handles.closed(handle)
     }
-  }
-
-  /** Pushes the partial line `file` holds, once however often the request comes. */
-  private async pushHeld (fusePath: string, handle: number, file: OpenFile, unique: bigint | undefined): Promise<void> {
-    const token = this.tokenOf(unique)
-    if (token?.again && token.request === file.lastWrite) return
-    const heldBefore = file.heldLength
-    await this.track(file, fusePath).flush(token)
-    this.wrote(handle, file, token, heldBefore)
   }
 
   /** Truncating to 0 resets the topic; a topic cannot be cut elsewhere (EINVAL). */
