@@ -10,7 +10,10 @@ export interface ListedNamesOptions {
   maxDirectories: number
 }
 
-const DEFAULTS: ListedNamesOptions = { maxAgeMs: 5000, maxDirectories: 16 }
+/** A listing is the directory as it was: after this long, lookups ask again. */
+const LISTING_ANSWERS_MS = 5000
+const LISTINGS_KEPT = 16
+const DEFAULTS: ListedNamesOptions = { maxAgeMs: LISTING_ANSWERS_MS, maxDirectories: LISTINGS_KEPT }
 
 interface Listing {
   at: number

@@ -1,4 +1,4 @@
-import { fromFusePath } from '../topics/paths'
+import { fromFusePath, RESERVED_ROOT_NAMES } from '../topics/paths'
 
 /**
  * The root holds four views that mirror the whole namespace: `.follow/T` replays topic T and
@@ -8,7 +8,8 @@ import { fromFusePath } from '../topics/paths'
  */
 export type View = 'plain' | 'follow' | 'live' | 'group' | 'delay'
 
-export const VIEW_DIRECTORIES: Readonly<Record<string, View>> = { '.follow': 'follow', '.live': 'live', '.group': 'group', '.delay': 'delay' }
+/** The views by the name of their directory at the root: the names the topic layer reserves. */
+export const VIEW_DIRECTORIES: Readonly<Record<string, View>> = Object.fromEntries([...RESERVED_ROOT_NAMES].map(name => [name, name.slice(1) as View]))
 
 export interface ViewPath {
   view: View
