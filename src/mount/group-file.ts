@@ -2,6 +2,7 @@ import { groupsLog } from '../log'
 import type { Delivery, GroupReader } from '../topics/group-reader'
 import type { HeldMessage, HeldMessages } from '../topics/held-messages'
 import { dyingOfSignal, processOf } from './processes'
+import { SerialQueue } from '../util/serial-queue'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -32,7 +33,7 @@ export class GroupFile {
    */
   private current: { held: HeldMessage, start: number, holder: number | undefined, closedByHolder: boolean } | undefined
   /** Reads run one after another; closes do not wait for them. */
-  private queue: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialQueue()
   /** The last reading thread and its process: a reader reads from the same thread, message after message. */
   private lastReader: { tid: number, pid: number | undefined } | undefined
 
@@ -50,7 +51,7 @@ export class GroupFile {
    * next message, once it is acknowledged. Empty when the topic is gone or `signal` aborted.
    */
   read (offset: number, length: number, signal: AbortSignal, tid: number | undefined): Promise<Buffer> {
-    return this.serially(async () => {
+    return this.queue.run(async () => {
       const current = this.current
       if (current) {
         const data = current.held.delivery.data
@@ -137,11 +138,5 @@ export class GroupFile {
       // Not acknowledged, so not lost: it goes to a reader again after the visibility timeout.
       groupsLog('acknowledging message %s of group %s failed: %s', delivery.id, this.reader.group, (err as Error).message)
     }
-  }
-
-  private serially<T> (work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work)
-    this.queue = run.catch(() => undefined)
-    return run
   }
 }

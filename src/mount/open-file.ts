@@ -2,6 +2,7 @@ import { createFramer, Framer } from '../framing/framer'
 import { Framing, Message } from '../framing/message'
 import type { TopicEngine, WriteToken } from '../topics/engine'
 import { ReadCursor } from '../topics/read-cursor'
+import { SerialQueue } from '../util/serial-queue'
 
 /**
  * One open(2) of a topic: its identity at open time, its read position and the partial line it
@@ -15,7 +16,7 @@ export class OpenFile {
   private readonly framer: Framer
   /** The request of the last write applied (see FileJournal.wrote), when known. */
   lastWrite: string | undefined
-  private queue: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialQueue()
 
   constructor (
     private readonly engine: TopicEngine,
@@ -40,7 +41,7 @@ export class OpenFile {
 
   /** Pushes the complete messages in `chunk`; resolves when Redis has them. */
   write (chunk: Buffer, token?: WriteToken): Promise<void> {
-    return this.serially(async () => {
+    return this.queue.run(async () => {
       const before = this.framer.save()
       const messages = this.framer.push(chunk)
       try {
@@ -71,7 +72,7 @@ export class OpenFile {
 
   /** Pushes the partial line held, as close(2) does. A failure is reported and the bytes dropped. */
   flush (token?: WriteToken): Promise<void> {
-    return this.serially(async () => {
+    return this.queue.run(async () => {
       const remainder = this.framer.takeRemainder()
       if (remainder) await this.push([remainder], token)
     })
@@ -81,11 +82,5 @@ export class OpenFile {
     if (messages.length === 0) return
     await this.engine.append(this.path, this.uid, messages, this.delayMs, token)
     this.onMessages?.('pushed', messages.length)
-  }
-
-  private serially<T> (work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work)
-    this.queue = run.catch(() => undefined)
-    return run
   }
 }

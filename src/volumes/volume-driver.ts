@@ -2,6 +2,7 @@ import { volumesLog } from '../log'
 import { validateVolumeName, volumeSpec } from './volume-options'
 import type { ServerCommand, VolumeMounts } from './volume-mounts'
 import type { VolumeRecord, VolumeState } from './volume-state'
+import { SerialQueue } from '../util/serial-queue'
 
 /** The body of a request, once parsed as JSON: an object, or nothing. */
 export type RequestBody = Record<string, unknown>
@@ -19,7 +20,7 @@ export interface VolumeInfo {
  * each reads and writes the state whole.
  */
 export class VolumeDriver {
-  private queue: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialQueue()
 
   constructor (
     private readonly state: VolumeState,
@@ -30,9 +31,7 @@ export class VolumeDriver {
 
   /** Runs `endpoint` ("VolumeDriver.Create", …) for `body`; a refusal rejects, its message the `Err` the engine shows. */
   handle (endpoint: string, body: RequestBody): Promise<Record<string, unknown>> {
-    const result = this.queue.then(() => this.dispatch(endpoint, body))
-    this.queue = result.catch(() => undefined)
-    return result
+    return this.queue.run(() => this.dispatch(endpoint, body))
   }
 
   private async dispatch (endpoint: string, body: RequestBody): Promise<Record<string, unknown>> {
