@@ -68,7 +68,7 @@ export async function recoverStaleMount (mountpoint: string): Promise<void> {
   }
   if (!stale) throw new Error(`${mountpoint} is already mounted; unmount it first with: dnpipes unmount ${mountpoint}`)
   mountLog('recovering stale mount at %s', mountpoint)
-  await run('fusermount', ['-uz', mountpoint])
+  await detachMount(mountpoint)
 }
 
 /**

@@ -14,20 +14,21 @@ export class PushesOnce {
   constructor (private readonly writer: string | undefined, private readonly journal: FileJournal | undefined) {}
 
   /** write(2) of `data` through `file` (handle `handle`), the kernel's request `unique`. */
-  async write (handle: number, file: OpenFile, data: Buffer, unique: bigint | undefined): Promise<void> {
-    const token = this.tokenOf(unique)
-    if (token?.again && token.request === file.lastWrite) return
-    const heldBefore = file.heldLength
-    await file.write(data, token)
-    this.wrote(handle, file, token, heldBefore)
+  write (handle: number, file: OpenFile, data: Buffer, unique: bigint | undefined): Promise<void> {
+    return this.once(handle, file, unique, token => file.write(data, token))
   }
 
   /** Pushes the partial line `file` holds (a close), the kernel's request `unique`. */
-  async pushHeld (handle: number, file: OpenFile, unique: bigint | undefined): Promise<void> {
+  pushHeld (handle: number, file: OpenFile, unique: bigint | undefined): Promise<void> {
+    return this.once(handle, file, unique, token => file.flush(token))
+  }
+
+  /** `push` with the request's token, unless the journal shows it applied already. */
+  private async once (handle: number, file: OpenFile, unique: bigint | undefined, push: (token: WriteToken | undefined) => Promise<void>): Promise<void> {
     const token = this.tokenOf(unique)
     if (token?.again && token.request === file.lastWrite) return
     const heldBefore = file.heldLength
-    await file.flush(token)
+    await push(token)
     this.wrote(handle, file, token, heldBefore)
   }
 

@@ -9,6 +9,7 @@ import type { DirectoryStat, ReadRequest, RetentionLimits, Woken } from '../../s
 import { groupContract } from './group-contract'
 import { retentionContract } from './retention-contract'
 import { scheduleContract } from './schedule-contract'
+import { freshEngines } from './fresh-engines'
 import { writeTokenContract } from './write-token-contract'
 
 /**
@@ -93,13 +94,7 @@ export function engineContract (t: Test, makeEngine: (defaultRetention?: Retenti
   scheduleContract(t, () => makeEngine(), features)
   writeTokenContract(t, () => makeEngine())
 
-  const engines: TopicEngine[] = []
-  const freshStore = (): TopicEngine => {
-    const engine = makeEngine()
-    engines.push(engine)
-    return engine
-  }
-  t.afterEach(() => { for (const engine of engines.splice(0)) engine.close() })
+  const freshStore = freshEngines(t, () => makeEngine())
 
   t.test('create, append, stat and read back through the engine', async t => {
     const store = freshStore()

@@ -2,6 +2,7 @@ import { Test } from 'tap'
 import type { Message } from '../../src/framing/message'
 import type { TopicEngine, WriteToken } from '../../src/topics/engine'
 import { FROM_FIRST } from '../../src/topics/follow-cursor'
+import { freshEngines } from './fresh-engines'
 
 const line = (text: string): Message[] => [{ payload: Buffer.from(text), verbatim: false }]
 /** The topic's messages, rendered. */
@@ -17,13 +18,7 @@ const token = (writer: string, request: number, again = false): WriteToken => ({
  * once, whether or not its first try reached the engine. Part of the engine contract.
  */
 export function writeTokenContract (t: Test, makeEngine: () => TopicEngine): void {
-  const engines: TopicEngine[] = []
-  const fresh = (): TopicEngine => {
-    const engine = makeEngine()
-    engines.push(engine)
-    return engine
-  }
-  t.afterEach(() => { for (const engine of engines.splice(0)) engine.close() })
+  const fresh = freshEngines(t, makeEngine)
 
   t.test('an append tried again with its token is applied once, and answers the size as it is', async t => {
     const store = fresh()
