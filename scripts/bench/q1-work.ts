@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process'
 import Redis from 'ioredis'
-import { KeyLayout } from '../../src/topics/keys'
+import { KeyLayout } from '../../src/topics/redis/keys'
 import { CLI } from '../support/mount'
 import { track } from '../support/processes'
 import { Bench } from './context'

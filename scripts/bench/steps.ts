@@ -22,7 +22,7 @@ export async function redisBenchmark (server: RedisServer, requests: number, pip
 /**
  * Makes every mount of `server` hold no stat of a topic, as when other hosts changed them all:
  * each mount's tracked stats connection is cut, and its next stats ask Redis (see
- * src/topics/tracked-stats.ts). For the first, cold, figures of S2 and S3.
+ * src/topics/redis/tracked-stats.ts). For the first, cold, figures of S2 and S3.
  */
 export async function dropHeldStats (server: RedisServer): Promise<void> {
   const admin = server.client()

@@ -3,7 +3,7 @@ import Redis, { Cluster } from 'ioredis'
 import tmp from 'tmp'
 import { run, track } from './processes'
 import { freePort, waitFor } from './redis-server'
-import { keySlot } from '../../src/topics/key-slot'
+import { keySlot } from '../../src/topics/redis/key-slot'
 
 export interface RedisCluster {
   ports: number[]

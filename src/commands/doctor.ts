@@ -7,7 +7,7 @@ import { evictionRisk, formatBytes, readRedisMemory, RedisMemory } from '../redi
 import { inspectKeyspaceEvents, KEYSPACE_EVENTS_FIX } from '../redis/keyspace-events'
 import type { Cluster } from 'ioredis'
 import { defaultDataDir, pingSocket, socketPathOf } from '../redis/embedded'
-import { TopicStore } from '../topics/topic-store'
+import { RedisEngine } from '../topics/redis/redis-engine'
 import { resolveTarget, TargetOptions } from './target'
 
 export interface DoctorOptions extends TargetOptions {
@@ -130,7 +130,7 @@ async function checkKeyspaceEvents (cluster: Cluster): Promise<Check> {
 async function checkTarget (target: Parameters<typeof connectRedis>[0], prefix: string): Promise<Check[]> {
   try {
     const redis = await connectRedis(target, { name: 'dnpipes-doctor' })
-    const store = new TopicStore(redis, { prefix, cluster: target.kind === 'cluster' })
+    const store = new RedisEngine(redis, { prefix, cluster: target.kind === 'cluster' })
     try {
       const info = await redis.info('server')
       const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? 'unknown'

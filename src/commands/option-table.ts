@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option } from 'commander'
 import { FRAMINGS } from '../framing/message'
 import { DEFAULTS, MOUNT_DEFAULTS } from '../options'
 import { delayMsOf, MAX_DELAY_SECONDS } from '../topics/schedule'
-import { parseLimit, RetentionKind } from '../topics/retention'
+import { parseLimit, RetentionKind } from '../topics/rules/retention'
 
 /**
  * The options of the commands, one descriptor each: the commander flag, its fstab `-o` name

@@ -1,4 +1,4 @@
-import { describeLimits, RETENTION_KINDS } from '../topics/retention'
+import { describeLimits, RETENTION_KINDS } from '../topics/rules/retention'
 import type { RetentionChange } from '../topics/types'
 import { writeOut } from './output'
 import { StoreOptions, withStore } from './session'

@@ -13,11 +13,11 @@ import { KEYSPACE_EVENTS_FIX, prepareKeyspaceEvents } from '../redis/keyspace-ev
 import type { Cluster } from 'ioredis'
 import { RedisSpace } from '../mount/space'
 import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
-import { GroupFiles } from '../mount/group-files'
+import { GroupFiles } from '../mount/views/group-files'
 import { deriveSettings, groupPolicyOf, MountSettings } from '../options'
 import { consumerName } from '../topics/consumer-names'
 import { openRoot, RootedEngine } from '../topics/rooted-engine'
-import { TopicStore } from '../topics/topic-store'
+import { RedisEngine } from '../topics/redis/redis-engine'
 import { PageGarbage, v8Collector } from '../util/page-garbage'
 import { resolveTarget, TargetOptions } from './target'
 import { firstHandleOf, ServerHandover, ServerMessage, SupervisorMessage } from '../restart/handover'
@@ -75,7 +75,7 @@ export async function serveCommand (mountpoint: string, options: MountCommandOpt
   }
   const keyspaceEvents = target.kind === 'cluster' && await followersCanUseKeyspaceEvents(redis as Cluster)
   const garbage = new PageGarbage(GARBAGE_EVERY_BYTES, v8Collector())
-  const store = new TopicStore(redis, {
+  const store = new RedisEngine(redis, {
     prefix: options.prefix,
     waitReplicas: options.waitReplicas,
     waitTimeoutMs: derived.waitTimeoutMs,

@@ -1,4 +1,4 @@
-import type { HeldMessage, HeldMessages } from '../topics/held-messages'
+import type { HeldMessage, HeldMessages } from '../topics/readers/held-messages'
 
 /**
  * Brings the jobs whose command failed back at their time. Redis hands a pending message out again

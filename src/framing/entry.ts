@@ -3,8 +3,8 @@ import { Message } from './message'
 /**
  * The stored format, defined once: how a message is stored as a stream entry, and how any
  * entry (ours or another client's) renders as bytes of the file. The Lua scripts get the field
- * names from here (src/topics/script-runner.ts) and render by the same rule (lua/helpers.lua),
- * as does the page renderer (src/topics/page-renderer.ts); a property test holds all three to
+ * names from here (src/topics/redis/script-runner.ts) and render by the same rule (lua/helpers.lua),
+ * as does the page renderer (src/topics/redis/pages/page-renderer.ts); a property test holds all three to
  * the same bytes and sizes.
  *
  * - `data`: the payload (a line without its newline, or a verbatim chunk).

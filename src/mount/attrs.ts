@@ -1,6 +1,6 @@
 import type { Stat } from '../fuse/types'
 import type { TopicEngine } from '../topics/engine'
-import { MODE_BITS } from '../topics/ownership'
+import { MODE_BITS } from '../topics/rules/ownership'
 import { splitPath } from '../topics/paths'
 import type { Creator, PathStat } from '../topics/types'
 import type { Caller } from './caller'

@@ -1,7 +1,7 @@
 import type { FileState, FollowPosition } from '../restart/records'
 import { TopicError } from '../topics/errors'
-import type { FollowCursor } from '../topics/follow-cursor'
-import type { GroupFile } from './group-file'
+import type { FollowCursor } from '../topics/readers/follow-cursor'
+import type { GroupFile } from './views/group-file'
 import type { OpenFile } from './open-file'
 
 /** An open `.follow/` or `.live/` file: reads block for new messages. */

@@ -1,7 +1,7 @@
 import { createFramer, Framer } from '../framing/framer'
 import { Framing, Message } from '../framing/message'
 import type { TopicEngine, WriteToken } from '../topics/engine'
-import { ReadCursor } from '../topics/read-cursor'
+import { ReadCursor } from '../topics/readers/read-cursor'
 import { SerialQueue } from '../util/serial-queue'
 
 /**

@@ -1,7 +1,7 @@
 import { TopicError } from '../topics/errors'
 import { NAME_MAX } from '../topics/paths'
 import { delayMsOf, MAX_DELAY_SECONDS } from '../topics/schedule'
-import { parseViewPath, ViewPath } from './views'
+import { parseViewPath, ViewPath } from './views/views'
 
 /**
  * What a FUSE path means for dnpipes: its view and topic path, the names it refuses, and which

@@ -3,7 +3,7 @@ import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
 import type { Handle } from './handles'
 import type { OpenFile } from './open-file'
-import { reopenFollower, ViewOptions } from './view-files'
+import { reopenFollower, ViewOptions } from './views/view-files'
 
 export interface ReopenContext {
   engine: TopicEngine

@@ -4,7 +4,7 @@ import type { PathStat, TopicStat } from '../topics/types'
 import { buildAttr, DEFAULT_UMASK, Owner, processIds } from './attrs'
 import { JustLookedUp } from './just-looked-up'
 import { ListedNames } from './listed-names'
-import type { View, ViewPath } from './views'
+import type { View, ViewPath } from './views/views'
 
 export interface ShownOwner {
   uid: number

@@ -1,6 +1,6 @@
 import type { TopicEngine } from '../topics/engine'
 import { TopicError } from '../topics/errors'
-import { parseLimit, RETENTION_KINDS, RetentionKind } from '../topics/retention'
+import { parseLimit, RETENTION_KINDS, RetentionKind } from '../topics/rules/retention'
 import { delayMsOf, MAX_DELAY_SECONDS } from '../topics/schedule'
 import type { TopicStat } from '../topics/types'
 import { changeablePath, resolve } from './path-rules'

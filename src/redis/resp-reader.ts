@@ -1,7 +1,7 @@
 /**
  * A streaming reader of RESP2 replies that hands each token to a visitor instead of building
  * values. A page of 10 000 stream entries then costs no object per entry: the visitor copies
- * payloads straight from the socket's buffers (see src/topics/page-renderer.ts). Pure: it knows
+ * payloads straight from the socket's buffers (see src/topics/redis/pages/page-renderer.ts). Pure: it knows
  * nothing about sockets, and any split of the bytes into chunks gives the same tokens.
  */
 

@@ -17,8 +17,8 @@ export interface WriteToken {
 /**
  * What the filesystem and the CLI need of a topic store, in paths relative to the mount root
  * ("team-a/orders", "" for the root). Failures are TopicErrors with a POSIX code, or the typed
- * Redis failures of src/redis/errors.ts. Two engines implement it: Redis (topic-store.ts) and
- * memory (memory-engine.ts); one contract suite (test/helpers/topic-contract.ts) runs on both.
+ * Redis failures of src/redis/errors.ts. Two engines implement it: Redis (redis/redis-engine.ts) and
+ * memory (memory-engine.ts); one contract suite (test/helpers/redis-engine-contract.ts) runs on both.
  */
 export interface TopicEngine {
   /** What is at `path`: a topic with its exact current size, a directory, or undefined. */

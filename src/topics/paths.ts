@@ -3,7 +3,7 @@ import { TopicError } from './errors'
 /** Longest name of one path component, in bytes, as on most Unix filesystems. */
 export const NAME_MAX = 255
 
-/** Names at the root that dnpipes keeps for its own views: each a dot and the view's name (src/mount/views.ts). */
+/** Names at the root that dnpipes keeps for its own views: each a dot and the view's name (src/mount/views/views.ts). */
 export const RESERVED_ROOT_NAMES: ReadonlySet<string> = new Set(['.follow', '.live', '.group', '.delay'])
 
 /** Splits a mount-relative path into its parent path and its last component. */

@@ -1,7 +1,7 @@
 import type { TopicEngine } from './engine'
 import { TopicError } from './errors'
 import { joinPath as join, splitPath } from './paths'
-import { applyOwnership } from './ownership'
+import { applyOwnership } from './rules/ownership'
 import type { Creator, Ownership, TopicStat } from './types'
 
 /** Who new topics and directories belong to, and their modes (the CLI's user and umask). */

@@ -2,8 +2,8 @@ import { Test } from 'tap'
 import { render } from '../../src/framing/entry'
 import { Message } from '../../src/framing/message'
 import type { TopicEngine } from '../../src/topics/engine'
-import { FollowCursor, FROM_FIRST } from '../../src/topics/follow-cursor'
-import { ReadCursor } from '../../src/topics/read-cursor'
+import { FollowCursor, FROM_FIRST } from '../../src/topics/readers/follow-cursor'
+import { ReadCursor } from '../../src/topics/readers/read-cursor'
 import { compareIds } from '../../src/topics/stream-id'
 import type { DirectoryStat, ReadRequest, RetentionLimits, Woken } from '../../src/topics/types'
 import { groupContract } from './group-contract'
@@ -15,8 +15,8 @@ import { writeTokenContract } from './write-token-contract'
 /**
  * The contract of a topic engine, through the TopicEngine API and the rendered bytes alone: one
  * suite for every engine (JuiceFS runs one metadata suite over all of its engines). The Redis
- * engine runs it from test/helpers/topic-contract.ts (standalone, Sentinel, Cluster), the memory
- * engine from test/unit/topics/memory-engine.test.ts.
+ * engine runs it from test/helpers/redis-engine-contract.ts (standalone, Sentinel, Cluster), the memory
+ * engine from test/unit/topics/memory/memory-engine.test.ts.
  */
 export interface EngineFeatures {
   /** Topics are renamed atomically (the Redis engine on a Cluster answers EXDEV instead). */

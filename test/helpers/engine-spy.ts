@@ -1,5 +1,5 @@
 import type { TopicEngine } from '../../src/topics/engine'
-import { MemoryEngine } from '../../src/topics/memory-engine'
+import { MemoryEngine } from '../../src/topics/memory/memory-engine'
 
 /** A TopicEngine that records its calls and can fail or hold them, around a real engine. */
 export interface EngineSpy {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Test } from 'tap'
 import { connectRedis } from '../../src/redis/connect'
-import { TopicStore, TopicStoreOptions } from '../../src/topics/topic-store'
+import { RedisEngine, RedisEngineOptions } from '../../src/topics/redis/redis-engine'
 import { pollUntil } from '../../src/util/deadline'
 import type { RedisServer } from '../../scripts/support/redis-server'
 
@@ -15,9 +15,9 @@ export class StoresOn {
   constructor (private readonly t: Test, private readonly server: RedisServer, private readonly admin: Redis) {}
 
   /** A store of its own connection (named dnpipes-test-N, N counting from 0), closed at the end of the test file. */
-  async store (options: Partial<TopicStoreOptions>, url = this.server.url): Promise<TopicStore> {
+  async store (options: Partial<RedisEngineOptions>, url = this.server.url): Promise<RedisEngine> {
     const redis = await connectRedis({ kind: 'url', url }, { name: `dnpipes-test-${this.counter++}`, commandTimeoutMs: 5000 })
-    const store = new TopicStore(redis, options)
+    const store = new RedisEngine(redis, options)
     this.t.teardown(() => { store.close(); redis.disconnect() })
     return store
   }
@@ -34,7 +34,7 @@ export class StoresOn {
   }
 
   /** Whether, within `timeoutMs`, a second stat of `path` through `store` sends nothing to Redis. */
-  async held (store: TopicStore, path: string, timeoutMs = 5000): Promise<boolean> {
+  async held (store: RedisEngine, path: string, timeoutMs = 5000): Promise<boolean> {
     return await pollUntil(async () => {
       await store.stat(path)
       const before = await this.calls()

@@ -1,7 +1,7 @@
 import { Test } from 'tap'
 import type { TopicEngine } from '../../src/topics/engine'
-import { FollowCursor } from '../../src/topics/follow-cursor'
-import { GroupReader } from '../../src/topics/group-reader'
+import { FollowCursor } from '../../src/topics/readers/follow-cursor'
+import { GroupReader } from '../../src/topics/readers/group-reader'
 import type { GroupPolicy } from '../../src/topics/types'
 import { sleep } from '../../src/util/deadline'
 

@@ -1,7 +1,7 @@
 import { Test } from 'tap'
 import type { Message } from '../../src/framing/message'
 import type { TopicEngine, WriteToken } from '../../src/topics/engine'
-import { FROM_FIRST } from '../../src/topics/follow-cursor'
+import { FROM_FIRST } from '../../src/topics/readers/follow-cursor'
 import { freshEngines } from './fresh-engines'
 
 const line = (text: string): Message[] => [{ payload: Buffer.from(text), verbatim: false }]

@@ -5,7 +5,7 @@ import { groupReader, until } from '../helpers/group-readers'
 import { CLI } from '../../scripts/support/mount'
 import { run, RunOptions, sh } from '../../scripts/support/processes'
 import { startCluster } from '../../scripts/support/redis-cluster'
-import { keySlot } from '../../src/topics/key-slot'
+import { keySlot } from '../../src/topics/redis/key-slot'
 
 // Delayed delivery through the CLI and real mounts: `dnpipes push --delay`, `.delay/S/` and the
 // delay-seconds attribute schedule, nobody sees the message before its due time, a follower and

@@ -1,12 +1,12 @@
 import type Redis from 'ioredis'
 import t from 'tap'
 import { connectRedis } from '../../src/redis/connect'
-import { TopicStore } from '../../src/topics/topic-store'
+import { RedisEngine } from '../../src/topics/redis/redis-engine'
 import type { DirectoryStat } from '../../src/topics/types'
 import { RedisServer, startRedis } from '../../scripts/support/redis-server'
 import { soon, StoresOn } from '../helpers/held-answers'
 
-// Directories held by a store between changes (src/topics/directory-watch.ts), on a real
+// Directories held by a store between changes (src/topics/redis/directory-watch.ts), on a real
 // redis-server: every writer announces its changes, and a holder never answers from what it
 // holds once a change was announced, or while it cannot hear announcements.
 
@@ -20,10 +20,10 @@ t.before(async () => {
 t.teardown(() => server.stop())
 
 let stores: StoresOn
-const storeOn = async (holdDirectories: boolean, prefix: string): Promise<TopicStore> => await stores.store({ prefix, holdDirectories })
-const held = async (store: TopicStore, path: string): Promise<boolean> => await stores.held(store, path)
+const storeOn = async (holdDirectories: boolean, prefix: string): Promise<RedisEngine> => await stores.store({ prefix, holdDirectories })
+const held = async (store: RedisEngine, path: string): Promise<boolean> => await stores.held(store, path)
 
-const modeOf = async (store: TopicStore, path: string): Promise<number | undefined> => (await store.stat(path) as DirectoryStat | undefined)?.mode
+const modeOf = async (store: RedisEngine, path: string): Promise<number | undefined> => (await store.stat(path) as DirectoryStat | undefined)?.mode
 
 t.test('a held directory costs no round trip; a change made elsewhere is seen as soon as it is announced', async t => {
   const holder = await storeOn(true, 'w1:')
@@ -87,7 +87,7 @@ t.test('a user whose ACL forbids the channel holds nothing, and its changes are 
   const acl = await startRedis({ args: ['--user', 'default', 'off', '--user', 'nochan', 'on', '>pw', '~*', 'resetchannels', '+@all'], auth: { username: 'nochan', password: 'pw' } })
   t.teardown(() => acl.stop())
   const redis = await connectRedis({ kind: 'url', url: `redis://nochan:pw@127.0.0.1:${acl.port}` }, { name: 'dnpipes-test-acl', commandTimeoutMs: 5000 })
-  const store = new TopicStore(redis, { prefix: 'w4:', holdDirectories: true })
+  const store = new RedisEngine(redis, { prefix: 'w4:', holdDirectories: true })
   t.teardown(() => { store.close(); redis.disconnect() })
   await store.mkdir('d', { owner: 0, group: 0, mode: 0o755 })
   await store.changeOwnership('d', { mode: 0o700 })

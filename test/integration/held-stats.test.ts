@@ -2,12 +2,12 @@ import type Redis from 'ioredis'
 import t from 'tap'
 import type { Message } from '../../src/framing/message'
 import { PAYLOAD_FIELD } from '../../src/framing/entry'
-import { TopicStore } from '../../src/topics/topic-store'
+import { RedisEngine } from '../../src/topics/redis/redis-engine'
 import { pollUntil } from '../../src/util/deadline'
 import { RedisServer, startRedis } from '../../scripts/support/redis-server'
 import { soon, StoresOn } from '../helpers/held-answers'
 
-// Stats of topics held by a store between changes (src/topics/tracked-stats.ts), on a real
+// Stats of topics held by a store between changes (src/topics/redis/tracked-stats.ts), on a real
 // redis-server: Redis announces every change of a key a held stat was read from, whoever made
 // it, and a holder never answers from what it holds once its own change was sent, a change was
 // announced, or while it cannot hear announcements.
@@ -22,13 +22,13 @@ t.before(async () => {
 t.teardown(() => server.stop())
 
 let stores: StoresOn
-const storeOn = async (holdTopics: boolean, prefix: string, url?: string): Promise<TopicStore> => await stores.store({ prefix, holdTopics }, url)
-const held = async (store: TopicStore, path: string, timeoutMs?: number): Promise<boolean> => await stores.held(store, path, timeoutMs)
+const storeOn = async (holdTopics: boolean, prefix: string, url?: string): Promise<RedisEngine> => await stores.store({ prefix, holdTopics }, url)
+const held = async (store: RedisEngine, path: string, timeoutMs?: number): Promise<boolean> => await stores.held(store, path, timeoutMs)
 const calls = async (): Promise<number> => await stores.calls()
 
-const sizeOf = async (store: TopicStore, path: string): Promise<number | undefined> => (await store.statTopic(path))?.size
+const sizeOf = async (store: RedisEngine, path: string): Promise<number | undefined> => (await store.statTopic(path))?.size
 const lines = (...texts: string[]): Message[] => texts.map(text => ({ payload: Buffer.from(text), verbatim: false }))
-const push = async (store: TopicStore, path: string, text: string): Promise<void> => {
+const push = async (store: RedisEngine, path: string, text: string): Promise<void> => {
   const uid = (await store.topicUid(path))!
   await store.append(path, uid, lines(text))
 }

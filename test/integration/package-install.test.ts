@@ -29,7 +29,7 @@ t.test('npm pack ships the program and a prebuilt addon; npm install -g of it mo
   const { filename, files } = (JSON.parse(packed.stdout.toString()) as Array<{ filename: string, files: Array<{ path: string }> }>)[0]!
   const paths = files.map(file => file.path)
   t.ok(paths.includes('prebuilds/linux-x64/dnpipes.node'), 'the prebuilt addon is in the tarball')
-  t.ok(paths.includes('dist/src/cli.js') && paths.includes('dist/src/topics/lua/claim.lua'), 'the program and its Lua scripts')
+  t.ok(paths.includes('dist/src/cli.js') && paths.includes('dist/src/topics/redis/lua/claim.lua'), 'the program and its Lua scripts')
   t.same(paths.filter(p => /^(test|scripts\/bench|src)\/|\.test\.js$/.test(p)), [], 'no tests, benchmark or TypeScript sources')
 
   const prefix = path.join(work.name, 'global')

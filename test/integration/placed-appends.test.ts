@@ -4,12 +4,12 @@ import t, { Test } from 'tap'
 import { PAYLOAD_FIELD, render } from '../../src/framing/entry'
 import type { Message } from '../../src/framing/message'
 import { TopicError } from '../../src/topics/errors'
-import { PLACED_PAYLOAD_BYTES } from '../../src/topics/placed-append'
-import type { TopicStore } from '../../src/topics/topic-store'
+import { PLACED_PAYLOAD_BYTES } from '../../src/topics/redis/placed-append'
+import type { RedisEngine } from '../../src/topics/redis/redis-engine'
 import { RedisServer, startRedis } from '../../scripts/support/redis-server'
 import { StoresOn } from '../helpers/held-answers'
 
-// Large payloads appended by XADD itself after the accounting script (src/topics/placed-append.ts,
+// Large payloads appended by XADD itself after the accounting script (src/topics/redis/placed-append.ts,
 // lua/append-at.lua), on a real redis-server: what any reader sees is what append.lua would have
 // left, whatever another client did in between, and a payload is never stored twice or lost.
 
@@ -23,9 +23,9 @@ t.before(async () => {
 })
 t.teardown(() => server.stop())
 
-const holder = async (prefix: string): Promise<TopicStore> => await stores.store({ prefix, holdTopics: true })
+const holder = async (prefix: string): Promise<RedisEngine> => await stores.store({ prefix, holdTopics: true })
 /** Creates `path`, and waits until its stat is held: only then does the store place payloads. */
-const created = async (t: Test, store: TopicStore, path: string): Promise<void> => {
+const created = async (t: Test, store: RedisEngine, path: string): Promise<void> => {
   await store.create(path)
   t.ok(await stores.held(store, path), 'held')
 }
@@ -34,7 +34,7 @@ const calls = async (command: string): Promise<number> => {
   const line = (await admin.info('commandstats')).split('\r\n').find(l => l.startsWith(`cmdstat_${command}:`))
   return Number(/calls=(\d+)/.exec(line ?? '')?.[1] ?? 0)
 }
-const append = async (store: TopicStore, path: string, message: Message): Promise<void> => {
+const append = async (store: RedisEngine, path: string, message: Message): Promise<void> => {
   await store.append(path, (await store.topicUid(path))!, [message])
 }
 /** The stream's whole content, rendered as a read renders it. */
@@ -42,7 +42,7 @@ const content = async (stream: string): Promise<Buffer> => {
   const entries = await admin.xrangeBuffer(stream, '-', '+')
   return Buffer.concat(entries.map(([, fields]) => render(fields)))
 }
-const expectStored = async (t: Test, store: TopicStore, path: string, rendered: Buffer[], stream: string): Promise<void> => {
+const expectStored = async (t: Test, store: RedisEngine, path: string, rendered: Buffer[], stream: string): Promise<void> => {
   const whole = Buffer.concat(rendered)
   t.equal((await store.statTopic(path))?.size, whole.length, 'the size counts every payload once')
   t.equal((await store.statTopic(path))?.entries, rendered.length)

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { FollowFile, Handles } from '../../../src/mount/handles'
 import { OpenFile } from '../../../src/mount/open-file'
-import { FollowCursor, FROM_FIRST } from '../../../src/topics/follow-cursor'
-import { MemoryEngine } from '../../../src/topics/memory-engine'
+import { FollowCursor, FROM_FIRST } from '../../../src/topics/readers/follow-cursor'
+import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
 
 const engine = new MemoryEngine()
 const plain = (path: string, writable = true): OpenFile => new OpenFile(engine, path, 'uid', writable, 'line')

@@ -3,7 +3,7 @@ import type { Framing } from '../../../src/framing/message'
 import { OpenFile } from '../../../src/mount/open-file'
 import type { TopicEngine } from '../../../src/topics/engine'
 import { TopicError } from '../../../src/topics/errors'
-import { MemoryEngine } from '../../../src/topics/memory-engine'
+import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
 import { messagesOf, readAll } from '../../helpers/engine-contract'
 import { spyEngine } from '../../helpers/engine-spy'
 

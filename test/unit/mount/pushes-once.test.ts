@@ -2,7 +2,7 @@ import t from 'tap'
 import type { FileJournal } from '../../../src/mount/handles'
 import { OpenFile } from '../../../src/mount/open-file'
 import { PushesOnce } from '../../../src/mount/pushes-once'
-import { MemoryEngine } from '../../../src/topics/memory-engine'
+import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
 import { messagesOf } from '../../helpers/engine-contract'
 
 const AGAIN = 1n << 63n

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { getXattr, isDnpipesXattr, listXattrs, refuseXattrChange, XATTR_PREFIX } from '../../../src/mount/xattrs'
-import { MemoryEngine } from '../../../src/topics/memory-engine'
+import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
 import { spyEngine } from '../../helpers/engine-spy'
 
 const NAMES = ['key', 'entries', 'first-id', 'last-id'].map(name => XATTR_PREFIX + name)

@@ -3,7 +3,7 @@ import t from 'tap'
 import { TopicError } from '../../../src/topics/errors'
 import { fromFusePath, NAME_MAX, RESERVED_ROOT_NAMES, splitPath, validateNewPath } from '../../../src/topics/paths'
 
-// test/unit/topics/keys.test.ts has the first cases; these are the rest of paths.ts.
+// test/unit/topics/redis/keys.test.ts has the first cases; these are the rest of paths.ts.
 
 const seed = Number(process.env.FC_SEED ?? 20261123)
 const component = fc.stringMatching(/^[a-zA-Z0-9._ é-]{1,12}$/)

@@ -1,8 +1,8 @@
 import t from 'tap'
 import type { Message } from '../../../src/framing/message'
-import { MemoryEngine } from '../../../src/topics/memory-engine'
+import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
 import { openRoot, RootedEngine, validateRoot } from '../../../src/topics/rooted-engine'
-import { TopicStore } from '../../../src/topics/topic-store'
+import { RedisEngine } from '../../../src/topics/redis/redis-engine'
 import { connectRedis } from '../../../src/redis/connect'
 import { redisFor } from '../../helpers/fixture'
 
@@ -70,7 +70,7 @@ t.test('the held stats of the Redis engine: read in the root\'s paths, and their
   const server = await redisFor(t)
   const redis = await connectRedis({ kind: 'url', url: server.url }, { name: 'rooted-test' })
   t.teardown(() => redis.disconnect())
-  const store = new TopicStore(redis, { prefix: 'rooted:', cluster: false, holdDirectories: true, holdTopics: true })
+  const store = new RedisEngine(redis, { prefix: 'rooted:', cluster: false, holdDirectories: true, holdTopics: true })
   t.teardown(() => store.close())
   const rooted = await openRoot(store, 'team/a', false)
   const heard: Array<string | undefined> = []

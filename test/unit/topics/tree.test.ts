@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MemoryEngine } from '../../../src/topics/memory-engine'
+import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
 import { TopicError } from '../../../src/topics/errors'
 import { ancestry, ensureTopic, makeDirectories, moveTree, removeTree } from '../../../src/topics/tree'
 import type { TopicEngine } from '../../../src/topics/engine'
