@@ -6,12 +6,22 @@ import { TimeoutError } from '../util/deadline'
  * one place that reads it, so that no other layer matches messages.
  */
 
+/** Replies of a Redis that is starting, failing over or busy: the same command works later. */
+const TRANSIENT_REPLIES: ReadonlySet<string> = new Set(['LOADING', 'BUSY', 'CLUSTERDOWN', 'TRYAGAIN', 'MASTERDOWN', 'NOREPLICAS'])
+
+/**
+ * Each type says whether it is transient (src/topics/errors.ts): whether it tells only that Redis
+ * cannot answer now (down, restarting, frozen, failing over), so that waiting and trying again is right.
+ */
+
 /** Redis did not answer within the command timeout (the command may still be applied). */
 export class RedisTimeoutError extends TimeoutError {
   constructor () {
     super('Redis did not answer within the command timeout')
     this.name = 'RedisTimeoutError'
   }
+
+  readonly transient = true
 }
 
 /** No connection to send on (closed, reconnecting, or no node for the slot). */
@@ -20,6 +30,8 @@ export class RedisUnavailableError extends Error {
     super(message)
     this.name = 'RedisUnavailableError'
   }
+
+  readonly transient = true
 }
 
 /** An error reply. `code` is its first word: ERR, OOM, READONLY, NOPERM, WRONGTYPE, MOVED, … */
@@ -27,6 +39,10 @@ export class RedisReplyError extends Error {
   constructor (readonly code: string, message: string) {
     super(message)
     this.name = 'RedisReplyError'
+  }
+
+  get transient (): boolean {
+    return TRANSIENT_REPLIES.has(this.code)
   }
 }
 
@@ -56,20 +72,4 @@ export function typedRedisError (err: unknown): unknown {
 /** The same promise, its failure typed. */
 export function typed<T> (promise: Promise<T>): Promise<T> {
   return promise.catch(err => { throw typedRedisError(err) })
-}
-
-/** Replies of a Redis that is starting, failing over or busy: the same command works later. */
-const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'CLUSTERDOWN', 'TRYAGAIN', 'MASTERDOWN', 'NOREPLICAS'])
-/** Socket errors of a link that is down or was cut. */
-const TRANSIENT_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTCONN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT'])
-
-/**
- * Whether `err` (as typedRedisError gives it) says only that Redis cannot answer now (down,
- * restarting, frozen, failing over), so that waiting and trying again is right.
- */
-export function isTransient (err: unknown): boolean {
-  if (err instanceof TimeoutError || err instanceof RedisUnavailableError) return true
-  if (err instanceof RedisReplyError) return TRANSIENT_REPLIES.has(err.code)
-  const code = (err as NodeJS.ErrnoException | undefined)?.code
-  return typeof code === 'string' && TRANSIENT_SOCKET_CODES.has(code)
 }

@@ -1,5 +1,5 @@
 import { topicsLog } from '../../log'
-import { isTransient } from '../../redis/errors'
+import { isTransientFailure } from '../errors'
 import { sleep, unlessAborted } from '../../util/deadline'
 import type { TopicEngine } from '../engine'
 import { ReadCursor } from './read-cursor'
@@ -109,7 +109,7 @@ export class FollowCursor {
         this.delivered += chunk.length
         return chunk
       } catch (err) {
-        if (!isTransient(err)) throw err
+        if (!isTransientFailure(err)) throw err
         if (attempt === 0) topicsLog('follower of %s waits for Redis: %s', this.path, (err as Error).message)
         await sleep(Math.min(RETRY_STEP_MS * (attempt + 1), MAX_RETRY_MS), signal)
         if (signal.aborted) return EMPTY

@@ -1,12 +1,11 @@
 import { groupsLog } from '../../log'
-import { isTransient } from '../../redis/errors'
 import { Alarm } from '../../util/alarm'
 import { sleep } from '../../util/deadline'
 import type { Turns } from '../../util/turns'
 import type { AheadSink, ClaimAhead } from './claim-ahead'
 import { ConsumerSweeps, SWEEP_AFTER_TIMEOUTS } from './consumer-sweeps'
 import type { TopicEngine } from '../engine'
-import { TopicError } from '../errors'
+import { isTransientFailure, TopicError } from '../errors'
 import type { Claim, Creator, GroupPolicy } from '../types'
 
 /** Where the messages a group gave up on go: the ordinary topic TOPIC.dead beside it. */
@@ -92,7 +91,7 @@ export class GroupReader {
       try {
         return await this.claimNext(signal)
       } catch (err) {
-        if (!isTransient(err)) throw err
+        if (!isTransientFailure(err)) throw err
         // Tried again with the next claim; meanwhile the message may go to another reader.
         if (this.finished && attempt === 0) groupsLog('acknowledging message %s of group %s failed: %s', this.finished.id, this.group, (err as Error).message)
         if (attempt === 0) groupsLog('reader of group %s of %s waits for Redis: %s', this.group, this.path, (err as Error).message)

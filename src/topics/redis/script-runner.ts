@@ -4,7 +4,7 @@ import path from 'node:path'
 import { PAYLOAD_FIELD, VERBATIM_FIELD } from '../../framing/entry'
 import type { Cluster, Redis } from 'ioredis'
 import type { RedisClient } from '../../redis/connect'
-import { toTopicFailure } from '../errors'
+import { toTopicFailure } from './failures'
 
 /** Each script, with the number of its arguments that are keys (its .lua file names them). */
 const SCRIPT_KEYS = {

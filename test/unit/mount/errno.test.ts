@@ -1,7 +1,8 @@
 import t from 'tap'
 import { ReplyError } from 'ioredis'
 import { Errno, errnoName, toErrno } from '../../../src/mount/errno'
-import { TopicError, toTopicFailure } from '../../../src/topics/errors'
+import { TopicError } from '../../../src/topics/errors'
+import { toTopicFailure } from '../../../src/topics/redis/failures'
 import { DeadlineError } from '../../../src/util/deadline'
 
 // Redis's replies reach the errno mapping typed by the topic layer's boundary (toTopicFailure),

@@ -2,6 +2,7 @@ import Redis, { ReplyError } from 'ioredis'
 import t from 'tap'
 import { RedisReplyError, RedisTimeoutError, RedisUnavailableError, replyCode, typed, typedRedisError } from '../../../src/redis/errors'
 import { DeadlineError, isTimeout, TimeoutError } from '../../../src/util/deadline'
+import { isTransientFailure } from '../../../src/topics/errors'
 import { rejection, ReplyServer, startReplyServer } from '../../helpers/reply-server'
 
 // Reply texts as Redis and the topic scripts send them.
@@ -115,4 +116,15 @@ t.test('typed() types a failure and passes a value through', async t => {
   await t.rejects(typed(redis.call('ERROR', 'NOPERM User u has no permissions to run the \'xadd\' command')), { constructor: RedisReplyError, code: 'NOPERM' })
   const other = new Error('other')
   t.equal(await rejection(typed(Promise.reject(other))), other)
+})
+
+t.test('a typed failure says whether waiting is right: timeouts, no connection and a busy or loading Redis', async t => {
+  t.ok(isTransientFailure(new RedisTimeoutError()))
+  t.ok(isTransientFailure(new RedisUnavailableError('Connection is closed.')))
+  for (const code of ['LOADING', 'BUSY', 'CLUSTERDOWN', 'TRYAGAIN', 'MASTERDOWN', 'NOREPLICAS']) {
+    t.ok(isTransientFailure(new RedisReplyError(code, `${code} x`)), code)
+  }
+  for (const code of ['ERR', 'OOM', 'READONLY', 'NOPERM', 'WRONGTYPE', 'NOSCRIPT']) {
+    t.notOk(isTransientFailure(new RedisReplyError(code, `${code} x`)), code)
+  }
 })

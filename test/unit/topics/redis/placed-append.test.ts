@@ -1,6 +1,6 @@
 import { ReplyError } from 'ioredis'
 import t from 'tap'
-import { UnplacedError, UnreconciledError } from '../../../../src/topics/errors'
+import { UnplacedError, UnreconciledError } from '../../../../src/topics/redis/failures'
 import { LastIds, placedOutcome } from '../../../../src/topics/redis/placed-append'
 
 // As ioredis gives the failures within EXEC's reply.
