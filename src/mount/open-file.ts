@@ -1,7 +1,7 @@
 import { createFramer, Framer } from '../framing/framer'
 import { Framing, Message } from '../framing/message'
 import type { TopicEngine, WriteToken } from '../topics/engine'
-import { ReadCursor } from '../topics/readers/read-cursor'
+import { ReadCursor, topicCursor } from '../topics/readers/read-cursor'
 import { SerialQueue } from '../util/serial-queue'
 
 /**
@@ -30,13 +30,7 @@ export class OpenFile {
   ) {
     this.path = path
     this.framer = createFramer(framing)
-    this.cursor = new ReadCursor(async request => {
-      const page = await this.engine.read(this.path, request)
-      // A topic created where this one was removed is another file: this one reads as ended.
-      if (!page || page.uid !== this.uid) return undefined
-      this.onMessages?.('read', page.count)
-      return page
-    })
+    this.cursor = topicCursor(engine, this, count => this.onMessages?.('read', count))
   }
 
   /** Pushes the complete messages in `chunk`; resolves when Redis has them. */

@@ -71,11 +71,12 @@ export interface DirectoryEntry {
   kind: 'topic' | 'directory'
 }
 
-/** An indexed entry where a page can end: its id and the byte offset where it starts. */
-export interface RangeEnd {
-  id: string
-  pos: number
-}
+/**
+ * What an engine says with a page about reading the next one cheaply: the reader hands it back
+ * with its next request and never looks inside. (The Redis engine's is where its offset index
+ * says the next page can end: topics/redis/pages/ranged-pages.ts.)
+ */
+export type PageHint = object
 
 export interface ReadRequest {
   gen: string
@@ -89,8 +90,8 @@ export interface ReadRequest {
   afterId: string
   afterPos: number
   maxBytes: number
-  /** Where the previous page said the next one can end; lets a sequential reader skip the script. */
-  rangeEnd?: RangeEnd
+  /** The previous page's hint (ReadPage.hint), for a reader that continues where it ended. */
+  hint?: PageHint
 }
 
 export interface ReadPage {
@@ -107,8 +108,8 @@ export interface ReadPage {
   data: Buffer
   /** How many entries `data` holds. */
   count: number
-  /** An indexed entry the next page, from the end of this one, can end before. */
-  rangeEnd?: RangeEnd
+  /** For the page after this one: see PageHint. */
+  hint?: PageHint
 }
 
 export interface FollowPage {

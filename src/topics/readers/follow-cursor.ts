@@ -1,7 +1,7 @@
 import { topicsLog } from '../../log'
-import { isTransientFailure } from '../errors'
 import { sleep, unlessAborted } from '../../util/deadline'
 import type { TopicEngine } from '../engine'
+import { outlastingOutages } from './outages'
 import { ReadCursor } from './read-cursor'
 import type { FollowPage, ReadPage, ReadRequest } from '../types'
 
@@ -10,9 +10,6 @@ const PAGE_BYTES = 256 * 1024
 const EMPTY = Buffer.alloc(0)
 /** The id before every entry: a follower from it replays the whole topic. */
 export const FROM_FIRST = '0-0'
-/** While Redis cannot answer, tries again after 100 ms, 200 ms, … at most 1 s apart. */
-const RETRY_STEP_MS = 100
-const MAX_RETRY_MS = 1000
 /** How often a topic that Redis lost (restarted empty) is looked for again. */
 const LOST_TOPIC_POLL_MS = 500
 
@@ -103,18 +100,10 @@ export class FollowCursor {
    * empty at the end (the topic removed, or `signal` aborted, which ends any wait at once).
    */
   async read (length: number, signal: AbortSignal): Promise<Buffer> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const chunk = await unlessAborted(this.next(length, signal), signal, EMPTY)
-        this.delivered += chunk.length
-        return chunk
-      } catch (err) {
-        if (!isTransientFailure(err)) throw err
-        if (attempt === 0) topicsLog('follower of %s waits for Redis: %s', this.path, (err as Error).message)
-        await sleep(Math.min(RETRY_STEP_MS * (attempt + 1), MAX_RETRY_MS), signal)
-        if (signal.aborted) return EMPTY
-      }
-    }
+    const chunk = await outlastingOutages(() => unlessAborted(this.next(length, signal), signal, EMPTY), signal, EMPTY,
+      err => topicsLog('follower of %s waits for Redis: %s', this.path, err.message))
+    this.delivered += chunk.length
+    return chunk
   }
 
   private async next (length: number, signal: AbortSignal): Promise<Buffer> {

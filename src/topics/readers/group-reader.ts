@@ -1,18 +1,15 @@
 import { groupsLog } from '../../log'
 import { Alarm } from '../../util/alarm'
-import { sleep } from '../../util/deadline'
 import type { Turns } from '../../util/turns'
 import type { AheadSink, ClaimAhead } from './claim-ahead'
 import { ConsumerSweeps, SWEEP_AFTER_TIMEOUTS } from './consumer-sweeps'
 import type { TopicEngine } from '../engine'
-import { isTransientFailure, TopicError } from '../errors'
+import { TopicError } from '../errors'
+import { outlastingOutages } from './outages'
 import type { Claim, Creator, GroupPolicy } from '../types'
 
 /** Where the messages a group gave up on go: the ordinary topic TOPIC.dead beside it. */
 export const DEAD_LETTER_SUFFIX = '.dead'
-/** While Redis cannot answer, tries again after 100 ms, 200 ms, … at most 1 s apart. */
-const RETRY_STEP_MS = 100
-const MAX_RETRY_MS = 1000
 /** Shortest pause before claiming again when a held message may be free: no busy loop. */
 const MIN_RETRY_MS = 20
 
@@ -87,18 +84,11 @@ export class GroupReader {
     if (done) this.finished = done
     const claimedAhead = signal.aborted ? undefined : this.shared?.ahead?.take()
     if (claimedAhead) return this.handOut(claimedAhead)
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.claimNext(signal)
-      } catch (err) {
-        if (!isTransientFailure(err)) throw err
-        // Tried again with the next claim; meanwhile the message may go to another reader.
-        if (this.finished && attempt === 0) groupsLog('acknowledging message %s of group %s failed: %s', this.finished.id, this.group, (err as Error).message)
-        if (attempt === 0) groupsLog('reader of group %s of %s waits for Redis: %s', this.group, this.path, (err as Error).message)
-        await sleep(Math.min(RETRY_STEP_MS * (attempt + 1), MAX_RETRY_MS), signal)
-        if (signal.aborted) return undefined
-      }
-    }
+    return await outlastingOutages(() => this.claimNext(signal), signal, undefined, err => {
+      // Tried again with the next claim; meanwhile the message may go to another reader.
+      if (this.finished) groupsLog('acknowledging message %s of group %s failed: %s', this.finished.id, this.group, err.message)
+      groupsLog('reader of group %s of %s waits for Redis: %s', this.group, this.path, err.message)
+    })
   }
 
   /** The message is done: it is never handed out again. */

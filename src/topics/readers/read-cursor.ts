@@ -1,6 +1,26 @@
+import type { TopicEngine } from '../engine'
 import type { ReadPage, ReadRequest } from '../types'
 
 export type PageFetcher = (request: ReadRequest) => Promise<ReadPage | undefined>
+
+/** The topic an open file reads: where it is now (it moves with renames) and which one it is. */
+export interface ReadTarget {
+  readonly path: string
+  readonly uid: string
+}
+
+/**
+ * A cursor over the topic `target` names. A topic created where that one was removed is another
+ * file: the cursor reads it as ended. `onPage` is told how many messages each page fetched holds.
+ */
+export function topicCursor (engine: TopicEngine, target: ReadTarget, onPage?: (count: number) => void): ReadCursor {
+  return new ReadCursor(async request => {
+    const page = await engine.read(target.path, request)
+    if (!page || page.uid !== target.uid) return undefined
+    onPage?.(page.count)
+    return page
+  })
+}
 
 /** Bytes fetched per round trip once reading is sequential; FUSE asks for 128 KiB at most per read. */
 export const DEFAULT_PAGE_BYTES = 512 * 1024
@@ -25,8 +45,8 @@ export class ReadCursor {
   private base: number | undefined
   private afterId = ''
   private afterPos = 0
-  /** Where the page after the buffered one may end (from the store; see ReadPage.rangeEnd). */
-  private rangeEnd: ReadPage['rangeEnd']
+  /** The engine's hint for the page after the buffered one (ReadPage.hint). */
+  private hint: ReadPage['hint']
   /** Where the previous read ended: only a read that continues there is served from the buffer. */
   private nextOffset = 0
   private readAhead: { request: ReadRequest, page: Promise<ReadPage | undefined> } | undefined
@@ -68,7 +88,7 @@ export class ReadCursor {
         continue
       }
       const page = await this.fetch({
-        gen: this.gen, base: this.base, offset: at, afterId: this.afterId, afterPos: this.afterPos, maxBytes: Math.max(this.window, wanted), rangeEnd: this.rangeEnd
+        gen: this.gen, base: this.base, offset: at, afterId: this.afterId, afterPos: this.afterPos, maxBytes: Math.max(this.window, wanted), hint: this.hint
       })
       if (!page) break
       const resetMeanwhile = this.gen !== '' && page.gen !== this.gen
@@ -101,7 +121,7 @@ export class ReadCursor {
   }
 
   private startReadAhead (): void {
-    const request = { gen: this.gen, base: this.base, offset: this.afterPos, afterId: this.afterId, afterPos: this.afterPos, maxBytes: this.window, rangeEnd: this.rangeEnd }
+    const request = { gen: this.gen, base: this.base, offset: this.afterPos, afterId: this.afterId, afterPos: this.afterPos, maxBytes: this.window, hint: this.hint }
     const page = this.fetchPage(request)
     page.catch(() => undefined) // a failed read-ahead is retried by the read that needs it
     this.readAhead = { request, page }
@@ -116,7 +136,7 @@ export class ReadCursor {
     this.buffer = page.data
     this.bufferStart = page.firstPos
     this.gen = page.gen
-    this.rangeEnd = page.rangeEnd
+    this.hint = page.hint
     if (page.lastId !== '') {
       this.afterId = page.lastId
       this.afterPos = page.firstPos + page.data.length

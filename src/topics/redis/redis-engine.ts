@@ -14,7 +14,7 @@ import { slotMaster } from './key-slot'
 import { KeyLayout } from './keys'
 import { Lookup } from './lookup'
 import { Namespace } from './namespace'
-import { RangedPages } from './pages/ranged-pages'
+import { isRangeEnd, RangedPages, RangeEnd } from './pages/ranged-pages'
 import { retentionArgs, retentionChangeArgs } from '../rules/retention'
 import { ScriptRunner } from './script-runner'
 import { scheduleOf, untilDue } from '../schedule'
@@ -218,8 +218,8 @@ export class RedisEngine implements TopicEngine {
   /** Entries covering bytes from `offset`, continuing cheaply after the caller's last entry. */
   async read (path: string, request: ReadRequest): Promise<ReadPage | undefined> {
     const keys = this.keys.topic(path)
-    const end = request.rangeEnd
-    if (this.ranged && end && request.base !== undefined && request.afterId !== '' && request.offset === request.afterPos && end.pos > request.afterPos) {
+    const end = request.hint
+    if (this.ranged && isRangeEnd(end) && request.base !== undefined && request.afterId !== '' && request.offset === request.afterPos && end.pos > request.afterPos) {
       const page = await this.ranged.read(keys, { gen: request.gen, base: request.base, afterId: request.afterId, afterPos: request.afterPos, end })
       if (page) return page
     }
@@ -229,8 +229,8 @@ export class RedisEngine implements TopicEngine {
     ], 'buffer') as [Buffer, Buffer, Buffer, Buffer, number, Buffer, Buffer, Buffer, Buffer] | null
     if (!reply) return undefined
     const [gen, firstPos, lastId, data, count, nextId, nextPos, uid, base] = reply
-    const rangeEnd = nextId.length > 0 ? { id: nextId.toString(), pos: Number(nextPos.toString()) } : undefined
-    return { uid: uid.toString(), gen: gen.toString(), base: Number(base.toString()), firstPos: Number(firstPos.toString()), lastId: lastId.toString(), data, count, rangeEnd }
+    const hint: RangeEnd | undefined = nextId.length > 0 ? { id: nextId.toString(), pos: Number(nextPos.toString()) } : undefined
+    return { uid: uid.toString(), gen: gen.toString(), base: Number(base.toString()), firstPos: Number(firstPos.toString()), lastId: lastId.toString(), data, count, hint }
   }
 
   /** Entries after `afterId` (by id, not by byte offset), up to about `maxBytes`. */

@@ -6,10 +6,23 @@ import { isTimeout } from '../../../util/deadline'
 import { slotMaster } from '../key-slot'
 import { TopicKeys } from '../keys'
 import { PageRenderer, RenderedPage } from './page-renderer'
-import type { RangeEnd, ReadPage } from '../../types'
+import type { PageHint, ReadPage } from '../../types'
 
 /** What its connections are named after, after the client's own name. */
 const PAGES = 'pages'
+
+/**
+ * An indexed entry where a page can end: its id and the byte offset where it starts. The Redis
+ * engine's PageHint: the read script and these pages give it with a page, for the next one.
+ */
+export interface RangeEnd {
+  id: string
+  pos: number
+}
+
+export function isRangeEnd (hint: PageHint | undefined): hint is RangeEnd {
+  return hint !== undefined && typeof (hint as Partial<RangeEnd>).id === 'string' && typeof (hint as Partial<RangeEnd>).pos === 'number'
+}
 
 export interface RangedRequest {
   gen: string
@@ -52,8 +65,8 @@ export class RangedPages {
     if (page.uid === undefined || page.gen !== request.gen || page.count === 0) return undefined
     // Entries another client deleted leave the index pointing at other offsets: not exact.
     if (page.data.length !== request.end.pos - request.afterPos) return undefined
-    const rangeEnd = page.next && { id: page.next.id, pos: page.next.pos - request.base }
-    return { uid: page.uid, gen: page.gen, base: request.base, firstPos: request.afterPos, lastId: page.lastId, data: page.data, count: page.count, rangeEnd }
+    const hint: RangeEnd | undefined = page.next && { id: page.next.id, pos: page.next.pos - request.base }
+    return { uid: page.uid, gen: page.gen, base: request.base, firstPos: request.afterPos, lastId: page.lastId, data: page.data, count: page.count, hint }
   }
 
   /** Why pages of the topic at `keys` cannot be read this way now; undefined when they can. */

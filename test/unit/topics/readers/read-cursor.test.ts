@@ -1,6 +1,8 @@
 import t from 'tap'
 import { render } from '../../../../src/framing/entry'
-import { ReadCursor } from '../../../../src/topics/readers/read-cursor'
+import { ReadCursor, topicCursor } from '../../../../src/topics/readers/read-cursor'
+import type { Message } from '../../../../src/framing/message'
+import { MemoryEngine } from '../../../../src/topics/memory/memory-engine'
 import type { ReadPage, ReadRequest } from '../../../../src/topics/types'
 
 /** An in-memory topic answering page requests the way the read script does. */
@@ -98,4 +100,25 @@ t.test('after a reset the cursor forgets its position and reads the new content'
 t.test('a removed topic reads as end of file', async t => {
   const cursor = new ReadCursor(async () => undefined)
   t.equal((await cursor.read(0, 10)).length, 0)
+})
+
+const line = (text: string): Message => ({ payload: Buffer.from(text), verbatim: false })
+
+t.test('topicCursor reads the topic where it is now, and a topic created in its place as ended', async t => {
+  const engine = new MemoryEngine()
+  const { uid } = await engine.create('a')
+  await engine.append('a', uid, [line('one')])
+  const target = { path: 'a', uid }
+  const counts: number[] = []
+  const cursor = topicCursor(engine, target, count => counts.push(count))
+  t.equal((await cursor.read(0, 100)).toString(), 'one\n')
+  t.equal(counts.reduce((sum, count) => sum + count, 0), 1, 'told of the one message read')
+  await engine.rename('a', 'b')
+  target.path = 'b'
+  await engine.append('b', uid, [line('two')])
+  t.equal((await cursor.read(4, 100)).toString(), 'two\n', 'the target moved with the rename')
+  await engine.remove('b')
+  const again = await engine.create('b')
+  await engine.append('b', again.uid, [line('other')])
+  t.equal((await topicCursor(engine, target).read(0, 100)).length, 0, 'another topic at that path is not this file')
 })
