@@ -11,7 +11,7 @@ import { run, sh } from '../../scripts/support/processes'
 // use is touched while they run.
 
 const ROOT = path.join(__dirname, '../../..')
-const SHIPPED = ['package.json', 'binding.gyp', 'native', 'scripts/build-native.js', 'dist/src', 'README.md']
+const SHIPPED = ['package.json', 'binding.gyp', 'native', 'scripts/build-native.js', 'dist/src', 'README.md', 'docs']
 
 t.test('npm pack ships the program and a prebuilt addon; npm install -g of it mounts, with no compiling', async t => {
   const work = tmp.dirSync({ prefix: 'dnpipes-pack-', unsafeCleanup: true })
