@@ -34,7 +34,7 @@ export interface Sizes {
   kills: number
 }
 
-/** `npm run bench`: the sizes of the README's Performance table. */
+/** `npm run bench`: the sizes of the table of docs/performance.md. */
 const FULL: Sizes = {
   runs: 3,
   lines: 200_000,

@@ -68,7 +68,7 @@ export async function lsCommand (dir: string | undefined, options: LsOptions): P
       await writeOut(entries.map(entry => entry.name + (entry.kind === 'directory' ? '/' : '') + '\n').join(''))
       return
     }
-    // What a mount run by this user shows for entries without stored ownership (see README).
+    // What a mount run by this user shows for entries without stored ownership (see docs/files.md).
     const owner = { ...processIds(), readOnly: false }
     const now = Date.now()
     // All at once: the client pipelines them, one round trip for the lot rather than one each.

@@ -106,7 +106,7 @@ end
 
 -- Tells every mount that holds directories (see directory-cache.ts) that the directory at
 -- `path` changed; '' for `channel` when none does. A user whose ACL forbids the channel still
--- makes its change (pcall); the README says what holders then miss.
+-- makes its change (pcall); docs/interop.md (Connections) says what holders then miss.
 local function announce_directory(channel, path)
   if channel ~= '' then redis.pcall('PUBLISH', channel, path) end
 end
