@@ -7,7 +7,7 @@ export interface RequestContext {
   uid: number
   gid: number
   /** The calling thread's id (the process id for a single-threaded process). */
-  pid: number
+  tid: number
   /** The caller's umask where the request carries it (CREATE, MKDIR, MKNOD), else 0. */
   umask: number
   /** The kernel's opcode (see protocol.ts). */
@@ -26,7 +26,7 @@ export class RequestState implements RequestContext {
   private controller: AbortController | undefined
   private interrupted = false
 
-  constructor (readonly uid: number, readonly gid: number, readonly pid: number, readonly umask: number, readonly opcode: number, readonly unique: bigint) {}
+  constructor (readonly uid: number, readonly gid: number, readonly tid: number, readonly umask: number, readonly opcode: number, readonly unique: bigint) {}
 
   get signal (): AbortSignal {
     if (!this.controller) {

@@ -10,7 +10,7 @@ export interface Caller {
   uid: number
   gid: number
   /** The calling thread's id (the process id for a single-threaded process). */
-  pid: number
+  tid: number
   umask: number
   opcode: number
   /** The kernel's number for the request (see RequestContext.unique). */

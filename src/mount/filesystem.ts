@@ -255,7 +255,7 @@ export class DnpipesFilesystem {
   async flush (fusePath: string, handle: number, caller?: Caller): Promise<void> {
     const file = this.handles.get(handle)
     if (!file || file.kind === 'follow') return
-    if (file.kind === 'group') return file.flush(caller?.pid)
+    if (file.kind === 'group') return file.flush(caller?.tid)
     await this.pushes.pushHeld(handle, this.track(file, fusePath), caller?.unique)
   }
 
@@ -264,7 +264,7 @@ export class DnpipesFilesystem {
     const file = this.handles.take(handle)
     try {
       if (!file || file.kind === 'follow') return
-      if (file.kind === 'group') return await file.release()
+      if (file.kind === 'group') return await (this.options.groups ? this.options.groups.release(file) : file.release())
       await this.pushes.pushHeld(handle, this.track(file, fusePath), unique)
     } finally {
       // Only now: a server that dies before must be able to push what the file held.

@@ -32,7 +32,7 @@ const CHANGING = new Set(['open', 'create', 'write', 'flush', 'release', 'trunca
 
 /** " by pid 123 uid 1000": who made the request, in the debug log. */
 function callerNote (caller: Caller | undefined): string {
-  return caller ? ` by pid ${caller.pid} uid ${caller.uid}` : ''
+  return caller ? ` by pid ${caller.tid} uid ${caller.uid}` : ''
 }
 
 /**

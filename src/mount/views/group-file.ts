@@ -40,8 +40,6 @@ export class GroupFile {
   constructor (
     readonly reader: GroupReader,
     private readonly held: HeldMessages,
-    /** Told at the last close; says whether no other file of this group and topic is open here. */
-    private readonly onRelease: () => boolean = () => true,
     private readonly probe: ProcessProbe = PROC
   ) {}
 
@@ -96,10 +94,10 @@ export class GroupFile {
 
   /**
    * The last close of the file: the current message is acknowledged when its reader closed the
-   * file alive or exiting normally; otherwise it goes back after the visibility timeout.
+   * file alive or exiting normally; otherwise it goes back after the visibility timeout. `last`:
+   * no other file of this group and topic is open in this mount (GroupFiles.release).
    */
-  async release (): Promise<void> {
-    const last = this.onRelease()
+  async release (last = true): Promise<void> {
     await this.finish(this.current?.closedByHolder === true)
     // The consumer is the mount's: it leaves the group when the mount's last reader of it does.
     if (last) await this.reader.leave().catch(() => undefined)

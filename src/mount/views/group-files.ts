@@ -19,6 +19,8 @@ export class GroupFiles {
   private readonly held: HeldMessages
   /** What the readers of each group of each topic share (see GroupReader), and their open files, by topic uid and group. */
   private readonly shared = new Map<string, { reading: Required<SharedReading>, files: number }>()
+  /** The key of `shared` each open file counts under. */
+  private readonly keyOf = new WeakMap<GroupFile, string>()
   /** One sweep of a group's idle consumers per interval for the whole mount, not per file. */
   private readonly sweeps = new ConsumerSweeps()
 
@@ -32,12 +34,22 @@ export class GroupFiles {
     shared.files++
     this.shared.set(key, shared)
     const reader = new GroupReader(this.engine, path, uid, group, this.options.consumer, this.options.policy, this.options.events, shared.reading, this.sweeps)
-    return new GroupFile(reader, this.held, () => {
-      if (--shared.files > 0) return false
-      this.shared.delete(key)
+    const file = new GroupFile(reader, this.held)
+    this.keyOf.set(file, key)
+    return file
+  }
+
+  /** The last close of `file`: the last file of its group and topic here ends what they shared. */
+  async release (file: GroupFile): Promise<void> {
+    const key = this.keyOf.get(file)
+    const shared = key === undefined ? undefined : this.shared.get(key)
+    this.keyOf.delete(file)
+    const last = shared === undefined || --shared.files === 0
+    if (shared && last) {
+      this.shared.delete(key!)
       void shared.reading.ahead.close()
-      return true
-    })
+    }
+    await file.release(last)
   }
 
   /**

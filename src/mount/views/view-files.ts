@@ -55,7 +55,7 @@ export function readView (file: ViewFile, followers: Followers, fusePath: string
     }
     return followers.read(fusePath, caller, signal => file.cursor.read(length, signal))
   }
-  return followers.read(fusePath, caller, signal => file.read(offset, length, signal, caller?.pid))
+  return followers.read(fusePath, caller, signal => file.read(offset, length, signal, caller?.tid))
 }
 
 /**

@@ -66,7 +66,7 @@ t.test('stored owner, group and mode win over the mount\'s; read-only still take
 })
 
 t.test('a new entry is its caller\'s, with the mode asked for less the caller\'s umask; the mount\'s without a caller', async t => {
-  const caller = { uid: 1000, gid: 1001, pid: 4, umask: 0o027, opcode: 35 }
+  const caller = { uid: 1000, gid: 1001, tid: 4, umask: 0o027, opcode: 35 }
   t.same(creatorOf(0o100666, caller, owner), { owner: 1000, group: 1001, mode: 0o640 }, 'the file type bits go')
   t.same(creatorOf(0o41777, { ...caller, umask: 0 }, owner), { owner: 1000, group: 1001, mode: 0o1777 }, 'the sticky bit stays')
   t.same(creatorOf(0o666, undefined, { uid: 3, gid: 4, umask: 0o002 }), { owner: 3, group: 4, mode: 0o664 })

@@ -360,14 +360,14 @@ t.test('retention limits are extended attributes: set, shown, listed while set, 
 
 t.test('a new topic or directory belongs to its caller, with the mode it asked for less its umask', async t => {
   const fs = filesystem()
-  await fs.release('/t', await fs.create('/t', 0o100666, { uid: 1000, gid: 100, pid: 1, umask: 0o027, opcode: 35 }))
-  await fs.mkdir('/d', 0o40777, { uid: 1001, gid: 101, pid: 1, umask: 0o002, opcode: 35 })
+  await fs.release('/t', await fs.create('/t', 0o100666, { uid: 1000, gid: 100, tid: 1, umask: 0o027, opcode: 35 }))
+  await fs.mkdir('/d', 0o40777, { uid: 1001, gid: 101, tid: 1, umask: 0o002, opcode: 35 })
   const topic = await fs.getattr('/t')
   t.same([topic.mode, topic.uid, topic.gid], [S_IFREG | 0o640, 1000, 100])
   const dir = await fs.getattr('/d')
   t.same([dir.mode, dir.uid, dir.gid], [S_IFDIR | 0o775, 1001, 101])
   t.equal((await fs.getattr('/.follow/t')).mode, S_IFREG | 0o440, 'a view shows the stored mode without its write bits')
-  await fs.mkdir('/s', 0o1777, { uid: 0, gid: 0, pid: 1, umask: 0o022, opcode: 35 })
+  await fs.mkdir('/s', 0o1777, { uid: 0, gid: 0, tid: 1, umask: 0o022, opcode: 35 })
   t.equal((await fs.getattr('/s')).mode, S_IFDIR | 0o1755, 'the sticky bit is kept')
 })
 

@@ -67,7 +67,7 @@ t.test('release gives up after its grace period', async t => {
 /** A caller whose request the kernel may interrupt. */
 function interruptible (): { caller: Caller, interrupt: () => void } {
   const controller = new AbortController()
-  return { caller: { uid: 0, gid: 0, pid: 1, umask: 0, opcode: 15, signal: controller.signal }, interrupt: () => controller.abort() }
+  return { caller: { uid: 0, gid: 0, tid: 1, umask: 0, opcode: 15, signal: controller.signal }, interrupt: () => controller.abort() }
 }
 
 t.test('an interrupted read with nothing to deliver answers EINTR; other reads go on', async t => {

@@ -24,7 +24,7 @@ async function setup (...messages: string[]): Promise<{ engine: MemoryEngine, ui
   if (messages.length > 0) await engine.append('jobs', uid, messages.map(line))
   const held = new HeldMessages(60_000)
   t.teardown(() => held.close())
-  const file = (processes = probe()) => new GroupFile(new GroupReader(engine, 'jobs', uid, 'w', 'mount', POLICY), held, undefined, processes)
+  const file = (processes = probe()) => new GroupFile(new GroupReader(engine, 'jobs', uid, 'w', 'mount', POLICY), held, processes)
   return { engine, uid, file, held }
 }
 
