@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../options'
 import type { Stat } from '../fuse/types'
 import type { TopicEngine } from '../topics/engine'
 import { MODE_BITS } from '../topics/rules/ownership'
@@ -17,7 +18,8 @@ export interface Owner {
   umask?: number
 }
 
-export const DEFAULT_UMASK = 0o022
+/** The mount's umask when none is given (options.ts, where the default is written). */
+export const DEFAULT_UMASK = DEFAULTS.files.umask
 
 /** The uid and gid of this process: what entries show unless a mount says otherwise. */
 export function processIds (): { uid: number, gid: number } {

@@ -1,3 +1,5 @@
+import { DEFAULTS } from '../../options'
+
 /**
  * Redis key layout. Every key of one topic carries the topic's path as a hash tag, so on a
  * Redis Cluster all of them live in one slot and the scripts that touch them stay atomic.
@@ -35,7 +37,8 @@
  * that the hash tag always spans the whole path.
  */
 
-export const DEFAULT_PREFIX = 'dnpipes:'
+/** The key prefix of the option table (options.ts), where the default is written. */
+export const DEFAULT_PREFIX = DEFAULTS.keys.prefix
 export const ROOT = ''
 
 export interface TopicKeys {
