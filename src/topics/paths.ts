@@ -7,6 +7,9 @@ export const NAME_MAX = 255
 export const RESERVED_ROOT_NAMES: ReadonlySet<string> = new Set(['.follow', '.live', '.group', '.delay'])
 
 /** Splits a mount-relative path into its parent path and its last component. */
+/** The mount's root directory, as a path. */
+export const ROOT = ''
+
 export function splitPath (path: string): { parent: string, name: string } {
   const slash = path.lastIndexOf('/')
   return slash === -1

@@ -4,6 +4,7 @@ import { TopicError } from '../errors'
 import { MemoryTopic } from './memory-topic'
 import { MemoryNamespace } from './memory-namespace'
 import { splitPath, validateNewPath } from '../paths'
+import { exists, KindLookups, noTopic, nothingAt, requireDirectory, requireRemovableDirectory } from '../rules/kinds'
 import { checkTopicRename } from '../rules/rename'
 import { Waiters } from '../waiters'
 import type { Claim, Creator, DirectoryEntry, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, TopicStat, WakeReason, Woken } from '../types'
@@ -25,8 +26,9 @@ export interface MemoryEngineOptions {
 /**
  * The memory engine: every topic (memory-topic.ts) and directory (memory-namespace.ts) in this
  * process, for tests and for running the mount layer without Redis. It answers as the Redis engine does
- * (redis/redis-engine.ts, with redis/namespace.ts and redis/lookup.ts): the same checks in the same order, hence
- * the same errors; a directory exists when its parent lists it, as a listing hash says there.
+ * (redis/redis-engine.ts, with redis/namespace.ts and redis/lookup.ts): the checks both make are
+ * rules/ (kinds.ts, rename.ts, ownership.ts, retention.ts), hence the same errors; a directory
+ * exists when its parent lists it, as a listing hash says there.
  * Nothing is shared with other processes, so there are no other clients' entries to account.
  */
 export class MemoryEngine implements TopicEngine {
@@ -44,6 +46,10 @@ export class MemoryEngine implements TopicEngine {
   private readonly dueTimers = new Map<MemoryTopic, NodeJS.Timeout>()
   /** Changes with loseEverything(), as a Redis server's run id does when it restarts. */
   private server = 1
+  private readonly kinds: KindLookups = {
+    listedKind: async path => this.namespace.kindOf(path),
+    hasTopic: async path => this.topics.has(path)
+  }
 
   constructor (options: Partial<MemoryEngineOptions> = {}) {
     this.prefix = options.prefix ?? 'memory:'
@@ -67,22 +73,16 @@ export class MemoryEngine implements TopicEngine {
     return this.topics.get(path)?.uid
   }
 
-  async requireDirectory (path: string): Promise<void> {
-    if (path === '') return
-    const kind = this.namespace.kindOf(path)
-    if (kind === undefined) {
-      if (this.topics.has(path)) throw new TopicError('ENOTDIR', `${path} is a topic`)
-      throw new TopicError('ENOENT', `no directory ${path}`)
-    }
-    if (kind !== 'directory') throw new TopicError('ENOTDIR', `${path} is a topic`)
+  requireDirectory (path: string): Promise<void> {
+    return requireDirectory(this.kinds, path)
   }
 
   async create (path: string, creator?: Creator): Promise<TopicStat> {
     validateNewPath(path)
     const { parent, name } = splitPath(path)
     await this.requireDirectory(parent)
-    if (this.namespace.kindOf(path) === 'directory') throw new TopicError('EEXIST', `${path} is a directory`)
-    if (this.topics.has(path)) throw new TopicError('EEXIST', `${path} exists`)
+    if (this.namespace.kindOf(path) === 'directory') throw exists(path, 'directory')
+    if (this.topics.has(path)) throw exists(path)
     const topic = new MemoryTopic(creator)
     this.topics.set(path, topic)
     this.namespace.enlist(parent, name, 'topic')
@@ -112,7 +112,7 @@ export class MemoryEngine implements TopicEngine {
   /** The topic at `path`, for a change of its settings: ENOENT, or EISDIR for a directory, as on Redis. */
   private settableTopic (path: string): MemoryTopic {
     const topic = this.topics.get(path)
-    if (!topic) throw new TopicError(this.namespace.kindOf(path) === 'directory' ? 'EISDIR' : 'ENOENT', `no topic ${path}`)
+    if (!topic) throw noTopic(path, this.namespace.kindOf(path))
     return topic
   }
 
@@ -237,31 +237,27 @@ export class MemoryEngine implements TopicEngine {
   async remove (path: string): Promise<void> {
     const { parent, name } = splitPath(path)
     const existed = this.dropTopic(path)
-    if (!existed && this.namespace.kindOf(path) === 'directory') throw new TopicError('EISDIR', `${path} is a directory`)
+    if (!existed && this.namespace.kindOf(path) === 'directory') throw noTopic(path, 'directory')
     const listed = this.namespace.unlist(parent, name)
-    if (!existed && !listed) throw new TopicError('ENOENT', `no topic ${path}`)
+    if (!existed && !listed) throw noTopic(path, undefined)
   }
 
   async mkdir (path: string, creator?: Creator): Promise<void> {
     validateNewPath(path)
     await this.requireDirectory(splitPath(path).parent)
-    if (this.topics.has(path) || this.namespace.kindOf(path) !== undefined) throw new TopicError('EEXIST', `${path} exists`)
+    if (this.topics.has(path) || this.namespace.kindOf(path) !== undefined) throw exists(path)
     this.namespace.addDirectory(path, creator)
   }
 
   async changeOwnership (path: string, change: OwnershipChange): Promise<void> {
     const topic = path === '' ? undefined : this.topics.get(path)
     if (topic) return topic.changeOwnership(change)
-    if (path !== '' && this.namespace.kindOf(path) !== 'directory') throw new TopicError('ENOENT', `no topic or directory ${path}`)
+    if (path !== '' && this.namespace.kindOf(path) !== 'directory') throw nothingAt(path)
     this.namespace.changeOwnership(path, change)
   }
 
   async rmdir (path: string): Promise<void> {
-    if (path === '') throw new TopicError('EPERM', 'the root cannot be removed')
-    const kind = this.namespace.kindOf(path)
-    if (kind === undefined) throw new TopicError('ENOENT', `no directory ${path}`)
-    if (kind !== 'directory') throw new TopicError('ENOTDIR', `${path} is a topic`)
-    if (this.namespace.children(path).size > 0) throw new TopicError('ENOTEMPTY', `${path} is not empty`)
+    await requireRemovableDirectory(this.kinds, path, async () => this.namespace.children(path).size)
     this.namespace.removeDirectory(path)
   }
 

@@ -1,4 +1,5 @@
 import { DEFAULTS } from '../../options'
+import { ROOT } from '../paths'
 
 /**
  * Redis key layout. Every key of one topic carries the topic's path as a hash tag, so on a
@@ -39,7 +40,7 @@ import { DEFAULTS } from '../../options'
 
 /** The key prefix of the option table (options.ts), where the default is written. */
 export const DEFAULT_PREFIX = DEFAULTS.keys.prefix
-export const ROOT = ''
+export { ROOT }
 
 export interface TopicKeys {
   stream: string

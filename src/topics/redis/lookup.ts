@@ -1,6 +1,7 @@
 import { topicsLog } from '../../log'
 import type { DirectoryCache } from './directory-cache'
 import { TopicError } from '../errors'
+import { ListedKind, requireDirectory } from '../rules/kinds'
 import { KeyLayout, ROOT, TopicKeys } from './keys'
 import { parseOwnership } from '../rules/ownership'
 import { splitPath } from '../paths'
@@ -183,14 +184,18 @@ export class Lookup {
     return (await this.runner.command(redis => redis.hget(this.keys.directory(parent), name))) ?? undefined
   }
 
-  /** Resolves when `path` is a directory; ENOENT or ENOTDIR otherwise. */
-  async requireDirectory (path: string): Promise<void> {
-    if (path === ROOT) return
+  /** What the parent directory lists `path` as (KindLookups). */
+  async listedKind (path: string): Promise<ListedKind> {
     const kind = await this.childKind(path)
-    if (kind === undefined) {
-      if (await this.statTopic(path)) throw new TopicError('ENOTDIR', `${path} is a topic`)
-      throw new TopicError('ENOENT', `no directory ${path}`)
-    }
-    if (kind !== 'd') throw new TopicError('ENOTDIR', `${path} is a topic`)
+    return kind === undefined ? undefined : kind === 'd' ? 'directory' : 'topic'
+  }
+
+  async hasTopic (path: string): Promise<boolean> {
+    return await this.statTopic(path) !== undefined
+  }
+
+  /** Resolves when `path` is a directory; ENOENT or ENOTDIR otherwise. */
+  requireDirectory (path: string): Promise<void> {
+    return requireDirectory(this, path)
   }
 }

@@ -4,6 +4,7 @@ import { KeyLayout, ROOT } from './keys'
 import type { DirectoryWatch } from './directory-watch'
 import type { Lookup } from './lookup'
 import { joinPath, splitPath, validateNewPath } from '../paths'
+import { exists, noTopic, nothingAt, requireRemovableDirectory } from '../rules/kinds'
 import { checkTopicRename } from '../rules/rename'
 import type { ScriptRunner } from './script-runner'
 import { ownershipArgs } from '../rules/ownership'
@@ -31,13 +32,13 @@ export class Namespace {
     validateNewPath(path)
     const { parent, name } = splitPath(path)
     const [, kind] = await Promise.all([this.lookup.requireDirectory(parent), this.lookup.childKind(path)])
-    if (kind === 'd') throw new TopicError('EEXIST', `${path} is a directory`)
+    if (kind === 'd') throw exists(path, 'directory')
     const keys = this.keys.topic(path)
     const uid = randomBytes(8).toString('hex')
     // The topic first, then its directory entry: a crash in between leaves an invisible topic
     // rather than a listed name that does not exist.
     const created = await this.runner.run('create', [keys.stream, keys.meta], [uid, ...ownershipArgs(creator)])
-    if (created !== 1) throw new TopicError('EEXIST', `${path} exists`)
+    if (created !== 1) throw exists(path)
     await this.link(parent, 'set', name, 'f')
     const stat = await this.lookup.statTopic(path)
     if (!stat) throw new TopicError('ENOENT', `${path} was removed while being created`)
@@ -49,17 +50,17 @@ export class Namespace {
     const { parent, name } = splitPath(path)
     const keys = this.keys.topic(path)
     const existed = await this.runner.run('remove', [keys.stream, keys.meta, keys.index, keys.delayed, keys.due], [])
-    if (existed !== 1 && await this.lookup.childKind(path) === 'd') throw new TopicError('EISDIR', `${path} is a directory`)
+    if (existed !== 1 && await this.lookup.childKind(path) === 'd') throw noTopic(path, 'directory')
     const listed = await this.link(parent, 'drop', name)
-    if (existed !== 1 && !listed) throw new TopicError('ENOENT', `no topic ${path}`)
+    if (existed !== 1 && !listed) throw noTopic(path, undefined)
   }
 
   async mkdir (path: string, creator?: Creator): Promise<void> {
     validateNewPath(path)
     const { parent, name } = splitPath(path)
     await this.lookup.requireDirectory(parent)
-    if (await this.lookup.statTopic(path)) throw new TopicError('EEXIST', `${path} exists`)
-    if (!await this.link(parent, 'add', name, 'd')) throw new TopicError('EEXIST', `${path} exists`)
+    if (await this.lookup.hasTopic(path)) throw exists(path)
+    if (!await this.link(parent, 'add', name, 'd')) throw exists(path)
     // Listed first: attributes written before would overwrite those of a directory another
     // host made by this name meanwhile. Until they are written it shows the mount's defaults.
     await this.runner.run('own', [this.keys.directoryAttributes(path)], ['new-directory', ...ownershipArgs(creator), this.channel, path])
@@ -67,12 +68,8 @@ export class Namespace {
   }
 
   async rmdir (path: string): Promise<void> {
-    if (path === ROOT) throw new TopicError('EPERM', 'the root cannot be removed')
+    await requireRemovableDirectory(this.lookup, path, () => this.runner.command(redis => redis.hlen(this.keys.directory(path))))
     const { parent, name } = splitPath(path)
-    const kind = await this.lookup.childKind(path)
-    if (kind === undefined) throw new TopicError('ENOENT', `no directory ${path}`)
-    if (kind !== 'd') throw new TopicError('ENOTDIR', `${path} is a topic`)
-    if (await this.runner.command(redis => redis.hlen(this.keys.directory(path))) > 0) throw new TopicError('ENOTEMPTY', `${path} is not empty`)
     await this.link(parent, 'drop', name)
     await this.runner.command(redis => redis.del(this.keys.directoryAttributes(path)))
     this.changed(path)
@@ -82,7 +79,7 @@ export class Namespace {
   async changeOwnership (path: string, change: OwnershipChange): Promise<void> {
     const args = ownershipArgs(change)
     if (path !== ROOT && await this.runner.run('own', [this.keys.topic(path).meta], ['topic', ...args, '', '']) === 1) return
-    if (path !== ROOT && await this.lookup.childKind(path) !== 'd') throw new TopicError('ENOENT', `no topic or directory ${path}`)
+    if (path !== ROOT && await this.lookup.childKind(path) !== 'd') throw nothingAt(path)
     await this.runner.run('own', [this.keys.directoryAttributes(path)], ['directory', ...args, this.channel, path])
     this.changed(path)
   }
