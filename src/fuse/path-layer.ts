@@ -4,11 +4,12 @@ import { Errno } from './errno'
 import { childPath, NodeTable } from './inodes'
 import { Listings } from './listings'
 import type { Operations } from './operations'
-import { InitFlag, OpenFlag, RELEASE_FLUSH } from './protocol'
-import { attrOut, createOut, entryOut, openOut, statfsOut, writeOut } from './reply'
-import type { Request } from './request'
-import type { Reply, RequestHandler } from './session'
+import { InitFlag, OpenFlag } from './protocol'
+import { attrOut, createOut, entryOut, openOut, statfsOut } from './reply'
+import type { Arguments, Request } from './request'
+import { answer, Reply, RequestHandler } from './session'
 import { applySetattr, SetattrArgs } from './setattr'
+import { answerFileRequest } from './file-requests'
 import { answerXattr } from './xattr-requests'
 import type { CacheTimes, Stat } from './types'
 
@@ -31,7 +32,19 @@ export interface PathLayerOptions {
 }
 
 const RENAME_FLAGS_UNSUPPORTED = Errno.ENOSYS
-const EMPTY = Buffer.alloc(0)
+/** The longest name, in bytes, as the kernel's NAME_MAX. */
+const NAME_MAX = 255
+
+/** The requests that name a child of their node. */
+type NamedKind = 'lookup' | 'mknod' | 'mkdir' | 'symlink' | 'link' | 'unlink' | 'rmdir' | 'create'
+
+/** One request being answered: its node, that node's path, and where the answer goes. */
+interface PathCall {
+  nodeid: number
+  path: string
+  reply: Reply
+}
+
 
 /**
  * Serves a filesystem by paths (operations.ts) over the kernel's node ids: keeps the node table
@@ -72,160 +85,133 @@ export class PathLayer implements RequestHandler {
 
   handle (request: Request, reply: Reply): void {
     const args = request.args
-    if (args.kind === 'forget') {
-      for (const { nodeid, nlookup } of args.forgets) {
-        // The count given back includes the lookups the reader answered: they are counted first.
-        this.heldLookups.drop(nodeid)
-        this.nodes.forget(nodeid, nlookup)
-        if (this.nodes.pathOf(nodeid) === undefined) this.notices.forgotten(nodeid)
-      }
-      return
-    }
+    if (args.kind === 'forget') return this.forget(args.forgets)
     const path = this.nodes.pathOf(request.nodeid)
     if (path === undefined) return reply.error(Errno.ENOENT)
-    const ops = this.ops
-    const cache = this.options.cache
-    const name = (n: string | undefined): string | undefined => {
-      if (n === undefined) { reply.error(Errno.EILSEQ); return undefined }
-      if (Buffer.byteLength(n) > 255) { reply.error(Errno.ENAMETOOLONG); return undefined }
-      return childPath(path, n)
-    }
-    const unsupported = (): void => reply.error(Errno.ENOSYS)
-    /** Answers an entry for `target` (a new reference to its node) from a getattr of it. */
-    const entry = (target: string, opened?: number): void => {
-      const getattr = ops.getattr
-      if (!getattr) return unsupported()
-      getattr(target, (code, stat) => {
-        if (code !== 0 || !stat) return reply.error(code || Errno.EIO)
-        const nodeid = this.remembered(target, stat)
-        reply.ok(opened === undefined ? entryOut(nodeid, stat, cache) : createOut(nodeid, stat, cache, opened, this.openFlags()))
-      })
-    }
-    const done = (code: number): void => code === 0 ? reply.ok() : reply.error(code)
-
+    const call: PathCall = { nodeid: request.nodeid, path, reply }
     switch (args.kind) {
-      case 'lookup': {
-        const target = name(args.name)
-        if (target === undefined) return
-        const lookup = ops.lookup ?? ops.getattr
-        if (!lookup) return unsupported()
-        return lookup(target, (code, stat) => {
-          if (code !== 0 || !stat) return reply.error(code || Errno.EIO)
-          const nodeid = this.remembered(target, stat)
-          const body = entryOut(nodeid, stat, cache)
-          // Held attributes: the reader answers the next lookups of the name until they change.
-          if ((stat.keepSeconds ?? 0) > 0) this.holdLookups(nodeid, request.nodeid, args.name!, body)
-          reply.ok(body)
-        })
-      }
-      case 'getattr': {
-        const answer = (code: number, stat?: Stat): void => code === 0 && stat ? reply.ok(this.attributes(request.nodeid, stat)) : reply.error(code || Errno.EIO)
-        if (args.fh !== undefined && ops.fgetattr) return ops.fgetattr(path, args.fh, answer)
-        if (!ops.getattr) return unsupported()
-        return ops.getattr(path, answer)
-      }
-      case 'setattr': return this.setattr(path, request.nodeid, args, reply)
-      case 'access': return ops.access ? ops.access(path, args.mask, done) : reply.ok()
-      case 'statfs': {
-        if (!ops.statfs) return unsupported()
-        return ops.statfs(path, (code, space) => code === 0 && space ? reply.ok(statfsOut(space)) : reply.error(code || Errno.EIO))
-      }
-      case 'mknod': {
-        const target = name(args.name)
-        if (target === undefined) return
-        if (!ops.mknod) return reply.error(Errno.EPERM)
-        return ops.mknod(target, args.mode, args.rdev, code => code === 0 ? entry(target) : reply.error(code))
-      }
-      case 'mkdir': {
-        const target = name(args.name)
-        if (target === undefined) return
-        if (!ops.mkdir) return reply.error(Errno.EPERM)
-        return ops.mkdir(target, args.mode, code => code === 0 ? entry(target) : reply.error(code))
-      }
-      case 'symlink': {
-        const target = name(args.name)
-        if (target === undefined) return
+      case 'lookup':
+      case 'mknod':
+      case 'mkdir':
+      case 'symlink':
+      case 'link':
+      case 'unlink':
+      case 'rmdir':
+      case 'create':
+        return this.named(call, args)
+      case 'rename': return this.rename(call, args)
+      case 'open':
+      case 'read':
+      case 'write':
+      case 'flush':
+      case 'fsync':
+      case 'release':
+        return answerFileRequest(this.ops, call.path, args, this.openFlags(), call.reply)
+      default: return this.nodeRequest(call, args)
+    }
+  }
+
+  private forget (forgets: Array<{ nodeid: number, nlookup: number }>): void {
+    for (const { nodeid, nlookup } of forgets) {
+      // The count given back includes the lookups the reader answered: they are counted first.
+      this.heldLookups.drop(nodeid)
+      this.nodes.forget(nodeid, nlookup)
+      if (this.nodes.pathOf(nodeid) === undefined) this.notices.forgotten(nodeid)
+    }
+  }
+
+  /** Requests about a name in the directory `call.path`: the name is checked before any operation. */
+  private named (call: PathCall, args: Extract<Arguments, { kind: NamedKind }>): void {
+    const { reply } = call
+    const target = this.childOf(call, args.name)
+    if (target === undefined) return
+    const ops = this.ops
+    const created = (code: number): void => code === 0 ? this.entry(call, target) : reply.error(code)
+    switch (args.kind) {
+      case 'lookup': return this.lookup(call, target, args.name!)
+      case 'mknod': return ops.mknod ? ops.mknod(target, args.mode, args.rdev, created) : reply.error(Errno.EPERM)
+      case 'mkdir': return ops.mkdir ? ops.mkdir(target, args.mode, created) : reply.error(Errno.EPERM)
+      case 'symlink':
         if (args.target === undefined) return reply.error(Errno.EILSEQ)
-        if (!ops.symlink) return reply.error(Errno.EPERM)
-        return ops.symlink(args.target, target, code => code === 0 ? entry(target) : reply.error(code))
-      }
+        return ops.symlink ? ops.symlink(args.target, target, created) : reply.error(Errno.EPERM)
       case 'link': {
-        const target = name(args.name)
-        if (target === undefined) return
         const source = this.nodes.pathOf(args.oldNodeid)
         if (source === undefined) return reply.error(Errno.ENOENT)
-        if (!ops.link) return reply.error(Errno.EPERM)
-        return ops.link(source, target, code => code === 0 ? entry(target) : reply.error(code))
+        return ops.link ? ops.link(source, target, created) : reply.error(Errno.EPERM)
       }
       case 'unlink':
       case 'rmdir': {
-        const target = name(args.name)
-        if (target === undefined) return
         const remove = args.kind === 'unlink' ? ops.unlink : ops.rmdir
         if (!remove) return reply.error(Errno.EPERM)
         return remove(target, code => {
           if (code === 0) this.removed(target)
-          done(code)
+          answer(reply, code)
         })
       }
-      case 'rename': {
-        if (args.flags !== 0) return reply.error(RENAME_FLAGS_UNSUPPORTED)
-        const source = name(args.name)
-        if (source === undefined) return
-        const parent = this.nodes.pathOf(args.newParent)
-        if (parent === undefined) return reply.error(Errno.ENOENT)
-        if (args.newName === undefined) return reply.error(Errno.EILSEQ)
-        if (Buffer.byteLength(args.newName) > 255) return reply.error(Errno.ENAMETOOLONG)
-        const dest = childPath(parent, args.newName)
-        if (!ops.rename) return reply.error(Errno.EPERM)
-        return ops.rename(source, dest, code => {
-          if (code === 0) {
-            this.unheld(source)
-            this.unheld(dest)
-            this.nodes.renamed(source, dest)
-          }
-          done(code)
-        })
+      case 'create':
+        if (!ops.create) return reply.error(Errno.EPERM)
+        return ops.create(target, args.mode, (code, fd) => code === 0 ? this.entry(call, target, fd ?? 0) : reply.error(code))
+    }
+  }
+
+  private lookup ({ nodeid: parent, reply }: PathCall, target: string, name: string): void {
+    const lookup = this.ops.lookup ?? this.ops.getattr
+    if (!lookup) return reply.error(Errno.ENOSYS)
+    lookup(target, (code, stat) => {
+      if (code !== 0 || !stat) return reply.error(code || Errno.EIO)
+      const nodeid = this.remembered(target, stat)
+      const body = entryOut(nodeid, stat, this.options.cache)
+      // Held attributes: the reader answers the next lookups of the name until they change.
+      if ((stat.keepSeconds ?? 0) > 0) this.holdLookups(nodeid, parent, name, body)
+      reply.ok(body)
+    })
+  }
+
+  private rename (call: PathCall, args: Extract<Arguments, { kind: 'rename' }>): void {
+    const { reply } = call
+    if (args.flags !== 0) return reply.error(RENAME_FLAGS_UNSUPPORTED)
+    const source = this.childOf(call, args.name)
+    if (source === undefined) return
+    const parent = this.nodes.pathOf(args.newParent)
+    if (parent === undefined) return reply.error(Errno.ENOENT)
+    if (args.newName === undefined) return reply.error(Errno.EILSEQ)
+    if (Buffer.byteLength(args.newName) > NAME_MAX) return reply.error(Errno.ENAMETOOLONG)
+    const dest = childPath(parent, args.newName)
+    if (!this.ops.rename) return reply.error(Errno.EPERM)
+    this.ops.rename(source, dest, code => {
+      if (code === 0) {
+        this.unheld(source)
+        this.unheld(dest)
+        this.nodes.renamed(source, dest)
       }
-      case 'readlink': {
+      answer(reply, code)
+    })
+  }
+
+  /** Requests about the node itself: its attributes, its listing, its extended attributes. */
+  private nodeRequest (call: PathCall, args: Arguments): void {
+    const { nodeid, path, reply } = call
+    const ops = this.ops
+    switch (args.kind) {
+      case 'getattr': {
+        const answerStat = (code: number, stat?: Stat): void => code === 0 && stat ? reply.ok(this.attributes(nodeid, stat)) : reply.error(code || Errno.EIO)
+        if (args.fh !== undefined && ops.fgetattr) return ops.fgetattr(path, args.fh, answerStat)
+        if (!ops.getattr) return reply.error(Errno.ENOSYS)
+        return ops.getattr(path, answerStat)
+      }
+      case 'setattr': return this.setattr(path, nodeid, args, reply)
+      case 'access': return ops.access ? ops.access(path, args.mask, code => answer(reply, code)) : reply.ok()
+      case 'statfs':
+        if (!ops.statfs) return reply.error(Errno.ENOSYS)
+        return ops.statfs(path, (code, space) => code === 0 && space ? reply.ok(statfsOut(space)) : reply.error(code || Errno.EIO))
+      case 'readlink':
         if (!ops.readlink) return reply.error(Errno.EINVAL)
         return ops.readlink(path, (code, target) => code === 0 && target !== undefined ? reply.ok(Buffer.from(target)) : reply.error(code || Errno.EIO))
-      }
-      case 'open': {
-        if (!ops.open) return reply.ok(openOut(0, this.openFlags()))
-        return ops.open(path, args.flags, (code, fd) => code === 0 ? reply.ok(openOut(fd ?? 0, this.openFlags())) : reply.error(code))
-      }
-      case 'create': {
-        const target = name(args.name)
-        if (target === undefined) return
-        if (!ops.create) return reply.error(Errno.EPERM)
-        return ops.create(target, args.mode, (code, fd) => code === 0 ? entry(target, fd ?? 0) : reply.error(code))
-      }
-      case 'read': {
-        if (!ops.read) return unsupported()
-        return ops.read(path, args.fh, args.size, args.offset, (code, data) => {
-          if (code < 0) return reply.error(code)
-          reply.ok(data && data.length > args.size ? data.subarray(0, args.size) : data ?? EMPTY)
-        })
-      }
-      case 'write': {
-        if (!ops.write) return unsupported()
-        return ops.write(path, args.fh, args.data, args.data.length, args.offset, result => result < 0 ? reply.error(result) : reply.ok(writeOut(result)))
-      }
-      case 'flush': return ops.flush ? ops.flush(path, args.fh, done) : reply.ok()
-      case 'fsync': return ops.fsync ? ops.fsync(path, args.datasync, args.fh, done) : reply.ok()
       case 'fsyncdir': return reply.ok()
-      case 'release': {
-        if (!ops.release) return reply.ok()
-        const release = ops.release
-        if ((args.releaseFlags & RELEASE_FLUSH) !== 0 && ops.flush) return ops.flush(path, args.fh, () => release(path, args.fh, done))
-        return release(path, args.fh, done)
-      }
-      case 'opendir':
-        return reply.ok(openOut(this.listings.open(), 0))
+      case 'opendir': return reply.ok(openOut(this.listings.open(), 0))
       case 'readdir':
       case 'readdirplus':
-        return this.listings.page(path, request.nodeid, args.fh, args.offset, args.size, args.kind === 'readdirplus', reply)
+        return this.listings.page(path, nodeid, args.fh, args.offset, args.size, args.kind === 'readdirplus', reply)
       case 'releasedir':
         this.listings.release(args.fh)
         return reply.ok()
@@ -234,11 +220,28 @@ export class PathLayer implements RequestHandler {
       case 'listxattr':
       case 'removexattr':
         return answerXattr(ops, path, args, this.options.ownXattrs, reply)
-      case 'destroy':
-        return reply.ok()
-      default:
-        return unsupported()
+      case 'destroy': return reply.ok()
+      default: return reply.error(Errno.ENOSYS)
     }
+  }
+
+  /** The path of `name` in the directory `call.path`; undefined, answered, when the name cannot be one. */
+  private childOf ({ path, reply }: PathCall, name: string | undefined): string | undefined {
+    if (name === undefined) { reply.error(Errno.EILSEQ); return undefined }
+    if (Buffer.byteLength(name) > NAME_MAX) { reply.error(Errno.ENAMETOOLONG); return undefined }
+    return childPath(path, name)
+  }
+
+  /** Answers an entry for `target` (a new reference to its node) from a getattr of it. */
+  private entry ({ reply }: PathCall, target: string, opened?: number): void {
+    const getattr = this.ops.getattr
+    if (!getattr) return reply.error(Errno.ENOSYS)
+    getattr(target, (code, stat) => {
+      if (code !== 0 || !stat) return reply.error(code || Errno.EIO)
+      const nodeid = this.remembered(target, stat)
+      const cache = this.options.cache
+      reply.ok(opened === undefined ? entryOut(nodeid, stat, cache) : createOut(nodeid, stat, cache, opened, this.openFlags()))
+    })
   }
 
   /**

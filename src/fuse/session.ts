@@ -17,6 +17,12 @@ export interface Reply {
   error (code: number): void
 }
 
+/** Answers an operation's result code: success for 0, else that (negative) errno. */
+export function answer (reply: Reply, code: number): void {
+  if (code === 0) reply.ok()
+  else reply.error(code)
+}
+
 /** What a filesystem served by a session implements; `handle` is called once per request. */
 export interface RequestHandler {
   /** The caller and the abort signal of the request are in currentRequest() (context.ts). */
