@@ -4,7 +4,9 @@ import { render } from '../../src/framing/entry'
 import { ReadCursor } from '../../src/topics/readers/read-cursor'
 import { RedisEngine } from '../../src/topics/redis/redis-engine'
 import type { RetentionLimits } from '../../src/topics/types'
-import { checkReadsAtAnyOffset, engineContract, lines, readAll } from './engine-contract'
+import { checkReadsAtAnyOffset } from './contract/pages-and-offsets'
+import { engineContract } from './engine-contract'
+import { lines, readAll } from './topic-io'
 
 export { readAll }
 
