@@ -37,17 +37,33 @@ const DIR = 0o040000
 const FILE = 0o100000
 const O_TRUNC = 0o1000
 
-export function memoryFilesystem (holdCount: number, changed: (path: string) => void = () => {}): Operations {
+/** The filesystem's nodes and counters, and the steps its operations share. */
+interface MemoryTree {
+  nodes: Map<string, Node>
+  stats: MemoryFsStats
+  /** The reads of /held/ waiting for each other, until `holdCount` are. */
+  waiting: Array<() => void>
+  holdCount: number
+  parentOf: (path: string) => string
+  childrenOf: (path: string) => string[]
+  statOf: (path: string, node: Node) => Stat
+  /** Looks `path` up for a change of its attributes, which is told once made. */
+  changing: (path: string, change: (node: Node) => void) => number
+  create: (path: string, mode: number) => number
+  statsFile: () => Buffer
+}
+
+const now = (): number => Date.now()
+const make = (mode: number, uid = 0, gid = 0): Node => ({ stat: { mode, uid, gid, size: 0, mtime: now(), atime: now(), ctime: now(), nlink: 1 }, data: Buffer.alloc(0), xattrs: new Map() })
+
+function memoryTree (holdCount: number, changed: (path: string) => void): MemoryTree {
   const nodes = new Map<string, Node>()
-  const now = (): number => Date.now()
-  const make = (mode: number, uid = 0, gid = 0): Node => ({ stat: { mode, uid, gid, size: 0, mtime: now(), atime: now(), ctime: now(), nlink: 1 }, data: Buffer.alloc(0), xattrs: new Map() })
   nodes.set('/', make(DIR | 0o755))
   nodes.set('/held', make(DIR | 0o755))
   nodes.set('/held/file', make(FILE | 0o644))
   nodes.set('/blocking', make(FILE | 0o644))
   nodes.set('/kept', make(DIR | 0o777))
   const stats: MemoryFsStats = { largestWrite: 0, largestRead: 0, mostReadsWaiting: 0, interrupted: 0, created: [], keptAsked: 0 }
-  const waiting: Array<() => void> = []
   const parentOf = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/'
   const childrenOf = (path: string): string[] => [...nodes.keys()].filter(p => p !== '/' && parentOf(p) === path).map(p => p.slice(p.lastIndexOf('/') + 1))
   const statOf = (path: string, node: Node): Stat => {
@@ -55,7 +71,6 @@ export function memoryFilesystem (holdCount: number, changed: (path: string) => 
     stats.keptAsked++
     return { ...node.stat, size: node.data.length, keepSeconds: KEEP_SECONDS }
   }
-  /** Looks `path` up for a change of its attributes, which is told once made. */
   const changing = (path: string, change: (node: Node) => void): number => {
     const node = nodes.get(path)
     if (!node) return Errno.ENOENT
@@ -74,7 +89,16 @@ export function memoryFilesystem (holdCount: number, changed: (path: string) => 
     return 0
   }
   const statsFile = (): Buffer => Buffer.from(JSON.stringify(stats) + '\n')
+  return { nodes, stats, waiting: [], holdCount, parentOf, childrenOf, statOf, changing, create, statsFile }
+}
 
+export function memoryFilesystem (holdCount: number, changed: (path: string) => void = () => {}): Operations {
+  const tree = memoryTree(holdCount, changed)
+  return { ...lookups(tree), ...contents(tree), ...names(tree), ...attributes(tree), ...extendedAttributes(tree) }
+}
+
+/** getattr, readdir, statfs and open: /.stats and the nodes as they are. */
+function lookups ({ nodes, childrenOf, statOf }: MemoryTree): Pick<Operations, 'getattr' | 'readdir' | 'statfs' | 'open'> {
   return {
     getattr (path, cb) {
       if (path === '/.stats') return cb(0, { mode: FILE | 0o444, uid: 0, gid: 0, size: 0, mtime: 0, atime: 0, ctime: 0 })
@@ -97,7 +121,13 @@ export function memoryFilesystem (holdCount: number, changed: (path: string) => 
       // The layer asks the kernel for atomic_o_trunc: O_TRUNC comes here, with no truncate after.
       if ((flags & O_TRUNC) !== 0) node.data = Buffer.alloc(0)
       cb(0, 0)
-    },
+    }
+  }
+}
+
+/** Files' contents: create, read (held, blocking or at once), write and truncate. */
+function contents ({ nodes, stats, waiting, holdCount, changing, create, statsFile }: MemoryTree): Pick<Operations, 'create' | 'read' | 'write' | 'truncate'> {
+  return {
     create (path, mode, cb) {
       cb(create(path, mode))
     },
@@ -138,7 +168,13 @@ export function memoryFilesystem (holdCount: number, changed: (path: string) => 
       cb(changing(path, node => {
         node.data = size <= node.data.length ? node.data.subarray(0, size) : Buffer.concat([node.data, Buffer.alloc(size - node.data.length)])
       }))
-    },
+    }
+  }
+}
+
+/** unlink, mkdir, rmdir and rename. */
+function names ({ nodes, parentOf, childrenOf, create }: MemoryTree): Pick<Operations, 'unlink' | 'mkdir' | 'rmdir' | 'rename'> {
+  return {
     unlink (path, cb) {
       const node = nodes.get(path)
       if (!node) return cb(Errno.ENOENT)
@@ -165,7 +201,13 @@ export function memoryFilesystem (holdCount: number, changed: (path: string) => 
         }
       }
       cb(0)
-    },
+    }
+  }
+}
+
+/** chmod, chown and utimens, each change told for what is under /kept/. */
+function attributes ({ changing }: MemoryTree): Pick<Operations, 'chmod' | 'chown' | 'utimens'> {
+  return {
     chmod (path, mode, cb) {
       cb(changing(path, node => { node.stat.mode = (node.stat.mode & 0o170000) | (mode & 0o7777) }))
     },
@@ -180,7 +222,13 @@ export function memoryFilesystem (holdCount: number, changed: (path: string) => 
         node.stat.atime = atime
         node.stat.mtime = mtime
       }))
-    },
+    }
+  }
+}
+
+/** Extended attributes, set, read, listed and removed. */
+function extendedAttributes ({ nodes }: MemoryTree): Pick<Operations, 'setxattr' | 'getxattr' | 'listxattr' | 'removexattr'> {
+  return {
     setxattr (path, name, value, _position, _flags, cb) {
       const node = nodes.get(path)
       if (!node) return cb(Errno.ENOENT)

@@ -6,7 +6,8 @@ import { ReadCursor } from '../../src/topics/readers/read-cursor'
 import { RedisEngine } from '../../src/topics/redis/redis-engine'
 import { keySlot } from '../../src/topics/redis/key-slot'
 import { RedisCluster, startCluster } from '../../scripts/support/redis-cluster'
-import { readAll, redisEngineContract } from '../helpers/redis-engine-contract'
+import { redisEngineContract } from '../helpers/redis-engine-contract'
+import { readAll } from '../helpers/topic-io'
 
 // The topic layer on a real 3-master Redis Cluster: every script touches one hash slot, so
 // topics spread over the masters and every operation works (moves between slots answer EXDEV).

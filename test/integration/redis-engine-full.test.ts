@@ -5,8 +5,8 @@ import { TopicError } from '../../src/topics/errors'
 import { RedisEngine } from '../../src/topics/redis/redis-engine'
 import type { RetentionLimits } from '../../src/topics/types'
 import { startRedis } from '../../scripts/support/redis-server'
-import { readAll } from '../helpers/engine-contract'
-import { keptByLimits } from '../helpers/retention-contract'
+import { keptByLimits } from '../helpers/contract/retention/model'
+import { readAll } from '../helpers/topic-io'
 
 // The topic layer on a Redis that refuses every write that needs memory (maxmemory 1 byte):
 // an append to a topic with limits makes its room first (append.lua), and must leave exactly

@@ -5,7 +5,8 @@ import { connectRedis } from '../../src/redis/connect'
 import { ReadCursor } from '../../src/topics/readers/read-cursor'
 import { RedisEngine } from '../../src/topics/redis/redis-engine'
 import { RedisServer, startRedis } from '../../scripts/support/redis-server'
-import { readAll, redisEngineContract } from '../helpers/redis-engine-contract'
+import { redisEngineContract } from '../helpers/redis-engine-contract'
+import { readAll } from '../helpers/topic-io'
 
 // The topic layer's contract on a standalone redis-server.
 

@@ -5,7 +5,7 @@ import { DnpipesFilesystem, FilesystemOptions } from '../../../src/mount/filesys
 import type { OTruncMode } from '../../../src/options'
 import type { TopicEngine } from '../../../src/topics/engine'
 import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
-import { messagesOf, readAll } from '../../helpers/engine-contract'
+import { messagesOf, readAll } from '../../helpers/topic-io'
 import { spyEngine } from '../../helpers/engine-spy'
 import { cat } from '../../helpers/filesystem-calls'
 

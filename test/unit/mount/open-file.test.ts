@@ -4,7 +4,7 @@ import { OpenFile } from '../../../src/mount/open-file'
 import type { TopicEngine } from '../../../src/topics/engine'
 import { TopicError } from '../../../src/topics/errors'
 import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
-import { messagesOf, readAll } from '../../helpers/engine-contract'
+import { messagesOf, readAll } from '../../helpers/topic-io'
 import { spyEngine } from '../../helpers/engine-spy'
 
 async function opened (framing: Framing = 'line', engine: TopicEngine = new MemoryEngine()) {

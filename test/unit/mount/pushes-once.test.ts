@@ -3,7 +3,7 @@ import type { FileJournal } from '../../../src/mount/handles'
 import { OpenFile } from '../../../src/mount/open-file'
 import { PushesOnce } from '../../../src/mount/pushes-once'
 import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
-import { messagesOf } from '../../helpers/engine-contract'
+import { messagesOf } from '../../helpers/topic-io'
 
 const AGAIN = 1n << 63n
 

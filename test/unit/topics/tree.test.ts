@@ -3,7 +3,7 @@ import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
 import { TopicError } from '../../../src/topics/errors'
 import { ancestry, ensureTopic, makeDirectories, moveTree, removeTree } from '../../../src/topics/tree'
 import type { TopicEngine } from '../../../src/topics/engine'
-import { lines } from '../../helpers/engine-contract'
+import { lines } from '../../helpers/topic-io'
 
 // mkdir -p, rm -r and mv composed of the engine's single-name operations (src/topics/tree.ts),
 // on the memory engine, which answers as the Redis engine does.

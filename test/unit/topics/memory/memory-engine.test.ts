@@ -1,6 +1,7 @@
 import t from 'tap'
 import { MemoryEngine } from '../../../../src/topics/memory/memory-engine'
-import { engineContract, lines } from '../../../helpers/engine-contract'
+import { engineContract } from '../../../helpers/engine-contract'
+import { lines } from '../../../helpers/topic-io'
 
 // The engine contract (test/helpers/engine-contract.ts) on the memory engine: the same cases the
 // Redis engine passes on standalone, Sentinel and Cluster. Waits are on promises; the timeout

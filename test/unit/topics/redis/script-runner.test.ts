@@ -17,7 +17,7 @@ import { ReadCursor } from '../../../../src/topics/readers/read-cursor'
 import { LUA_DIR, SCRIPT_NAMES, ScriptRunner, scriptSource } from '../../../../src/topics/redis/script-runner'
 import { RedisEngine } from '../../../../src/topics/redis/redis-engine'
 import { RedisServer, startRedis } from '../../../../scripts/support/redis-server'
-import { readAll } from '../../../helpers/redis-engine-contract'
+import { readAll } from '../../../helpers/topic-io'
 
 const seed = Number(process.env.FC_SEED ?? 20261123)
 const SOURCE_DIR = path.join(__dirname, '..', '..', '..', '..', '..', 'src', 'topics', 'redis', 'lua')

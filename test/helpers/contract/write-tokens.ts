@@ -1,8 +1,8 @@
 import { Test } from 'tap'
-import type { Message } from '../../src/framing/message'
-import type { TopicEngine, WriteToken } from '../../src/topics/engine'
-import { FROM_FIRST } from '../../src/topics/readers/follow-cursor'
-import { freshEngines } from './fresh-engines'
+import type { Message } from '../../../src/framing/message'
+import type { TopicEngine, WriteToken } from '../../../src/topics/engine'
+import { FROM_FIRST } from '../../../src/topics/readers/follow-cursor'
+import type { EngineBackend } from './backend'
 
 const line = (text: string): Message[] => [{ payload: Buffer.from(text), verbatim: false }]
 /** The topic's messages, rendered. */
@@ -15,10 +15,10 @@ const token = (writer: string, request: number, again = false): WriteToken => ({
 
 /**
  * Appends with a token (TopicEngine.append): a write tried again after a server died is applied
- * once, whether or not its first try reached the engine. Part of the engine contract.
+ * once, whether or not its first try reached the engine. A concern of the engine contract.
  */
-export function writeTokenContract (t: Test, makeEngine: () => TopicEngine): void {
-  const fresh = freshEngines(t, makeEngine)
+export function writeTokens (t: Test, backend: EngineBackend): void {
+  const fresh = backend.freshStore
 
   t.test('an append tried again with its token is applied once, and answers the size as it is', async t => {
     const store = fresh()

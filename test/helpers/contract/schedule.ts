@@ -1,12 +1,13 @@
 import { Test } from 'tap'
-import type { TopicEngine } from '../../src/topics/engine'
-import { FollowCursor } from '../../src/topics/readers/follow-cursor'
-import { GroupReader } from '../../src/topics/readers/group-reader'
-import type { GroupPolicy } from '../../src/topics/types'
-import { sleep } from '../../src/util/deadline'
+import type { TopicEngine } from '../../../src/topics/engine'
+import { FollowCursor } from '../../../src/topics/readers/follow-cursor'
+import { GroupReader } from '../../../src/topics/readers/group-reader'
+import type { GroupPolicy } from '../../../src/topics/types'
+import { sleep } from '../../../src/util/deadline'
+import type { EngineBackend } from './backend'
 
 /**
- * The delayed-delivery part of the engine contract (engine-contract.ts runs it on every engine):
+ * Scheduling, the delayed-delivery concern of the engine contract (engine-contract.ts runs it on every engine):
  * a scheduled message is in no read, follow, group or size until it is due, then enters in
  * due order, and waiting readers get it at its due time without anybody else looking.
  */
@@ -21,15 +22,13 @@ async function replay (engine: TopicEngine, path: string): Promise<string> {
   return page?.data.toString() ?? ''
 }
 
-export function scheduleContract (t: Test, makeEngine: () => TopicEngine, features: { renamesTopics: boolean }): void {
-  const engines: TopicEngine[] = []
+export function scheduling (t: Test, backend: EngineBackend): void {
+  const { freshStore, features } = backend
   const fresh = async (): Promise<{ engine: TopicEngine, uid: string }> => {
-    const engine = makeEngine()
-    engines.push(engine)
+    const engine = freshStore()
     const { uid } = await engine.create('jobs')
     return { engine, uid }
   }
-  t.teardown(() => { for (const engine of engines) engine.close() })
 
   t.test('schedule: invisible until due, then in due order; stat counts what waits', async t => {
     const { engine, uid } = await fresh()
