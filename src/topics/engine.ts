@@ -16,9 +16,10 @@ export interface WriteToken {
 
 /**
  * What the filesystem and the CLI need of a topic store, in paths relative to the mount root
- * ("team-a/orders", "" for the root). Failures are TopicErrors with a POSIX code, or the typed
- * Redis failures of src/redis/errors.ts. Two engines implement it: Redis (redis/redis-engine.ts) and
- * memory (memory-engine.ts); one contract suite (test/helpers/redis-engine-contract.ts) runs on both.
+ * ("team-a/orders", "" for the root). Failures are TopicErrors with a POSIX code, or the engine's
+ * own failures, which say whether they are transient (errors.ts). Two engines implement it: Redis
+ * (redis/redis-engine.ts) and memory (memory/memory-engine.ts); one contract suite
+ * (test/helpers/engine-contract.ts, by concern in test/helpers/contract/) runs on both.
  */
 export interface TopicEngine {
   /** What is at `path`: a topic with its exact current size, a directory, or undefined. */

@@ -7,7 +7,7 @@ import { sleep } from '../../../../src/util/deadline'
 import { spyEngine } from '../../../helpers/engine-spy'
 
 // How a group reader sweeps the consumers that mounts and workers gone for good left in its
-// group (TopicEngine.sweepConsumers; the engines' part is in test/helpers/group-contract.ts).
+// group (TopicEngine.sweepConsumers; the engines' part is in test/helpers/contract/groups/).
 
 t.setTimeout(30_000)
 
