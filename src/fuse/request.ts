@@ -92,46 +92,43 @@ class ArgumentReader {
   u64 (at: number): number { return readU64(this.buffer, at) }
 }
 
-function decodeArguments (r: ArgumentReader, opcode: number, nodeid: number, buffer: Buffer): Arguments {
+/** Requests on open files and directories: the hot path, tried first. */
+function decodeIo (r: ArgumentReader, opcode: number): Arguments | undefined {
   switch (opcode) {
-    case Opcode.INIT: {
-      const at = r.fixed(Size.INIT_IN_BASE)
-      const major = r.u32(at)
-      const minor = r.u32(at + 4)
-      // flags2 exists from 7.36 on, in the longer INIT of newer kernels.
-      const flags2 = r.remaining() >= 4 ? r.u32(r.fixed(4)) : 0
-      return { kind: 'init', major, minor, maxReadahead: r.u32(at + 8), flags: r.u32(at + 12), flags2 }
+    case Opcode.OPEN:
+    case Opcode.OPENDIR:
+      return { kind: opcode === Opcode.OPEN ? 'open' : 'opendir', flags: r.u32(r.fixed(Size.OPEN_IN)) }
+    case Opcode.READ:
+    case Opcode.READDIR:
+    case Opcode.READDIRPLUS: {
+      const at = r.fixed(Size.READ_IN)
+      const kind = opcode === Opcode.READ ? 'read' : opcode === Opcode.READDIR ? 'readdir' : 'readdirplus'
+      return { kind, fh: r.u64(at), offset: r.u64(at + 8), size: r.u32(at + 16), flags: r.u32(at + 32) }
     }
+    case Opcode.WRITE: {
+      const at = r.fixed(Size.WRITE_IN)
+      const size = r.u32(at + 16)
+      return { kind: 'write', fh: r.u64(at), offset: r.u64(at + 8), flags: r.u32(at + 32), data: r.rest(size) }
+    }
+    case Opcode.RELEASE:
+    case Opcode.RELEASEDIR: {
+      const at = r.fixed(Size.RELEASE_IN)
+      return { kind: opcode === Opcode.RELEASE ? 'release' : 'releasedir', fh: r.u64(at), flags: r.u32(at + 8), releaseFlags: r.u32(at + 12) }
+    }
+    case Opcode.FLUSH: return { kind: 'flush', fh: r.u64(r.fixed(Size.FLUSH_IN)) }
+    case Opcode.FSYNC:
+    case Opcode.FSYNCDIR: {
+      const at = r.fixed(Size.FSYNC_IN)
+      return { kind: opcode === Opcode.FSYNC ? 'fsync' : 'fsyncdir', fh: r.u64(at), datasync: (r.u32(at + 8) & 1) !== 0 }
+    }
+    default: return undefined
+  }
+}
+
+/** Requests that name a child of their node. */
+function decodeNamed (r: ArgumentReader, opcode: number): Arguments | undefined {
+  switch (opcode) {
     case Opcode.LOOKUP: return { kind: 'lookup', name: r.name() }
-    case Opcode.FORGET: return { kind: 'forget', forgets: [{ nodeid, nlookup: r.u64(r.fixed(Size.FORGET_IN)) }] }
-    case Opcode.BATCH_FORGET: {
-      const count = r.u32(r.fixed(Size.BATCH_FORGET_IN))
-      const forgets = []
-      for (let i = 0; i < count; i++) {
-        const at = r.fixed(Size.FORGET_ONE)
-        forgets.push({ nodeid: r.u64(at), nlookup: r.u64(at + 8) })
-      }
-      return { kind: 'forget', forgets }
-    }
-    case Opcode.GETATTR: {
-      const at = r.fixed(Size.GETATTR_IN)
-      return { kind: 'getattr', fh: (r.u32(at) & 1) !== 0 ? r.u64(at + 8) : undefined }
-    }
-    case Opcode.SETATTR: {
-      const at = r.fixed(Size.SETATTR_IN)
-      const ms = (seconds: number, nanos: number): number => seconds * 1000 + Math.floor(nanos / 1e6)
-      return {
-        kind: 'setattr',
-        valid: r.u32(at),
-        fh: r.u64(at + 8),
-        size: r.u64(at + 16),
-        atimeMs: ms(r.u64(at + 32), r.u32(at + 56)),
-        mtimeMs: ms(r.u64(at + 40), r.u32(at + 60)),
-        mode: r.u32(at + 68),
-        uid: r.u32(at + 76),
-        gid: r.u32(at + 80)
-      }
-    }
     case Opcode.MKNOD: {
       const at = r.fixed(Size.MKNOD_IN)
       return { kind: 'mknod', mode: r.u32(at), rdev: r.u32(at + 4), umask: r.u32(at + 8), name: r.name() }
@@ -163,35 +160,53 @@ function decodeArguments (r: ArgumentReader, opcode: number, nodeid: number, buf
       const name = r.name()
       return { kind: 'rename', newParent, name, newName: r.name(), flags }
     }
-    case Opcode.OPEN:
-    case Opcode.OPENDIR:
-      return { kind: opcode === Opcode.OPEN ? 'open' : 'opendir', flags: r.u32(r.fixed(Size.OPEN_IN)) }
     case Opcode.CREATE: {
       const at = r.fixed(Size.CREATE_IN)
       return { kind: 'create', flags: r.u32(at), mode: r.u32(at + 4), umask: r.u32(at + 8), name: r.name() }
     }
-    case Opcode.READ:
-    case Opcode.READDIR:
-    case Opcode.READDIRPLUS: {
-      const at = r.fixed(Size.READ_IN)
-      const kind = opcode === Opcode.READ ? 'read' : opcode === Opcode.READDIR ? 'readdir' : 'readdirplus'
-      return { kind, fh: r.u64(at), offset: r.u64(at + 8), size: r.u32(at + 16), flags: r.u32(at + 32) }
+    default: return undefined
+  }
+}
+
+/** Requests about the node itself, the session and the kernel's bookkeeping. */
+function decodeNodeRequest (r: ArgumentReader, opcode: number, nodeid: number, buffer: Buffer): Arguments | undefined {
+  switch (opcode) {
+    case Opcode.INIT: {
+      const at = r.fixed(Size.INIT_IN_BASE)
+      const major = r.u32(at)
+      const minor = r.u32(at + 4)
+      // flags2 exists from 7.36 on, in the longer INIT of newer kernels.
+      const flags2 = r.remaining() >= 4 ? r.u32(r.fixed(4)) : 0
+      return { kind: 'init', major, minor, maxReadahead: r.u32(at + 8), flags: r.u32(at + 12), flags2 }
     }
-    case Opcode.WRITE: {
-      const at = r.fixed(Size.WRITE_IN)
-      const size = r.u32(at + 16)
-      return { kind: 'write', fh: r.u64(at), offset: r.u64(at + 8), flags: r.u32(at + 32), data: r.rest(size) }
+    case Opcode.FORGET: return { kind: 'forget', forgets: [{ nodeid, nlookup: r.u64(r.fixed(Size.FORGET_IN)) }] }
+    case Opcode.BATCH_FORGET: {
+      const count = r.u32(r.fixed(Size.BATCH_FORGET_IN))
+      const forgets = []
+      for (let i = 0; i < count; i++) {
+        const at = r.fixed(Size.FORGET_ONE)
+        forgets.push({ nodeid: r.u64(at), nlookup: r.u64(at + 8) })
+      }
+      return { kind: 'forget', forgets }
     }
-    case Opcode.RELEASE:
-    case Opcode.RELEASEDIR: {
-      const at = r.fixed(Size.RELEASE_IN)
-      return { kind: opcode === Opcode.RELEASE ? 'release' : 'releasedir', fh: r.u64(at), flags: r.u32(at + 8), releaseFlags: r.u32(at + 12) }
+    case Opcode.GETATTR: {
+      const at = r.fixed(Size.GETATTR_IN)
+      return { kind: 'getattr', fh: (r.u32(at) & 1) !== 0 ? r.u64(at + 8) : undefined }
     }
-    case Opcode.FLUSH: return { kind: 'flush', fh: r.u64(r.fixed(Size.FLUSH_IN)) }
-    case Opcode.FSYNC:
-    case Opcode.FSYNCDIR: {
-      const at = r.fixed(Size.FSYNC_IN)
-      return { kind: opcode === Opcode.FSYNC ? 'fsync' : 'fsyncdir', fh: r.u64(at), datasync: (r.u32(at + 8) & 1) !== 0 }
+    case Opcode.SETATTR: {
+      const at = r.fixed(Size.SETATTR_IN)
+      const ms = (seconds: number, nanos: number): number => seconds * 1000 + Math.floor(nanos / 1e6)
+      return {
+        kind: 'setattr',
+        valid: r.u32(at),
+        fh: r.u64(at + 8),
+        size: r.u64(at + 16),
+        atimeMs: ms(r.u64(at + 32), r.u32(at + 56)),
+        mtimeMs: ms(r.u64(at + 40), r.u32(at + 60)),
+        mode: r.u32(at + 68),
+        uid: r.u32(at + 76),
+        gid: r.u32(at + 80)
+      }
     }
     case Opcode.SETXATTR: {
       const at = r.fixed(Size.SETXATTR_IN)
@@ -211,9 +226,12 @@ function decodeArguments (r: ArgumentReader, opcode: number, nodeid: number, buf
     case Opcode.READLINK: return { kind: 'readlink' }
     case Opcode.STATFS: return { kind: 'statfs' }
     case Opcode.DESTROY: return { kind: 'destroy' }
-    default:
-      return { kind: 'unknown' }
+    default: return undefined
   }
+}
+
+function decodeArguments (r: ArgumentReader, opcode: number, nodeid: number, buffer: Buffer): Arguments {
+  return decodeIo(r, opcode) ?? decodeNamed(r, opcode) ?? decodeNodeRequest(r, opcode, nodeid, buffer) ?? { kind: 'unknown' }
 }
 
 /** Decodes the request of `length` bytes at the start of `buffer` (its header's length checked). */
