@@ -6,16 +6,17 @@ import type { FuseSession } from '../fuse/session'
 import { pollUntil } from '../util/deadline'
 import { Metrics, parseListen } from '../mount/metrics'
 import { XATTR_PREFIX } from '../mount/xattrs'
-import { connectRedis, describeTarget } from '../redis/connect'
+import { connectRedis, describeTarget, RedisTarget } from '../redis/connect'
 import { ConnectionWatch } from '../redis/health'
 import { evictionRisk, readRedisMemory } from '../redis/memory'
 import { KEYSPACE_EVENTS_FIX, prepareKeyspaceEvents } from '../redis/keyspace-events'
-import type { Cluster } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { RedisSpace } from '../mount/space'
 import { MOUNT_CLIENT_NAME, stopEmbeddedIfUnused } from '../redis/embedded'
 import { GroupFiles } from '../mount/views/group-files'
-import { deriveSettings, groupPolicyOf, MountSettings } from '../options'
+import { DerivedSettings, deriveSettings, groupPolicyOf, MountSettings } from '../options'
 import { consumerName } from '../topics/consumer-names'
+import type { TopicEngine } from '../topics/engine'
 import { openRoot, RootedEngine } from '../topics/rooted-engine'
 import { RedisEngine } from '../topics/redis/redis-engine'
 import { PageGarbage, v8Collector } from '../util/page-garbage'
@@ -56,18 +57,18 @@ async function warnOfEviction (space: RedisSpace): Promise<void> {
   }
 }
 
-/**
- * The server of a mount (restart/supervisor.ts starts it): serves the connection it was handed
- * until SIGINT, SIGTERM, an unmount from outside or the end of the mount process; or, asked to
- * hand over, until the next server can take over.
- */
-export async function serveCommand (mountpoint: string, options: MountCommandOptions, handover: ServerHandover): Promise<void> {
-  process.title = 'dnpipes-server'
-  const tell = (message: ServerMessage): void => { if (process.connected) process.send?.(message) }
-  const derived = deriveSettings(options)
-  const target = await resolveTarget(options)
+/** The Redis connection and the engine a server serves, and how it lets go of them. */
+interface ServedEngine {
+  redis: Redis | Cluster
+  engine: TopicEngine
+  /** Pages of replies to collect early (see src/util/page-garbage.ts). */
+  garbage: PageGarbage
+  /** Lets go of Redis; the embedded server stops when no other mount uses it. */
+  release: () => Promise<void>
+}
+
+async function openEngine (options: MountCommandOptions, target: RedisTarget, derived: DerivedSettings): Promise<ServedEngine> {
   const redis = await connectRedis(target, { name: MOUNT_CLIENT_NAME, commandTimeoutMs: derived.redisCommandTimeoutMs, connectTimeoutMs: derived.connectTimeoutMs })
-  // Lets go of Redis; the embedded server stops when no other mount uses it.
   const release = async (): Promise<void> => {
     store.close()
     if (target.kind === 'socket') await stopEmbeddedIfUnused(redis, target.path).catch(err => mountLog('embedded stop: %s', err.message))
@@ -92,20 +93,21 @@ export async function serveCommand (mountpoint: string, options: MountCommandOpt
     await release()
     throw new Error(`cannot serve --root ${options.root}: ${(err as Error).message}`)
   })
-  const space = new RedisSpace(() => readRedisMemory(redis))
-  await warnOfEviction(space)
-  let metrics: Metrics | undefined
+  return { redis, engine, garbage, release }
+}
+
+/** The mount's filesystem over `engine`, its .group/ files counted in `observed.metrics` once there are metrics. */
+function buildFilesystem (engine: TopicEngine, options: MountCommandOptions, handover: ServerHandover, state: ServerState, observed: { metrics?: Metrics }): DnpipesFilesystem {
   const groups = new GroupFiles(engine, {
     policy: groupPolicyOf(options),
     consumer: consumerName('mount', handover.mountPid),
     events: {
-      delivered: (group, delivery) => metrics?.groupEvents.delivered(group, delivery),
-      acknowledged: group => metrics?.groupEvents.acknowledged(group),
-      deadLettered: group => metrics?.groupEvents.deadLettered(group)
+      delivered: (group, delivery) => observed.metrics?.groupEvents.delivered(group, delivery),
+      acknowledged: group => observed.metrics?.groupEvents.acknowledged(group),
+      deadLettered: group => observed.metrics?.groupEvents.deadLettered(group)
     }
   })
-  const state = new ServerState(handover.stateDir)
-  const filesystem: DnpipesFilesystem = new DnpipesFilesystem(engine, {
+  return new DnpipesFilesystem(engine, {
     journal: state.fileJournal,
     writer: handover.writer,
     firstHandle: firstHandleOf(handover.generation),
@@ -113,19 +115,42 @@ export async function serveCommand (mountpoint: string, options: MountCommandOpt
     otrunc: options.otrunc,
     readOnly: options.readOnly,
     shownAs: { uid: options.uid, gid: options.gid, umask: options.umask },
-    onMessages: (direction, count) => (direction === 'pushed' ? metrics?.messagesPushed : metrics?.messagesRead)?.inc(count),
+    onMessages: (direction, count) => (direction === 'pushed' ? observed.metrics?.messagesPushed : observed.metrics?.messagesRead)?.inc(count),
     groups
   })
-  let metricsNote = ''
-  if (options.metrics) {
-    metrics = new Metrics({ blockedFollowers: () => filesystem.followers.blocked, redisStatus: () => redis.status, redisMemory: () => space.memory() })
-    const { host, port } = parseListen(options.metrics)
-    const bound = await metrics.serve(host, port).catch(async err => {
-      await release()
-      throw new Error(`cannot serve metrics on ${options.metrics}: ${err.message}`)
-    })
-    metricsNote = `, metrics on http://${host.includes(':') ? `[${host}]` : host}:${bound.port}/metrics`
-  }
+}
+
+/** The Prometheus endpoint of --metrics, and the note the ready line gives of it ('' without). */
+async function serveMetrics (options: MountCommandOptions, filesystem: DnpipesFilesystem, served: ServedEngine, space: RedisSpace): Promise<{ metrics?: Metrics, note: string }> {
+  if (!options.metrics) return { note: '' }
+  const metrics = new Metrics({ blockedFollowers: () => filesystem.followers.blocked, redisStatus: () => served.redis.status, redisMemory: () => space.memory() })
+  const { host, port } = parseListen(options.metrics)
+  const bound = await metrics.serve(host, port).catch(async err => {
+    await served.release()
+    throw new Error(`cannot serve metrics on ${options.metrics}: ${err.message}`)
+  })
+  return { metrics, note: `, metrics on http://${host.includes(':') ? `[${host}]` : host}:${bound.port}/metrics` }
+}
+
+/**
+ * The server of a mount (restart/supervisor.ts starts it): serves the connection it was handed
+ * until SIGINT, SIGTERM, an unmount from outside or the end of the mount process; or, asked to
+ * hand over, until the next server can take over.
+ */
+export async function serveCommand (mountpoint: string, options: MountCommandOptions, handover: ServerHandover): Promise<void> {
+  process.title = 'dnpipes-server'
+  const tell = (message: ServerMessage): void => { if (process.connected) process.send?.(message) }
+  const derived = deriveSettings(options)
+  const target = await resolveTarget(options)
+  const opened = await openEngine(options, target, derived)
+  const { redis, engine, garbage } = opened
+  const space = new RedisSpace(() => readRedisMemory(redis))
+  await warnOfEviction(space)
+  const observed: { metrics?: Metrics } = {}
+  const state = new ServerState(handover.stateDir)
+  const filesystem = buildFilesystem(engine, options, handover, state, observed)
+  const { metrics, note: metricsNote } = await serveMetrics(options, filesystem, opened, space)
+  observed.metrics = metrics
   const watch = new ConnectionWatch(redis)
   const ops = buildOperations(filesystem, {
     opTimeoutMs: derived.opTimeoutMs,
@@ -164,7 +189,7 @@ export async function serveCommand (mountpoint: string, options: MountCommandOpt
     await unmountOrphaned(mountpoint)
     removeStateDir(handover.stateDir)
   }
-  await release()
+  await opened.release()
 }
 
 /** Resolves with why this server stops: a signal, an unmount from outside, the mount process gone, or a hand-over. */

@@ -35,12 +35,14 @@ function callerNote (caller: Caller | undefined): string {
   return caller ? ` by pid ${caller.tid} uid ${caller.uid}` : ''
 }
 
+type Run = <T> (op: string, detail: string, work: () => Promise<T>, reply: (code: number, value?: T) => void, bounded?: boolean) => void
+
 /**
- * The FUSE operations: each one is a thin translator that calls the filesystem, bounds the wait,
- * maps the error to an errno and logs one line with the result.
+ * The one way an operation is served: calls the filesystem, bounds the wait (unless `bounded`
+ * is false), maps a failure to an errno, counts it in the metrics and logs one line with the result.
  */
-export function buildOperations (fs: DnpipesFilesystem, options: OperationOptions): Operations {
-  function run<T> (op: string, detail: string, work: () => Promise<T>, reply: (code: number, value?: T) => void, bounded = true): void {
+function runner (fs: DnpipesFilesystem, options: OperationOptions): Run {
+  return function run<T> (op: string, detail: string, work: () => Promise<T>, reply: (code: number, value?: T) => void, bounded = true): void {
     if (CHANGING.has(op)) fs.noteChange()
     const started = process.hrtime.bigint()
     const by = fuseLog.enabled ? callerNote(currentCaller()) : ''
@@ -64,15 +66,27 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
       reply(code)
     })
   }
+}
 
-  const refuse = (op: string, code: number) => (...args: unknown[]): void => {
-    fuseLog('%s %s -> %s', op, String(args[0]), errnoName(code))
-    const cb = args[args.length - 1] as Done
-    cb(code)
-  }
+const refuse = (op: string, code: number) => (...args: unknown[]): void => {
+  fuseLog('%s %s -> %s', op, String(args[0]), errnoName(code))
+  const cb = args[args.length - 1] as Done
+  cb(code)
+}
 
-  const done = (cb: Done) => (code: number): void => cb(code)
+const done = (cb: Done) => (code: number): void => cb(code)
 
+/**
+ * The FUSE operations: each one is a thin translator that calls the filesystem through run():
+ * those on names and attributes, and those on open files' contents.
+ */
+export function buildOperations (fs: DnpipesFilesystem, options: OperationOptions): Operations {
+  const run = runner(fs, options)
+  return { ...namespaceOperations(fs, run, options), ...contentOperations(fs, run, options) }
+}
+
+/** Lookups, attributes, names and extended attributes. */
+function namespaceOperations (fs: DnpipesFilesystem, run: Run, options: OperationOptions): Operations {
   /** An answer that needed no I/O: given at once, with the log line and metrics of run(). */
   const answerAtOnce = (op: string, detail: string, stat: Stat, cb: (code: number, stat?: Stat) => void): void => {
     if (fuseLog.enabled) fuseLog('%s %s -> ok (held)%s', op, detail, callerNote(currentCaller()))
@@ -102,6 +116,27 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
     fgetattr: (path, _fd, cb) => run('fgetattr', path, () => fs.getattr(path), (code, stat) => cb(code, stat)),
     readdir: (path, cb) => run('readdir', path, () => fs.readdir(path), (code, names) => cb(code, names)),
     heldAttributes: path => fs.heldAttributes(path),
+    unlink: (path, cb) => run('unlink', path, () => fs.unlink(path), done(cb)),
+    mkdir: (path, mode, cb) => run('mkdir', `${path} mode=0${mode.toString(8)}`, () => fs.mkdir(path, mode, currentCaller()), done(cb)),
+    rmdir: (path, cb) => run('rmdir', path, () => fs.rmdir(path), done(cb)),
+    rename: (src, dest, cb) => run('rename', `${src} -> ${dest}`, () => fs.rename(src, dest), done(cb)),
+    chmod: (path, mode, cb) => run('chmod', `${path} 0${mode.toString(8)}`, () => fs.chmod(path, mode), done(cb)),
+    chown: (path, uid, gid, cb) => run('chown', `${path} ${uid}:${gid}`, () => fs.chown(path, uid, gid), done(cb)),
+    utimens: (path, _atime, _mtime, cb) => run('utimens', path, () => fs.utimens(path), done(cb)),
+    getxattr: (path, name, _position, cb) => run('getxattr', `${path} ${name}`, () => fs.getxattr(path, name), (code, value) => cb(code, value)),
+    listxattr: (path, cb) => run('listxattr', path, () => fs.listxattr(path), (code, names) => cb(code, names)),
+    setxattr: (path, name, value, _position, _flags, cb) => run('setxattr', `${path} ${name}`, () => fs.setxattr(path, name, value), done(cb)),
+    removexattr: (path, name, cb) => run('removexattr', `${path} ${name}`, () => fs.removexattr(path, name), done(cb)),
+    readlink: refuse('readlink', Errno.EINVAL),
+    symlink: refuse('symlink', Errno.EPERM),
+    link: refuse('link', Errno.EPERM),
+    mknod: refuse('mknod', Errno.EPERM)
+  }
+}
+
+/** Opening, reading, writing, truncating and closing topics. */
+function contentOperations (fs: DnpipesFilesystem, run: Run, options: OperationOptions): Operations {
+  return {
     open: (path, flags, cb) => run('open', `${path} flags=0x${flags.toString(16)}`, () => fs.open(path, flags), (code, fd) => cb(code, fd)),
     // The caller is read before the first await (see caller.ts): run() calls work() at once.
     create: (path, mode, cb) => run('create', `${path} mode=0${mode.toString(8)}`, () => fs.create(path, mode, currentCaller()), (code, fd) => cb(code, fd)),
@@ -133,21 +168,6 @@ export function buildOperations (fs: DnpipesFilesystem, options: OperationOption
     fsync: (_path, _datasync, _fd, cb) => cb(0), // every acknowledged write is already in Redis
     release: (path, fd, cb) => run('release', `${path} fd=${fd}`, () => fs.release(path, fd, currentCaller()?.unique), done(cb)),
     truncate: (path, size, cb) => run('truncate', `${path} ${size}`, () => fs.truncate(path, size), done(cb)),
-    ftruncate: (path, fd, size, cb) => run('ftruncate', `${path} fd=${fd} ${size}`, () => fs.truncate(path, size), done(cb)),
-    unlink: (path, cb) => run('unlink', path, () => fs.unlink(path), done(cb)),
-    mkdir: (path, mode, cb) => run('mkdir', `${path} mode=0${mode.toString(8)}`, () => fs.mkdir(path, mode, currentCaller()), done(cb)),
-    rmdir: (path, cb) => run('rmdir', path, () => fs.rmdir(path), done(cb)),
-    rename: (src, dest, cb) => run('rename', `${src} -> ${dest}`, () => fs.rename(src, dest), done(cb)),
-    chmod: (path, mode, cb) => run('chmod', `${path} 0${mode.toString(8)}`, () => fs.chmod(path, mode), done(cb)),
-    chown: (path, uid, gid, cb) => run('chown', `${path} ${uid}:${gid}`, () => fs.chown(path, uid, gid), done(cb)),
-    utimens: (path, _atime, _mtime, cb) => run('utimens', path, () => fs.utimens(path), done(cb)),
-    getxattr: (path, name, _position, cb) => run('getxattr', `${path} ${name}`, () => fs.getxattr(path, name), (code, value) => cb(code, value)),
-    listxattr: (path, cb) => run('listxattr', path, () => fs.listxattr(path), (code, names) => cb(code, names)),
-    setxattr: (path, name, value, _position, _flags, cb) => run('setxattr', `${path} ${name}`, () => fs.setxattr(path, name, value), done(cb)),
-    removexattr: (path, name, cb) => run('removexattr', `${path} ${name}`, () => fs.removexattr(path, name), done(cb)),
-    readlink: refuse('readlink', Errno.EINVAL),
-    symlink: refuse('symlink', Errno.EPERM),
-    link: refuse('link', Errno.EPERM),
-    mknod: refuse('mknod', Errno.EPERM)
+    ftruncate: (path, fd, size, cb) => run('ftruncate', `${path} fd=${fd} ${size}`, () => fs.truncate(path, size), done(cb))
   }
 }
