@@ -142,9 +142,8 @@ export class FollowHub extends WaiterSet {
       commandTimeout: this.blockMs + XREAD_GRACE_MS
     })
     this.blocking.on('error', err => topicsLog('follow connection: %s', err.message))
-    this.blocking.on('ready', () => {
-      this.blocking.client('ID').then(id => { this.blockingId = Number(id) }, () => undefined)
-    })
+    // Another connection, another id: the loop asks again before its next XREAD.
+    this.blocking.on('close', () => { this.blockingId = undefined })
     void this.loop()
   }
 
@@ -175,6 +174,24 @@ export class FollowHub extends WaiterSet {
     }
   }
 
+  /**
+   * The blocking connection's id, known before an XREAD is sent on it so that CLIENT UNBLOCK can
+   * interrupt even the first XREAD of a connection that connects when it is sent (lazily): asked
+   * on 'ready', the id would queue behind that XREAD.
+   */
+  private async learnBlockingId (): Promise<boolean> {
+    try {
+      this.blockingId = Number(await typed(this.blocking.client('ID')))
+      return true
+    } catch (err) {
+      if (!this.closed) {
+        topicsLog('CLIENT ID failed: %s', (err as Error).message)
+        await sleep(XREAD_RETRY_MS)
+      }
+      return false
+    }
+  }
+
   private async loop (): Promise<void> {
     while (!this.closed) {
       if (this.waiters.size === 0) {
@@ -182,6 +199,7 @@ export class FollowHub extends WaiterSet {
         this.wakeLoop = undefined
         continue
       }
+      if (this.blockingId === undefined && !await this.learnBlockingId()) continue
       const waited = this.waitedStreams()
       const metas = this.waitedTopics()
       this.stale = false
