@@ -6,8 +6,7 @@ import { doctorCommand, DoctorOptions } from '../../../src/commands/doctor'
 import { ensureEmbeddedRedis, pingSocket, socketPathOf } from '../../../src/redis/embedded'
 import { freePort, RedisServer, startRedis, waitFor } from '../../../scripts/support/redis-server'
 
-// doctorCommand called in this process: the checks it makes of FUSE and of the Redis target,
-// how it prints them (aligned, with a fix under each failure) and when it passes (warnings do).
+// doctorCommand in this process: its checks of FUSE and the Redis target, their aligned lines and fixes, and when it passes.
 
 let server: RedisServer
 t.before(async () => {

@@ -6,8 +6,7 @@ import { pushCommand } from '../../../src/commands/topic-commands'
 import { TopicError } from '../../../src/topics/errors'
 import { freePort, RedisServer, startRedis } from '../../../scripts/support/redis-server'
 
-// mkdir, rm, mv and ls without FUSE, called as the CLI calls them, against a real redis-server:
-// what they do to the namespace, what they print, and how they refuse.
+// mkdir, rm, mv and ls without FUSE against a real redis-server: what they do to the namespace, print, and refuse.
 
 let server: RedisServer
 let client: Redis

@@ -5,8 +5,7 @@ import { withStore } from '../../../src/commands/session'
 import { TopicError } from '../../../src/topics/errors'
 import { freePort, RedisServer, startRedis, waitFor } from '../../../scripts/support/redis-server'
 
-// push, pull, reset and stat called as the CLI calls them, against a real redis-server: what
-// they store and print, and how they refuse a bad topic or an unreachable Redis.
+// push, pull, reset and stat against a real redis-server: what they store and print, and how they refuse.
 
 let server: RedisServer
 let client: Redis

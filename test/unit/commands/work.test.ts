@@ -9,9 +9,7 @@ import { secondsText, workCommand, WorkOptions } from '../../../src/commands/wor
 import { TopicError } from '../../../src/topics/errors'
 import { freePort, RedisServer, startRedis, waitFor } from '../../../scripts/support/redis-server'
 
-// workCommand called in this process, as `dnpipes work` calls it, against a real redis-server:
-// what it refuses before starting, how each command's end decides its message's fate, and the
-// exit status of each way it stops.
+// workCommand in this process against a real redis-server: its refusals, each command's fate, the status of each stop.
 
 let server: RedisServer
 let client: Redis

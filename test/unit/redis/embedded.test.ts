@@ -8,8 +8,7 @@ import tmp from 'tmp'
 import { CLI_CLIENT_NAME, defaultDataDir, ensureEmbeddedRedis, MOUNT_CLIENT_NAME, pingSocket, socketPathOf, stopEmbeddedIfUnused } from '../../../src/redis/embedded'
 import { startRedis, waitFor } from '../../../scripts/support/redis-server'
 
-// The embedded redis-server: where it lives, how it is found, started once however many ask,
-// and stopped by the last of its users. Real redis-servers on unix sockets in temporary directories.
+// The embedded redis-server on real unix sockets: its directory, found or started once, the start lock, stopped by its last user.
 
 /**
  * The redis-servers serving the socket of `dir`, by pid, found by the title redis-server gives

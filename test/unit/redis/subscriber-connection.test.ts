@@ -7,8 +7,7 @@ import { SubscriberConnection } from '../../../src/redis/subscriber-connection'
 import { DeadlineError } from '../../../src/util/deadline'
 import { freePort, RedisServer, startRedis, waitFor } from '../../../scripts/support/redis-server'
 
-// SubscriberConnection against a real redis-server: the connection that hears client tracking's
-// invalidations. Replies and messages told apart, and every way it ends heard once.
+// SubscriberConnection against a real redis-server: replies and messages told apart, invalidations, every ending heard once.
 
 let server: RedisServer
 let client: Redis

@@ -8,10 +8,7 @@ import { RequestBody, VolumeDriver } from '../../../src/volumes/volume-driver'
 import { ServerCommand, VolumeMounts } from '../../../src/volumes/volume-mounts'
 import { VolumeRecord, VolumeState } from '../../../src/volumes/volume-state'
 
-// VolumeDriver's answers to the volume plugin protocol, called directly with a real state
-// directory: what each request records, refuses and starts. The server of a volume is a
-// stand-in (a command that fails, or, as root, a tmpfs on the mountpoint); the HTTP socket and
-// real `dnpipes mount` servers are test/integration/volume-driver.test.ts's.
+// VolumeDriver's plugin requests on a real state directory, its volumes served by stand-ins (a failing command, a tmpfs as root).
 
 interface Driver {
   driver: VolumeDriver

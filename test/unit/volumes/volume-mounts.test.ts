@@ -7,9 +7,7 @@ import { isMounted } from '../../../src/mount/lifecycle'
 import { ServerCommand, VolumeMounts } from '../../../src/volumes/volume-mounts'
 import { waitFor } from '../../../scripts/support/redis-server'
 
-// VolumeMounts without FUSE: where a volume's mount and log live, how a server that fails is
-// told, and (with a tmpfs standing in for the dnpipes mount, as root) when a server is started,
-// stopped and forgotten. Real `dnpipes mount` servers belong to test/integration/volume-driver.test.ts.
+// VolumeMounts without FUSE: paths, a failing server's message, and serve/stop/remove with a tmpfs standing in (as root).
 
 /** A state directory for the test. */
 const stateDir = (): string => tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-volume-mounts-' }).name
