@@ -1,11 +1,8 @@
-import type { Cluster, Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { topicsLog } from '../../../log'
 import { typed } from '../../../redis/errors'
 import { isTimeout, sleep, withDeadline } from '../../../util/deadline'
-import { TopicKeys } from '../keys'
-import { compareIds, minId } from '../../stream-id'
-import type { WakeReason, Woken } from '../../types'
-import { Waiters } from '../../waiters'
+import { identities, WaiterSet } from './waiter-set'
 import { entriesByStream, pageAfter, StreamEntries, XreadBufferReply } from './woken-pages'
 
 /** How long one XREAD blocks, and so how often waited-on topics are checked for removal. */
@@ -24,97 +21,6 @@ const XREAD_COUNT = 8
  * by a check after an idle block.
  */
 const MAX_IDENTITIES_READ = 64
-
-/** What one blocked follower waits for. */
-interface Waiting {
-  keys: TopicKeys
-  afterId: string
-  uid: string
-  /** The last announcement of a scheduled message it knows of (keys.due); undefined: it does not wait for them. */
-  announced?: string
-}
-
-/** What a follower waits on: XREAD multiplexing on one Redis, notifications on a Cluster. */
-export interface Hub {
-  readonly waiting: number
-  /** `announced`: also wake at an announcement of a scheduled message after it (see schedule.ts). */
-  wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal, announced?: string): Promise<Woken>
-  /** Wakes the waiters of `stream` at once: their topic was moved or removed through this mount. */
-  gone (stream: string): void
-  close (): void
-}
-
-/** The set of blocked followers, and how a wait is registered, woken and cancelled. */
-export abstract class WaiterSet implements Hub {
-  protected readonly waiters = new Waiters<Waiting>()
-  protected closed = false
-
-  get waiting (): number {
-    return this.waiters.size
-  }
-
-  /** Resolves when an entry after `afterId` may exist (or with them), the topic is gone, or `signal` aborts. */
-  wait (keys: TopicKeys, afterId: string, uid: string, signal: AbortSignal, announced?: string): Promise<Woken> {
-    if (this.closed) return Promise.resolve('aborted')
-    const woken = this.waiters.wait({ keys, afterId, uid, announced }, signal)
-    this.changed()
-    return woken
-  }
-
-  /** Ends every wait ('aborted'). */
-  close (): void {
-    this.closed = true
-    this.waiters.wake(() => true, 'aborted')
-  }
-
-  gone (stream: string): void {
-    this.wakeStream(stream, 'gone')
-  }
-
-  /** Wakes the waiters of `stream`: a topic's stream, or the stream of its schedule's announcements. */
-  protected wakeStream (stream: string, reason: WakeReason): void {
-    this.waiters.wake(waiting => waiting.keys.stream === stream || (waiting.announced !== undefined && waiting.keys.due === stream), reason)
-  }
-
-  /** The lowest id waited after, per stream, with the announcement streams of the waiters that wait for them. */
-  protected waitedStreams (): Map<string, string> {
-    const byStream = new Map<string, string[]>()
-    const add = (stream: string, id: string): void => {
-      const ids = byStream.get(stream) ?? []
-      ids.push(id)
-      byStream.set(stream, ids)
-    }
-    for (const waiter of this.waiters.values()) {
-      add(waiter.keys.stream, waiter.afterId)
-      if (waiter.announced !== undefined) add(waiter.keys.due, waiter.announced)
-    }
-    return new Map([...byStream].map(([stream, ids]) => [stream, minId(ids)!]))
-  }
-
-  /** The topics (metadata keys) waited on. */
-  protected waitedTopics (): string[] {
-    return [...new Set([...this.waiters.values()].map(waiter => waiter.keys.meta))]
-  }
-
-  /** Wakes the waiters whose topic was removed, or removed and created again. */
-  protected async checkExistence (client: Redis | Cluster): Promise<void> {
-    const metas = this.waitedTopics()
-    if (metas.length === 0) return
-    // One command per topic, sent together: on a Cluster they go to different nodes.
-    this.wakeGone(await identities(client, metas))
-  }
-
-  /** `uids`: each topic's identity, null when it is gone; a topic missing says nothing. */
-  protected wakeGone (uids: Map<string, string | null>): void {
-    this.waiters.wake(waiter => {
-      const uid = uids.get(waiter.keys.meta)
-      return uid !== undefined && uid !== waiter.uid
-    }, 'gone')
-  }
-
-  protected abstract changed (): void
-}
-
 
 /**
  * Multiplexes every blocked follower of a mount onto one blocking connection: a single
@@ -243,69 +149,5 @@ export class FollowHub extends WaiterSet {
       if (uid !== waiter.uid) return 'gone'
       return pageAfter(entries, waiter.afterId, uid) ?? 'data'
     })
-  }
-}
-
-/**
- * Each topic's identity (its uid; null when it is gone), one HGET each sent together; a topic
- * Redis did not answer for is left out, since that says nothing.
- */
-async function identities (client: Redis | Cluster, metas: string[]): Promise<Map<string, string | null>> {
-  const uids = await Promise.all(metas.map(meta => client.hget(meta, 'uid').catch(() => undefined)))
-  const known = new Map<string, string | null>()
-  metas.forEach((meta, i) => { if (uids[i] !== undefined) known.set(meta, uids[i]!) })
-  return known
-}
-
-export interface NotifyHubOptions {
-  /** The channel appends are announced on (the stream key as message). */
-  channel: string
-  /** How often waited-on streams are checked for entries other clients added, and for removal. @default 250 */
-  pollMs: number
-}
-
-/**
- * Followers on a Redis Cluster, where one XREAD cannot span hash slots: every append made by
- * dnpipes announces its stream on a channel (PUBLISH reaches every node), which wakes the
- * followers of that stream at once; entries added by other clients, and removals, are found by
- * a poll of the waited streams' last ids.
- */
-export class NotifyHub extends WaiterSet {
-  private readonly subscriber: Cluster
-  private readonly timer: NodeJS.Timeout
-  private polling = false
-
-  constructor (private readonly main: Cluster, options: NotifyHubOptions) {
-    super()
-    this.subscriber = main.duplicate([], { enableOfflineQueue: true, lazyConnect: false })
-    this.subscriber.on('error', err => topicsLog('notify connection: %s', err.message))
-    this.subscriber.on('message', (_channel: string, stream: string) => this.wakeStream(stream, 'data'))
-    this.subscriber.subscribe(options.channel).catch(err => topicsLog('SUBSCRIBE failed: %s', err.message))
-    this.timer = setInterval(() => { void this.poll() }, options.pollMs)
-    this.timer.unref()
-  }
-
-  override close (): void {
-    super.close()
-    clearInterval(this.timer)
-    this.subscriber.disconnect()
-  }
-
-  protected changed (): void {}
-
-  private async poll (): Promise<void> {
-    if (this.polling || this.waiters.size === 0) return
-    this.polling = true
-    try {
-      const waited = [...this.waitedStreams()]
-      const tops = await Promise.all(waited.map(([stream]) => this.main.xrevrange(stream, '+', '-', 'COUNT', 1).catch(() => [])))
-      waited.forEach(([stream, afterId], i) => {
-        const last = tops[i]?.[0]?.[0]
-        if (last !== undefined && compareIds(last, afterId) > 0) this.wakeStream(stream, 'data')
-      })
-      await this.checkExistence(this.main)
-    } finally {
-      this.polling = false
-    }
   }
 }

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis'
 import { topicsLog } from '../../../log'
 import { ensureEventFlags, onSetupConnection } from '../../../redis/keyspace-events'
-import { WaiterSet } from './follow-hub'
+import { WaiterSet } from './waiter-set'
 import { keySlot } from '../key-slot'
 import type { TopicKeys } from '../keys'
 import { compareIds } from '../../stream-id'
