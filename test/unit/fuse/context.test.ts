@@ -1,8 +1,7 @@
 import t from 'tap'
 import { currentRequest, RequestState, withRequest } from '../../../src/fuse/context'
 
-// The request being dispatched (currentRequest, withRequest) and RequestState, whose abort
-// signal is made only when asked for and aborts when the kernel interrupts the request.
+// The request being dispatched (withRequest, currentRequest) and RequestState's abort signal.
 
 const state = (pid = 42): RequestState => new RequestState(1000, 100, pid, 0o22, 35, 9n)
 

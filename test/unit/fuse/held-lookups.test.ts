@@ -1,8 +1,7 @@
 import t from 'tap'
 import { EntryHolder, HeldLookups } from '../../../src/fuse/held-lookups'
 
-// HeldLookups: which names the connection's reader answers lookups of, kept by node so that a
-// change, a forget or a removal drops them, and the reader's answers counted for the node table.
+// HeldLookups: the names the connection's reader answers, dropped by node, its answers counted for the node table.
 
 interface Reader extends EntryHolder {
   /** What the reader holds now: "parent/name" to the reply's text. */

@@ -7,8 +7,7 @@ import { Size } from '../../../src/fuse/protocol'
 import { UNKNOWN_INO } from '../../../src/fuse/reply'
 import type { Stat } from '../../../src/fuse/types'
 
-// Listings: the directory handles of OPENDIR, and the pages READDIR and READDIRPLUS answer from
-// a listing taken at the first page. Replies are decoded from the kernel's dirent layout.
+// Listings: OPENDIR handles, and READDIR/READDIRPLUS pages from the listing the first page took, decoded.
 
 const cache = { entrySeconds: 1, attrSeconds: 1 }
 const FILE = 0o100644

@@ -9,10 +9,7 @@ import { attrOut, createOut, direntsOut, entryOut, initOut, invalEntry, invalIno
 import { decodeRequest, ProtocolError } from '../../../src/fuse/request'
 import type { Stat } from '../../../src/fuse/types'
 
-// protocol.ts holds the kernel's numbers and the sizes of its structures. Checked here: that
-// the encoders (reply.ts) and the decoder (request.ts) lay out exactly these sizes, the facts
-// the constants state of one another, and, where a C compiler and the kernel's uapi header are
-// installed, every number against <linux/fuse.h>.
+// protocol.ts's sizes and numbers: as reply.ts and request.ts lay them out, and as <linux/fuse.h> has them.
 
 const stat: Stat = { mode: 0o100644, uid: 0, gid: 0, size: 1, mtime: 0, atime: 0, ctime: 0 }
 const cache = { entrySeconds: 1, attrSeconds: 1 }

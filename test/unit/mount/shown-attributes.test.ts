@@ -5,9 +5,7 @@ import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
 import type { DirectoryStat, PathStat, TopicStat } from '../../../src/topics/types'
 import { spyEngine } from '../../helpers/engine-spy'
 
-// ShownAttributes: what getattr answers for a topic or directory (the mount's owner, the views'
-// modes), and which answers need no I/O: what the engine holds, a name just listed, the getattr
-// right after a lookup. The engine here is the memory one, made to hold what it was asked for.
+// ShownAttributes: what getattr shows of a topic or directory, and which answers need no I/O.
 // Waits are on promises; the timeout only bounds a test whose wait never ends.
 t.setTimeout(30_000)
 

@@ -5,8 +5,7 @@ import tmp from 'tmp'
 import type { FileState } from '../../../src/restart/records'
 import { ServerState } from '../../../src/restart/server-state'
 
-// ServerState: the state journal wired to the node table and the open files, as one server
-// leaves it and the next takes it over, in a tmp directory (no FUSE).
+// ServerState: the state journal wired to the node table and open files, as the next server takes it over.
 
 function dir (t: Test): string {
   const made = tmp.dirSync({ unsafeCleanup: true })

@@ -8,14 +8,18 @@ import { HAS_RESEND_FLAG2 } from '../../../src/fuse/protocol'
 import type { Negotiated } from '../../../src/fuse/session'
 import type { ServerHandover } from '../../../src/restart/handover'
 
-// superviseMount with real processes and no FUSE: a driver script runs it in a process of its
-// own, with DNPIPES_FUSE_ADDON naming a stand-in for the addon whose "connection" and its clones
-// are plain files; the servers it starts are a script that reports to this test over a unix
-// socket and does what the test tells it (send the mount process a message, exit, die).
+// superviseMount with real server processes, over a stand-in for the FUSE addon (see the scripts below).
 // Waits are on events; the timeout only bounds a test whose wait never ends.
 t.setTimeout(60_000)
 
 const SUPERVISOR = path.resolve(__dirname, '../../../src/restart/supervisor.js')
+
+/*
+ * A driver script runs superviseMount in a process of its own (the mount process), with
+ * DNPIPES_FUSE_ADDON naming a stand-in for the addon whose "connection" and its clones are plain
+ * files. The servers it starts are a script that reports to this test over a unix socket and
+ * does what the test tells it: send the mount process a message, exit, die.
+ */
 
 /** The addon's stand-in: mount, unmount and clone, each told to the test through the driver's IPC channel. */
 const FAKE_ADDON = `

@@ -8,9 +8,7 @@ import { parseViewPath } from '../../../../src/mount/views/views'
 import { FROM_FIRST } from '../../../../src/topics/readers/follow-cursor'
 import { MemoryEngine } from '../../../../src/topics/memory/memory-engine'
 
-// view-files.ts on the memory engine: opening `.follow/`, `.live/` and `.group/G/` files (and
-// what is refused), a follower taken over from another server, reads through Followers, and
-// where a write to `.delay/S/` goes.
+// view-files.ts on the memory engine: opening, taking over and reading view files; .delay/ targets.
 // Waits are on promises; the timeout only bounds a test whose wait never ends.
 t.setTimeout(30_000)
 
