@@ -7,7 +7,7 @@ const state = (pid = 42): RequestState => new RequestState(1000, 100, pid, 0o22,
 
 t.test('a request\'s state carries its caller, umask, opcode and unique', async t => {
   const request = state()
-  t.same([request.uid, request.gid, request.pid, request.umask, request.opcode, request.unique], [1000, 100, 42, 0o22, 35, 9n])
+  t.same([request.uid, request.gid, request.tid, request.umask, request.opcode, request.unique], [1000, 100, 42, 0o22, 35, 9n])
 })
 
 t.test('the signal is one signal, asked for any number of times; an interrupt aborts it', async t => {

@@ -13,7 +13,7 @@ import type { TopicEngine } from '../../../src/topics/engine'
 import { TopicError } from '../../../src/topics/errors'
 import { MemoryEngine } from '../../../src/topics/memory/memory-engine'
 import { PageGarbage } from '../../../src/util/page-garbage'
-import { messagesOf } from '../../helpers/engine-contract'
+import { messagesOf } from '../../helpers/topic-io'
 import { spyEngine } from '../../helpers/engine-spy'
 
 // buildOperations over DnpipesFilesystem on the memory engine: answers, errnos, deadline, metrics, caller.

@@ -29,7 +29,7 @@ async function topic (...messages: string[]): Promise<{ engine: MemoryEngine, ui
 
 /** A caller as the FUSE layer passes it; `signal` says when the kernel interrupted it. */
 function caller (signal = new AbortController().signal): Caller {
-  return { uid: 0, gid: 0, pid: process.pid, umask: 0, opcode: 15, signal }
+  return { uid: 0, gid: 0, tid: process.pid, umask: 0, opcode: 15, signal }
 }
 
 function follow (file: ViewFile): FollowFile {
