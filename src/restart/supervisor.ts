@@ -181,6 +181,9 @@ function startServer (args: string[], handover: ServerHandover, fd: number, onMe
   return { child, startedAt: Date.now(), served: false, handedOver: false, exited }
 }
 
+/** How often a stopping server is looked at (setTimeoutOnStop). */
+const STOP_CHECK_MS = 500
+
 /** Kills a server that was asked to stop and did not within STOP_TIMEOUT_MS. */
 function setTimeoutOnStop (run: ServerRun, stopping: () => boolean): NodeJS.Timeout {
   let since: number | undefined
@@ -188,5 +191,5 @@ function setTimeoutOnStop (run: ServerRun, stopping: () => boolean): NodeJS.Time
     if (!stopping()) return
     since ??= Date.now()
     if (Date.now() - since >= STOP_TIMEOUT_MS) run.child.kill('SIGKILL')
-  }, 500)
+  }, STOP_CHECK_MS)
 }

@@ -1,4 +1,4 @@
-import type { Schedule, Woken } from './types'
+import type { Woken } from './types'
 
 /**
  * Delayed delivery as readers and writers see it: what a wait knows of a topic's scheduled
@@ -7,12 +7,6 @@ import type { Schedule, Woken } from './types'
 
 /** The longest delay taken: what SQS allows for a message timer is 15 minutes; a week covers every job queue's retries. */
 export const MAX_DELAY_SECONDS = 7 * 24 * 3600
-
-/** A script's schedule reply: ms until the next due ('' for none) and the last announcement's id. */
-export function scheduleOf (dueIn: Buffer | string | undefined, announced: Buffer | string | undefined): Schedule {
-  const due = dueIn?.toString() ?? ''
-  return { announced: announced?.toString() || '0-0', ...(due === '' ? {} : { dueInMs: Number(due) }) }
-}
 
 /**
  * Runs `wait` (a hub's wait on `signal`'s behalf) and ends it when `dueInMs` has passed, as

@@ -1,7 +1,7 @@
 import type { TopicKeys } from './keys'
 import { TopicError } from '../errors'
 import type { ScriptRunner } from './script-runner'
-import { scheduleOf } from '../schedule'
+import { scheduleOf } from './schedule-replies'
 import type { Claim, ClaimedAhead, GroupInfo, GroupPolicy } from '../types'
 
 /**

@@ -9,7 +9,9 @@ export interface StatAheadOptions {
   maxDirectories: number
 }
 
-const DEFAULTS: StatAheadOptions = { misses: 16, windowMs: 1000, quietMs: 1000, maxDirectories: 1024 }
+/** Misses within this long make a scan; a directory read ahead rests as long. */
+const SCAN_WINDOW_MS = 1000
+const DEFAULTS: StatAheadOptions = { misses: 16, windowMs: SCAN_WINDOW_MS, quietMs: SCAN_WINDOW_MS, maxDirectories: 1024 }
 
 /**
  * When to read the stats of a directory's topics ahead, in a few pipelined round trips, because
