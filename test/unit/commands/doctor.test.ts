@@ -5,6 +5,7 @@ import tmp from 'tmp'
 import { doctorCommand, DoctorOptions } from '../../../src/commands/doctor'
 import { ensureEmbeddedRedis, pingSocket, socketPathOf } from '../../../src/redis/embedded'
 import { freePort, RedisServer, startRedis, waitFor } from '../../../scripts/support/redis-server'
+import { stdoutOf } from '../../helpers/captured-output'
 
 // doctorCommand in this process: its checks of FUSE and the Redis target, their aligned lines and fixes, and when it passes.
 
@@ -23,22 +24,8 @@ interface Shown {
 
 /** What doctor printed, check by check, and whether it passed; the columns are checked on the way. */
 async function doctor (t: Test, options: Partial<DoctorOptions>): Promise<{ passed: boolean, checks: Shown[], text: string }> {
-  const chunks: Buffer[] = []
-  const write = process.stdout.write
-  // Taken from tap while doctor runs: the test makes no assertion meanwhile.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    chunks.push(Buffer.from(chunk))
-    const callback = rest.find(arg => typeof arg === 'function') as ((err?: Error) => void) | undefined
-    if (callback) process.nextTick(callback)
-    return true
-  }) as typeof process.stdout.write
-  let passed: boolean
-  try {
-    passed = await doctorCommand({ prefix: 'dnpipes:', ...options })
-  } finally {
-    process.stdout.write = write
-  }
-  const text = Buffer.concat(chunks).toString()
+  let passed = false
+  const text = (await stdoutOf(async () => { passed = await doctorCommand({ prefix: 'dnpipes:', ...options }) })).toString()
   const checks: Shown[] = []
   const columns = new Set<number>()
   for (const line of text.split('\n').slice(0, -1)) {

@@ -5,6 +5,7 @@ import { withStore } from '../../../src/commands/session'
 import { pushCommand } from '../../../src/commands/topic-commands'
 import { TopicError } from '../../../src/topics/errors'
 import { freePort, RedisServer, startRedis } from '../../../scripts/support/redis-server'
+import { stdoutOf as bytesOf } from '../../helpers/captured-output'
 
 // mkdir, rm, mv and ls without FUSE against a real redis-server: what they do to the namespace, print, and refuse.
 
@@ -19,25 +20,9 @@ t.teardown(() => server?.stop())
 /** Options for a store of its own per test: a prefix of its own on the file's server. */
 const on = (prefix: string) => ({ redis: server.url, prefix })
 
-/**
- * What `work` writes to stdout, taken from tap meanwhile (the test makes no assertion while
- * `work` runs, so nothing of tap's is written there).
- */
+/** What `work` writes to stdout, as text. */
 async function stdoutOf (work: () => Promise<unknown>): Promise<string> {
-  const chunks: Buffer[] = []
-  const write = process.stdout.write
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    chunks.push(Buffer.from(chunk))
-    const callback = rest.find(arg => typeof arg === 'function') as ((err?: Error) => void) | undefined
-    if (callback) process.nextTick(callback)
-    return true
-  }) as typeof process.stdout.write
-  try {
-    await work()
-  } finally {
-    process.stdout.write = write
-  }
-  return Buffer.concat(chunks).toString()
+  return (await bytesOf(work)).toString()
 }
 
 /** What `ls` prints of `dir` under `prefix`. */

@@ -4,6 +4,7 @@ import { pullCommand, pushCommand, requireTopic, resetCommand, statCommand, topi
 import { withStore } from '../../../src/commands/session'
 import { TopicError } from '../../../src/topics/errors'
 import { freePort, RedisServer, startRedis, waitFor } from '../../../scripts/support/redis-server'
+import { CapturedOutput, stdoutOf } from '../../helpers/captured-output'
 
 // push, pull, reset and stat against a real redis-server: what they store and print, and how they refuse.
 
@@ -17,47 +18,6 @@ t.teardown(() => server?.stop())
 
 /** Options for a store of its own per test: a prefix of its own on the file's server. */
 const on = (prefix: string) => ({ redis: server.url, prefix })
-
-/**
- * What the commands write to stdout, taken from tap meanwhile: between start() and stop() the
- * test makes no assertion, so nothing of tap's is written there.
- */
-class Stdout {
-  private readonly chunks: Buffer[] = []
-  private write: typeof process.stdout.write | undefined
-
-  start (): this {
-    this.write = process.stdout.write
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      this.chunks.push(Buffer.from(chunk))
-      const callback = rest.find(arg => typeof arg === 'function') as ((err?: Error) => void) | undefined
-      if (callback) process.nextTick(callback)
-      return true
-    }) as typeof process.stdout.write
-    return this
-  }
-
-  stop (): Buffer {
-    if (this.write) process.stdout.write = this.write
-    this.write = undefined
-    return this.bytes()
-  }
-
-  bytes (): Buffer {
-    return Buffer.concat(this.chunks)
-  }
-}
-
-/** What `work` writes to stdout. */
-async function stdoutOf (work: () => Promise<unknown>): Promise<Buffer> {
-  const out = new Stdout().start()
-  try {
-    await work()
-  } finally {
-    out.stop()
-  }
-  return out.bytes()
-}
 
 /** The payloads of the stream of `path` under `prefix`, straight from Redis. */
 async function payloads (prefix: string, path: string): Promise<string[]> {
@@ -127,7 +87,7 @@ t.test('pull --follow replays then delivers what comes; --live only what comes; 
   const options = { ...on('follow:'), framing: 'line' as const }
   await pushCommand('events', ['old'], options)
   for (const [flag, expected] of [['follow', 'old\nnew\n'], ['live', 'new\n']] as const) {
-    const out = new Stdout().start()
+    const out = new CapturedOutput().start()
     let pulled: Promise<void> | undefined
     let returned = false
     try {

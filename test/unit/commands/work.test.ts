@@ -8,6 +8,7 @@ import { pushCommand } from '../../../src/commands/topic-commands'
 import { secondsText, workCommand, WorkOptions } from '../../../src/commands/work'
 import { TopicError } from '../../../src/topics/errors'
 import { freePort, RedisServer, startRedis, waitFor } from '../../../scripts/support/redis-server'
+import { CapturedOutput } from '../../helpers/captured-output'
 
 // workCommand in this process against a real redis-server: its refusals, each command's fate, the status of each stop.
 
@@ -35,15 +36,8 @@ function scratch (t: Test): string {
 
 /** What the worker writes to stderr (its notes), kept from the test's own stderr until `stop`. */
 function captureStderr (): { text: () => string, stop: () => void } {
-  let text = ''
-  const write = process.stderr.write
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    text += Buffer.from(chunk).toString()
-    const callback = rest.find(arg => typeof arg === 'function') as ((err?: Error) => void) | undefined
-    if (callback) process.nextTick(callback)
-    return true
-  }) as typeof process.stderr.write
-  return { text: () => text, stop: () => { process.stderr.write = write } }
+  const captured = new CapturedOutput(process.stderr).start()
+  return { text: () => captured.bytes().toString(), stop: () => { captured.stop() } }
 }
 
 /** A worker running in this process; `stop` ends it by removing its topic, whatever the test did. */
