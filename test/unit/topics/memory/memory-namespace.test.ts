@@ -1,17 +1,12 @@
-import t, { Test } from 'tap'
+import t from 'tap'
 import { MemoryNamespace } from '../../../../src/topics/memory/memory-namespace'
+import { fakeClock } from '../../../helpers/fake-clock'
 
 // The memory engine's directories (src/topics/memory/memory-namespace.ts): which names each lists,
 // and the ownership and times each stores of its own, on a clock the test sets.
 
 /** Date.now() answers what the test sets, until the test ends. */
-function clock (t: Test, start: number): { now: number } {
-  const real = Date.now
-  const state = { now: start }
-  Date.now = () => state.now
-  t.teardown(() => { Date.now = real })
-  return state
-}
+const clock = fakeClock
 
 t.test('a name is known by how its parent lists it; nothing is listed in a directory nobody made', async t => {
   const names = new MemoryNamespace()

@@ -1,6 +1,7 @@
-import t, { Test } from 'tap'
+import t from 'tap'
 import type { Message } from '../../../../src/framing/message'
 import { MemoryTopic } from '../../../../src/topics/memory/memory-topic'
+import { fakeClock } from '../../../helpers/fake-clock'
 
 // One topic held in memory (src/topics/memory/memory-topic.ts): its ids, byte positions, reads by
 // offset and by id, trims, scheduled messages and the writes it remembers, on a clock the test sets.
@@ -8,13 +9,7 @@ import { MemoryTopic } from '../../../../src/topics/memory/memory-topic'
 const lines = (...texts: string[]): Message[] => texts.map(text => ({ payload: Buffer.from(text), verbatim: false }))
 
 /** Date.now() answers what the test sets, until the test ends. */
-function clock (t: Test, start: number): { now: number } {
-  const real = Date.now
-  const state = { now: start }
-  Date.now = () => state.now
-  t.teardown(() => { Date.now = real })
-  return state
-}
+const clock = fakeClock
 
 t.test('ids are made as XADD * makes them: the clock\'s ms, a sequence within one ms, never going back', async t => {
   const time = clock(t, 1000)
