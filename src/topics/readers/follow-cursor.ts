@@ -110,7 +110,13 @@ export class FollowCursor {
     this.server ??= await this.engine.serverId(this.path)
     if (this.replay) {
       const replay = this.replay
-      const chunk = await replay.cursor.read(replay.offset, length)
+      let chunk = await replay.cursor.read(replay.offset, length)
+      if (chunk.length === 0 && replay.cursor.lastId === '' && replay.offset > 0) {
+        // Taken over at the very end of the replay: no page fetched yet names the entry ending
+        // there, which following goes on after. Its last byte's page does.
+        await replay.cursor.read(replay.offset - 1, 1)
+        chunk = await replay.cursor.read(replay.offset, length)
+      }
       if (chunk.length > 0) {
         replay.offset += chunk.length
         return chunk

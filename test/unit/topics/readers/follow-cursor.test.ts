@@ -238,3 +238,23 @@ t.test('a follower taken over at any byte, from where its last page went out, re
     }
   }
 })
+
+t.test('a follower taken over at the very end of its replay, before it recorded a page, goes on after the last message', async t => {
+  const { engine, uid } = await topic('t', 'start')
+  const first = new FollowCursor(engine, 't', uid, FROM_FIRST)
+  let page: { position: number, afterId: string } | undefined
+  first.onPage = (position, afterId) => { page = { position, afterId } }
+  t.equal((await first.read(100, never)).toString(), 'start\n')
+  t.equal(page, undefined, 'the replay\'s end is recorded by the read after it')
+  const next = new FollowCursor(engine, 't', uid, FROM_FIRST)
+  let recorded: { position: number, afterId: string } | undefined
+  next.onPage = (position, afterId) => { recorded = { position, afterId } }
+  const startId = (await engine.statTopic('t'))!.lastId
+  next.resume(6, page)
+  const read = next.read(100, never)
+  // The replay's end is recorded before the follower waits for the next message.
+  while (recorded === undefined) await new Promise(resolve => setImmediate(resolve))
+  t.same(recorded, { position: 6, afterId: startId }, 'its page is recorded as after the replayed message')
+  await engine.append('t', uid, lines('w0 1'))
+  t.equal((await read).toString(), 'w0 1\n', 'the replayed message is not handed out again')
+})
