@@ -49,6 +49,8 @@ export interface RunOptions {
   input?: Buffer | string
   env?: NodeJS.ProcessEnv
   timeoutMs?: number
+  /** Keeps the child's stdin open (after `input`) until this aborts: a way to tell it to finish. */
+  stdinUntil?: AbortSignal
 }
 
 /** Runs a command to completion, asynchronously, and collects its output. */
@@ -66,7 +68,14 @@ export function run (file: string, args: string[], options: RunOptions = {}): Pr
       resolve({ code, signal, stdout: Buffer.concat(out), stderr: err })
     })
     child.stdin!.on('error', () => undefined)
-    child.stdin!.end(options.input ?? '')
+    const until = options.stdinUntil
+    if (!until) {
+      child.stdin!.end(options.input ?? '')
+      return
+    }
+    if (options.input !== undefined) child.stdin!.write(options.input)
+    if (until.aborted) child.stdin!.end()
+    else until.addEventListener('abort', () => child.stdin!.end(), { once: true })
   })
 }
 

@@ -42,12 +42,34 @@ export async function untilListening (followers: Follower[], file: string): Prom
   }
 }
 
-/** Writers "w1 N", "w2 N", … through one open file each, the i-th on files[i % files.length]. */
-export function startWriters (files: string[], count: number, durationMs: number): Promise<Map<string, WriterReport>> {
-  return Promise.all(Array.from({ length: count }, (_, i) => {
+/**
+ * How long the writers of startWriters go on once a test's faults are over: writes must work
+ * again by then (a frozen Redis's writes fail after --op-timeout, 1 s in these tests).
+ */
+export const RECOVERY_MS = 3000
+
+export interface Writers {
+  /** Lets the writers go on for RECOVERY_MS, then stops them: their reports. */
+  finish (): Promise<Map<string, WriterReport>>
+}
+
+/**
+ * Writers "w1 N", "w2 N", … through one open file each, the i-th on files[i % files.length],
+ * until the test says its faults are over (Writers.finish).
+ */
+export function startWriters (files: string[], count: number): Writers {
+  const stop = new AbortController()
+  const reports = Promise.all(Array.from({ length: count }, (_, i) => {
     const prefix = `w${i + 1}`
-    return numberedWriter(files[i % files.length]!, { durationMs, pauseMs: 3, prefix }).then(report => [prefix, report] as const)
+    return numberedWriter(files[i % files.length]!, { pauseMs: 3, prefix, stop: stop.signal }).then(report => [prefix, report] as const)
   })).then(reports => new Map(reports))
+  return {
+    finish: async () => {
+      await pause(RECOVERY_MS)
+      stop.abort()
+      return await reports
+    }
+  }
 }
 
 /** Resolves once every writer has pushed its line `n` (read through `file`). */

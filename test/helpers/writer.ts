@@ -8,6 +8,8 @@ export interface WriterOptions {
   /** Once durationMs is over, go on while the last write failed, for at most this long more. */
   untilRecoveredMs?: number
   pauseMs: number
+  /** Stop once this aborts (after the write under way): for a test that ends writing when its faults are over. */
+  stop?: AbortSignal
   /** Stop at the first failed write (the mount is gone). */
   stopOnError?: boolean
   /** Lines are "PREFIX N". @default "line" */
@@ -35,7 +37,10 @@ export async function numberedWriter (file: string, options: WriterOptions): Pro
     const recoveredBy = until + ${options.untilRecoveredMs ?? 0}
     let i = 0
     let lastFailed = false
-    const over = () => Date.now() > (lastFailed ? recoveredBy : until)
+    let stopped = false
+    // Told to stop by the end of stdin: a signal could interrupt a write under way (EINTR).
+    if (${options.stop !== undefined}) process.stdin.on('end', () => { stopped = true }).resume()
+    const over = () => stopped || Date.now() > (lastFailed ? recoveredBy : until)
     const next = () => {
       if (i === ${options.count ?? -1} || over()) { try { fs.closeSync(fd) } catch (e) {} ; return }
       const n = i++
@@ -47,7 +52,7 @@ export async function numberedWriter (file: string, options: WriterOptions): Pro
       setTimeout(next, ${options.pauseMs})
     }
     next()`
-  const result = await run(process.execPath, ['-e', program], { env: { ...process.env, FILE: file }, timeoutMs: 120_000 })
+  const result = await run(process.execPath, ['-e', program], { env: { ...process.env, FILE: file }, timeoutMs: 120_000, stdinUntil: options.stop })
   const report = result.stdout.toString().trim().split('\n')
   return {
     acknowledged: report.filter(line => line.startsWith('ok ')).map(line => Number(line.slice(3))),

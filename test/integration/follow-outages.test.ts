@@ -25,7 +25,7 @@ t.test('followers of every kind go on through kills, restarts and a freeze of Re
   await sh(`echo history 1 > ${a.dir}/load && echo history 2 >> ${a.dir}/load`)
   const followers = followersOf(t, b.dir, ['--redis', server.url], 'load')
   await untilListening(followers, `${a.dir}/load`)
-  const writing = startWriters([`${a.dir}/load`, `${b.dir}/load`], 4, 12_000)
+  const writing = startWriters([`${a.dir}/load`, `${b.dir}/load`], 4)
   await untilWriting(`${a.dir}/load`, 4)
   const first = await serverPid(server.port)
   for (let cycle = 0; cycle < 2; cycle++) {
@@ -40,7 +40,7 @@ t.test('followers of every kind go on through kills, restarts and a freeze of Re
   t.teardown(() => { try { process.kill(frozen, 'SIGCONT') } catch {} })
   await pause(2000)
   process.kill(frozen, 'SIGCONT')
-  const writers = await writing
+  const writers = await writing.finish()
   const failed = [...writers.values()].reduce((sum, report) => sum + report.failed.length, 0)
   t.ok(failed > 0, `${failed} writes failed during the outages (the writers were not spared)`)
   t.ok([...writers.values()].every(report => /^ok \d+$/.test(report.last)), 'every writer works again at its end')
