@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { promises as fs } from 'node:fs'
 import t, { Test } from 'tap'
 import { mountFor, redisFor } from '../helpers/fixture'
 import { groupReader, until, WHILE_READ } from '../helpers/group-readers'
@@ -85,6 +86,32 @@ t.test('open files stay open: a replay goes on at its offset, a partial line is 
   const md5 = (await bash(`printf '%s' "${expected}" | md5sum`)).stdout.toString()
   t.equal(output, `ready\n${md5}partial\n`, 'the replay read on where it was; the partial line was held and pushed once')
   t.equal((await sh(`ls ${mounted.dir}/d`)).stdout.toString(), 'a\nb\n')
+})
+
+t.test('a follower whose server died as it read the replay\'s last byte goes on after it, not from the first message again', async t => {
+  const server = await redisFor(t)
+  const mounted = await mountFor(t, server)
+  await sh(`echo start > ${mounted.dir}/k`)
+  // The replay's end is known (and recorded for the next server) only by the read after it.
+  const script = 'exec 3< .follow/k; head -c 6 <&3; echo ready; read -r _; head -n 1 <&3'
+  const child = track(spawn('bash', ['-c', script], { cwd: mounted.dir, stdio: ['pipe', 'pipe', 'pipe'] }))
+  t.teardown(() => { child.kill() })
+  let output = ''
+  child.stdout!.on('data', chunk => { output += chunk })
+  child.stderr!.on('data', chunk => { output += chunk })
+  await until('the replay to be read', () => output === 'start\nready\n')
+  await killServer(mounted)
+  child.stdin!.end('go\n')
+  // The next message only once the follower waits in read(2) of its stdin on the new server.
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  await waitFor(async () => {
+    if (child.exitCode !== null) return true
+    const reader = (await sh(`pgrep -P ${child.pid} head`)).stdout.toString().trim()
+    return reader !== '' && /^0 0x0 /.test(await fs.readFile(`/proc/${reader}/syscall`, 'utf8').catch(() => ''))
+  }, 10_000, 'the follower to wait for the next message')
+  await sh(`echo next >> ${mounted.dir}/k`)
+  await exited
+  t.equal(output, 'start\nready\nnext\n', 'the message after the replay, not the replay again')
 })
 
 t.test('a write applied by a server that died before answering is asked for again, and not applied twice', async t => {
