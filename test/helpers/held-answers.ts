@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis'
 import type { Test } from 'tap'
 import { connectRedis } from '../../src/redis/connect'
-import { RedisEngine, RedisEngineOptions } from '../../src/topics/redis/redis-engine'
+import type { RedisEngineOptions } from '../../src/topics/redis/engine-options'
+import { RedisEngine } from '../../src/topics/redis/redis-engine'
 import { pollUntil } from '../../src/util/deadline'
 import type { RedisServer } from '../../scripts/support/redis-server'
 

@@ -3,18 +3,11 @@ import type { TopicEngine, WriteToken } from '../engine'
 import { TopicError } from '../errors'
 import { MemoryTopic } from './memory-topic'
 import { MemoryNamespace } from './memory-namespace'
+import { MemoryWaits } from './memory-waits'
 import { splitPath, validateNewPath } from '../paths'
 import { exists, KindLookups, noTopic, nothingAt, requireDirectory, requireRemovableDirectory } from '../rules/kinds'
 import { checkTopicRename } from '../rules/rename'
-import { Waiters } from '../waiters'
-import type { Claim, Creator, DirectoryEntry, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, TopicStat, WakeReason, Woken } from '../types'
-
-/** What one blocked follower waits for. */
-interface Waiting {
-  path: string
-  uid: string
-  afterId: string
-}
+import type { Claim, Creator, DirectoryEntry, FollowPage, GroupInfo, GroupPolicy, OwnershipChange, PathStat, ReadPage, ReadRequest, RetentionChange, RetentionLimits, TopicStat, Woken } from '../types'
 
 export interface MemoryEngineOptions {
   /** Put before a topic's path in the name keyOf gives it. @default "memory:" */
@@ -41,9 +34,7 @@ export class MemoryEngine implements TopicEngine {
    * a day; here they last as long as the engine.
    */
   private readonly forwards = new Map<string, Map<string, string>>()
-  private readonly waiters = new Waiters<Waiting>()
-  /** The timer of each topic with scheduled messages, set for the next one's due time. */
-  private readonly dueTimers = new Map<MemoryTopic, NodeJS.Timeout>()
+  private readonly waits = new MemoryWaits()
   /** Changes with loseEverything(), as a Redis server's run id does when it restarts. */
   private server = 1
   private readonly kinds: KindLookups = {
@@ -97,11 +88,11 @@ export class MemoryEngine implements TopicEngine {
     const delay = delayMs ?? topic.delayMs
     if (delay !== undefined && delay > 0) {
       topic.schedule(messages, delay)
-      this.enterWhenDue(topic)
+      this.waits.enterWhenDue(topic)
       return topic.stat(this.defaultRetention).size
     }
     const size = topic.append(messages, this.defaultRetention)
-    this.wakeFollowers(topic)
+    this.waits.wakeFollowers(topic)
     return size
   }
 
@@ -114,28 +105,6 @@ export class MemoryEngine implements TopicEngine {
     const topic = this.topics.get(path)
     if (!topic) throw noTopic(path, this.namespace.kindOf(path))
     return topic
-  }
-
-  /** Wakes the followers of `topic` that have an entry to read. */
-  private wakeFollowers (topic: MemoryTopic): void {
-    this.wake(waiter => waiter.uid === topic.uid && topic.hasAfter(waiter.afterId), 'data')
-  }
-
-  /** At the due time of `topic`'s next scheduled message: enters what is due then, and wakes its followers. */
-  private enterWhenDue (topic: MemoryTopic): void {
-    clearTimeout(this.dueTimers.get(topic))
-    const due = topic.nextDueMs
-    if (due === undefined) {
-      this.dueTimers.delete(topic)
-      return
-    }
-    const timer = setTimeout(() => {
-      this.dueTimers.delete(topic)
-      if (topic.enterDue() > 0) this.wakeFollowers(topic)
-      this.enterWhenDue(topic)
-    }, Math.max(0, due - Date.now()))
-    timer.unref()
-    this.dueTimers.set(topic, timer)
   }
 
   async read (path: string, request: ReadRequest): Promise<ReadPage | undefined> {
@@ -160,7 +129,7 @@ export class MemoryEngine implements TopicEngine {
     const topic = this.topics.get(path)
     if (topic?.uid !== uid) return 'gone'
     if (topic.hasAfter(afterId)) return 'data'
-    return await this.waiters.wait({ path, uid, afterId }, signal)
+    return await this.waits.wait(path, topic, afterId, signal)
   }
 
   async locate (path: string, uid: string): Promise<string | undefined> {
@@ -214,13 +183,11 @@ export class MemoryEngine implements TopicEngine {
    * and the server's id changes. Waiters are woken, as Redis's existence checks would.
    */
   loseEverything (): void {
-    for (const timer of this.dueTimers.values()) clearTimeout(timer)
-    this.dueTimers.clear()
     this.topics.clear()
     this.namespace.clear()
     this.forwards.clear()
     this.server++
-    this.wake(() => true, 'gone')
+    this.waits.endAll('gone')
   }
 
   keyOf (path: string): string {
@@ -231,7 +198,7 @@ export class MemoryEngine implements TopicEngine {
     const topic = this.topics.get(path)
     if (!topic) throw new TopicError('ENOENT', 'ENOENT no such topic')
     topic.reset()
-    this.enterWhenDue(topic)
+    this.waits.enterWhenDue(topic)
   }
 
   async remove (path: string): Promise<void> {
@@ -290,9 +257,7 @@ export class MemoryEngine implements TopicEngine {
 
   /** Ends every wait ('aborted'); the topics stay, and later waits wait again. */
   close (): void {
-    this.wake(() => true, 'aborted')
-    for (const timer of this.dueTimers.values()) clearTimeout(timer)
-    this.dueTimers.clear()
+    this.waits.endAll('aborted')
   }
 
   /** Forgets the topic at `path`, waking its followers ('gone'); whether there was one. */
@@ -300,13 +265,7 @@ export class MemoryEngine implements TopicEngine {
     const topic = this.topics.get(path)
     if (!topic) return false
     this.topics.delete(path)
-    clearTimeout(this.dueTimers.get(topic))
-    this.dueTimers.delete(topic)
-    this.wake(waiter => waiter.path === path, 'gone')
+    this.waits.dropped(path, topic)
     return true
-  }
-
-  private wake (which: (waiting: Waiting) => boolean, reason: WakeReason): void {
-    this.waiters.wake(which, reason)
   }
 }

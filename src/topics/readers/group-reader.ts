@@ -3,13 +3,11 @@ import { Alarm } from '../../util/alarm'
 import type { Turns } from '../../util/turns'
 import type { AheadSink, ClaimAhead } from './claim-ahead'
 import { ConsumerSweeps, SWEEP_AFTER_TIMEOUTS } from './consumer-sweeps'
+import { moveToDeadLetters } from './dead-letters'
 import type { TopicEngine } from '../engine'
-import { TopicError } from '../errors'
 import { outlastingOutages } from './outages'
-import type { Claim, Creator, GroupPolicy } from '../types'
+import type { Claim, GroupPolicy } from '../types'
 
-/** Where the messages a group gave up on go: the ordinary topic TOPIC.dead beside it. */
-export const DEAD_LETTER_SUFFIX = '.dead'
 /** Shortest pause before claiming again when a held message may be free: no busy loop. */
 const MIN_RETRY_MS = 20
 
@@ -270,31 +268,12 @@ export class GroupReader {
     }
   }
 
-  /** Pushes the message to TOPIC.dead (made like the topic when missing), then acknowledges it. */
+  /** Moves the message to TOPIC.dead (see dead-letters.ts), then acknowledges it. */
   private async deadLetter (claim: Extract<Claim, { kind: 'dead' }>): Promise<void> {
-    const deadPath = this.path + DEAD_LETTER_SUFFIX
-    const uid = await this.deadTopic(deadPath)
-    await this.engine.append(deadPath, uid, [claim.message])
+    const deadPath = await moveToDeadLetters(this.engine, this.path, claim.message)
     await this.engine.acknowledge(this.path, this.group, claim.id)
     groupsLog('group %s of %s: message %s moved to %s after %d deliveries', this.group, this.path, claim.id, deadPath, claim.deliveries - 1)
     this.events.deadLettered?.(this.group)
-  }
-
-  private async deadTopic (deadPath: string): Promise<string> {
-    const existing = await this.engine.topicUid(deadPath)
-    if (existing) return existing
-    const topic = await this.engine.statTopic(this.path)
-    const creator: Creator | undefined = topic?.owner !== undefined && topic.group !== undefined && topic.mode !== undefined
-      ? { owner: topic.owner, group: topic.group, mode: topic.mode }
-      : undefined
-    try {
-      return (await this.engine.create(deadPath, creator)).uid
-    } catch (err) {
-      if (!(err instanceof TopicError && err.code === 'EEXIST')) throw err
-      const made = await this.engine.topicUid(deadPath)
-      if (!made) throw new TopicError('EISDIR', `${deadPath} is a directory: no place for dead letters`)
-      return made
-    }
   }
 
   /** Whether the topic, not found at this.path, is now under another name (then this.path). */
