@@ -148,9 +148,11 @@ const scripts = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-supervisor-'
 t.teardown(() => scripts.removeCallback())
 for (const [name, text] of Object.entries({ 'fake-addon.js': FAKE_ADDON, 'driver.js': DRIVER, 'server.js': SERVER })) writeFileSync(path.join(scripts.name, name), text)
 
-/** Starts a mount process (the driver) over a fresh directory; everything it started is gone at teardown. */
-async function startMount (t: Test, env: NodeJS.ProcessEnv = {}): Promise<Mount> {
-  const dir = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-supervised-' })
+/**
+ * The socket the stand-in servers report on (see SERVER): each server that says hello is pushed
+ * to `servers`, and what it reports after that to its own queue.
+ */
+async function serverReports (socketPath: string): Promise<{ servers: Queue<Server>, started: Server[], close: () => Promise<void> }> {
   const servers = new Queue<Server>()
   const started: Server[] = []
   const sockets = new Set<net.Socket>()
@@ -177,8 +179,19 @@ async function startMount (t: Test, env: NodeJS.ProcessEnv = {}): Promise<Mount>
       }
     })
   })
-  const socketPath = path.join(dir.name, 'test.sock')
   await new Promise<void>(resolve => listener.listen(socketPath, resolve))
+  const close = async (): Promise<void> => {
+    for (const socket of sockets) socket.destroy()
+    await new Promise<void>(resolve => listener.close(() => resolve()))
+  }
+  return { servers, started, close }
+}
+
+/** Starts a mount process (the driver) over a fresh directory; everything it started is gone at teardown. */
+async function startMount (t: Test, env: NodeJS.ProcessEnv = {}): Promise<Mount> {
+  const dir = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-supervised-' })
+  const socketPath = path.join(dir.name, 'test.sock')
+  const { servers, started, close } = await serverReports(socketPath)
   const mountpoint = path.join(dir.name, 'mnt')
   const driver = spawn(process.execPath, [path.join(scripts.name, 'driver.js')], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -216,8 +229,7 @@ async function startMount (t: Test, env: NodeJS.ProcessEnv = {}): Promise<Mount>
     for (const server of started) {
       if (!server.gone()) process.kill(server.hello.pid, 'SIGKILL')
     }
-    for (const socket of sockets) socket.destroy()
-    await new Promise<void>(resolve => listener.close(() => resolve()))
+    await close()
     dir.removeCallback()
   })
   return {
