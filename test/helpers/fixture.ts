@@ -1,4 +1,5 @@
-import { Test } from 'tap'
+import type Redis from 'ioredis'
+import t, { Test } from 'tap'
 import { mount, MountedDir, MountOptions } from '../../scripts/support/mount'
 import { RedisServer, startRedis } from '../../scripts/support/redis-server'
 
@@ -14,4 +15,24 @@ export async function mountFor (t: Test, server: RedisServer | undefined, option
   const mounted = await mount(server?.url, options)
   t.teardown(() => mounted.stop())
   return mounted
+}
+
+export interface PerFileRedis {
+  readonly server: RedisServer
+  /** A client of `server` for the test's own checks. */
+  readonly client: Redis
+}
+
+/**
+ * One redis-server without persistence, and a client of it, for every test of the file: started
+ * before the first test, stopped after the last. Its fields are set once the first test runs.
+ */
+export function redisPerFile (): PerFileRedis {
+  const fixture = {} as { server: RedisServer, client: Redis }
+  t.before(async () => {
+    fixture.server = await startRedis({ persistence: false })
+    fixture.client = fixture.server.client()
+  })
+  t.teardown(() => fixture.server?.stop())
+  return fixture
 }

@@ -1,24 +1,18 @@
-import type Redis from 'ioredis'
 import t from 'tap'
 import { lsCommand, mkdirCommand, mvCommand, rmCommand } from '../../../src/commands/namespace-commands'
 import { withStore } from '../../../src/commands/session'
 import { pushCommand } from '../../../src/commands/topic-commands'
 import { TopicError } from '../../../src/topics/errors'
-import { freePort, RedisServer, startRedis } from '../../../scripts/support/redis-server'
+import { freePort } from '../../../scripts/support/redis-server'
 import { stdoutOf as bytesOf } from '../../helpers/captured-output'
+import { redisPerFile } from '../../helpers/fixture'
 
 // mkdir, rm, mv and ls without FUSE against a real redis-server: what they do to the namespace, print, and refuse.
 
-let server: RedisServer
-let client: Redis
-t.before(async () => {
-  server = await startRedis({ persistence: false })
-  client = server.client()
-})
-t.teardown(() => server?.stop())
+const fixture = redisPerFile()
 
 /** Options for a store of its own per test: a prefix of its own on the file's server. */
-const on = (prefix: string) => ({ redis: server.url, prefix })
+const on = (prefix: string) => ({ redis: fixture.server.url, prefix })
 
 /** What `work` writes to stdout, as text. */
 async function stdoutOf (work: () => Promise<unknown>): Promise<string> {
@@ -66,7 +60,7 @@ t.test('rm: topics; a directory only with -r, and all under it; -f passes over w
   await push('rm:', 'team/b/c/deep')
   await rmCommand(['/jobs'], { ...on('rm:'), recursive: false, force: false })
   t.same(await kinds('rm:', ['jobs']), [undefined])
-  t.equal(await client.exists('rm:{jobs}'), 0, 'its stream is gone from Redis')
+  t.equal(await fixture.client.exists('rm:{jobs}'), 0, 'its stream is gone from Redis')
   await t.rejects(rmCommand(['jobs'], { ...on('rm:'), recursive: false, force: false }), new TopicError('ENOENT', 'cannot remove jobs: no such topic or directory'))
   await t.rejects(rmCommand(['team'], { ...on('rm:'), recursive: false, force: false }), new TopicError('EISDIR', 'cannot remove team: is a directory (use -r)'))
   await t.rejects(rmCommand(['/'], { ...on('rm:'), recursive: false, force: false }), new TopicError('EISDIR', 'cannot remove /: is a directory (use -r)'))
@@ -74,7 +68,7 @@ t.test('rm: topics; a directory only with -r, and all under it; -f passes over w
   t.same(await kinds('rm:', ['team/a/orders']), ['topic'], 'refusals removed nothing')
   await rmCommand(['gone', 'team/b', 'also-gone'], { ...on('rm:'), recursive: true, force: true })
   t.same(await kinds('rm:', ['team', 'team/a', 'team/a/orders', 'team/b', 'team/b/c', 'team/b/c/deep']), ['directory', 'directory', 'topic', undefined, undefined, undefined])
-  t.equal(await client.exists('rm:{team/b/c/deep}'), 0)
+  t.equal(await fixture.client.exists('rm:{team/b/c/deep}'), 0)
   await t.rejects(rmCommand(['team/a/orders', 'missing', 'team/a'], { ...on('rm:'), recursive: true, force: false }), { code: 'ENOENT' })
   t.same(await kinds('rm:', ['team/a/orders', 'team/a']), [undefined, 'directory'], 'in order, up to the first that fails')
 })
@@ -83,7 +77,7 @@ t.test('mv: a topic renamed with its messages; into a directory that exists; nev
   await push('mv:', 'jobs', 'first')
   await mvCommand('jobs', 'renamed', on('mv:'))
   t.same(await kinds('mv:', ['jobs', 'renamed']), [undefined, 'topic'])
-  t.same((await client.xrange('mv:{renamed}', '-', '+')).map(([, fields]) => fields[1]), ['first'], 'the messages went with it')
+  t.same((await fixture.client.xrange('mv:{renamed}', '-', '+')).map(([, fields]) => fields[1]), ['first'], 'the messages went with it')
   await mkdirCommand(['archive'], { ...on('mv:'), parents: false })
   await mvCommand('/renamed/', '/archive/', on('mv:'))
   t.same(await kinds('mv:', ['renamed', 'archive/renamed']), [undefined, 'topic'], 'into the directory, under its own name')

@@ -1,27 +1,21 @@
-import type Redis from 'ioredis'
 import t from 'tap'
 import { pullCommand, pushCommand, requireTopic, resetCommand, statCommand, topicPath } from '../../../src/commands/topic-commands'
 import { withStore } from '../../../src/commands/session'
 import { TopicError } from '../../../src/topics/errors'
-import { freePort, RedisServer, startRedis, waitFor } from '../../../scripts/support/redis-server'
+import { freePort, waitFor } from '../../../scripts/support/redis-server'
 import { CapturedOutput, stdoutOf } from '../../helpers/captured-output'
+import { redisPerFile } from '../../helpers/fixture'
 
 // push, pull, reset and stat against a real redis-server: what they store and print, and how they refuse.
 
-let server: RedisServer
-let client: Redis
-t.before(async () => {
-  server = await startRedis({ persistence: false })
-  client = server.client()
-})
-t.teardown(() => server?.stop())
+const fixture = redisPerFile()
 
 /** Options for a store of its own per test: a prefix of its own on the file's server. */
-const on = (prefix: string) => ({ redis: server.url, prefix })
+const on = (prefix: string) => ({ redis: fixture.server.url, prefix })
 
 /** The payloads of the stream of `path` under `prefix`, straight from Redis. */
 async function payloads (prefix: string, path: string): Promise<string[]> {
-  const entries = await client.xrange(`${prefix}{${path}}`, '-', '+')
+  const entries = await fixture.client.xrange(`${prefix}{${path}}`, '-', '+')
   return entries.map(([, fields]) => fields[fields.indexOf('data') + 1]!)
 }
 
@@ -35,7 +29,7 @@ async function settlesWithin (promise: Promise<unknown> | undefined, ms: number)
 
 /** Connections blocked in XREAD: followers waiting for new entries. */
 async function blockedReads (): Promise<number> {
-  return String(await client.client('LIST')).split('\n').filter(line => / flags=b /.test(line) && / cmd=xread /.test(line)).length
+  return String(await fixture.client.client('LIST')).split('\n').filter(line => / flags=b /.test(line) && / cmd=xread /.test(line)).length
 }
 
 t.test('topicPath: the path under the mount without slashes at its ends; the root is no topic', async t => {
@@ -148,10 +142,10 @@ t.test('stat: the fields in aligned columns and the consumer groups as a table; 
   await pushCommand('jobs', ['second'], { ...options, framing: 'line' })
   await withStore(options, store => store.retain('jobs', { messages: 100 }))
   const key = 'stat:{jobs}'
-  const ids = (await client.xrange(key, '-', '+')).map(([id]) => id)
+  const ids = (await fixture.client.xrange(key, '-', '+')).map(([id]) => id)
   const [firstId, lastId] = [ids[0]!, ids[1]!]
-  await client.xgroup('CREATE', key, 'builders', '0')
-  await client.xreadgroup('GROUP', 'builders', 'c1', 'COUNT', 1, 'STREAMS', key, '>')
+  await fixture.client.xgroup('CREATE', key, 'builders', '0')
+  await fixture.client.xreadgroup('GROUP', 'builders', 'c1', 'COUNT', 1, 'STREAMS', key, '>')
 
   const text = (await stdoutOf(() => statCommand('jobs', { ...options, json: false }))).toString().split('\n')
   t.same(text.slice(0, 3), ['topic         jobs', `key           ${key}`, 'entries       2'], 'names padded to the longest (delaySeconds)')

@@ -1,32 +1,26 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import type Redis from 'ioredis'
 import t, { Test } from 'tap'
 import tmp from 'tmp'
 import { withStore } from '../../../src/commands/session'
 import { pushCommand } from '../../../src/commands/topic-commands'
 import { secondsText, workCommand, WorkOptions } from '../../../src/commands/work'
 import { TopicError } from '../../../src/topics/errors'
-import { freePort, RedisServer, startRedis, waitFor } from '../../../scripts/support/redis-server'
+import { freePort, waitFor } from '../../../scripts/support/redis-server'
 import { CapturedOutput } from '../../helpers/captured-output'
+import { redisPerFile } from '../../helpers/fixture'
 
 // workCommand in this process against a real redis-server: its refusals, each command's fate, the status of each stop.
 
-let server: RedisServer
-let client: Redis
-t.before(async () => {
-  server = await startRedis({ persistence: false })
-  client = server.client()
-})
-t.teardown(() => server?.stop())
+const fixture = redisPerFile()
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
 /** Work options of a store of its own (a prefix per test), with `more` over the defaults. */
 const optionsOf = (prefix: string, more: Partial<WorkOptions> = {}): WorkOptions =>
-  ({ redis: server.url, prefix, concurrency: 1, visibilityTimeout: 5, maxDeliveries: 3, retryBackoff: false, ...more })
+  ({ redis: fixture.server.url, prefix, concurrency: 1, visibilityTimeout: 5, maxDeliveries: 3, retryBackoff: false, ...more })
 
-const push = (prefix: string, topic: string, message: string): Promise<void> => pushCommand(topic, [message], { redis: server.url, prefix, framing: 'line' })
+const push = (prefix: string, topic: string, message: string): Promise<void> => pushCommand(topic, [message], { redis: fixture.server.url, prefix, framing: 'line' })
 
 function scratch (t: Test): string {
   const dir = tmp.dirSync({ unsafeCleanup: true, prefix: 'dnpipes-work-unit-' })
@@ -46,7 +40,7 @@ function startWork (t: Test, prefix: string, topic: string, command: string[], m
   let status: number | Error | undefined
   const done = workCommand('g', topic, command, optionsOf(prefix, more)).then(code => { status = code }, (err: Error) => { status = err })
   const stop = async (): Promise<number | Error | undefined> => {
-    await withStore({ redis: server.url, prefix }, store => store.remove(topic)).catch(() => undefined)
+    await withStore({ redis: fixture.server.url, prefix }, store => store.remove(topic)).catch(() => undefined)
     await done
     stderr.stop()
     return status
@@ -57,16 +51,16 @@ function startWork (t: Test, prefix: string, topic: string, command: string[], m
 
 /** XPENDING of group g of `stream`: [id, consumer, idle ms, deliveries] each. */
 async function pending (stream: string): Promise<Array<[string, string, number, number]>> {
-  return await client.xpending(stream, 'g', '-', '+', 100) as Array<[string, string, number, number]>
+  return await fixture.client.xpending(stream, 'g', '-', '+', 100) as Array<[string, string, number, number]>
 }
 
 async function ids (stream: string): Promise<string[]> {
-  return (await client.xrange(stream, '-', '+')).map(([id]) => id)
+  return (await fixture.client.xrange(stream, '-', '+')).map(([id]) => id)
 }
 
 /** Connections blocked in XREAD: workers waiting for new entries. */
 async function blockedReads (): Promise<number> {
-  return String(await client.client('LIST')).split('\n').filter(line => / flags=b /.test(line) && / cmd=xread /.test(line)).length
+  return String(await fixture.client.client('LIST')).split('\n').filter(line => / flags=b /.test(line) && / cmd=xread /.test(line)).length
 }
 
 const lines = (file: string): string[] => existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(line => line !== '') : []
@@ -105,8 +99,8 @@ t.test('a missing topic and a directory are refused, and no group is made', asyn
   const options = optionsOf('refuse:')
   await t.rejects(workCommand('g', 'nope', ['cat'], options), new TopicError('ENOENT', 'no topic nope'))
   await t.rejects(workCommand('g', 'dir', ['cat'], options), new TopicError('EISDIR', 'dir is a directory'))
-  t.equal(await client.exists('refuse:{nope}'), 0, 'nothing made for the missing topic')
-  t.same(await client.xinfo('GROUPS', 'refuse:{dir/topic}'), [], 'no group on the topic beside it either')
+  t.equal(await fixture.client.exists('refuse:{nope}'), 0, 'nothing made for the missing topic')
+  t.same(await fixture.client.xinfo('GROUPS', 'refuse:{dir/topic}'), [], 'no group on the topic beside it either')
   await t.rejects(workCommand('g', 'jobs', ['cat'], { ...options, redis: `redis://127.0.0.1:${await freePort()}` }), { message: /^cannot use Redis at redis:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/ })
 })
 
@@ -144,7 +138,7 @@ t.test('a failed command: a note with its fate, the message back after the retry
   const [poison] = await ids('fails:{jobs}')
   const worker = startWork(t, 'fails:', 'jobs', ['sh', '-c', 'echo "$DNPIPES_DELIVERY" >> "$0"; [ "$DNPIPES_DELIVERY" = 1 ] && exit 3; kill -KILL $$', log],
     { maxDeliveries: 2, retryDelay: 0.05, visibilityTimeout: 30 })
-  await waitFor(async () => await client.xlen('fails:{jobs.dead}') === 1 && (await pending('fails:{jobs}')).length === 0, 10_000, 'the message in jobs.dead')
+  await waitFor(async () => await fixture.client.xlen('fails:{jobs.dead}') === 1 && (await pending('fails:{jobs}')).length === 0, 10_000, 'the message in jobs.dead')
   t.same(lines(log), ['1', '2'], 'run twice, long before the visibility timeout')
   t.equal(worker.stderr(), [
     `dnpipes: message ${poison}: sh exited with 3; it will be handed out again in 0.05 s\n`,
@@ -160,7 +154,7 @@ t.test('signals: SIGHUP stops an idle worker as SIGTERM does; a second signal ki
   t.teardown(() => { for (const [signal, listeners] of theirs) for (const listener of listeners) process.on(signal, listener) })
   const dir = scratch(t)
 
-  await withStore({ redis: server.url, prefix: 'idle:' }, store => store.create('jobs'))
+  await withStore({ redis: fixture.server.url, prefix: 'idle:' }, store => store.create('jobs'))
   const idle = startWork(t, 'idle:', 'jobs', ['true'])
   await waitFor(async () => await blockedReads() === 1, 10_000, 'the worker to wait for messages')
   process.kill(process.pid, 'SIGHUP')

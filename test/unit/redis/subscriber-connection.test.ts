@@ -1,23 +1,17 @@
-import type Redis from 'ioredis'
 import net from 'node:net'
 import t, { Test } from 'tap'
 import { RawAddress } from '../../../src/redis/raw-connection'
 import { RespError, RespValue } from '../../../src/redis/resp-reader'
 import { SubscriberConnection } from '../../../src/redis/subscriber-connection'
 import { DeadlineError } from '../../../src/util/deadline'
-import { freePort, RedisServer, startRedis, waitFor } from '../../../scripts/support/redis-server'
+import { freePort, startRedis, waitFor } from '../../../scripts/support/redis-server'
+import { redisPerFile } from '../../helpers/fixture'
 
 // SubscriberConnection against a real redis-server: replies and messages told apart, invalidations, every ending heard once.
 
-let server: RedisServer
-let client: Redis
-t.before(async () => {
-  server = await startRedis({ persistence: false })
-  client = server.client()
-})
-t.teardown(() => server?.stop())
+const fixture = redisPerFile()
 
-const address = (name: string, more: Partial<RawAddress> = {}): RawAddress => ({ host: '127.0.0.1', port: server.port, name, ...more })
+const address = (name: string, more: Partial<RawAddress> = {}): RawAddress => ({ host: '127.0.0.1', port: fixture.server.port, name, ...more })
 const text = (value: RespValue | undefined): unknown => Buffer.isBuffer(value) ? value.toString() : Array.isArray(value) ? value.map(text) : value
 
 interface Opened {
@@ -38,7 +32,7 @@ async function open (t: Test, target: RawAddress, timeoutMs = 5000): Promise<Ope
 
 /** The CLIENT LIST line of the connection named `name`, if there is one. */
 async function clientLine (name: string): Promise<string | undefined> {
-  return String(await client.client('LIST')).split('\n').find(line => line.includes(` name=${name} `))
+  return String(await fixture.client.client('LIST')).split('\n').find(line => line.includes(` name=${name} `))
 }
 
 t.test('opened logged in and named; commands answered in order; an error reply rejects its command alone', async t => {
@@ -62,7 +56,7 @@ t.test('messages go to onMessage and replies to their commands, however they int
   const { connection, messages } = await open(t, address('sub-interleaved'))
   t.same(text(await connection.command(['SUBSCRIBE', 'news'])), ['subscribe', 'news', 1])
   // Published by another client while this one's PINGs are in flight: messages may come between a PING and its reply.
-  const published = Array.from({ length: 300 }, (_, i) => client.publish('news', `m${i}`))
+  const published = Array.from({ length: 300 }, (_, i) => fixture.client.publish('news', `m${i}`))
   const pings = Array.from({ length: 100 }, () => connection.command(['PING']))
   t.same(new Set((await Promise.all(pings)).map(reply => JSON.stringify(text(reply)))), new Set([JSON.stringify(['pong', ''])]), 'every PING got its own reply')
   t.same(await Promise.all(published), Array.from({ length: 300 }, () => 1), 'each message had one subscriber')
@@ -75,14 +69,14 @@ t.test('client tracking: an invalidation is a message whose payload is the keys,
   const { connection, messages } = await open(t, address('sub-tracking'))
   const id = await connection.command(['CLIENT', 'ID'])
   await connection.command(['SUBSCRIBE', '__redis__:invalidate'])
-  const tracker = server.client()
+  const tracker = fixture.server.client()
   await tracker.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', String(id), 'BCAST', 'PREFIX', 'tracked:')
-  await client.set('tracked:a', '1')
-  await client.set('elsewhere', '1')
-  await client.mset('tracked:b', '2', 'tracked:c', '3')
+  await fixture.client.set('tracked:a', '1')
+  await fixture.client.set('elsewhere', '1')
+  await fixture.client.mset('tracked:b', '2', 'tracked:c', '3')
   await waitFor(async () => messages.length >= 2, 5000, 'the invalidations')
   t.same(messages, [['__redis__:invalidate', ['tracked:a']], ['__redis__:invalidate', ['tracked:b', 'tracked:c']]], 'the keys written, those of the prefix only')
-  await client.flushall()
+  await fixture.client.flushall()
   await waitFor(async () => messages.length === 3, 5000, 'the invalidation of everything')
   t.same(messages[2], ['__redis__:invalidate', null])
   tracker.disconnect()
@@ -113,7 +107,7 @@ t.test('a silent Redis: the pending command fails at the deadline, and so does t
 t.test('a connection Redis kills: broken, and ended hears why, once', async t => {
   const { connection, endings } = await open(t, address('sub-victim'))
   const id = await connection.command(['CLIENT', 'ID'])
-  await client.call('CLIENT', 'KILL', 'ID', String(id))
+  await fixture.client.call('CLIENT', 'KILL', 'ID', String(id))
   await waitFor(async () => endings.length > 0, 5000, 'the connection to end')
   t.ok(connection.broken)
   t.equal(endings.length, 1)
