@@ -6,6 +6,7 @@ import { doctorCommand, DoctorOptions } from '../../../src/commands/doctor'
 import { ensureEmbeddedRedis, pingSocket, socketPathOf } from '../../../src/redis/embedded'
 import { freePort, RedisServer, startRedis, waitFor } from '../../../scripts/support/redis-server'
 import { stdoutOf } from '../../helpers/captured-output'
+import { environment } from '../../helpers/environment'
 
 // doctorCommand in this process: its checks of FUSE and the Redis target, their aligned lines and fixes, and when it passes.
 
@@ -45,18 +46,6 @@ async function doctor (t: Test, options: Partial<DoctorOptions>): Promise<{ pass
   }
   t.equal(columns.size, 1, `details and fixes start in one column: ${[...columns].join(', ')}`)
   return { passed, checks, text }
-}
-
-/** Sets environment variables for the test, as they were when it ends. */
-function environment (t: Test, values: Record<string, string>): void {
-  const before = Object.fromEntries(Object.keys(values).map(name => [name, process.env[name]]))
-  Object.assign(process.env, values)
-  t.teardown(() => {
-    for (const [name, value] of Object.entries(before)) {
-      if (value === undefined) delete process.env[name]
-      else process.env[name] = value
-    }
-  })
 }
 
 const named = (checks: Shown[], name: string): Shown | undefined => checks.find(check => check.name === name)

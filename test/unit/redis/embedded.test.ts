@@ -7,6 +7,7 @@ import t, { Test } from 'tap'
 import tmp from 'tmp'
 import { CLI_CLIENT_NAME, defaultDataDir, ensureEmbeddedRedis, MOUNT_CLIENT_NAME, pingSocket, socketPathOf, stopEmbeddedIfUnused } from '../../../src/redis/embedded'
 import { startRedis, waitFor } from '../../../scripts/support/redis-server'
+import { environment } from '../../helpers/environment'
 
 // The embedded redis-server on real unix sockets: its directory, found or started once, the start lock, stopped by its last user.
 
@@ -44,18 +45,6 @@ async function clientOf (t: Test, dir: string, name: string): Promise<Redis> {
   t.teardown(() => client.disconnect())
   await client.connect()
   return client
-}
-
-/** Sets environment variables for the test, as they were when it ends. */
-function environment (t: Test, values: Record<string, string>): void {
-  const before = Object.fromEntries(Object.keys(values).map(name => [name, process.env[name]]))
-  Object.assign(process.env, values)
-  t.teardown(() => {
-    for (const [name, value] of Object.entries(before)) {
-      if (value === undefined) delete process.env[name]
-      else process.env[name] = value
-    }
-  })
 }
 
 /** A unix socket server that does what `answer` says with each connection; closed when the test ends. */
