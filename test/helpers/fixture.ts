@@ -1,5 +1,6 @@
 import type Redis from 'ioredis'
 import t, { Test } from 'tap'
+import { connectRedis } from '../../src/redis/connect'
 import { mount, MountedDir, MountOptions } from '../../scripts/support/mount'
 import { RedisServer, startRedis } from '../../scripts/support/redis-server'
 
@@ -19,8 +20,13 @@ export async function mountFor (t: Test, server: RedisServer | undefined, option
 
 export interface PerFileRedis {
   readonly server: RedisServer
-  /** A client of `server` for the test's own checks. */
-  readonly client: Redis
+  /** A client of `server` for the test's own checks and setup. */
+  readonly admin: Redis
+}
+
+export interface PerFileConnection extends PerFileRedis {
+  /** A connection to `server` made as dnpipes makes its own (connectRedis). */
+  readonly redis: Redis
 }
 
 /**
@@ -28,11 +34,21 @@ export interface PerFileRedis {
  * before the first test, stopped after the last. Its fields are set once the first test runs.
  */
 export function redisPerFile (): PerFileRedis {
-  const fixture = {} as { server: RedisServer, client: Redis }
+  const fixture = {} as { server: RedisServer, admin: Redis }
   t.before(async () => {
     fixture.server = await startRedis({ persistence: false })
-    fixture.client = fixture.server.client()
+    fixture.admin = fixture.server.client()
   })
   t.teardown(() => fixture.server?.stop())
+  return fixture
+}
+
+/** redisPerFile, with a connection made by connectRedis under the client name `name`. */
+export function connectedPerFile (name: string): PerFileConnection {
+  const fixture = redisPerFile() as PerFileRedis & { redis: Redis }
+  t.before(async () => {
+    fixture.redis = await connectRedis({ kind: 'url', url: fixture.server.url }, { name, commandTimeoutMs: 5000 }) as Redis
+  })
+  t.teardown(() => fixture.redis?.disconnect())
   return fixture
 }

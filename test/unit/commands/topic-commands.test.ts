@@ -15,7 +15,7 @@ const on = (prefix: string) => ({ redis: fixture.server.url, prefix })
 
 /** The payloads of the stream of `path` under `prefix`, straight from Redis. */
 async function payloads (prefix: string, path: string): Promise<string[]> {
-  const entries = await fixture.client.xrange(`${prefix}{${path}}`, '-', '+')
+  const entries = await fixture.admin.xrange(`${prefix}{${path}}`, '-', '+')
   return entries.map(([, fields]) => fields[fields.indexOf('data') + 1]!)
 }
 
@@ -29,7 +29,7 @@ async function settlesWithin (promise: Promise<unknown> | undefined, ms: number)
 
 /** Connections blocked in XREAD: followers waiting for new entries. */
 async function blockedReads (): Promise<number> {
-  return String(await fixture.client.client('LIST')).split('\n').filter(line => / flags=b /.test(line) && / cmd=xread /.test(line)).length
+  return String(await fixture.admin.client('LIST')).split('\n').filter(line => / flags=b /.test(line) && / cmd=xread /.test(line)).length
 }
 
 t.test('topicPath: the path under the mount without slashes at its ends; the root is no topic', async t => {
@@ -142,10 +142,10 @@ t.test('stat: the fields in aligned columns and the consumer groups as a table; 
   await pushCommand('jobs', ['second'], { ...options, framing: 'line' })
   await withStore(options, store => store.retain('jobs', { messages: 100 }))
   const key = 'stat:{jobs}'
-  const ids = (await fixture.client.xrange(key, '-', '+')).map(([id]) => id)
+  const ids = (await fixture.admin.xrange(key, '-', '+')).map(([id]) => id)
   const [firstId, lastId] = [ids[0]!, ids[1]!]
-  await fixture.client.xgroup('CREATE', key, 'builders', '0')
-  await fixture.client.xreadgroup('GROUP', 'builders', 'c1', 'COUNT', 1, 'STREAMS', key, '>')
+  await fixture.admin.xgroup('CREATE', key, 'builders', '0')
+  await fixture.admin.xreadgroup('GROUP', 'builders', 'c1', 'COUNT', 1, 'STREAMS', key, '>')
 
   const text = (await stdoutOf(() => statCommand('jobs', { ...options, json: false }))).toString().split('\n')
   t.same(text.slice(0, 3), ['topic         jobs', `key           ${key}`, 'entries       2'], 'names padded to the longest (delaySeconds)')

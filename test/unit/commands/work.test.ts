@@ -51,16 +51,16 @@ function startWork (t: Test, prefix: string, topic: string, command: string[], m
 
 /** XPENDING of group g of `stream`: [id, consumer, idle ms, deliveries] each. */
 async function pending (stream: string): Promise<Array<[string, string, number, number]>> {
-  return await fixture.client.xpending(stream, 'g', '-', '+', 100) as Array<[string, string, number, number]>
+  return await fixture.admin.xpending(stream, 'g', '-', '+', 100) as Array<[string, string, number, number]>
 }
 
 async function ids (stream: string): Promise<string[]> {
-  return (await fixture.client.xrange(stream, '-', '+')).map(([id]) => id)
+  return (await fixture.admin.xrange(stream, '-', '+')).map(([id]) => id)
 }
 
 /** Connections blocked in XREAD: workers waiting for new entries. */
 async function blockedReads (): Promise<number> {
-  return String(await fixture.client.client('LIST')).split('\n').filter(line => / flags=b /.test(line) && / cmd=xread /.test(line)).length
+  return String(await fixture.admin.client('LIST')).split('\n').filter(line => / flags=b /.test(line) && / cmd=xread /.test(line)).length
 }
 
 const lines = (file: string): string[] => existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(line => line !== '') : []
@@ -99,8 +99,8 @@ t.test('a missing topic and a directory are refused, and no group is made', asyn
   const options = optionsOf('refuse:')
   await t.rejects(workCommand('g', 'nope', ['cat'], options), new TopicError('ENOENT', 'no topic nope'))
   await t.rejects(workCommand('g', 'dir', ['cat'], options), new TopicError('EISDIR', 'dir is a directory'))
-  t.equal(await fixture.client.exists('refuse:{nope}'), 0, 'nothing made for the missing topic')
-  t.same(await fixture.client.xinfo('GROUPS', 'refuse:{dir/topic}'), [], 'no group on the topic beside it either')
+  t.equal(await fixture.admin.exists('refuse:{nope}'), 0, 'nothing made for the missing topic')
+  t.same(await fixture.admin.xinfo('GROUPS', 'refuse:{dir/topic}'), [], 'no group on the topic beside it either')
   await t.rejects(workCommand('g', 'jobs', ['cat'], { ...options, redis: `redis://127.0.0.1:${await freePort()}` }), { message: /^cannot use Redis at redis:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/ })
 })
 
@@ -138,7 +138,7 @@ t.test('a failed command: a note with its fate, the message back after the retry
   const [poison] = await ids('fails:{jobs}')
   const worker = startWork(t, 'fails:', 'jobs', ['sh', '-c', 'echo "$DNPIPES_DELIVERY" >> "$0"; [ "$DNPIPES_DELIVERY" = 1 ] && exit 3; kill -KILL $$', log],
     { maxDeliveries: 2, retryDelay: 0.05, visibilityTimeout: 30 })
-  await waitFor(async () => await fixture.client.xlen('fails:{jobs.dead}') === 1 && (await pending('fails:{jobs}')).length === 0, 10_000, 'the message in jobs.dead')
+  await waitFor(async () => await fixture.admin.xlen('fails:{jobs.dead}') === 1 && (await pending('fails:{jobs}')).length === 0, 10_000, 'the message in jobs.dead')
   t.same(lines(log), ['1', '2'], 'run twice, long before the visibility timeout')
   t.equal(worker.stderr(), [
     `dnpipes: message ${poison}: sh exited with 3; it will be handed out again in 0.05 s\n`,

@@ -35,7 +35,7 @@ async function clientLine (redis: Redis, name: string): Promise<string | undefin
 t.test('a request gets its replies, errors included as values', async t => {
   let received = 0
   const connection = await open(t, address('raw-basic'), 5000, bytes => { received += bytes })
-  t.match(await clientLine(fixture.client, 'raw-basic'), /name=raw-basic/, 'the handshake named the connection')
+  t.match(await clientLine(fixture.admin, 'raw-basic'), /name=raw-basic/, 'the handshake named the connection')
   const replies = await connection.values([['PING'], ['SET', 'raw:k', Buffer.from([0, 13, 10, 255])], ['GET', 'raw:k'], ['INCR', 'raw:n'], ['GET', 'raw:none'], ['NOSUCHCOMMAND']])
   t.equal(replies[0], 'PONG')
   t.equal(replies[1], 'OK')
@@ -128,8 +128,8 @@ t.test('a connection killed by Redis is broken and fails what was pending', asyn
   // Its failure is taken at once, so that it is not an unhandled rejection while the test looks.
   const pending = within(connection.values([['BLPOP', 'raw:never', '0']])).then(() => undefined, (err: Error) => err)
   let line: string | undefined
-  t.ok(await pollUntil(async () => /cmd=blpop/.test((line = await clientLine(fixture.client, 'raw-victim')) ?? ''), { timeoutMs: 2000, intervalMs: 5 }), 'blocked in BLPOP')
-  await fixture.client.call('CLIENT', 'KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]!)
+  t.ok(await pollUntil(async () => /cmd=blpop/.test((line = await clientLine(fixture.admin, 'raw-victim')) ?? ''), { timeoutMs: 2000, intervalMs: 5 }), 'blocked in BLPOP')
+  await fixture.admin.call('CLIENT', 'KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]!)
   const failure = await pending
   t.ok(failure, 'the pending request failed')
   t.notMatch(failure, { message: /still pending/ })
@@ -144,5 +144,5 @@ t.test('close() fails what is pending and breaks the connection', async t => {
   await t.rejects(within(pending), { message: 'the connection was closed' })
   t.ok(connection.broken)
   await t.rejects(connection.values([['PING']]), { message: 'the connection was closed' })
-  t.ok(await pollUntil(async () => (await clientLine(fixture.client, 'raw-closed')) === undefined, { timeoutMs: 2000, intervalMs: 10 }), 'Redis sees it go')
+  t.ok(await pollUntil(async () => (await clientLine(fixture.admin, 'raw-closed')) === undefined, { timeoutMs: 2000, intervalMs: 10 }), 'Redis sees it go')
 })

@@ -32,7 +32,7 @@ async function open (t: Test, target: RawAddress, timeoutMs = 5000): Promise<Ope
 
 /** The CLIENT LIST line of the connection named `name`, if there is one. */
 async function clientLine (name: string): Promise<string | undefined> {
-  return String(await fixture.client.client('LIST')).split('\n').find(line => line.includes(` name=${name} `))
+  return String(await fixture.admin.client('LIST')).split('\n').find(line => line.includes(` name=${name} `))
 }
 
 t.test('opened logged in and named; commands answered in order; an error reply rejects its command alone', async t => {
@@ -56,7 +56,7 @@ t.test('messages go to onMessage and replies to their commands, however they int
   const { connection, messages } = await open(t, address('sub-interleaved'))
   t.same(text(await connection.command(['SUBSCRIBE', 'news'])), ['subscribe', 'news', 1])
   // Published by another client while this one's PINGs are in flight: messages may come between a PING and its reply.
-  const published = Array.from({ length: 300 }, (_, i) => fixture.client.publish('news', `m${i}`))
+  const published = Array.from({ length: 300 }, (_, i) => fixture.admin.publish('news', `m${i}`))
   const pings = Array.from({ length: 100 }, () => connection.command(['PING']))
   t.same(new Set((await Promise.all(pings)).map(reply => JSON.stringify(text(reply)))), new Set([JSON.stringify(['pong', ''])]), 'every PING got its own reply')
   t.same(await Promise.all(published), Array.from({ length: 300 }, () => 1), 'each message had one subscriber')
@@ -71,12 +71,12 @@ t.test('client tracking: an invalidation is a message whose payload is the keys,
   await connection.command(['SUBSCRIBE', '__redis__:invalidate'])
   const tracker = fixture.server.client()
   await tracker.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', String(id), 'BCAST', 'PREFIX', 'tracked:')
-  await fixture.client.set('tracked:a', '1')
-  await fixture.client.set('elsewhere', '1')
-  await fixture.client.mset('tracked:b', '2', 'tracked:c', '3')
+  await fixture.admin.set('tracked:a', '1')
+  await fixture.admin.set('elsewhere', '1')
+  await fixture.admin.mset('tracked:b', '2', 'tracked:c', '3')
   await waitFor(async () => messages.length >= 2, 5000, 'the invalidations')
   t.same(messages, [['__redis__:invalidate', ['tracked:a']], ['__redis__:invalidate', ['tracked:b', 'tracked:c']]], 'the keys written, those of the prefix only')
-  await fixture.client.flushall()
+  await fixture.admin.flushall()
   await waitFor(async () => messages.length === 3, 5000, 'the invalidation of everything')
   t.same(messages[2], ['__redis__:invalidate', null])
   tracker.disconnect()
@@ -107,7 +107,7 @@ t.test('a silent Redis: the pending command fails at the deadline, and so does t
 t.test('a connection Redis kills: broken, and ended hears why, once', async t => {
   const { connection, endings } = await open(t, address('sub-victim'))
   const id = await connection.command(['CLIENT', 'ID'])
-  await fixture.client.call('CLIENT', 'KILL', 'ID', String(id))
+  await fixture.admin.call('CLIENT', 'KILL', 'ID', String(id))
   await waitFor(async () => endings.length > 0, 5000, 'the connection to end')
   t.ok(connection.broken)
   t.equal(endings.length, 1)

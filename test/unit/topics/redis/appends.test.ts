@@ -1,7 +1,5 @@
-import type Redis from 'ioredis'
 import t, { Test } from 'tap'
 import type { Message } from '../../../../src/framing/message'
-import { connectRedis } from '../../../../src/redis/connect'
 import { AppendOptions, Appends } from '../../../../src/topics/redis/appends'
 import { HeldStats } from '../../../../src/topics/redis/held-stats'
 import { KeyLayout } from '../../../../src/topics/redis/keys'
@@ -11,7 +9,8 @@ import { PLACED_PAYLOAD_BYTES } from '../../../../src/topics/redis/placed-append
 import { ScriptRunner } from '../../../../src/topics/redis/script-runner'
 import { TrackedStats } from '../../../../src/topics/redis/tracked-stats'
 import { pollUntil } from '../../../../src/util/deadline'
-import { commandCalls, RedisServer, startRedis, waitFor } from '../../../../scripts/support/redis-server'
+import { commandCalls, startRedis, waitFor } from '../../../../scripts/support/redis-server'
+import { connectedPerFile } from '../../../helpers/fixture'
 
 // Appends to topics on Redis (src/topics/redis/appends.ts), on a real redis-server: what is sent
 // for what, waiting for replicas (none, and a real one), and, where stats are held, the held stat
@@ -19,18 +18,7 @@ import { commandCalls, RedisServer, startRedis, waitFor } from '../../../../scri
 
 t.setTimeout(60_000)
 
-let server: RedisServer
-let redis: Redis
-let admin: Redis
-t.before(async () => {
-  server = await startRedis({ persistence: false })
-  redis = await connectRedis({ kind: 'url', url: server.url }, { name: 'appends-test', commandTimeoutMs: 5000 }) as Redis
-  admin = server.client()
-})
-t.teardown(async () => {
-  redis?.disconnect()
-  await server?.stop()
-})
+const fixture = connectedPerFile('appends-test')
 
 const lines = (...texts: string[]): Message[] => texts.map(text => ({ payload: Buffer.from(text), verbatim: false }))
 const OPTIONS: AppendOptions = { indexEvery: 256, notifyChannel: '', retentionArgs: ['', '', ''], waitReplicas: 0, waitTimeoutMs: 2000, cluster: false }
@@ -41,22 +29,22 @@ interface Setup { appends: Appends, keys: KeyLayout, lookup: Lookup, held?: Held
 /** Appends over a prefix of their own; with `hold`, stats are held (a tracked connection, closed at the end of the test). */
 async function setup (t: Test, options: Partial<AppendOptions> = {}, hold = false): Promise<Setup> {
   const keys = new KeyLayout(`ap${counter++}:`)
-  const runner = new ScriptRunner(redis)
-  const tracked = hold ? new TrackedStats(redis) : undefined
+  const runner = new ScriptRunner(fixture.redis)
+  const tracked = hold ? new TrackedStats(fixture.redis) : undefined
   if (tracked) t.teardown(() => tracked.close())
   const lookup = new Lookup(runner, keys, 256, false, {}, undefined, tracked)
   const names = new Namespace(runner, keys, lookup, false)
   const held = tracked && new HeldStats(tracked, runner, lookup, names, keys)
   if (tracked && !await pollUntil(() => tracked.cache.up, { timeoutMs: 5000, intervalMs: 5 })) throw new Error('stats are not held')
-  const appends = new Appends(redis, runner, keys, lookup, held, { ...OPTIONS, ...options })
+  const appends = new Appends(fixture.redis, runner, keys, lookup, held, { ...OPTIONS, ...options })
   return { appends, keys, lookup, held, create: async path => (await names.create(path)).uid }
 }
 
 /** Calls of each command Redis ran while `work` ran (its scripts' commands included). */
 async function commandsOf (work: () => Promise<unknown>): Promise<Map<string, number>> {
-  await admin.config('RESETSTAT')
+  await fixture.admin.config('RESETSTAT')
   await work()
-  return await commandCalls(admin)
+  return await commandCalls(fixture.admin)
 }
 
 t.test('no messages: size 0 and nothing sent, whatever the topic', async t => {
@@ -75,15 +63,15 @@ t.test('an append to a topic removed, or removed and created again, since it was
   await t.rejects(appends.append('none', 'u', lines('x')), { code: 'ESTALE' })
   await create('t')
   await t.rejects(appends.append('t', 'an-older-uid', lines('x')), { code: 'ESTALE' })
-  t.equal(await admin.exists(keys.topic('t').stream), 0)
+  t.equal(await fixture.admin.exists(keys.topic('t').stream), 0)
 })
 
 t.test('another client\'s entry: accounted, then the append goes on after it, answering the size of both', async t => {
   const { appends, create, keys } = await setup(t)
   const uid = await create('t')
-  await admin.xadd(keys.topic('t').stream, '*', 'data', 'theirs')
+  await fixture.admin.xadd(keys.topic('t').stream, '*', 'data', 'theirs')
   t.equal(await appends.append('t', uid, lines('ours')), 'theirs\nours\n'.length)
-  t.same((await admin.xrange(keys.topic('t').stream, '-', '+')).map(([, fields]) => fields[1]), ['theirs', 'ours'])
+  t.same((await fixture.admin.xrange(keys.topic('t').stream, '-', '+')).map(([, fields]) => fields[1]), ['theirs', 'ours'])
 })
 
 t.test('waiting for a replica that is not there: EIO once the wait is over, though the messages are stored', async t => {
@@ -94,10 +82,10 @@ t.test('waiting for a replica that is not there: EIO once the wait is over, thou
 })
 
 t.test('waiting for a real replica: the append answers once the replica has it; where stats are held, it goes through the main connection', async t => {
-  await admin.config('SET', 'repl-diskless-sync-delay', '0')
-  const replica = await startRedis({ persistence: false, args: ['--replicaof', '127.0.0.1', String(server.port)] })
+  await fixture.admin.config('SET', 'repl-diskless-sync-delay', '0')
+  const replica = await startRedis({ persistence: false, args: ['--replicaof', '127.0.0.1', String(fixture.server.port)] })
   t.teardown(() => replica.stop())
-  await waitFor(async () => /slave0:.*state=online/.test(await admin.info('replication')), 10_000, 'the replica to be online')
+  await waitFor(async () => /slave0:.*state=online/.test(await fixture.admin.info('replication')), 10_000, 'the replica to be online')
   const { appends, create, keys } = await setup(t, { waitReplicas: 1, waitTimeoutMs: 5000 })
   const uid = await create('t')
   t.equal(await appends.append('t', uid, lines('kept twice')), 'kept twice\n'.length)
@@ -119,7 +107,7 @@ t.test('where stats are held, an append brings the held stat up to date from its
   t.ok(held!.held('t'), 'held')
   const size = await appends.append('t', uid, lines('one', 'two'))
   t.match(held!.held('t'), { size, entries: 2 }, 'up to date, with no stat sent')
-  t.equal(held!.held('t')!.lastId, (await admin.xrevrange(keys.topic('t').stream, '+', '-', 'COUNT', 1))[0]![0], 'and its last id')
+  t.equal(held!.held('t')!.lastId, (await fixture.admin.xrevrange(keys.topic('t').stream, '+', '-', 'COUNT', 1))[0]![0], 'and its last id')
   await t.rejects(appends.append('t', 'an-older-uid', lines('x')), { code: 'ESTALE' })
   t.equal(held!.held('t'), undefined, 'a failed append may have changed it: dropped')
   await lookup.statTopic('t')

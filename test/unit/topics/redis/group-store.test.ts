@@ -1,28 +1,16 @@
-import type Redis from 'ioredis'
 import t from 'tap'
-import { connectRedis } from '../../../../src/redis/connect'
 import { GroupStore } from '../../../../src/topics/redis/group-store'
 import { RedisEngine } from '../../../../src/topics/redis/redis-engine'
 import { ScriptRunner } from '../../../../src/topics/redis/script-runner'
 import type { GroupPolicy } from '../../../../src/topics/types'
-import { commandCalls, RedisServer, startRedis } from '../../../../scripts/support/redis-server'
+import { commandCalls } from '../../../../scripts/support/redis-server'
+import { connectedPerFile } from '../../../helpers/fixture'
 
 // Consumer groups on Redis (src/topics/redis/group-store.ts), on a real redis-server: how each
 // script reply becomes a Claim (bytes kept exact), what is sent for nothing, and groups that
 // other Redis clients made and read, which are the stream's own.
 
-let server: RedisServer
-let redis: Redis
-let admin: Redis
-t.before(async () => {
-  server = await startRedis({ persistence: false })
-  redis = await connectRedis({ kind: 'url', url: server.url }, { name: 'group-store-test', commandTimeoutMs: 5000 }) as Redis
-  admin = server.client()
-})
-t.teardown(async () => {
-  redis?.disconnect()
-  await server?.stop()
-})
+const fixture = connectedPerFile('group-store-test')
 
 const policy: GroupPolicy = { visibilityMs: 60_000, maxDeliveries: 3 }
 const line = (text: string | Buffer) => ({ payload: Buffer.from(text), verbatim: false })
@@ -30,10 +18,10 @@ const line = (text: string | Buffer) => ({ payload: Buffer.from(text), verbatim:
 let counter = 0
 /** A topic `t` (made through the engine, under a prefix of its own) and a GroupStore on it. */
 async function topic (...messages: Array<{ payload: Buffer, verbatim: boolean }>): Promise<{ store: GroupStore, engine: RedisEngine, keys: ReturnType<RedisEngine['keys']['topic']>, uid: string }> {
-  const engine = new RedisEngine(redis, { prefix: `gs${counter++}:`, rangedPageBytes: 0 })
+  const engine = new RedisEngine(fixture.redis, { prefix: `gs${counter++}:`, rangedPageBytes: 0 })
   const { uid } = await engine.create('t')
   if (messages.length > 0) await engine.append('t', uid, messages)
-  return { store: new GroupStore(new ScriptRunner(redis), 256), engine, keys: engine.keys.topic('t'), uid }
+  return { store: new GroupStore(new ScriptRunner(fixture.redis), 256), engine, keys: engine.keys.topic('t'), uid }
 }
 
 t.test('a claim of a topic that is gone is undefined; of a topic with no entry yet, none, with nothing to retry and nothing scheduled', async t => {
@@ -46,7 +34,7 @@ t.test('a claim of a topic that is gone is undefined; of a topic with no entry y
 t.test('a message: its rendered bytes exactly, and those claimed ahead paired with their ids', async t => {
   const binary = Buffer.from([0, 13, 10, 255, 0x7b])
   const { store, keys, uid } = await topic(line(binary), { payload: Buffer.from('as is'), verbatim: true }, line('third'))
-  const ids = (await admin.xrange(keys.stream, '-', '+')).map(([id]) => id)
+  const ids = (await fixture.admin.xrange(keys.stream, '-', '+')).map(([id]) => id)
   const claim = await store.claim(keys, 'g', 'c', policy, [], 5)
   t.match(claim, { kind: 'message', uid, id: ids[0], deliveries: 1 })
   if (claim?.kind !== 'message') return
@@ -87,10 +75,10 @@ t.test('nothing to claim while a message waits to enter: the schedule says when 
 
 t.test('acknowledging or giving back no id sends nothing', async t => {
   const { store, keys } = await topic(line('x'))
-  await admin.config('RESETSTAT')
+  await fixture.admin.config('RESETSTAT')
   await store.acknowledge(keys, 'g', [])
   t.equal(await store.giveBack(keys, 'g', 'c', policy, []), 0)
-  t.same([...await commandCalls(admin)], [])
+  t.same([...await commandCalls(fixture.admin)], [])
 })
 
 t.test('acknowledge, hold, give back, leave and sweep answer as their scripts do', async t => {
@@ -112,13 +100,13 @@ t.test('acknowledge, hold, give back, leave and sweep answer as their scripts do
 
 t.test('a group another client made is the stream\'s own: claims start where it stands, and take over what its consumers left', async t => {
   const { store, engine, keys, uid } = await topic(line('before'))
-  await admin.xgroup('CREATE', keys.stream, 'theirs', '$')
+  await fixture.admin.xgroup('CREATE', keys.stream, 'theirs', '$')
   await engine.append('t', uid, [line('after 1'), line('after 2')])
   const loose = { visibilityMs: 0, maxDeliveries: 5 }
   const first = await store.claim(keys, 'theirs', 'mount@h:1', loose)
   t.equal(first?.kind === 'message' && first.data.toString(), 'after 1\n', 'from where the group stood')
   await store.acknowledge(keys, 'theirs', [first?.kind === 'message' ? first.id : ''])
-  const read = await admin.xreadgroup('GROUP', 'theirs', 'their-worker', 'COUNT', 1, 'STREAMS', keys.stream, '>') as Array<[string, Array<[string, string[]]>]>
+  const read = await fixture.admin.xreadgroup('GROUP', 'theirs', 'their-worker', 'COUNT', 1, 'STREAMS', keys.stream, '>') as Array<[string, Array<[string, string[]]>]>
   const theirs = read[0]![1][0]![0]
   const taken = await store.claim(keys, 'theirs', 'mount@h:1', loose)
   t.match(taken, { kind: 'message', id: theirs, deliveries: 2 }, 'the one their worker read and left: ours, its second delivery')
@@ -134,10 +122,10 @@ t.test('list: no stream yet, no groups; lag unknown once an entry was deleted; a
   await store.claim(keys, 'alpha', 'c', policy)
   const lists = await store.list(keys)
   t.same(lists.map(group => [group.name, group.lag, group.pending, group.consumers]), [['alpha', 2, 1, 1], ['zeta', 2, 1, 1]], 'as XINFO GROUPS lists them: by name')
-  const [, middle] = await admin.xrange(keys.stream, '-', '+')
-  await admin.xdel(keys.stream, middle![0])
+  const [, middle] = await fixture.admin.xrange(keys.stream, '-', '+')
+  await fixture.admin.xdel(keys.stream, middle![0])
   t.same((await store.list(keys)).map(group => group.lag), [undefined, undefined], 'Redis cannot tell')
   const other = await topic()
-  await admin.set(other.keys.stream, 'not a stream')
+  await fixture.admin.set(other.keys.stream, 'not a stream')
   await t.rejects(other.store.list(other.keys), /WRONGTYPE/)
 })

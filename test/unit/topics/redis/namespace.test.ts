@@ -1,37 +1,24 @@
-import type Redis from 'ioredis'
 import t from 'tap'
-import { connectRedis } from '../../../../src/redis/connect'
 import { DirectoryCache } from '../../../../src/topics/redis/directory-cache'
 import type { DirectoryWatch } from '../../../../src/topics/redis/directory-watch'
 import { KeyLayout } from '../../../../src/topics/redis/keys'
 import { Lookup } from '../../../../src/topics/redis/lookup'
 import { Namespace } from '../../../../src/topics/redis/namespace'
 import { ScriptRunner } from '../../../../src/topics/redis/script-runner'
-import { RedisServer, startRedis } from '../../../../scripts/support/redis-server'
+import { connectedPerFile } from '../../../helpers/fixture'
 
 // Names on Redis (src/topics/redis/namespace.ts), on a real redis-server: the order a create and a
 // removal write in and what a half-done one leaves, the announcements of changed directories,
 // the forgetting of what is held, and the forwarding addresses renames leave.
 
-let server: RedisServer
-let redis: Redis
-let admin: Redis
-t.before(async () => {
-  server = await startRedis({ persistence: false })
-  redis = await connectRedis({ kind: 'url', url: server.url }, { name: 'namespace-test', commandTimeoutMs: 5000 }) as Redis
-  admin = server.client()
-})
-t.teardown(async () => {
-  redis?.disconnect()
-  await server?.stop()
-})
+const fixture = connectedPerFile('namespace-test')
 
 let counter = 0
 interface Setup { names: Namespace, lookup: Lookup, runner: ScriptRunner, keys: KeyLayout }
 
 function setup (options: { cluster?: boolean, directories?: DirectoryCache } = {}): Setup {
   const keys = new KeyLayout(`ns${counter++}:`)
-  const runner = new ScriptRunner(redis)
+  const runner = new ScriptRunner(fixture.redis)
   const lookup = new Lookup(runner, keys, 256, options.cluster ?? false, {}, options.directories)
   // Only its cache is used here: a watch that hears no announcement, so what is forgotten is Namespace's own doing.
   const watch = options.directories && { cache: options.directories } as unknown as DirectoryWatch
@@ -40,7 +27,7 @@ function setup (options: { cluster?: boolean, directories?: DirectoryCache } = {
 
 /** The paths announced on `channel` while `work` runs, in order (a last PUBLISH of its own marks the end). */
 async function announced (channel: string, work: () => Promise<unknown>): Promise<string[]> {
-  const subscriber = server.client()
+  const subscriber = fixture.server.client()
   await subscriber.subscribe(channel)
   const heard: string[] = []
   const ended = new Promise<void>(resolve => subscriber.on('message', (_channel: string, path: string) => {
@@ -49,7 +36,7 @@ async function announced (channel: string, work: () => Promise<unknown>): Promis
   }))
   try {
     await work()
-    await admin.publish(channel, '<end>')
+    await fixture.admin.publish(channel, '<end>')
     await ended
     return heard
   } finally {
@@ -65,7 +52,7 @@ t.test('create writes the topic before its listing: a topic left unlisted blocks
   t.same(await names.list(''), [], 'not listed by the refused create')
   t.match(await lookup.statTopic('half'), { uid: 'left-by-a-crash' })
   await names.remove('half')
-  t.equal(await admin.exists(meta), 0, 'a removal takes it away, listed or not')
+  t.equal(await fixture.admin.exists(meta), 0, 'a removal takes it away, listed or not')
   t.match(await names.create('half'), { kind: 'topic', size: 0 })
   t.same(await names.list(''), [{ name: 'half', kind: 'topic' }])
 })
@@ -80,12 +67,12 @@ t.test('create refuses a directory, a missing or topic parent, and bad names, wr
   await t.rejects(names.create('d/../x'), { code: 'EINVAL' })
   await t.rejects(names.create('x'.repeat(256)), { code: 'ENAMETOOLONG' })
   await t.rejects(names.create('.group'), { code: 'EPERM' })
-  t.same((await admin.keys(`${keys.prefix}*`)).sort(), [keys.directory(''), keys.directoryAttributes(''), keys.directoryAttributes('d'), keys.topic('t').meta].sort(), 'no stream, meta or listing for what was refused')
+  t.same((await fixture.admin.keys(`${keys.prefix}*`)).sort(), [keys.directory(''), keys.directoryAttributes(''), keys.directoryAttributes('d'), keys.topic('t').meta].sort(), 'no stream, meta or listing for what was refused')
 })
 
 t.test('a name listed as a topic that is not there: remove unlists it; chmod and rmdir say what is wrong', async t => {
   const { names, keys } = setup()
-  await admin.hset(keys.directory(''), 'dangling', 'f')
+  await fixture.admin.hset(keys.directory(''), 'dangling', 'f')
   await t.rejects(names.changeOwnership('dangling', { mode: 0o600 }), { code: 'ENOENT' })
   await t.rejects(names.rmdir('dangling'), { code: 'ENOTDIR' })
   await names.remove('dangling')
@@ -118,11 +105,11 @@ t.test('mkdir refuses a topic, listed or not, and an existing directory; rmdir t
   await t.rejects(names.rmdir('none'), { code: 'ENOENT' })
   await t.rejects(names.rmdir('d'), { code: 'ENOTEMPTY' })
   await names.remove('d/child')
-  t.ok(await admin.exists(keys.directoryAttributes('d')), 'its attributes are stored')
+  t.ok(await fixture.admin.exists(keys.directoryAttributes('d')), 'its attributes are stored')
   await names.rmdir('d')
-  t.equal(await admin.exists(keys.directoryAttributes('d')), 0, 'and gone with it')
+  t.equal(await fixture.admin.exists(keys.directoryAttributes('d')), 0, 'and gone with it')
   await names.mkdir('d')
-  t.same(await admin.hmget(keys.directoryAttributes('d'), 'owner', 'group', 'mode'), [null, null, null], 'made again: nothing of the old one')
+  t.same(await fixture.admin.hmget(keys.directoryAttributes('d'), 'owner', 'group', 'mode'), [null, null, null], 'made again: nothing of the old one')
 })
 
 t.test('changeOwnership: of the topic when there is one, else of the directory, the root included; ENOENT for nothing', async t => {
@@ -196,8 +183,8 @@ t.test('a rename leaves a forwarding address for a day; locate follows 16 rename
   await names.rename('p0', 'p0')
   t.equal(await lookup.topicUid('p0'), uid, 'a rename onto itself changes nothing')
   for (let i = 1; i <= 17; i++) await names.rename(`p${i - 1}`, `p${i}`)
-  t.equal(await admin.hget(keys.moved('p0'), uid), 'p1')
-  const ttl = await admin.ttl(keys.moved('p0'))
+  t.equal(await fixture.admin.hget(keys.moved('p0'), uid), 'p1')
+  const ttl = await fixture.admin.ttl(keys.moved('p0'))
   t.ok(ttl > 24 * 3600 - 60 && ttl <= 24 * 3600, `kept ${ttl} s`)
   t.equal(await names.locate('p17', uid), 'p17', 'where it is')
   t.equal(await names.locate('p1', uid), 'p17', '16 renames on')

@@ -87,10 +87,10 @@ t.test('each script is defined with as many keys as its header names, and uses n
 const fixture = redisPerFile()
 
 t.test('the runner\'s failures come back typed', async t => {
-  const runner = new ScriptRunner(fixture.client)
+  const runner = new ScriptRunner(fixture.admin)
   await t.rejects(runner.run('append', ['x:{a}', 'x:{a}:meta', 'x:{a}:idx', 'x:{a}:delayed', 'x:{a}:due'], ['no-uid', 65536, 'l', '', '', '', '', '', '', '', 'line']), { constructor: TopicError, code: 'ESTALE' })
   await t.rejects(runner.run('reset', ['x:{a}', 'x:{a}:meta', 'x:{a}:idx', 'x:{a}:delayed'], []), { constructor: TopicError, code: 'ENOENT' })
-  await fixture.client.set('x:string', 'v')
+  await fixture.admin.set('x:string', 'v')
   await t.rejects(runner.command(redis => redis.xadd('x:string', '*', 'data', 'v')), { constructor: RedisReplyError, code: 'WRONGTYPE' })
   t.equal(await runner.run('create', ['x:{b}', 'x:{b}:meta'], ['uid-b', '', '', '']), 1)
   const stat = await runner.run('stat', ['x:{b}', 'x:{b}:meta', 'x:{b}:attrs', 'x:{b}:attrs', 'x:{b}:idx', 'x:{b}:delayed'], ['', '', '', '', 65536], 'buffer')
@@ -99,8 +99,8 @@ t.test('the runner\'s failures come back typed', async t => {
 })
 
 t.test('Redis keeps a field given twice, in order, so the property below tests that case', async t => {
-  await fixture.client.xadd('x:dup', '*', 'data', 'one', 'data', 'two', '', 'empty name')
-  const [[, fields]] = await fixture.client.xrange('x:dup', '-', '+') as [[string, string[]]]
+  await fixture.admin.xadd('x:dup', '*', 'data', 'one', 'data', 'two', '', 'empty name')
+  const [[, fields]] = await fixture.admin.xrange('x:dup', '-', '+') as [[string, string[]]]
   t.same(fields, ['data', 'one', 'data', 'two', '', 'empty name'])
 })
 
@@ -167,7 +167,7 @@ function expect (ok: boolean, what: string): void {
 
 t.test('the read script, the page renderer and src/framing/entry.ts render any entries to the same bytes and sizes', async t => {
   // Only the read script serves pages: ranged pages would hide its answers.
-  const store = new RedisEngine(fixture.client, { prefix: 'prop:', indexEvery: 256, rangedPageBytes: 0 })
+  const store = new RedisEngine(fixture.admin, { prefix: 'prop:', indexEvery: 256, rangedPageBytes: 0 })
   t.teardown(() => store.close())
   const raw = await RawConnection.open({ host: '127.0.0.1', port: fixture.server.port, name: 'script-runner-test' }, 5000)
   t.teardown(() => raw.close())
@@ -179,10 +179,10 @@ t.test('the read script, the page renderer and src/framing/entry.ts render any e
       const keys = store.keys.topic(topic)
       const { uid } = await store.create(topic)
       for (const s of steps) {
-        if (s.kind === 'xadd') await fixture.client.xadd(keys.stream, '*', ...s.fields)
+        if (s.kind === 'xadd') await fixture.admin.xadd(keys.stream, '*', ...s.fields)
         else await store.append(topic, uid, s.messages)
       }
-      const entries = await fixture.client.xrangeBuffer(keys.stream, '-', '+')
+      const entries = await fixture.admin.xrangeBuffer(keys.stream, '-', '+')
       expect(entries.length === steps.filter(s => s.kind === 'xadd').length + steps.reduce((n, s) => n + (s.kind === 'ours' ? s.messages.length : 0), 0), 'every entry was added')
       shapes += entries.length
 
@@ -214,7 +214,7 @@ t.test('the read script, the page renderer and src/framing/entry.ts render any e
       const built = renderCut(execReply(entries), cuts)
       expect(built.data.equals(expected) && built.count === entries.length, `the page renderer's ${built.data.length} bytes (built reply) differ`)
 
-      await fixture.client.del(keys.stream, keys.meta, keys.index)
+      await fixture.admin.del(keys.stream, keys.meta, keys.index)
     }), { numRuns: 150, seed })
   t.ok(shapes > 150 * 5, `${shapes} entries in ${run} topics`)
 })
