@@ -51,7 +51,7 @@ export class DnpipesFilesystem extends MountedTree {
   private readonly pushes: PushesOnce
   readonly followers = new Followers()
 
-  constructor (engine: TopicEngine, readonly options: FilesystemOptions) {
+  constructor (engine: TopicEngine, override readonly options: FilesystemOptions) {
     super(engine, options)
     this.handles = new Handles(options.firstHandle, options.journal)
     this.pushes = new PushesOnce(options.writer, options.journal)

@@ -36,11 +36,9 @@ const X_OK = 1
  */
 export abstract class MountedTree {
   protected readonly shown: ShownAttributes
-  protected readonly readOnly: boolean
 
-  constructor (readonly engine: TopicEngine, options: TreeOptions) {
+  constructor (readonly engine: TopicEngine, readonly options: TreeOptions) {
     this.shown = new ShownAttributes(options.shownAs, options.readOnly, options.lookupFreshMs)
-    this.readOnly = options.readOnly
   }
 
   /** A topic renamed through this mount: its open files now read and write it under `to`. */
@@ -128,34 +126,34 @@ export abstract class MountedTree {
 
   /** Truncating to 0 resets the topic; a topic cannot be cut elsewhere (EINVAL). */
   async truncate (fusePath: string, size: number): Promise<void> {
-    const path = changeablePath(fusePath, this.readOnly)
+    const path = changeablePath(fusePath, this.options.readOnly)
     await this.requireTopic(path)
     if (size !== 0) throw new TopicError('EINVAL', 'a topic can only be truncated to 0 (a reset)')
     await this.engine.reset(path)
   }
 
   async unlink (fusePath: string): Promise<void> {
-    const path = changeablePath(fusePath, this.readOnly)
+    const path = changeablePath(fusePath, this.options.readOnly)
     this.shown.listed.forget(path)
     if (isHiddenName(path)) return
     await this.engine.remove(path)
   }
 
   async mkdir (fusePath: string, mode = 0o777, caller?: Caller): Promise<void> {
-    const path = changeablePath(fusePath, this.readOnly)
+    const path = changeablePath(fusePath, this.options.readOnly)
     this.shown.listed.forget(path)
     await this.engine.mkdir(path, await creatorAt(this.engine, path, mode, caller, true, this.shown.owner))
   }
 
   async rmdir (fusePath: string): Promise<void> {
-    const path = changeablePath(fusePath, this.readOnly)
+    const path = changeablePath(fusePath, this.options.readOnly)
     this.shown.listed.forget(path)
     await this.engine.rmdir(path)
   }
 
   async rename (fromFusePath: string, toFusePath: string): Promise<void> {
-    const from = changeablePath(fromFusePath, this.readOnly)
-    const to = changeablePath(toFusePath, this.readOnly)
+    const from = changeablePath(fromFusePath, this.options.readOnly)
+    const to = changeablePath(toFusePath, this.options.readOnly)
     this.shown.listed.forget(from)
     this.shown.listed.forget(to)
     if (isHiddenName(to) && !isHiddenName(from)) return this.engine.remove(from)
@@ -181,12 +179,12 @@ export abstract class MountedTree {
    * mtime stays its newest message's, a directory's its last change's.
    */
   async utimens (fusePath: string): Promise<void> {
-    changeablePath(fusePath, this.readOnly)
+    changeablePath(fusePath, this.options.readOnly)
     await this.getattr(fusePath)
   }
 
   private async changeOwnership (fusePath: string, change: OwnershipChange): Promise<void> {
-    const path = changeablePath(fusePath, this.readOnly)
+    const path = changeablePath(fusePath, this.options.readOnly)
     if (change.owner === undefined && change.group === undefined && change.mode === undefined) {
       await this.getattr(fusePath)
       return
@@ -206,8 +204,8 @@ export abstract class MountedTree {
   }
 
   /** Only the retention limits can be set and removed: see xattrs.ts. */
-  setxattr (fusePath: string, name: string, value: Buffer): Promise<void> { return changeXattr(this.engine, fusePath, name, value, this.readOnly) }
-  removexattr (fusePath: string, name: string): Promise<void> { return changeXattr(this.engine, fusePath, name, undefined, this.readOnly) }
+  setxattr (fusePath: string, name: string, value: Buffer): Promise<void> { return changeXattr(this.engine, fusePath, name, value, this.options.readOnly) }
+  removexattr (fusePath: string, name: string): Promise<void> { return changeXattr(this.engine, fusePath, name, undefined, this.options.readOnly) }
 
 
   protected async requireTopic (path: string): Promise<TopicStat> {

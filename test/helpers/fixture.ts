@@ -34,21 +34,25 @@ export interface PerFileConnection extends PerFileRedis {
  * before the first test, stopped after the last. Its fields are set once the first test runs.
  */
 export function redisPerFile (): PerFileRedis {
-  const fixture = {} as { server: RedisServer, admin: Redis }
-  t.before(async () => {
-    fixture.server = await startRedis({ persistence: false })
-    fixture.admin = fixture.server.client()
-  })
-  t.teardown(() => fixture.server?.stop())
-  return fixture
+  return perFile()
 }
 
 /** redisPerFile, with a connection made by connectRedis under the client name `name`. */
 export function connectedPerFile (name: string): PerFileConnection {
-  const fixture = redisPerFile() as PerFileRedis & { redis: Redis }
+  return perFile(name) as PerFileConnection
+}
+
+/** The fixture's fields; `redis` only with `connectAs`. */
+function perFile (connectAs?: string): PerFileRedis & { readonly redis?: Redis } {
+  const fixture = {} as { server: RedisServer, admin: Redis, redis?: Redis }
   t.before(async () => {
-    fixture.redis = await connectRedis({ kind: 'url', url: fixture.server.url }, { name, commandTimeoutMs: 5000 }) as Redis
+    fixture.server = await startRedis({ persistence: false })
+    fixture.admin = fixture.server.client()
+    if (connectAs !== undefined) fixture.redis = await connectRedis({ kind: 'url', url: fixture.server.url }, { name: connectAs, commandTimeoutMs: 5000 }) as Redis
   })
-  t.teardown(() => fixture.redis?.disconnect())
+  t.teardown(async () => {
+    fixture.redis?.disconnect()
+    await fixture.server?.stop()
+  })
   return fixture
 }

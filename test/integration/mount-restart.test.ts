@@ -28,6 +28,20 @@ function reader (t: Test, file: string): { output (): string, exited: Promise<nu
   return { output: () => output, exited: new Promise(resolve => child.once('exit', code => resolve(code))) }
 }
 
+/**
+ * `bash -c script` in `dir`, its stdout and stderr gathered; it reads a line from stdin when the
+ * test says go (the script waits with `read -r _`).
+ */
+function script (t: Test, dir: string, text: string): { output (): string, go (): void, pid: number, exited: Promise<unknown>, exitCode (): number | null } {
+  const child = track(spawn('bash', ['-c', text], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] }))
+  t.teardown(() => { child.kill() })
+  let output = ''
+  child.stdout!.on('data', chunk => { output += chunk })
+  child.stderr!.on('data', chunk => { output += chunk })
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  return { output: () => output, go: () => child.stdin!.end('go\n'), pid: child.pid!, exited, exitCode: () => child.exitCode }
+}
+
 t.test('a server killed three times under four writers, a follower and a group reader: no error, nothing lost, torn or doubled', async t => {
   const server = await redisFor(t)
   const mounted = await mountFor(t, server, { args: ['--visibility-timeout', '2'] })
@@ -66,7 +80,7 @@ t.test('open files stay open: a replay goes on at its offset, a partial line is 
   const mounted = await mountFor(t, server)
   const expected = Array.from({ length: 2000 }, (_, i) => `line ${i}\n`).join('')
   await sh(`seq -f 'line %g' 0 1999 > ${mounted.dir}/big && mkdir ${mounted.dir}/d && touch ${mounted.dir}/d/a ${mounted.dir}/d/b`)
-  const script = `
+  const user = script(t, mounted.dir, `
     exec 3< big 4>> part
     head -c 5000 <&3 > first
     printf 'par' >&4
@@ -74,17 +88,13 @@ t.test('open files stay open: a replay goes on at its offset, a partial line is 
     cat <&3 > rest
     printf 'tial\\n' >&4
     exec 4>&-
-    cat first rest | md5sum; cat part`
-  const child = track(spawn('bash', ['-c', script], { cwd: mounted.dir, stdio: ['pipe', 'pipe', 'pipe'] }))
-  let output = ''
-  child.stdout!.on('data', chunk => { output += chunk })
-  child.stderr!.on('data', chunk => { output += chunk })
-  await until('the script to read and write', () => output.includes('ready'))
+    cat first rest | md5sum; cat part`)
+  await until('the script to read and write', () => user.output().includes('ready'))
   await killServer(mounted)
-  child.stdin!.end('go\n')
-  await new Promise(resolve => child.once('exit', resolve))
+  user.go()
+  await user.exited
   const md5 = (await bash(`printf '%s' "${expected}" | md5sum`)).stdout.toString()
-  t.equal(output, `ready\n${md5}partial\n`, 'the replay read on where it was; the partial line was held and pushed once')
+  t.equal(user.output(), `ready\n${md5}partial\n`, 'the replay read on where it was; the partial line was held and pushed once')
   t.equal((await sh(`ls ${mounted.dir}/d`)).stdout.toString(), 'a\nb\n')
 })
 
@@ -93,25 +103,19 @@ t.test('a follower whose server died as it read the replay\'s last byte goes on 
   const mounted = await mountFor(t, server)
   await sh(`echo start > ${mounted.dir}/k`)
   // The replay's end is known (and recorded for the next server) only by the read after it.
-  const script = 'exec 3< .follow/k; head -c 6 <&3; echo ready; read -r _; head -n 1 <&3'
-  const child = track(spawn('bash', ['-c', script], { cwd: mounted.dir, stdio: ['pipe', 'pipe', 'pipe'] }))
-  t.teardown(() => { child.kill() })
-  let output = ''
-  child.stdout!.on('data', chunk => { output += chunk })
-  child.stderr!.on('data', chunk => { output += chunk })
-  await until('the replay to be read', () => output === 'start\nready\n')
+  const follower = script(t, mounted.dir, 'exec 3< .follow/k; head -c 6 <&3; echo ready; read -r _; head -n 1 <&3')
+  await until('the replay to be read', () => follower.output() === 'start\nready\n')
   await killServer(mounted)
-  child.stdin!.end('go\n')
+  follower.go()
   // The next message only once the follower waits in read(2) of its stdin on the new server.
-  const exited = new Promise(resolve => child.once('exit', resolve))
   await waitFor(async () => {
-    if (child.exitCode !== null) return true
-    const reader = (await sh(`pgrep -P ${child.pid} head`)).stdout.toString().trim()
+    if (follower.exitCode() !== null) return true
+    const reader = (await sh(`pgrep -P ${follower.pid} head`)).stdout.toString().trim()
     return reader !== '' && /^0 0x0 /.test(await fs.readFile(`/proc/${reader}/syscall`, 'utf8').catch(() => ''))
   }, 10_000, 'the follower to wait for the next message')
   await sh(`echo next >> ${mounted.dir}/k`)
-  await exited
-  t.equal(output, 'start\nready\nnext\n', 'the message after the replay, not the replay again')
+  await follower.exited
+  t.equal(follower.output(), 'start\nready\nnext\n', 'the message after the replay, not the replay again')
 })
 
 t.test('a write applied by a server that died before answering is asked for again, and not applied twice', async t => {
