@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import tmp from 'tmp'
 import { run, track, trackMount, untrackMount } from './processes'
@@ -110,10 +110,15 @@ export async function killMountAndServer (mountPid: number): Promise<void> {
   for (let attempt = 0; attempt < 500 && alive(server); attempt++) await new Promise(resolve => setTimeout(resolve, 10))
 }
 
-/** Whether `pid` runs (a zombie does not: its descriptors are closed). */
+/**
+ * Whether `pid` still holds its descriptors. A zombie has closed them, but only once all of its
+ * threads have exited: a group leader shows as a zombie while its other threads (which share its
+ * descriptors, the FUSE device among them) are still on their way out.
+ */
 function alive (pid: number): boolean {
   try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+    const zombie = /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+    return !zombie || readdirSync(`/proc/${pid}/task`).length > 1
   } catch {
     return false
   }
