@@ -119,17 +119,26 @@ export class NodeTable {
     this.journal?.unlinked(path)
   }
 
-  /** `from` (and everything under it) is now at `to`; a node `to` named before is unlinked. */
+  /**
+   * `from` (and everything under it) is now at `to`. The nodes `to` and the names under it had
+   * are unlinked: a directory is replaced only when empty, so a node still held under it names
+   * a topic removed elsewhere, and must not share its path with the node moved there.
+   */
   renamed (from: string, to: string): void {
-    this.unlinked(to)
-    const prefix = from + '/'
-    const moved = [...this.byPath.values()].filter(node => node.path === from || node.path.startsWith(prefix))
+    for (const node of this.nodesAt(to)) this.unlinked(node.path)
+    const moved = this.nodesAt(from)
     if (moved.length > 0) this.journal?.renamed(from, to)
     for (const node of moved) this.byPath.delete(node.path)
     for (const node of moved) {
       node.path = to + node.path.slice(from.length)
       this.byPath.set(node.path, node)
     }
+  }
+
+  /** The linked nodes of `path` and of the paths under it. */
+  private nodesAt (path: string): Node[] {
+    const prefix = path + '/'
+    return [...this.byPath.values()].filter(node => node.path === path || node.path.startsWith(prefix))
   }
 
   /** How many nodes the kernel holds, the root included. */

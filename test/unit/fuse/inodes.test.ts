@@ -36,6 +36,16 @@ t.test('a rename moves the node and everything under it; a node it replaced keep
   t.equal(nodes.idOf('/b'), dir, 'forgetting the replaced node leaves the new one in place')
 })
 
+t.test('a directory renamed over another: the nodes still held under the replaced one are unlinked', async t => {
+  const nodes = new NodeTable()
+  const moved = nodes.remember('/b/x')
+  const stale = nodes.remember('/a/x')
+  nodes.renamed('/b', '/a')
+  t.equal(nodes.idOf('/a/x'), moved)
+  t.equal(nodes.pathOf(stale), '/a/x', 'kept for the files still open on it')
+  t.same(nodes.states().filter(node => node.linked).map(node => node.id), [moved], 'one linked node per path')
+})
+
 t.test('an unlinked node keeps its path for its open files; the name is free for a new node', async t => {
   const nodes = new NodeTable()
   const old = nodes.remember('/t')

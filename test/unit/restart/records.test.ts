@@ -45,7 +45,11 @@ t.test('a table taken over from the journal, or from its compacted states, maps 
       if (taken.idOf(path) !== table.idOf(path) || compacted.idOf(path) !== table.idOf(path)) return false
     }
     return true
-  }), { numRuns: 300 })
+  }), {
+    numRuns: 300,
+    // found by a CI run: a directory renamed over one whose old names the kernel still held
+    examples: [[[{ op: 'remember', path: '/b/x' }, { op: 'remember', path: '/a/x' }, { op: 'renamed', from: '/b', to: '/a' }]]]
+  })
 })
 
 t.test('nodes taken over are kept whatever the kernel gives back, and new ids come after theirs', async t => {
