@@ -2,13 +2,11 @@ import fc from 'fast-check'
 import t from 'tap'
 import { DEFAULTS, deriveSettings, groupPolicyOf, MOUNT_DEFAULTS, withDefaults } from '../../src/options'
 
-const seed = Number(process.env.FC_SEED ?? 20261123)
-
 t.test('the Redis command timeout is the op timeout, for any op timeout', async () => {
   fc.assert(fc.property(fc.integer({ min: 1, max: 10_000_000 }), fc.nat(20), (opTimeout, waitReplicas) => {
     const derived = deriveSettings({ opTimeout, waitReplicas })
     return derived.redisCommandTimeoutMs === opTimeout && derived.opTimeoutMs === opTimeout
-  }), { numRuns: 200, seed })
+  }), { numRuns: 200 })
 })
 
 t.test('WAIT gives up before the operation does, and never waits 0 ms (forever)', async () => {
@@ -17,7 +15,7 @@ t.test('WAIT gives up before the operation does, and never waits 0 ms (forever)'
     return Number.isInteger(waitTimeoutMs) && waitTimeoutMs >= 1 && waitTimeoutMs <= DEFAULTS.redis.waitTimeoutMs &&
       // 1 ms cannot be undercut: WAIT 0 would wait forever.
       (waitTimeoutMs < opTimeoutMs || opTimeoutMs === 1)
-  }), { numRuns: 200, seed })
+  }), { numRuns: 200 })
 })
 
 t.test('derived values at known points', async t => {
