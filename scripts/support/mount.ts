@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import tmp from 'tmp'
 import { run, track, trackMount, untrackMount } from './processes'
+import { waitFor } from './redis-server'
 
 /**
  * A daemon still running this long after SIGTERM is killed, so that no test leaves one behind.
@@ -92,6 +93,13 @@ export async function serverPid (mountPid: number): Promise<number> {
     await new Promise(resolve => setTimeout(resolve, 50))
   }
   throw new Error(`mount process ${mountPid} has no server`)
+}
+
+/** Kills the server of mount process `mountPid` with SIGKILL and resolves once another one serves. */
+export async function killServer (mountPid: number): Promise<void> {
+  const pid = await serverPid(mountPid)
+  process.kill(pid, 'SIGKILL')
+  await waitFor(async () => (await serverPid(mountPid)) !== pid, 10_000, 'another server')
 }
 
 /**

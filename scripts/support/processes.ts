@@ -84,6 +84,11 @@ export function sh (script: string, options: RunOptions = {}): Promise<Result> {
   return run('sh', ['-c', script], options)
 }
 
+/** `value` as one word of a shell command, whatever it holds. */
+export function shellQuote (value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`
+}
+
 /** `bash -c script`, for the real errno messages (dash prints "I/O error" for any failure). */
 export function bash (script: string, options: RunOptions = {}): Promise<Result> {
   return run('bash', ['-c', script], options)

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { mountFor, redisFor } from '../helpers/fixture'
-import { bash, sh } from '../../scripts/support/processes'
+import { bash, sh, shellQuote } from '../../scripts/support/processes'
 
 // A random sequence of file operations on a real mount behaves like a simple in-memory model
 // of the contract: a topic is the concatenation of what was appended since its last reset.
@@ -27,8 +27,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('check' as const), topic })
 )
 
-const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`
-
 t.test('random operation sequences match the model', async t => {
   const server = await redisFor(t)
   let round = 0
@@ -43,7 +41,7 @@ t.test('random operation sequences match the model', async t => {
           case 'append':
           case 'overwrite': {
             // `>` ignores O_TRUNC (the default --otrunc ignore): both append.
-            const result = await sh(`printf %s ${quote(step.text)} ${step.kind === 'append' ? '>>' : '>'} ${file}`)
+            const result = await sh(`printf %s ${shellQuote(step.text)} ${step.kind === 'append' ? '>>' : '>'} ${file}`)
             if (result.code !== 0) return false
             model.set(step.topic, (model.get(step.topic) ?? '') + step.text)
             break

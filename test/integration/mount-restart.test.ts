@@ -4,19 +4,12 @@ import t, { Test } from 'tap'
 import { mountFor, redisFor } from '../helpers/fixture'
 import { groupReader, until, WHILE_READ } from '../helpers/group-readers'
 import { numberedWriter } from '../helpers/writer'
-import { MountedDir, serverPid } from '../../scripts/support/mount'
+import { killServer, serverPid } from '../../scripts/support/mount'
 import { bash, sh, track } from '../../scripts/support/processes'
 import { startRedis, waitFor } from '../../scripts/support/redis-server'
 
 // The server of a mount killed or replaced under its users (src/restart/): the mount stays, and
 // the next server goes on with the nodes, open files and requests of the one before.
-
-/** Kills the mount's server with SIGKILL and resolves once another one serves. */
-async function killServer (mounted: MountedDir): Promise<void> {
-  const pid = await serverPid(mounted.daemon.pid!)
-  process.kill(pid, 'SIGKILL')
-  await waitFor(async () => (await serverPid(mounted.daemon.pid!)) !== pid, 10_000, 'another server')
-}
 
 /** A `cat` of `file` in a child process, its output gathered. */
 function reader (t: Test, file: string): { output (): string, exited: Promise<number | null> } {
@@ -52,7 +45,7 @@ t.test('a server killed three times under four writers, a follower and a group r
   const writers = [0, 1, 2, 3].map(w => numberedWriter(`${mounted.dir}/k`, { durationMs: 4000, pauseMs: 2, prefix: `w${w}` }))
   for (let kill = 0; kill < 3; kill++) {
     await new Promise(resolve => setTimeout(resolve, 1000))
-    await killServer(mounted)
+    await killServer(mounted.daemon.pid!)
   }
   const reports = await Promise.all(writers)
   t.same(reports.map(report => report.failed), [[], [], [], []], 'no write failed')
@@ -90,7 +83,7 @@ t.test('open files stay open: a replay goes on at its offset, a partial line is 
     exec 4>&-
     cat first rest | md5sum; cat part`)
   await until('the script to read and write', () => user.output().includes('ready'))
-  await killServer(mounted)
+  await killServer(mounted.daemon.pid!)
   user.go()
   await user.exited
   const md5 = (await bash(`printf '%s' "${expected}" | md5sum`)).stdout.toString()
@@ -105,7 +98,7 @@ t.test('a follower whose server died as it read the replay\'s last byte goes on 
   // The replay's end is known (and recorded for the next server) only by the read after it.
   const follower = script(t, mounted.dir, 'exec 3< .follow/k; head -c 6 <&3; echo ready; read -r _; head -n 1 <&3')
   await until('the replay to be read', () => follower.output() === 'start\nready\n')
-  await killServer(mounted)
+  await killServer(mounted.daemon.pid!)
   follower.go()
   // The next message only once the follower waits in read(2) of its stdin on the new server.
   await waitFor(async () => {
@@ -131,7 +124,7 @@ t.test('a write applied by a server that died before answering is asked for agai
   await new Promise(resolve => setTimeout(resolve, 100))
   const writing = bash(`echo once >> ${mounted.dir}/k`)
   await waitFor(async () => (await admin.xlen('dnpipes:{k}')) === 2, 5000, 'Redis to have the line')
-  await killServer(mounted)
+  await killServer(mounted.daemon.pid!)
   const written = await writing
   t.equal(written.code, 0, `the write succeeded ${written.stderr}`)
   t.equal((await sh(`cat ${mounted.dir}/k`)).stdout.toString(), 'start\nonce\n', 'applied once')
@@ -177,7 +170,7 @@ t.test('where the kernel cannot send requests again (as before Linux 6.9), what 
   await sh(`echo one > ${mounted.dir}/k`)
   const follower = reader(t, `${mounted.dir}/.follow/k`)
   await until('the follower to block', () => follower.output() === 'one\n')
-  await killServer(mounted)
+  await killServer(mounted.daemon.pid!)
   t.equal(await follower.exited, 1, 'the blocked read failed, and did not hang')
   t.match(follower.output(), /Software caused connection abort/)
   t.equal((await sh(`echo two >> ${mounted.dir}/k && cat ${mounted.dir}/k`)).stdout.toString(), 'one\ntwo\n', 'new requests are served')
