@@ -28,7 +28,7 @@ export class NamespaceModel {
     switch (op.kind) {
       case 'append': return this.write(op.path, content => content + op.text)
       case 'reset': return this.write(op.path, () => '')
-      case 'remove': return this.take(op.path, 'file') && this.entries.delete(op.path)
+      case 'remove': return this.holds(op.path, 'file') && this.entries.delete(op.path)
       case 'touch':
         if (!this.hasParent(op.path)) return false
         if (!this.entries.has(op.path)) this.entries.set(op.path, { kind: 'file', content: '' })
@@ -38,7 +38,7 @@ export class NamespaceModel {
         this.entries.set(op.path, { kind: 'dir' })
         return true
       case 'rmdir':
-        return this.take(op.path, 'dir') && this.children(op.path).length === 0 && this.entries.delete(op.path)
+        return this.holds(op.path, 'dir') && this.children(op.path).length === 0 && this.entries.delete(op.path)
       case 'rename': return this.rename(op.path, op.to)
     }
   }
@@ -75,13 +75,14 @@ export class NamespaceModel {
     return true
   }
 
-  private take (path: string, kind: Entry['kind']): boolean {
+  /** Whether `path` is an entry of `kind`. */
+  private holds (path: string, kind: Entry['kind']): boolean {
     return this.entries.get(path)?.kind === kind
   }
 
   private hasParent (path: string): boolean {
     const parent = parentOf(path)
-    return parent === undefined || this.take(parent, 'dir')
+    return parent === undefined || this.holds(parent, 'dir')
   }
 
   private children (dir: string): string[] {
