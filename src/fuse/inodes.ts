@@ -37,6 +37,10 @@ export function childPath (parent: string, name: string): string {
   return parent === '/' ? `/${name}` : `${parent}/${name}`
 }
 
+function isAtOrUnder (path: string, root: string): boolean {
+  return path === root || path.startsWith(root + '/')
+}
+
 export class NodeTable {
   private readonly byId = new Map<number, Node>()
   private readonly byPath = new Map<string, Node>()
@@ -125,20 +129,19 @@ export class NodeTable {
    * a topic removed elsewhere, and must not share its path with the node moved there.
    */
   renamed (from: string, to: string): void {
-    for (const node of this.nodesAt(to)) this.unlinked(node.path)
-    const moved = this.nodesAt(from)
+    const replaced: Node[] = []
+    const moved: Node[] = []
+    for (const node of this.byPath.values()) {
+      if (isAtOrUnder(node.path, to)) replaced.push(node)
+      else if (isAtOrUnder(node.path, from)) moved.push(node)
+    }
+    for (const node of replaced) this.unlinked(node.path)
     if (moved.length > 0) this.journal?.renamed(from, to)
     for (const node of moved) this.byPath.delete(node.path)
     for (const node of moved) {
       node.path = to + node.path.slice(from.length)
       this.byPath.set(node.path, node)
     }
-  }
-
-  /** The linked nodes of `path` and of the paths under it. */
-  private nodesAt (path: string): Node[] {
-    const prefix = path + '/'
-    return [...this.byPath.values()].filter(node => node.path === path || node.path.startsWith(prefix))
   }
 
   /** How many nodes the kernel holds, the root included. */

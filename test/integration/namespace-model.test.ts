@@ -2,8 +2,11 @@ import fc from 'fast-check'
 import t from 'tap'
 import { mountFor, redisFor } from '../helpers/fixture'
 import { NamespaceModel, NamespaceOp } from '../helpers/namespace-model'
+import { readMismatch } from '../helpers/read-check'
+import { LAYER_OPTIONS } from '../../src/mount/lifecycle'
+import { HELD_KEEP_SECONDS } from '../../src/mount/shown-attributes'
 import { killServer } from '../../scripts/support/mount'
-import { bash, sh, shellQuote } from '../../scripts/support/processes'
+import { sh, shellQuote } from '../../scripts/support/processes'
 
 // Random sequences of file and directory operations on a real mount, its server killed between
 // some of them, behave like the contract's model (test/helpers/namespace-model.ts): the next
@@ -57,13 +60,8 @@ function command (op: NamespaceOp): string {
 /** Throws unless `path` reads as the model says: its content and size, or refused when not a file. */
 async function expectRead (dir: string, path: string, model: NamespaceModel): Promise<void> {
   const entry = model.entries.get(path)
-  const result = await bash(`cat ${path} && stat -c %s ${path} >&2`, { cwd: dir })
-  const read = `cat ${path}: exit ${result.code}, ${JSON.stringify(result.stdout.toString())}, ${result.stderr.trim()}`
-  if (entry?.kind !== 'file') {
-    if (result.code === 0) throw new Error(`${read}, but the model has ${entry ? 'a directory' : 'nothing'} there`)
-  } else if (result.code !== 0 || result.stdout.toString() !== entry.content || result.stderr.trim() !== String(Buffer.byteLength(entry.content))) {
-    throw new Error(`${read}, but the model has ${JSON.stringify(entry.content)}`)
-  }
+  const mismatch = await readMismatch(dir, path, entry?.kind === 'file' ? entry.content : undefined)
+  if (mismatch !== undefined) throw new Error(mismatch)
 }
 
 /** Does `next` on the mount and on the model; throws where they differ. */
@@ -85,10 +83,10 @@ async function listing (dir: string, format = '%y %P'): Promise<string[]> {
 }
 
 /**
- * How long the kernel answers from the names and attributes it was given (the mount's entry
- * timeout, 1 s, and HELD_KEEP_SECONDS), and some room: after it, it asks the server again.
+ * How long the kernel answers from the names and attributes the mount gave it, and some room:
+ * after it, the kernel asks the server again.
  */
-const KERNEL_CACHE_MS = 1200
+const KERNEL_CACHE_MS = Math.max(LAYER_OPTIONS.cache.entrySeconds, HELD_KEEP_SECONDS) * 1000 + 200
 
 /**
  * Kills the mount's server; throws unless every name reaches the same node (inode number) on
